@@ -1,0 +1,114 @@
+/* cmd_enroll.c — amanat enroll / revoke: change who holds which role. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Parse "officer,custodian" into role bits; 0 on an unknown name. */
+static unsigned parse_roles(const char *arg)
+{
+	unsigned roles = 0;
+	char *copy = strdup(arg), *tok, *save = NULL;
+
+	if (copy == NULL)
+		return 0;
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		unsigned r = am_role_from_name(tok);
+		if (r == 0) {
+			roles = 0;
+			break;
+		}
+		roles |= r;
+	}
+	free(copy);
+	return roles;
+}
+
+/* Shared by enroll and revoke: they differ in --role and the call made. */
+static int enroll_or_revoke(int argc, char **argv, int revoke)
+{
+	static const struct option opts[] = {
+		{ "as", required_argument, NULL, 'a' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "passphrase-fd", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_cmd *c = cli_find(revoke ? "revoke" : "enroll");
+	struct cli_pass pass = { -1 };
+	struct am_identity admin, who;
+	struct am_vault *v = NULL;
+	const char *as = NULL;
+	unsigned roles = 0;
+	char rs[64], kid[2 * AM_KEYID_LEN + 1];
+	struct am_err e;
+	enum am_status s;
+	uint64_t fd, seq = 0;
+	int ch;
+
+	am_err_init(&e);
+	am_identity_init(&admin);
+	am_identity_init(&who);
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			as = optarg;
+			break;
+		case 'r':
+			if (revoke)
+				return cli_usage_error(c, "revoke takes no --role");
+			roles = parse_roles(optarg);
+			if (roles == 0)
+				return cli_usage_error(c, "unknown role in '%s'", optarg);
+			break;
+		case 'p':
+			if (cli_parse_u64(optarg, &fd) != 0 || fd > 1024)
+				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
+			pass.fd = (int)fd;
+			break;
+		default:
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage_error(c, "expected VAULT and PUB");
+	if (as == NULL)
+		return cli_usage_error(c, "--as ADMIN.id is required");
+	if (!revoke && roles == 0)
+		return cli_usage_error(c, "--role is required");
+	s = am_public_read(argv[optind + 1], &who, &e);
+	if (s == AM_OK)
+		s = am_vault_open(argv[optind], 1, &v, &e);
+	if (s == AM_OK)
+		s = cli_unlock(&pass, as, &admin, &e);
+	if (s == AM_OK)
+		s = revoke ? am_revoke(v, &admin, who.sign_pk, &seq, &e)
+			   : am_enroll(v, &admin, &who, roles, &seq, &e);
+	if (s == AM_OK) {
+		am_key_id_hex(kid, who.sign_pk);
+		am_roles_str(roles, rs, sizeof(rs));
+		printf("%llu\n", (unsigned long long)seq);
+		if (revoke)
+			fprintf(stderr, "revoked %s (%s) as entry %llu\n", who.name, kid,
+				(unsigned long long)seq);
+		else
+			fprintf(stderr, "enrolled %s (%s) as %s in entry %llu\n", who.name, kid, rs,
+				(unsigned long long)seq);
+	}
+	am_vault_close(v);
+	am_identity_release(&admin);
+	if (s != AM_OK)
+		return cli_fail(&e, s);
+	return cli_finish(EXIT_OK);
+}
+
+int cmd_enroll(int argc, char **argv)
+{
+	return enroll_or_revoke(argc, argv, 0);
+}
+
+int cmd_revoke(int argc, char **argv)
+{
+	return enroll_or_revoke(argc, argv, 1);
+}

@@ -1,0 +1,105 @@
+/* cmd_id.c — amanat id new NAME: create an identity. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cmd_id(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "kdf", required_argument, NULL, 'k' },
+		{ "passphrase-fd", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_cmd *c = cli_find("id");
+	struct cli_pass pass = { -1 };
+	enum am_kdf_level lvl = AM_KDF_MODERATE;
+	struct am_identity id;
+	struct am_err e;
+	enum am_status s;
+	const char *dir = ".", *name;
+	char *secret_path = NULL, *pub_path = NULL, *pw = NULL;
+	char kid[2 * AM_KEYID_LEN + 1];
+	size_t pwlen = 0, n;
+	uint64_t fd;
+	int ch;
+
+	am_err_init(&e);
+	am_identity_init(&id);
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'k':
+			if (strcmp(optarg, "interactive") == 0)
+				lvl = AM_KDF_INTERACTIVE;
+			else if (strcmp(optarg, "moderate") == 0)
+				lvl = AM_KDF_MODERATE;
+			else if (strcmp(optarg, "sensitive") == 0)
+				lvl = AM_KDF_SENSITIVE;
+			else
+				return cli_usage_error(c, "unknown --kdf level '%s'", optarg);
+			break;
+		case 'p':
+			if (cli_parse_u64(optarg, &fd) != 0 || fd > 1024)
+				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
+			pass.fd = (int)fd;
+			break;
+		default:
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (argc - optind != 2 || strcmp(argv[optind], "new") != 0)
+		return cli_usage_error(c, "expected 'new NAME'");
+	name = argv[optind + 1];
+	if (!am_name_ok(name))
+		return cli_usage_error(c, "'%s' is not a valid name: use 1-64 letters, digits, '.', "
+				       "'_' or '-'", name);
+	n = strlen(dir) + strlen(name) + 8;
+	secret_path = malloc(n);
+	pub_path = malloc(n);
+	if (secret_path == NULL || pub_path == NULL) {
+		s = am_fail(&e, AM_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	snprintf(secret_path, n, "%s/%s.id", dir, name);
+	snprintf(pub_path, n, "%s/%s.pub", dir, name);
+	/* check both names before asking for a passphrase or making keys */
+	if (access(secret_path, F_OK) == 0 || access(pub_path, F_OK) == 0) {
+		s = am_fail(&e, AM_EEXIST, "%s already exists; refusing to overwrite it",
+			    access(secret_path, F_OK) == 0 ? secret_path : pub_path);
+		goto cleanup;
+	}
+	s = cli_read_pass(&pass, "passphrase for the new identity: ", 1, &pw, &pwlen, &e);
+	if (s != AM_OK)
+		goto cleanup;
+	s = am_identity_generate(&id, name, &e);
+	if (s != AM_OK)
+		goto cleanup;
+	s = am_keyfile_write(secret_path, &id, pw, pwlen, lvl, &e);
+	if (s != AM_OK)
+		goto cleanup;
+	s = am_pubfile_write(pub_path, &id, &e);
+	if (s != AM_OK) {
+		/* without its public half a fresh secret file is useless: undo it */
+		unlink(secret_path);
+		goto cleanup;
+	}
+	am_key_id_hex(kid, id.sign_pk);
+	printf("%s\n", kid);
+	fprintf(stderr, "created %s (secret, keep it safe) and %s (public, give it to the vault's "
+			"admin)\n", secret_path, pub_path);
+cleanup:
+	am_secure_free(pw);
+	am_identity_release(&id);
+	free(secret_path);
+	free(pub_path);
+	if (s != AM_OK)
+		return cli_fail(&e, s);
+	return cli_finish(EXIT_OK);
+}

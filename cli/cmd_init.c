@@ -1,0 +1,84 @@
+/* cmd_init.c — amanat init VAULT: create a vault. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "as", required_argument, NULL, 'a' },
+		{ "recipient", required_argument, NULL, 'r' },
+		{ "passphrase-fd", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_cmd *c = cli_find("init");
+	struct cli_pass pass = { -1 };
+	struct am_identity admin, *recips = NULL;
+	const char *as = NULL, *path;
+	char **rpaths = NULL;
+	size_t nr = 0;
+	struct am_err e;
+	enum am_status s = AM_OK;
+	uint64_t fd;
+	int ch;
+
+	am_err_init(&e);
+	am_identity_init(&admin);
+	rpaths = calloc((size_t)argc, sizeof(*rpaths));
+	if (rpaths == NULL)
+		return cli_fail(NULL, AM_ENOMEM);
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			as = optarg;
+			break;
+		case 'r':
+			rpaths[nr++] = optarg;
+			break;
+		case 'p':
+			if (cli_parse_u64(optarg, &fd) != 0 || fd > 1024) {
+				free(rpaths);
+				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
+			}
+			pass.fd = (int)fd;
+			break;
+		default:
+			free(rpaths);
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (argc - optind != 1 || as == NULL) {
+		free(rpaths);
+		return cli_usage_error(c, argc - optind != 1 ? "expected one VAULT path"
+							    : "--as ADMIN.id is required");
+	}
+	path = argv[optind];
+	recips = calloc(nr ? nr : 1, sizeof(*recips));
+	if (recips == NULL) {
+		s = am_fail(&e, AM_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		s = am_public_read(rpaths[i], &recips[i], &e);
+		if (s != AM_OK)
+			goto cleanup;
+	}
+	s = cli_unlock(&pass, as, &admin, &e);
+	if (s != AM_OK)
+		goto cleanup;
+	s = am_vault_create(path, &admin, recips, nr, &e);
+	if (s != AM_OK)
+		goto cleanup;
+	fprintf(stderr, "created vault %s with admin %s and %zu custodian%s\n", path, admin.name,
+		nr ? nr : 1, (nr ? nr : 1) == 1 ? "" : "s");
+cleanup:
+	am_identity_release(&admin);
+	free(recips);
+	free(rpaths);
+	if (s != AM_OK)
+		return cli_fail(&e, s);
+	return cli_finish(EXIT_OK);
+}

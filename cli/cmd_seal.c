@@ -1,0 +1,180 @@
+/* cmd_seal.c — amanat seal: encrypt, sign and append one item. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define MAX_REFS 256
+
+int cmd_seal(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "as", required_argument, NULL, 'a' },
+		{ "type", required_argument, NULL, 't' },
+		{ "case", required_argument, NULL, 'c' },
+		{ "title", required_argument, NULL, 'T' },
+		{ "meta", required_argument, NULL, 'm' },
+		{ "ref", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "passphrase-fd", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_cmd *c = cli_find("seal");
+	struct cli_pass pass = { -1 };
+	struct cli_progress prog;
+	struct am_identity signer;
+	struct am_fields f;
+	struct am_seal_req req;
+	struct am_vault *v = NULL;
+	const char *as = NULL, *kase = NULL, *input;
+	uint64_t refs[MAX_REFS], fd, seq = 0;
+	size_t nrefs = 0;
+	unsigned type = 0;
+	int json = 0, in = -1, ch, rc = EXIT_OK;
+	struct am_err e;
+	enum am_status s = AM_OK;
+
+	am_err_init(&e);
+	am_identity_init(&signer);
+	am_fields_init(&f);
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		char *eq;
+		switch (ch) {
+		case 'a':
+			as = optarg;
+			break;
+		case 't':
+			type = am_type_from_name(optarg);
+			if (type < AM_T_TESTIMONY || type > AM_T_CASE) {
+				rc = cli_usage_error(c, "--type must be testimony, document, media or case");
+				goto cleanup;
+			}
+			break;
+		case 'c':
+			kase = optarg;
+			s = am_fields_set(&f, "case", optarg, strlen(optarg), &e);
+			break;
+		case 'T':
+			s = am_fields_set(&f, "title", optarg, strlen(optarg), &e);
+			break;
+		case 'm':
+			eq = strchr(optarg, '=');
+			if (eq == NULL || eq == optarg) {
+				rc = cli_usage_error(c, "--meta needs KEY=VALUE, got '%s'", optarg);
+				goto cleanup;
+			}
+			*eq = '\0';
+			if (strcmp(optarg, "sha256") == 0 || strcmp(optarg, "size") == 0) {
+				rc = cli_usage_error(c, "--meta %s is computed by amanat", optarg);
+				goto cleanup;
+			}
+			s = am_fields_set(&f, optarg, eq + 1, strlen(eq + 1), &e);
+			*eq = '=';
+			break;
+		case 'r':
+			if (nrefs == MAX_REFS || cli_parse_u64(optarg, &refs[nrefs]) != 0) {
+				rc = cli_usage_error(c, "--ref needs an entry number");
+				goto cleanup;
+			}
+			nrefs++;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'p':
+			if (cli_parse_u64(optarg, &fd) != 0 || fd > 1024) {
+				rc = cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
+				goto cleanup;
+			}
+			pass.fd = (int)fd;
+			break;
+		default:
+			rc = cli_usage_error(c, "unknown option");
+			goto cleanup;
+		}
+		if (s != AM_OK) {
+			rc = cli_fail(&e, s);
+			goto cleanup;
+		}
+	}
+	if (argc - optind != 2) {
+		rc = cli_usage_error(c, "expected VAULT and FILE (or - for standard input)");
+		goto cleanup;
+	}
+	if (as == NULL || type == 0 || kase == NULL) {
+		rc = cli_usage_error(c, "--as, --type and --case are required");
+		goto cleanup;
+	}
+	/* references must be given in order for the header's canonical form */
+	for (size_t i = 1; i < nrefs; i++) {
+		if (refs[i] <= refs[i - 1]) {
+			rc = cli_usage_error(c, "give each --ref once, in increasing order");
+			goto cleanup;
+		}
+	}
+	input = argv[optind + 1];
+	if (strcmp(input, "-") == 0) {
+		in = STDIN_FILENO;
+	} else {
+		struct stat st;
+		char *copy;
+		in = open(input, O_RDONLY | O_CLOEXEC);
+		if (in < 0) {
+			s = am_fail(&e, errno == ENOENT || errno == EISDIR ? AM_EINPUT : AM_EIO,
+				    "cannot open %s: %s", input, strerror(errno));
+			goto fail;
+		}
+		if (fstat(in, &st) != 0 || S_ISDIR(st.st_mode)) {
+			s = am_fail(&e, AM_EINPUT, "%s is a directory, not a file", input);
+			goto fail;
+		}
+		copy = strdup(input);
+		if (copy == NULL) {
+			s = am_fail(&e, AM_ENOMEM, "out of memory");
+			goto fail;
+		}
+		s = am_fields_set(&f, "filename", basename(copy), strlen(basename(copy)), &e);
+		free(copy);
+		if (s != AM_OK)
+			goto fail;
+	}
+	s = am_vault_open(argv[optind], 1, &v, &e);
+	if (s != AM_OK)
+		goto fail;
+	s = cli_unlock(&pass, as, &signer, &e);
+	if (s != AM_OK)
+		goto fail;
+	memset(&req, 0, sizeof(req));
+	req.type = type;
+	req.fields = &f;
+	req.fd = in;
+	req.refs = refs;
+	req.nrefs = nrefs;
+	req.progress = cli_progress_start(&prog, "sealing");
+	s = am_seal(v, &signer, &req, &seq, &e);
+	cli_progress_end(&prog);
+	if (s != AM_OK)
+		goto fail;
+	if (json)
+		printf("{\"seq\":%llu,\"type\":\"%s\"}\n", (unsigned long long)seq, am_type_name(type));
+	else
+		printf("%llu\n", (unsigned long long)seq);
+	rc = cli_finish(EXIT_OK);
+	goto cleanup;
+fail:
+	rc = cli_fail(&e, s);
+cleanup:
+	if (in > STDIN_FILENO)
+		close(in);
+	am_vault_close(v);
+	am_identity_release(&signer);
+	am_fields_release(&f);
+	return rc;
+}

@@ -1,0 +1,108 @@
+/* cmd_show.c — amanat show: a custodian reads an entry's metadata. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "as", required_argument, NULL, 'a' },
+		{ "purpose", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "passphrase-fd", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_cmd *c = cli_find("show");
+	struct cli_pass pass = { -1 };
+	struct am_identity reader;
+	struct am_members ms = { NULL, 0 };
+	struct am_entry_pub p;
+	struct am_fields f;
+	struct am_vault *v = NULL;
+	const char *as = NULL, *purpose = NULL;
+	char when[32], who[AM_NAME_MAX + 1], hex[2 * AM_HASH_LEN + 1];
+	uint64_t seq, fd;
+	int json = 0, ch;
+	struct am_err e;
+	enum am_status s;
+
+	am_err_init(&e);
+	am_identity_init(&reader);
+	am_fields_init(&f);
+	memset(&p, 0, sizeof(p));
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			as = optarg;
+			break;
+		case 'P':
+			purpose = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'p':
+			if (cli_parse_u64(optarg, &fd) != 0 || fd > 1024)
+				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
+			pass.fd = (int)fd;
+			break;
+		default:
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (argc - optind != 2 || cli_parse_u64(argv[optind + 1], &seq) != 0)
+		return cli_usage_error(c, "expected VAULT and an entry number");
+	if (as == NULL)
+		return cli_usage_error(c, "--as CUSTODIAN.id is required");
+	s = am_vault_open(argv[optind], 1, &v, &e);
+	if (s == AM_OK)
+		s = am_entry_read(v, seq, &p, &e);
+	if (s == AM_OK)
+		s = am_vault_members(v, &ms, &e);
+	if (s == AM_OK)
+		s = cli_unlock(&pass, as, &reader, &e);
+	if (s == AM_OK)
+		s = am_can_open(v, &reader, seq, &e);
+	if (s == AM_OK)
+		s = am_record_custody(v, &reader, AM_ACT_SHOW, &seq, 1, purpose, NULL, &e);
+	if (s == AM_OK)
+		s = am_open_fields(v, &reader, seq, &f, &e);
+	if (s != AM_OK)
+		goto cleanup;
+	cli_time(when, p.h.sealed_at_ms);
+	cli_signer_name(&ms, p.h.signer, who, sizeof(who));
+	if (json) {
+		printf("{\"seq\":%llu,\"type\":\"%s\",\"sealed_at\":\"%s\",\"signer\":",
+		       (unsigned long long)seq, am_type_name(p.h.type), when);
+		json_cstr(stdout, who);
+		printf(",\"size\":%llu,\"fields\":{", (unsigned long long)p.h.size);
+		for (size_t i = 0; i < f.n; i++) {
+			printf("%s", i ? "," : "");
+			json_cstr(stdout, f.v[i].name);
+			putchar(':');
+			json_str(stdout, (const char *)f.v[i].value, f.v[i].vlen);
+		}
+		printf("}}\n");
+	} else {
+		printf("entry:     %llu (%s)\n", (unsigned long long)seq, am_type_name(p.h.type));
+		printf("sealed:    %s by %s\n", when, who);
+		am_hex(hex, p.h.fields_root, AM_HASH_LEN);
+		printf("committed: %s\n", hex);
+		for (size_t i = 0; i < f.n; i++) {
+			printf("%-10s ", f.v[i].name);
+			cli_print_value(stdout, f.v[i].value, f.v[i].vlen);
+			putchar('\n');
+		}
+	}
+cleanup:
+	am_fields_release(&f);
+	am_entry_pub_release(&p);
+	am_members_release(&ms);
+	am_vault_close(v);
+	am_identity_release(&reader);
+	if (s != AM_OK)
+		return cli_fail(&e, s);
+	return cli_finish(EXIT_OK);
+}

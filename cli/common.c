@@ -1,0 +1,310 @@
+/*
+ * common.c — exit codes, messages, passphrases, JSON and progress for the
+ * subcommands.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/fsutil.h"
+#include "cli.h"
+
+#define PASS_MAX 1024
+
+int cli_exit_code(enum am_status s)
+{
+	switch (s) {
+	case AM_OK: return EXIT_OK;
+	case AM_EVERIFY: return EXIT_VERIFY;
+	case AM_EINPUT: return EXIT_USAGE;
+	case AM_EEXIST: return EXIT_USAGE;
+	case AM_EAUTH: return EXIT_AUTH;
+	case AM_EIO: return EXIT_IO;
+	case AM_ENOMEM: return EXIT_IO;
+	}
+	return EXIT_IO;
+}
+
+int cli_fail(const struct am_err *e, enum am_status s)
+{
+	if (e != NULL && e->status != AM_OK && e->msg[0] != '\0')
+		fprintf(stderr, "amanat: %s\n", e->msg);
+	else
+		fprintf(stderr, "amanat: %s\n", am_status_name(s));
+	return cli_exit_code(s);
+}
+
+int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
+{
+	va_list ap;
+	const char *nl = strchr(c->usage, '\n');
+
+	fprintf(stderr, "amanat %s: ", c->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%.*s\n", nl ? (int)(nl - c->usage) : (int)strlen(c->usage), c->usage);
+	return EXIT_USAGE;
+}
+
+int cli_help(const struct cli_cmd *c)
+{
+	fputs(c->usage, stdout);
+	return cli_finish(EXIT_OK);
+}
+
+int cli_finish(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "amanat: cannot write to standard output: %s\n", strerror(errno));
+		return code == EXIT_OK ? EXIT_IO : code;
+	}
+	return code;
+}
+
+/* Read one line from fd into secure memory, without its newline. */
+static enum am_status read_line(int fd, char *buf, size_t cap, size_t *len, const char *what,
+				struct am_err *e)
+{
+	size_t n = 0;
+
+	for (;;) {
+		char ch;
+		ssize_t r = read(fd, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return am_fail(e, AM_EIO, "cannot read the passphrase from %s: %s", what,
+				       strerror(errno));
+		if (r == 0 || ch == '\n')
+			break;
+		if (n + 1 >= cap)
+			return am_fail(e, AM_EINPUT, "passphrase from %s is too long", what);
+		buf[n++] = ch;
+	}
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	*len = n;
+	return AM_OK;
+}
+
+/* Ask on the terminal with echo off. */
+static enum am_status ask_tty(const char *prompt, char *buf, size_t cap, size_t *len,
+			      struct am_err *e)
+{
+	struct termios old, quiet;
+	enum am_status s;
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return am_fail(e, AM_EINPUT,
+			       "no passphrase: there is no terminal to ask on; use --passphrase-fd N "
+			       "or AMANAT_PASSPHRASE");
+	if (tcgetattr(fd, &old) != 0) {
+		close(fd);
+		return am_fail(e, AM_EINPUT, "no passphrase: cannot turn off echo on the terminal");
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	(void)!write(fd, prompt, strlen(prompt));
+	tcsetattr(fd, TCSAFLUSH, &quiet);
+	s = read_line(fd, buf, cap, len, "the terminal", e);
+	tcsetattr(fd, TCSAFLUSH, &old);
+	(void)!write(fd, "\n", 1);
+	close(fd);
+	return s;
+}
+
+enum am_status cli_read_pass(const struct cli_pass *p, const char *prompt, int confirm,
+			     char **out, size_t *len, struct am_err *e)
+{
+	char *buf = am_secure_alloc(PASS_MAX), *again = NULL;
+	const char *env = getenv("AMANAT_PASSPHRASE");
+	enum am_status s = AM_OK;
+	size_t n = 0, n2 = 0;
+
+	*out = NULL;
+	*len = 0;
+	if (buf == NULL)
+		return am_fail(e, AM_ENOMEM, "cannot allocate secure memory");
+	if (p->fd >= 0) {
+		s = read_line(p->fd, buf, PASS_MAX, &n, "--passphrase-fd", e);
+	} else if (env != NULL) {
+		n = strlen(env);
+		if (n >= PASS_MAX)
+			s = am_fail(e, AM_EINPUT, "AMANAT_PASSPHRASE is too long");
+		else
+			memcpy(buf, env, n + 1);
+	} else {
+		s = ask_tty(prompt, buf, PASS_MAX, &n, e);
+		if (s == AM_OK && confirm) {
+			again = am_secure_alloc(PASS_MAX);
+			if (again == NULL)
+				s = am_fail(e, AM_ENOMEM, "cannot allocate secure memory");
+			else
+				s = ask_tty("repeat the passphrase: ", again, PASS_MAX, &n2, e);
+			if (s == AM_OK && (n != n2 || !am_equal(buf, again, n)))
+				s = am_fail(e, AM_EINPUT, "the passphrases do not match");
+		}
+	}
+	am_secure_free(again);
+	if (s == AM_OK && n == 0)
+		s = am_fail(e, AM_EINPUT, "the passphrase is empty");
+	if (s != AM_OK) {
+		am_secure_free(buf);
+		return s;
+	}
+	*out = buf;
+	*len = n;
+	return AM_OK;
+}
+
+enum am_status cli_unlock(const struct cli_pass *p, const char *path, struct am_identity *id,
+			  struct am_err *e)
+{
+	char prompt[300], *pass = NULL;
+	size_t n = 0;
+	enum am_status s;
+
+	am_identity_init(id);
+	/* fail on a missing or foreign file before asking for anything */
+	{
+		unsigned char *buf = NULL;
+		size_t len = 0;
+		s = am_read_small_file(path, 4096, &buf, &len, e);
+		if (s != AM_OK)
+			return s;
+		if (len >= 14 && memcmp(buf, "amanat-pub-v1 ", 14) == 0)
+			s = am_fail(e, AM_EINPUT,
+				    "%s is a public key; --as needs the secret identity file (.id)",
+				    path);
+		else if (len < 4 || memcmp(buf, "AMNK", 4) != 0)
+			s = am_fail(e, AM_EINPUT, "%s is not an amanat identity file", path);
+		free(buf);
+		if (s != AM_OK)
+			return s;
+	}
+	snprintf(prompt, sizeof(prompt), "passphrase for %s: ", path);
+	s = cli_read_pass(p, prompt, 0, &pass, &n, e);
+	if (s != AM_OK)
+		return s;
+	s = am_keyfile_read(path, pass, n, id, e);
+	am_secure_free(pass);
+	return s;
+}
+
+int cli_parse_u64(const char *s, uint64_t *out)
+{
+	char *end = NULL;
+	unsigned long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+void json_str(FILE *f, const char *s, size_t n)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c == '\r')
+			fputs("\\r", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void json_cstr(FILE *f, const char *s)
+{
+	json_str(f, s, strlen(s));
+}
+
+void cli_print_value(FILE *f, const unsigned char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fputc(v[i] < 0x20 || v[i] == 0x7f ? '?' : v[i], f);
+}
+
+void cli_time(char buf[32], int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "%lld ms", (long long)ms);
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void progress_cb(void *ctx, uint64_t done, uint64_t total)
+{
+	struct cli_progress *p = ctx;
+	long long now = mono_ms();
+
+	if (!p->tty || now - p->last_ms < 200)
+		return;
+	p->last_ms = now;
+	if (total > 0)
+		fprintf(stderr, "\r%s: %.1f of %.1f MiB (%3.0f%%)", p->label, done / 1048576.0,
+			total / 1048576.0, 100.0 * (double)done / (double)total);
+	else
+		fprintf(stderr, "\r%s: %.1f MiB", p->label, done / 1048576.0);
+}
+
+struct am_progress cli_progress_start(struct cli_progress *p, const char *label)
+{
+	struct am_progress pr = { progress_cb, p };
+
+	p->label = label;
+	p->tty = isatty(STDERR_FILENO);
+	p->last_ms = mono_ms();
+	return pr;
+}
+
+void cli_progress_end(struct cli_progress *p)
+{
+	if (p->tty && mono_ms() - p->last_ms < 100000 && p->last_ms != 0)
+		fprintf(stderr, "\r\033[K");
+}
+
+void cli_signer_name(const struct am_members *ms, const unsigned char pk[AM_SIGN_PK_LEN],
+		     char *buf, size_t n)
+{
+	const struct am_member *m = ms ? am_members_find(ms, pk) : NULL;
+	char kid[2 * AM_KEYID_LEN + 1];
+
+	if (m != NULL) {
+		snprintf(buf, n, "%s", m->name);
+		return;
+	}
+	am_key_id_hex(kid, pk);
+	snprintf(buf, n, "%s", kid);
+}

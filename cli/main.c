@@ -1,0 +1,161 @@
+/*
+ * main.c — amanat's entry point and command table (after git's git.c).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include "cli.h"
+
+const struct cli_cmd cli_commands[] = {
+	{ "id", cmd_id, "create an identity (signing and decryption keys)",
+	  "usage: amanat id new NAME [--dir DIR] [--kdf interactive|moderate|sensitive]\n"
+	  "                [--passphrase-fd N]\n"
+	  "\n"
+	  "Writes DIR/NAME.id (secret keys sealed under your passphrase, mode 0600) and\n"
+	  "DIR/NAME.pub (public keys, to give to the vault's admin), and prints the key id.\n"
+	  "Refuses to overwrite either file.  --kdf sets the Argon2id cost (default moderate).\n" },
+	{ "init", cmd_init, "create a vault with a signed genesis entry",
+	  "usage: amanat init VAULT --as ADMIN.id [--recipient PUB]... [--passphrase-fd N]\n"
+	  "\n"
+	  "Creates the vault file VAULT (refusing a path that exists), signed by ADMIN.\n"
+	  "Each --recipient is enrolled as a custodian: everything sealed is readable by\n"
+	  "the custodians only.  With no --recipient, the admin is the custodian.\n" },
+	{ "enroll", cmd_enroll, "give an identity roles in a vault",
+	  "usage: amanat enroll VAULT PUB --role ROLE[,ROLE...] --as ADMIN.id [--passphrase-fd N]\n"
+	  "\n"
+	  "ROLE is officer (seals entries), custodian (decrypts; receives every entry sealed\n"
+	  "from now on), auditor (verifies) or admin (enrolls).  Enrolling an identity again\n"
+	  "replaces its roles.\n" },
+	{ "revoke", cmd_revoke, "take every role away from an identity",
+	  "usage: amanat revoke VAULT PUB --as ADMIN.id [--passphrase-fd N]\n"
+	  "\n"
+	  "The identity can no longer seal, and entries sealed from now on are no longer\n"
+	  "wrapped to it.  What it could read before stays readable to it.\n" },
+	{ "seal", cmd_seal, "seal a file or standard input into the vault",
+	  "usage: amanat seal VAULT --as ID --type testimony|document|media|case --case CASE\n"
+	  "                  [--title T] [--meta KEY=VALUE]... [--ref SEQ]... [--json]\n"
+	  "                  [--passphrase-fd N] FILE|-\n"
+	  "\n"
+	  "Encrypts the content to the vault's custodians, signs the public header, and\n"
+	  "prints the new entry's sequence number once it is durable.  Needs only the\n"
+	  "sealer's signing key: the sealer cannot read it back.  --ref names earlier\n"
+	  "entries this one amends or refers to.\n" },
+	{ "list", cmd_list, "list entries (titles and cases for custodians)",
+	  "usage: amanat list VAULT [--as CUSTODIAN.id] [--json] [--passphrase-fd N]\n"
+	  "\n"
+	  "Anyone sees the public headers: number, type, time, signer and size.  With --as,\n"
+	  "a custodian also sees each entry's case and title; that reading is itself\n"
+	  "recorded as a custody entry.\n" },
+	{ "show", cmd_show, "decrypt and print an entry's metadata",
+	  "usage: amanat show VAULT SEQ --as CUSTODIAN.id [--purpose TEXT] [--json]\n"
+	  "                  [--passphrase-fd N]\n"
+	  "\n"
+	  "Records a custody entry (who, what, why) before anything is decrypted.\n" },
+	{ "extract", cmd_extract, "decrypt an entry's content to a file",
+	  "usage: amanat extract VAULT SEQ --as CUSTODIAN.id --purpose TEXT -o FILE|-\n"
+	  "                     [--force] [--passphrase-fd N]\n"
+	  "\n"
+	  "Records a custody entry, then writes the content byte for byte as sealed,\n"
+	  "checking every chunk and the plaintext SHA-256.  FILE is created 0600 and only\n"
+	  "appears once complete and checked; --force replaces an existing FILE.\n" },
+	{ "log", cmd_log, "print the custody history",
+	  "usage: amanat log VAULT [--as CUSTODIAN.id] [--json] [--passphrase-fd N]\n"
+	  "\n"
+	  "Anyone sees who read which entries, when, and how.  A custodian (--as) also\n"
+	  "sees the stated purposes.\n" },
+	{ "verify", cmd_verify, "check every hash, link, signature and enrollment",
+	  "usage: amanat verify VAULT [--quick] [--json]\n"
+	  "\n"
+	  "Needs no key and no passphrase.  Recomputes the hash chain, every signature,\n"
+	  "each signer's enrollment, and (unless --quick) the hash of every stored\n"
+	  "ciphertext byte.  Exits 1 naming the first entry that fails and why.\n" },
+	{ "demo", cmd_demo, "build a fictional vault and show what amanat does",
+	  "usage: amanat demo [DIR]\n"
+	  "\n"
+	  "Creates DIR (default ./amanat-demo) with fictional identities and testimony,\n"
+	  "verifies it, then tampers with a copy and shows the tampering caught.\n" },
+	{ "help", cmd_help, "show help for a command",
+	  "usage: amanat help [COMMAND]\n" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct cli_cmd *cli_find(const char *name)
+{
+	for (const struct cli_cmd *c = cli_commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void overview(FILE *f)
+{
+	fprintf(f, "usage: amanat COMMAND [ARGS]   (amanat COMMAND --help for more)\n\n");
+	for (const struct cli_cmd *c = cli_commands; c->name != NULL; c++)
+		fprintf(f, "  %-9s %s\n", c->name, c->summary);
+	fprintf(f, "\nexit codes: 0 ok; 1 verification found a problem; 2 usage or bad input;\n"
+		   "3 wrong passphrase or not authorised; 4 storage or I/O failure.\n"
+		   "Passphrases come from the terminal, --passphrase-fd N, or the\n"
+		   "AMANAT_PASSPHRASE environment variable (for scripts); never from arguments.\n");
+}
+
+int cmd_help(int argc, char **argv)
+{
+	const struct cli_cmd *c;
+
+	if (argc < 2) {
+		overview(stdout);
+		return cli_finish(EXIT_OK);
+	}
+	c = cli_find(argv[1]);
+	if (c == NULL) {
+		fprintf(stderr, "amanat: '%s' is not an amanat command\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	return cli_help(c);
+}
+
+/* Secrets must not reach a core file or another process via ptrace. */
+static void harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &rl);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_cmd *c;
+
+	harden();
+	if (am_crypto_init() != 0) {
+		fprintf(stderr, "amanat: cannot initialise libsodium\n");
+		return EXIT_IO;
+	}
+	if (argc < 2) {
+		overview(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return cmd_help(1, argv);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("amanat 0.1.0 (format %d)\n", 1);
+		return cli_finish(EXIT_OK);
+	}
+	c = cli_find(argv[1]);
+	if (c == NULL) {
+		fprintf(stderr, "amanat: '%s' is not an amanat command; see 'amanat --help'\n",
+			argv[1]);
+		return EXIT_USAGE;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return cli_help(c);
+	}
+	return c->fn(argc - 1, argv + 1);
+}

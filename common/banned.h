@@ -1,0 +1,23 @@
+/*
+ * banned.h — functions with a safer alternative here, made compile errors
+ * (after git's banned.h).  Force-included into every amanat source file.
+ */
+#ifndef AMANAT_BANNED_H
+#define AMANAT_BANNED_H
+
+#define BANNED(func) sorry_##func##_is_a_banned_function
+
+#undef strcpy
+#define strcpy(x, y) BANNED(strcpy)
+#undef strcat
+#define strcat(x, y) BANNED(strcat)
+#undef strncpy
+#define strncpy(x, y, n) BANNED(strncpy)
+#undef sprintf
+#define sprintf(...) BANNED(sprintf)
+#undef vsprintf
+#define vsprintf(...) BANNED(vsprintf)
+#undef gets
+#define gets(x) BANNED(gets)
+
+#endif

@@ -1,0 +1,264 @@
+/* fsutil.c — race-free creation of new files. */
+#define _GNU_SOURCE
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int am_write_all(int fd, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (w == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+long long am_read_full(int fd, void *buf, size_t n)
+{
+	unsigned char *p = buf;
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, p + got, n - got);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (long long)got;
+}
+
+/* Directory part of path ("." when it has none); malloc'ed. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* fsync a directory so that a link or rename in it survives a crash. */
+static int fsync_dir(const char *path)
+{
+	char *dir = dir_of(path);
+	int fd, rc = -1;
+
+	if (dir == NULL)
+		return -1;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		rc = fsync(fd);
+		/* some filesystems cannot fsync a directory; that is not data loss */
+		if (rc != 0 && (errno == EINVAL || errno == EBADF))
+			rc = 0;
+		close(fd);
+	}
+	free(dir);
+	return rc;
+}
+
+enum am_status am_newfile_open(struct am_newfile *f, const char *path,
+			       int mode, int overwrite, struct am_err *e)
+{
+	char *dir = NULL;
+	unsigned long r;
+	int tries;
+
+	f->fd = -1;
+	f->tmp = NULL;
+	f->final = NULL;
+	if (!overwrite && access(path, F_OK) == 0)
+		return am_fail(e, AM_EEXIST, "%s already exists; refusing to overwrite it", path);
+	dir = dir_of(path);
+	f->final = strdup(path);
+	if (dir == NULL || f->final == NULL)
+		goto oom;
+	for (tries = 0; tries < 100; tries++) {
+		size_t n = strlen(dir) + 64;
+		free(f->tmp);
+		f->tmp = malloc(n);
+		if (f->tmp == NULL)
+			goto oom;
+		r = ((unsigned long)getpid() << 16) ^ (unsigned long)random() ^ (unsigned long)tries;
+		snprintf(f->tmp, n, "%s/.amanat-tmp-%lx", dir, r);
+		f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			     mode);
+		if (f->fd >= 0)
+			break;
+		if (errno != EEXIST) {
+			int err = errno;
+			am_fail(e, err == ENOSPC ? AM_EIO : (err == ENOENT || err == ENOTDIR) ? AM_EINPUT : AM_EIO,
+				"cannot create a file in %s: %s", dir, strerror(err));
+			free(dir);
+			am_newfile_abort(f);
+			return e ? e->status : AM_EIO;
+		}
+	}
+	free(dir);
+	if (f->fd < 0) {
+		am_newfile_abort(f);
+		return am_fail(e, AM_EIO, "cannot create a temporary file beside %s", path);
+	}
+	/* the umask must not widen or narrow what the caller asked for */
+	if (fchmod(f->fd, (mode_t)mode) != 0) {
+		am_newfile_abort(f);
+		return am_fail(e, AM_EIO, "cannot set the mode of %s: %s", path, strerror(errno));
+	}
+	return AM_OK;
+oom:
+	free(dir);
+	am_newfile_abort(f);
+	return am_fail(e, AM_ENOMEM, "out of memory");
+}
+
+enum am_status am_newfile_write(struct am_newfile *f, const void *buf, size_t n,
+				struct am_err *e)
+{
+	if (am_write_all(f->fd, buf, n) != 0)
+		return am_fail(e, AM_EIO, "cannot write %s: %s", f->final, strerror(errno));
+	return AM_OK;
+}
+
+void am_newfile_abort(struct am_newfile *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->tmp != NULL)
+		unlink(f->tmp);
+	free(f->tmp);
+	free(f->final);
+	f->fd = -1;
+	f->tmp = NULL;
+	f->final = NULL;
+}
+
+enum am_status am_newfile_commit(struct am_newfile *f, int overwrite, struct am_err *e)
+{
+	enum am_status s = AM_OK;
+
+	if (fsync(f->fd) != 0) {
+		s = am_fail(e, AM_EIO, "cannot sync %s: %s", f->final, strerror(errno));
+		goto fail;
+	}
+	if (close(f->fd) != 0) {
+		f->fd = -1;
+		s = am_fail(e, AM_EIO, "cannot close %s: %s", f->final, strerror(errno));
+		goto fail;
+	}
+	f->fd = -1;
+	if (overwrite) {
+		if (rename(f->tmp, f->final) != 0) {
+			s = am_fail(e, AM_EIO, "cannot create %s: %s", f->final, strerror(errno));
+			goto fail;
+		}
+	} else {
+		if (link(f->tmp, f->final) != 0) {
+			int err = errno;
+			s = am_fail(e, err == EEXIST ? AM_EEXIST : AM_EIO,
+				    err == EEXIST ? "%s already exists; refusing to overwrite it"
+						  : "cannot create %s: %s",
+				    f->final, strerror(err));
+			goto fail;
+		}
+		unlink(f->tmp);
+	}
+	if (fsync_dir(f->final) != 0) {
+		s = am_fail(e, AM_EIO, "cannot sync the directory of %s: %s", f->final,
+			    strerror(errno));
+		/* the file is in place; the caller learns durability is unsure */
+	}
+	free(f->tmp);
+	free(f->final);
+	f->tmp = f->final = NULL;
+	return s;
+fail:
+	am_newfile_abort(f);
+	return s;
+}
+
+enum am_status am_write_new_file(const char *path, int mode, const void *buf,
+				 size_t n, struct am_err *e)
+{
+	struct am_newfile f;
+	enum am_status s;
+
+	s = am_newfile_open(&f, path, mode, 0, e);
+	if (s != AM_OK)
+		return s;
+	s = am_newfile_write(&f, buf, n, e);
+	if (s != AM_OK) {
+		am_newfile_abort(&f);
+		return s;
+	}
+	return am_newfile_commit(&f, 0, e);
+}
+
+enum am_status am_read_small_file(const char *path, size_t max, unsigned char **out,
+				  size_t *len, struct am_err *e)
+{
+	struct stat st;
+	unsigned char *buf = NULL;
+	long long got;
+	int fd;
+
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+		return am_fail(e, (err == ENOENT || err == ENOTDIR || err == EISDIR) ? AM_EINPUT : AM_EIO,
+			       "cannot open %s: %s", path, strerror(err));
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return am_fail(e, AM_EINPUT, "%s is not a regular file", path);
+	}
+	if ((unsigned long long)st.st_size > max) {
+		close(fd);
+		return am_fail(e, AM_EINPUT, "%s is too large to be what was expected", path);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		close(fd);
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	}
+	got = am_read_full(fd, buf, (size_t)st.st_size + 1);
+	close(fd);
+	if (got < 0) {
+		free(buf);
+		return am_fail(e, AM_EIO, "cannot read %s: %s", path, strerror(errno));
+	}
+	if ((unsigned long long)got > max) {
+		free(buf);
+		return am_fail(e, AM_EINPUT, "%s is too large to be what was expected", path);
+	}
+	*out = buf;
+	*len = (size_t)got;
+	return AM_OK;
+}

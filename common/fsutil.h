@@ -1,0 +1,61 @@
+/*
+ * fsutil.h — creating files without races and without half-written results.
+ *
+ * New files are written under a temporary name made with
+ * O_CREAT|O_EXCL|O_NOFOLLOW, fsynced, then linked into place with link(2),
+ * which fails instead of replacing an existing file; the directory is fsynced
+ * after.  A crash at any point leaves either no file or the whole file (and at
+ * worst a stray ".amanat-tmp-*" beside it).
+ */
+#ifndef AMANAT_FSUTIL_H
+#define AMANAT_FSUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* A file being written: the temporary name and the name it will get. */
+struct am_newfile {
+	int fd;
+	char *tmp;
+	char *final;
+};
+
+/*
+ * Start writing `path` with permission bits `mode`.  Fails with AM_EEXIST if
+ * path exists (unless overwrite is set, in which case commit replaces it).
+ */
+AM_WUR enum am_status am_newfile_open(struct am_newfile *f, const char *path,
+				      int mode, int overwrite, struct am_err *e);
+/* Write all of buf; retries short writes and EINTR. */
+AM_WUR enum am_status am_newfile_write(struct am_newfile *f, const void *buf,
+				       size_t n, struct am_err *e);
+/*
+ * fsync, link into place (or rename when overwrite), fsync the directory.
+ * Always releases f; on failure the temporary file is removed.
+ */
+AM_WUR enum am_status am_newfile_commit(struct am_newfile *f, int overwrite,
+					struct am_err *e);
+/* Give up: close and remove the temporary file.  Safe on a released f. */
+void am_newfile_abort(struct am_newfile *f);
+
+/* Write a whole small file atomically; refuses to overwrite. */
+AM_WUR enum am_status am_write_new_file(const char *path, int mode,
+					const void *buf, size_t n,
+					struct am_err *e);
+
+/*
+ * Read a whole file of at most max bytes into malloc'ed memory (caller frees).
+ * Larger files fail with AM_EINPUT: no reader here is meant for big data.
+ */
+AM_WUR enum am_status am_read_small_file(const char *path, size_t max,
+					 unsigned char **out, size_t *len,
+					 struct am_err *e);
+
+/* Write all of buf to fd, retrying EINTR and short writes; 0 or -1. */
+int am_write_all(int fd, const void *buf, size_t n);
+/* Read up to n bytes, retrying until n or EOF; bytes read or -1. */
+long long am_read_full(int fd, void *buf, size_t n);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * identity.h — a person's keys: an Ed25519 signing key and an X25519
+ * decryption key, their secret file (NAME.id) and public file (NAME.pub).
+ * File formats: docs/FORMAT.md, "Identity files".
+ */
+#ifndef AMANAT_IDENTITY_H
+#define AMANAT_IDENTITY_H
+
+#include "crypto.h"
+
+#define AM_NAME_MAX 64
+
+struct am_identity {
+	char name[AM_NAME_MAX + 1];
+	unsigned char sign_pk[AM_SIGN_PK_LEN];
+	unsigned char box_pk[AM_BOX_PK_LEN];
+	/* secure memory; both NULL for an identity known only by its public file */
+	unsigned char *sign_sk; /* AM_SIGN_SK_LEN */
+	unsigned char *box_sk;  /* AM_BOX_SK_LEN */
+};
+
+void am_identity_init(struct am_identity *id);
+/* Wipes and frees the secret halves. */
+void am_identity_release(struct am_identity *id);
+
+/* 1 when name is 1..64 of [A-Za-z0-9._-] and starts with a letter or digit. */
+int am_name_ok(const char *name);
+
+/* Fresh random keys under name. */
+AM_WUR enum am_status am_identity_generate(struct am_identity *id, const char *name,
+					   struct am_err *e);
+
+/*
+ * Seal the secret keys under the passphrase into a new file at path, mode
+ * 0600, created exclusively; refuses to overwrite (AM_EEXIST).
+ */
+AM_WUR enum am_status am_keyfile_write(const char *path, const struct am_identity *id,
+				       const char *pass, size_t passlen,
+				       enum am_kdf_level lvl, struct am_err *e);
+/*
+ * Open a secret key file.  AM_EAUTH for a wrong passphrase, AM_EINPUT for a
+ * file that is not an amanat identity or is truncated, AM_EIO for I/O.
+ */
+AM_WUR enum am_status am_keyfile_read(const char *path, const char *pass, size_t passlen,
+				      struct am_identity *id, struct am_err *e);
+
+/* The one-line public file text ("amanat-pub-v1 NAME SIGN BOX\n"). */
+AM_WUR enum am_status am_pub_format(const struct am_identity *id, char *out, size_t outlen);
+AM_WUR enum am_status am_pub_parse(const char *text, size_t len, struct am_identity *id,
+				   struct am_err *e);
+AM_WUR enum am_status am_pubfile_write(const char *path, const struct am_identity *id,
+				       struct am_err *e);
+AM_WUR enum am_status am_pubfile_read(const char *path, struct am_identity *id,
+				      struct am_err *e);
+/*
+ * Read either kind of file for its public half: a .pub, or the public
+ * fields of a .id without its passphrase.
+ */
+AM_WUR enum am_status am_public_read(const char *path, struct am_identity *id,
+				     struct am_err *e);
+
+/* 16 lowercase hex digits of the display key id (buffer of 17). */
+void am_key_id_hex(char out[2 * AM_KEYID_LEN + 1], const unsigned char pk[AM_SIGN_PK_LEN]);
+
+#endif

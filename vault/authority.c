@@ -1,0 +1,223 @@
+/*
+ * authority.c — who may sign what, replayed from genesis, enroll and revoke
+ * entries.  Sealing and verification share these rules so that what the tool
+ * writes is exactly what the verifier accepts.
+ */
+#include "vault_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void am_auth_init(struct am_auth *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+void am_auth_release(struct am_auth *a)
+{
+	free(a->ms.m);
+	am_auth_init(a);
+}
+
+void am_members_release(struct am_members *ms)
+{
+	free(ms->m);
+	ms->m = NULL;
+	ms->n = 0;
+}
+
+const struct am_member *am_members_find(const struct am_members *ms,
+					const unsigned char pk[AM_SIGN_PK_LEN])
+{
+	for (size_t i = 0; i < ms->n; i++)
+		if (memcmp(ms->m[i].sign_pk, pk, AM_SIGN_PK_LEN) == 0)
+			return &ms->m[i];
+	return NULL;
+}
+
+unsigned am_auth_roles(const struct am_auth *a, const unsigned char pk[AM_SIGN_PK_LEN])
+{
+	const struct am_member *m = am_members_find(&a->ms, pk);
+	return m ? m->roles : 0;
+}
+
+unsigned am_type_signer_roles(unsigned type)
+{
+	switch (type) {
+	case AM_T_GENESIS:
+	case AM_T_ENROLL:
+	case AM_T_REVOKE:
+		return AM_ROLE_ADMIN;
+	case AM_T_TESTIMONY:
+	case AM_T_DOCUMENT:
+	case AM_T_MEDIA:
+	case AM_T_CASE:
+		return AM_ROLE_OFFICER | AM_ROLE_CUSTODIAN | AM_ROLE_ADMIN;
+	case AM_T_CUSTODY:
+		return AM_ROLE_CUSTODIAN;
+	}
+	return 0;
+}
+
+static int add_member(struct am_auth *a, const struct am_member *m)
+{
+	if (a->ms.n == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 8;
+		struct am_member *g = realloc(a->ms.m, cap * sizeof(*g));
+		if (g == NULL)
+			return -1;
+		a->ms.m = g;
+		a->cap = cap;
+	}
+	a->ms.m[a->ms.n++] = *m;
+	return 0;
+}
+
+#define BAD(...) do { snprintf(why, whylen, __VA_ARGS__); return -1; } while (0)
+
+int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_t whylen)
+{
+	struct am_member m, *cur;
+	unsigned need;
+
+	if ((h->seq == 0) != (h->type == AM_T_GENESIS))
+		BAD(h->seq == 0 ? "the first entry is not a genesis entry"
+				: "a genesis entry appears after the first entry");
+	if (h->type == AM_T_GENESIS) {
+		if (am_member_parse(h->payload, h->payload_len, &m) != 0)
+			BAD("genesis payload is not a valid identity record");
+		if (memcmp(m.sign_pk, h->signer, AM_SIGN_PK_LEN) != 0 || !(m.roles & AM_ROLE_ADMIN))
+			BAD("genesis is not signed by the admin it names");
+		m.since_seq = h->seq;
+		if (add_member(a, &m) != 0)
+			BAD("out of memory");
+		return 0;
+	}
+	need = am_type_signer_roles(h->type);
+	if (!(am_auth_roles(a, h->signer) & need)) {
+		char kid[2 * AM_KEYID_LEN + 1];
+		am_key_id_hex(kid, h->signer);
+		BAD("signer %s was not enrolled with a role that may seal %s entries", kid,
+		    am_type_name(h->type));
+	}
+	if (h->type == AM_T_ENROLL) {
+		if (am_member_parse(h->payload, h->payload_len, &m) != 0)
+			BAD("enroll payload is not a valid identity record");
+		for (size_t i = 0; i < a->ms.n; i++) {
+			cur = &a->ms.m[i];
+			int same_sign = memcmp(cur->sign_pk, m.sign_pk, AM_SIGN_PK_LEN) == 0;
+			int same_box = memcmp(cur->box_pk, m.box_pk, AM_BOX_PK_LEN) == 0;
+			if (same_sign != same_box)
+				BAD("enroll reuses a key of another identity");
+			if (same_sign) {
+				cur->roles = m.roles;
+				cur->since_seq = h->seq;
+				snprintf(cur->name, sizeof(cur->name), "%s", m.name);
+				return 0;
+			}
+		}
+		m.since_seq = h->seq;
+		if (add_member(a, &m) != 0)
+			BAD("out of memory");
+		return 0;
+	}
+	if (h->type == AM_T_REVOKE) {
+		if (h->payload_len != AM_SIGN_PK_LEN)
+			BAD("revoke payload is not a public key");
+		cur = (struct am_member *)am_members_find(&a->ms, h->payload);
+		if (cur == NULL || cur->roles == 0)
+			BAD("revoke names an identity that is not enrolled");
+		cur->roles = 0;
+		cur->since_seq = h->seq;
+		return 0;
+	}
+	if (h->payload_len != (h->type == AM_T_CUSTODY ? 1u : 0u))
+		BAD("%s entry has a payload of the wrong size", am_type_name(h->type));
+	if (h->type == AM_T_CUSTODY && (h->payload[0] < AM_ACT_SHOW || h->payload[0] > AM_ACT_LOG))
+		BAD("custody entry names an unknown action %u", h->payload[0]);
+	return 0;
+}
+
+static int cmp_pk(const void *x, const void *y)
+{
+	return memcmp(x, y, AM_BOX_PK_LEN);
+}
+
+int am_auth_recipients(const struct am_auth *a, unsigned char **pks, size_t *n)
+{
+	size_t k = 0;
+
+	*pks = malloc(a->ms.n ? a->ms.n * AM_BOX_PK_LEN : 1);
+	*n = 0;
+	if (*pks == NULL)
+		return -1;
+	for (size_t i = 0; i < a->ms.n; i++)
+		if (a->ms.m[i].roles & AM_ROLE_CUSTODIAN)
+			memcpy(*pks + AM_BOX_PK_LEN * k++, a->ms.m[i].box_pk, AM_BOX_PK_LEN);
+	qsort(*pks, k, AM_BOX_PK_LEN, cmp_pk);
+	*n = k;
+	return 0;
+}
+
+enum am_status am_auth_load(struct am_vault *v, struct am_auth *a, struct am_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	enum am_status s = AM_OK;
+	char why[256];
+	int rc;
+
+	am_auth_init(a);
+	rc = sqlite3_prepare_v2(v->db,
+				"SELECT seq, header, sig FROM entries WHERE type IN (1,2,3) ORDER BY seq",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return am_db_error(v, rc, "reading enrollments", e);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct am_header h;
+		struct am_buf b;
+		const unsigned char *hdr = sqlite3_column_blob(st, 1);
+		size_t hn = (size_t)sqlite3_column_bytes(st, 1);
+		const unsigned char *sig = sqlite3_column_blob(st, 2);
+		int bad;
+
+		if (hdr == NULL || sqlite3_column_bytes(st, 2) != AM_SIG_LEN ||
+		    am_header_parse(hdr, hn, &h, why, sizeof(why)) != 0 ||
+		    h.seq != (uint64_t)sqlite3_column_int64(st, 0)) {
+			s = am_fail(e, AM_EVERIFY, "%s: enrollment entry %lld is damaged; run 'amanat verify'",
+				    v->path, sqlite3_column_int64(st, 0));
+			break;
+		}
+		am_buf_init(&b);
+		am_sig_input(&b, hdr, hn);
+		bad = b.oom || am_sign_verify(sig, b.data, b.len, h.signer) != 0;
+		am_buf_release(&b);
+		if (bad || am_auth_apply(a, &h, why, sizeof(why)) != 0) {
+			s = am_fail(e, AM_EVERIFY,
+				    "%s: enrollment entry %llu does not verify%s%s; run 'amanat verify'",
+				    v->path, (unsigned long long)h.seq, bad ? "" : ": ", bad ? "" : why);
+			break;
+		}
+	}
+	if (s == AM_OK && rc != SQLITE_DONE)
+		s = am_db_error(v, rc, "reading enrollments", e);
+	sqlite3_finalize(st);
+	if (s == AM_OK && a->ms.n == 0)
+		s = am_fail(e, AM_EVERIFY, "%s has no genesis entry", v->path);
+	if (s != AM_OK)
+		am_auth_release(a);
+	return s;
+}
+
+enum am_status am_vault_members(struct am_vault *v, struct am_members *out, struct am_err *e)
+{
+	struct am_auth a;
+	enum am_status s = am_auth_load(v, &a, e);
+
+	out->m = NULL;
+	out->n = 0;
+	if (s != AM_OK)
+		return s;
+	*out = a.ms; /* hand over ownership */
+	return AM_OK;
+}

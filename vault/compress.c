@@ -1,0 +1,113 @@
+/*
+ * compress.c — per-chunk zlib, only where it pays.
+ *
+ * A chunk's plaintext is a mode byte followed by either the data (stored) or
+ * a zlib stream of it.  A cheap probe — deflating the first 16 KiB at level 1 —
+ * decides whether the whole chunk is worth compressing, so media and already
+ * compressed files cost almost nothing extra.  zlib's working memory is taken
+ * from secure memory, since it holds plaintext.
+ */
+#include "vault_int.h"
+
+#include <string.h>
+#include <zlib.h>
+
+#define PROBE_LEN (16u * 1024)
+
+static voidpf sec_alloc(voidpf opaque, uInt items, uInt size)
+{
+	(void)opaque;
+	if (size != 0 && items > SIZE_MAX / size)
+		return Z_NULL;
+	return am_secure_alloc((size_t)items * size);
+}
+
+static void sec_free(voidpf opaque, voidpf p)
+{
+	(void)opaque;
+	am_secure_free(p);
+}
+
+size_t am_chunk_pt_max(size_t n)
+{
+	return 1 + (size_t)compressBound((uLong)n);
+}
+
+/* Deflate in into out (capacity cap); compressed length or 0 on failure. */
+static size_t deflate_buf(unsigned char *out, size_t cap, const unsigned char *in, size_t n,
+			  int level)
+{
+	z_stream z;
+	size_t got = 0;
+
+	memset(&z, 0, sizeof(z));
+	z.zalloc = sec_alloc;
+	z.zfree = sec_free;
+	if (deflateInit(&z, level) != Z_OK)
+		return 0;
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) == Z_STREAM_END)
+		got = z.total_out;
+	deflateEnd(&z);
+	return got;
+}
+
+int am_chunk_pack(unsigned char *out, size_t *outn, const unsigned char *in, size_t n,
+		  int try_compress)
+{
+	size_t cap = am_chunk_pt_max(n) - 1, got;
+
+	if (try_compress && n >= 512) {
+		size_t probe = n < PROBE_LEN ? n : PROBE_LEN;
+		got = deflate_buf(out + 1, cap, in, probe, 1);
+		/* less than a tenth saved on the probe: not worth it */
+		if (got != 0 && got < probe - probe / 10) {
+			got = deflate_buf(out + 1, cap, in, n, 6);
+			if (got != 0 && got < n) {
+				out[0] = AM_CHUNK_ZLIB;
+				*outn = 1 + got;
+				return 0;
+			}
+		}
+	}
+	out[0] = AM_CHUNK_STORED;
+	if (n)
+		memcpy(out + 1, in, n);
+	*outn = 1 + n;
+	return 0;
+}
+
+int am_chunk_unpack(unsigned char *out, size_t want, const unsigned char *in, size_t n)
+{
+	z_stream z;
+	int rc, ok;
+
+	if (n < 1)
+		return -1;
+	if (in[0] == AM_CHUNK_STORED) {
+		if (n - 1 != want)
+			return -1;
+		if (want)
+			memcpy(out, in + 1, want);
+		return 0;
+	}
+	if (in[0] != AM_CHUNK_ZLIB)
+		return -1;
+	memset(&z, 0, sizeof(z));
+	z.zalloc = sec_alloc;
+	z.zfree = sec_free;
+	if (inflateInit(&z) != Z_OK)
+		return -1;
+	z.next_in = (Bytef *)(uintptr_t)(in + 1);
+	z.avail_in = (uInt)(n - 1);
+	z.next_out = out;
+	z.avail_out = (uInt)want;
+	/* exactly want bytes and the end of the stream, nothing more (no bombs) */
+	rc = inflate(&z, Z_FINISH);
+	ok = rc == Z_STREAM_END && z.total_out == want && z.avail_in == 0;
+	inflateEnd(&z);
+	return ok ? 0 : -1;
+}

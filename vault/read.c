@@ -1,0 +1,279 @@
+/*
+ * read.c — custodians opening entries: unwrapping the content key, the
+ * private fields and the content.  Every check that can fail is done before
+ * plaintext is released: the header signature, the wraps and metadata hashes,
+ * each chunk's tag, and at the end the plaintext SHA-256.
+ */
+#include "vault_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* An entry opened for reading: its public part and its content key. */
+struct opened {
+	struct am_entry_pub pub;
+	unsigned char *key; /* secure */
+};
+
+static void opened_release(struct opened *o)
+{
+	am_entry_pub_release(&o->pub);
+	am_secure_free(o->key);
+	o->key = NULL;
+}
+
+static enum am_status open_entry(struct am_vault *v, const struct am_identity *reader,
+				 uint64_t seq, struct opened *o, struct am_err *e)
+{
+	unsigned char *wraps = NULL, hash[AM_HASH_LEN];
+	const size_t item = AM_BOX_PK_LEN + AM_WRAP_LEN;
+	struct am_wraps w;
+	struct am_buf sb;
+	size_t wn = 0;
+	enum am_status s;
+	int bad;
+
+	memset(o, 0, sizeof(*o));
+	s = am_entry_read(v, seq, &o->pub, e);
+	if (s != AM_OK)
+		return s;
+	if (!am_type_sealed(o->pub.h.type)) {
+		s = am_fail(e, AM_EINPUT, "entry %llu is a public %s entry with nothing to decrypt",
+			    (unsigned long long)seq, am_type_name(o->pub.h.type));
+		goto fail;
+	}
+	am_buf_init(&sb);
+	am_sig_input(&sb, o->pub.buf, o->pub.len);
+	bad = sb.oom || am_sign_verify(o->pub.sig, sb.data, sb.len, o->pub.h.signer) != 0;
+	am_buf_release(&sb);
+	if (bad) {
+		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: signature does not verify", v->path,
+			    (unsigned long long)seq);
+		goto fail;
+	}
+	s = am_db_get_blob(v, seq, "wraps", &wraps, &wn, e);
+	if (s != AM_OK)
+		goto fail;
+	am_sha256(hash, wraps, wn);
+	if (wn != o->pub.h.wraps_size || !am_equal(hash, o->pub.h.wraps_hash, AM_HASH_LEN) ||
+	    am_wraps_parse(wraps, wn, &w) != 0) {
+		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: wrapped keys were altered", v->path,
+			    (unsigned long long)seq);
+		goto fail;
+	}
+	o->key = am_secure_alloc(AM_KEY_LEN);
+	if (o->key == NULL) {
+		s = am_fail(e, AM_ENOMEM, "out of memory");
+		goto fail;
+	}
+	s = am_fail(e, AM_EAUTH, "%s cannot open entry %llu: it was not sealed to this identity's key",
+		    reader->name, (unsigned long long)seq);
+	for (uint32_t i = 0; i < w.n; i++) {
+		const unsigned char *it = w.items + i * item;
+		if (memcmp(it, reader->box_pk, AM_BOX_PK_LEN) != 0)
+			continue;
+		if (am_unwrap(o->key, it + AM_BOX_PK_LEN, reader->box_pk, reader->box_sk) == 0) {
+			am_err_init(e);
+			s = AM_OK;
+		}
+		break;
+	}
+	if (s != AM_OK)
+		goto fail;
+	free(wraps);
+	return AM_OK;
+fail:
+	free(wraps);
+	opened_release(o);
+	return s;
+}
+
+enum am_status am_can_open(struct am_vault *v, const struct am_identity *reader, uint64_t seq,
+			   struct am_err *e)
+{
+	struct opened o;
+	enum am_status s = open_entry(v, reader, seq, &o, e);
+
+	if (s == AM_OK)
+		opened_release(&o);
+	return s;
+}
+
+/* Decrypt and check the fields of an opened entry. */
+static enum am_status fields_of(struct am_vault *v, struct opened *o, struct am_fields *out,
+				struct am_err *e)
+{
+	unsigned char *meta = NULL, *pt = NULL, *mkey = NULL;
+	unsigned char ad[AM_AD_MAX], nonce[AM_NONCE_LEN], hash[AM_HASH_LEN];
+	size_t mn = 0, adlen;
+	uint64_t seq = o->pub.h.seq;
+	enum am_status s;
+
+	am_fields_init(out);
+	s = am_db_get_blob(v, seq, "meta", &meta, &mn, e);
+	if (s != AM_OK)
+		return s;
+	am_sha256(hash, meta, mn);
+	if (mn != o->pub.h.meta_size || mn < AM_AEAD_TAG_LEN ||
+	    !am_equal(hash, o->pub.h.meta_hash, AM_HASH_LEN)) {
+		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: metadata was altered", v->path,
+			    (unsigned long long)seq);
+		goto cleanup;
+	}
+	pt = am_secure_alloc(mn);
+	mkey = am_secure_alloc(AM_KEY_LEN);
+	if (pt == NULL || mkey == NULL) {
+		s = am_fail(e, AM_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	memset(nonce, 0, sizeof(nonce));
+	am_meta_ad(ad, &adlen, o->pub.h.vault_id, o->pub.h.uid);
+	if (am_subkey(mkey, o->key, 2, AM_KDF_CTX_META) != 0 ||
+	    am_aead_open(pt, meta, mn, ad, adlen, nonce, mkey) != 0) {
+		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: metadata does not decrypt", v->path,
+			    (unsigned long long)seq);
+		goto cleanup;
+	}
+	if (am_fields_parse(pt, mn - AM_AEAD_TAG_LEN, out) != 0) {
+		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: metadata is malformed", v->path,
+			    (unsigned long long)seq);
+		goto cleanup;
+	}
+	am_fields_root(hash, out);
+	if (!am_equal(hash, o->pub.h.fields_root, AM_HASH_LEN)) {
+		am_fields_release(out);
+		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: metadata does not match its commitment",
+			    v->path, (unsigned long long)seq);
+	}
+cleanup:
+	free(meta);
+	am_secure_free(pt);
+	am_secure_free(mkey);
+	return s;
+}
+
+enum am_status am_open_fields(struct am_vault *v, const struct am_identity *reader,
+			      uint64_t seq, struct am_fields *out, struct am_err *e)
+{
+	struct opened o;
+	enum am_status s;
+
+	am_fields_init(out);
+	s = open_entry(v, reader, seq, &o, e);
+	if (s != AM_OK)
+		return s;
+	s = fields_of(v, &o, out, e);
+	opened_release(&o);
+	return s;
+}
+
+#define CHUNK_FAIL(...) do { s = am_fail(e, AM_EVERIFY, __VA_ARGS__); goto cleanup; } while (0)
+
+enum am_status am_extract(struct am_vault *v, const struct am_identity *reader, uint64_t seq,
+			  int fd, struct am_progress pr, struct am_err *e)
+{
+	struct opened o;
+	struct am_fields f;
+	const struct am_field *want_sha;
+	sqlite3_stmt *st = NULL;
+	unsigned char *ckey = NULL, *pt = NULL, *out = NULL;
+	unsigned char ad[AM_AD_MAX], nonce[AM_NONCE_LEN], lenbuf[4];
+	unsigned char cth[AM_HASH_LEN], pth[AM_HASH_LEN];
+	char hex[2 * AM_HASH_LEN + 1];
+	am_sha256_ctx ct_hash, pt_hash;
+	uint64_t idx = 0, done = 0, ct_total = 0;
+	size_t adlen;
+	enum am_status s;
+	int rc;
+
+	am_fields_init(&f);
+	s = open_entry(v, reader, seq, &o, e);
+	if (s != AM_OK)
+		return s;
+	s = fields_of(v, &o, &f, e);
+	if (s != AM_OK)
+		goto cleanup;
+	want_sha = am_fields_get(&f, "sha256");
+	ckey = am_secure_alloc(AM_KEY_LEN);
+	pt = am_secure_alloc(am_chunk_pt_max(o.pub.h.chunk_size) + AM_AEAD_TAG_LEN);
+	out = am_secure_alloc(o.pub.h.chunk_size);
+	if (ckey == NULL || pt == NULL || out == NULL) {
+		s = am_fail(e, AM_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	if (am_subkey(ckey, o.key, 1, AM_KDF_CTX_CHUNK) != 0)
+		CHUNK_FAIL("key derivation failed");
+	am_chunk_ad(ad, &adlen, o.pub.h.vault_id, o.pub.h.uid);
+	am_sha256_init(&ct_hash);
+	am_sha256_init(&pt_hash);
+	rc = sqlite3_prepare_v2(v->db, "SELECT idx, data FROM chunks WHERE seq = ? ORDER BY idx",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		s = am_db_error(v, rc, "reading chunks", e);
+		goto cleanup;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *ct = sqlite3_column_blob(st, 1);
+		size_t ctn = (size_t)sqlite3_column_bytes(st, 1);
+		int last = idx + 1 == o.pub.h.chunk_count;
+		uint64_t left = o.pub.h.size - done;
+		size_t want = left < o.pub.h.chunk_size ? (size_t)left : o.pub.h.chunk_size;
+
+		if ((uint64_t)sqlite3_column_int64(st, 0) != idx || idx >= o.pub.h.chunk_count)
+			CHUNK_FAIL("%s: entry %llu: chunk %llu is missing, extra or out of order",
+				   v->path, (unsigned long long)seq, (unsigned long long)idx);
+		if (ct == NULL || ctn < 1 + AM_AEAD_TAG_LEN ||
+		    ctn > am_chunk_pt_max(o.pub.h.chunk_size) + AM_AEAD_TAG_LEN)
+			CHUNK_FAIL("%s: entry %llu: chunk %llu has an impossible size", v->path,
+				   (unsigned long long)seq, (unsigned long long)idx);
+		am_put_u32(lenbuf, (uint32_t)ctn);
+		am_sha256_update(&ct_hash, lenbuf, 4);
+		am_sha256_update(&ct_hash, ct, ctn);
+		ct_total += ctn;
+		am_chunk_nonce(nonce, idx, last);
+		if (am_aead_open(pt, ct, ctn, ad, adlen, nonce, ckey) != 0)
+			CHUNK_FAIL("%s: entry %llu: chunk %llu does not decrypt (altered, moved or "
+				   "truncated)", v->path, (unsigned long long)seq,
+				   (unsigned long long)idx);
+		if (am_chunk_unpack(out, want, pt, ctn - AM_AEAD_TAG_LEN) != 0)
+			CHUNK_FAIL("%s: entry %llu: chunk %llu does not decompress to its size",
+				   v->path, (unsigned long long)seq, (unsigned long long)idx);
+		am_sha256_update(&pt_hash, out, want);
+		if (fd >= 0 && am_write_all(fd, out, want) != 0) {
+			s = am_fail(e, AM_EIO, "cannot write the output: %s", strerror(errno));
+			goto cleanup;
+		}
+		done += want;
+		idx++;
+		if (pr.fn != NULL)
+			pr.fn(pr.ctx, done, o.pub.h.size);
+	}
+	if (rc != SQLITE_DONE) {
+		s = am_db_error(v, rc, "reading chunks", e);
+		goto cleanup;
+	}
+	am_sha256_final(&ct_hash, cth);
+	am_sha256_final(&pt_hash, pth);
+	am_hex(hex, pth, sizeof(pth));
+	if (idx != o.pub.h.chunk_count || done != o.pub.h.size)
+		CHUNK_FAIL("%s: entry %llu: content is truncated", v->path, (unsigned long long)seq);
+	if (ct_total != o.pub.h.ct_size || !am_equal(cth, o.pub.h.ct_hash, AM_HASH_LEN))
+		CHUNK_FAIL("%s: entry %llu: ciphertext does not match its signed hash", v->path,
+			   (unsigned long long)seq);
+	if (o.pub.h.type != AM_T_CUSTODY &&
+	    (want_sha == NULL || want_sha->vlen != strlen(hex) ||
+	     memcmp(want_sha->value, hex, want_sha->vlen) != 0))
+		CHUNK_FAIL("%s: entry %llu: plaintext SHA-256 does not match the sealed record",
+			   v->path, (unsigned long long)seq);
+cleanup:
+	sqlite3_finalize(st);
+	am_secure_free(ckey);
+	am_secure_free(pt);
+	am_secure_free(out);
+	am_fields_release(&f);
+	opened_release(&o);
+	return s;
+}

@@ -1,0 +1,577 @@
+/*
+ * seal.c — appending entries: genesis, enrollments, sealed items and custody
+ * records.  Every append runs inside one BEGIN IMMEDIATE transaction and is
+ * acknowledged only after COMMIT, which with synchronous=FULL is durable.
+ */
+
+#include "vault_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+enum am_status am_db_create(const char *path, struct am_vault **out, struct am_err *e);
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum am_status am_append(struct am_vault *v, const struct am_identity *signer,
+			 struct am_header *h, const unsigned char *wraps, size_t wn,
+			 const unsigned char *meta, size_t mn, uint64_t *seq, struct am_err *e)
+{
+	struct am_buf hb, sb;
+	unsigned char sig[AM_SIG_LEN], hash[AM_HASH_LEN];
+	enum am_status s;
+
+	am_buf_init(&hb);
+	am_buf_init(&sb);
+	h->version = AM_FORMAT_VERSION;
+	h->flags = 0;
+	memcpy(h->signer, signer->sign_pk, AM_SIGN_PK_LEN);
+	h->sealed_at_ms = now_ms();
+	am_header_encode(&hb, h);
+	am_sig_input(&sb, hb.data, hb.len);
+	if (hb.oom || sb.oom) {
+		s = am_fail(e, AM_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	if (am_sign(sig, sb.data, sb.len, signer->sign_sk) != 0) {
+		s = am_fail(e, AM_EINPUT, "signing failed");
+		goto cleanup;
+	}
+	am_entry_hash(hash, hb.data, hb.len, sig);
+	s = am_db_put_entry(v, h->seq, h->type, hb.data, hb.len, sig, hash, wraps, wn, meta, mn, e);
+	if (s == AM_OK && seq != NULL)
+		*seq = h->seq;
+cleanup:
+	am_buf_release(&hb);
+	am_buf_release(&sb);
+	return s;
+}
+
+/* Fill seq, prev and vault id of h from the tip of the log. */
+static enum am_status place(struct am_vault *v, struct am_header *h, struct am_err *e)
+{
+	enum am_status s = am_db_tip(v, &h->seq, h->prev, e);
+
+	if (s == AM_OK)
+		s = am_vault_id(v, h->vault_id, e);
+	return s;
+}
+
+/* Check the signer may append an entry of this type, given the log so far. */
+static enum am_status authorise(struct am_vault *v, struct am_auth *a,
+				const struct am_identity *signer, unsigned type, struct am_err *e)
+{
+	enum am_status s = am_auth_load(v, a, e);
+	char kid[2 * AM_KEYID_LEN + 1];
+
+	if (s != AM_OK)
+		return s;
+	if (am_auth_roles(a, signer->sign_pk) & am_type_signer_roles(type))
+		return AM_OK;
+	am_key_id_hex(kid, signer->sign_pk);
+	am_auth_release(a);
+	return am_fail(e, AM_EAUTH, "%s (%s) is not enrolled in %s with a role that may %s",
+		       signer->name, kid, v->path,
+		       type == AM_T_CUSTODY ? "read (custodian)"
+		       : type == AM_T_ENROLL || type == AM_T_REVOKE ? "enroll or revoke (admin)"
+								    : "seal entries");
+}
+
+/* Append an enroll or revoke entry and commit. */
+static enum am_status append_public(struct am_vault *v, const struct am_identity *admin,
+				    unsigned type, const unsigned char *payload, size_t pn,
+				    uint64_t *seq, struct am_err *e)
+{
+	struct am_header h;
+	struct am_auth a;
+	enum am_status s;
+	char why[256];
+
+	memset(&h, 0, sizeof(h));
+	s = am_db_begin(v, e);
+	if (s != AM_OK)
+		return s;
+	s = authorise(v, &a, admin, type, e);
+	if (s != AM_OK)
+		goto cleanup;
+	h.type = (uint8_t)type;
+	h.payload = payload;
+	h.payload_len = (uint32_t)pn;
+	s = place(v, &h, e);
+	if (s != AM_OK)
+		goto cleanup_auth;
+	memcpy(h.signer, admin->sign_pk, AM_SIGN_PK_LEN);
+	/* refuse what the verifier would refuse, before it is signed */
+	if (am_auth_apply(&a, &h, why, sizeof(why)) != 0) {
+		s = am_fail(e, AM_EINPUT, "%s: %s", v->path, why);
+		goto cleanup_auth;
+	}
+	s = am_append(v, admin, &h, NULL, 0, NULL, 0, seq, e);
+	if (s == AM_OK)
+		s = am_db_commit(v, e);
+cleanup_auth:
+	am_auth_release(&a);
+cleanup:
+	if (s != AM_OK)
+		am_db_rollback(v);
+	return s;
+}
+
+enum am_status am_enroll(struct am_vault *v, const struct am_identity *admin,
+			 const struct am_identity *who, unsigned roles, uint64_t *seq,
+			 struct am_err *e)
+{
+	struct am_member m;
+	struct am_buf b;
+	enum am_status s;
+
+	if (roles == 0 || (roles & ~AM_ROLE_ALL))
+		return am_fail(e, AM_EINPUT, "no valid role given");
+	memset(&m, 0, sizeof(m));
+	memcpy(m.sign_pk, who->sign_pk, AM_SIGN_PK_LEN);
+	memcpy(m.box_pk, who->box_pk, AM_BOX_PK_LEN);
+	snprintf(m.name, sizeof(m.name), "%s", who->name);
+	m.roles = roles;
+	am_buf_init(&b);
+	am_member_encode(&b, &m);
+	if (b.oom)
+		s = am_fail(e, AM_ENOMEM, "out of memory");
+	else
+		s = append_public(v, admin, AM_T_ENROLL, b.data, b.len, seq, e);
+	am_buf_release(&b);
+	return s;
+}
+
+enum am_status am_revoke(struct am_vault *v, const struct am_identity *admin,
+			 const unsigned char pk[AM_SIGN_PK_LEN], uint64_t *seq, struct am_err *e)
+{
+	return append_public(v, admin, AM_T_REVOKE, pk, AM_SIGN_PK_LEN, seq, e);
+}
+
+enum am_status am_vault_create(const char *path, const struct am_identity *admin,
+			       const struct am_identity *recipients, size_t nrecip,
+			       struct am_err *e)
+{
+	struct am_vault *v = NULL;
+	struct am_member m;
+	struct am_header h;
+	struct am_auth a;
+	struct am_buf b;
+	enum am_status s;
+	char why[256];
+
+	am_buf_init(&b);
+	am_auth_init(&a);
+	s = am_db_create(path, &v, e);
+	if (s != AM_OK)
+		return s;
+	memset(&m, 0, sizeof(m));
+	memcpy(m.sign_pk, admin->sign_pk, AM_SIGN_PK_LEN);
+	memcpy(m.box_pk, admin->box_pk, AM_BOX_PK_LEN);
+	snprintf(m.name, sizeof(m.name), "%s", admin->name);
+	m.roles = AM_ROLE_ADMIN | (nrecip == 0 ? AM_ROLE_CUSTODIAN : 0);
+	am_member_encode(&b, &m);
+	memset(&h, 0, sizeof(h));
+	h.type = AM_T_GENESIS;
+	am_random(h.vault_id, AM_VAULT_ID_LEN);
+	h.payload = b.data;
+	h.payload_len = (uint32_t)b.len;
+	memcpy(h.signer, admin->sign_pk, AM_SIGN_PK_LEN);
+	if (b.oom) {
+		s = am_fail(e, AM_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	s = am_append(v, admin, &h, NULL, 0, NULL, 0, NULL, e);
+	if (s != AM_OK)
+		goto cleanup;
+	(void)am_auth_apply(&a, &h, why, sizeof(why));
+	for (size_t i = 0; i < nrecip; i++) {
+		const struct am_identity *r = &recipients[i];
+		struct am_header eh;
+
+		am_buf_release(&b);
+		memset(&m, 0, sizeof(m));
+		memcpy(m.sign_pk, r->sign_pk, AM_SIGN_PK_LEN);
+		memcpy(m.box_pk, r->box_pk, AM_BOX_PK_LEN);
+		snprintf(m.name, sizeof(m.name), "%s", r->name);
+		m.roles = AM_ROLE_CUSTODIAN | am_auth_roles(&a, r->sign_pk);
+		am_member_encode(&b, &m);
+		memset(&eh, 0, sizeof(eh));
+		eh.type = AM_T_ENROLL;
+		eh.payload = b.data;
+		eh.payload_len = (uint32_t)b.len;
+		memcpy(eh.signer, admin->sign_pk, AM_SIGN_PK_LEN);
+		memcpy(eh.vault_id, h.vault_id, AM_VAULT_ID_LEN);
+		s = am_db_tip(v, &eh.seq, eh.prev, e);
+		if (s == AM_OK && (b.oom || am_auth_apply(&a, &eh, why, sizeof(why)) != 0))
+			s = am_fail(e, AM_EINPUT, "recipient %s: %s", r->name,
+				    b.oom ? "out of memory" : why);
+		if (s == AM_OK)
+			s = am_append(v, admin, &eh, NULL, 0, NULL, 0, NULL, e);
+		if (s != AM_OK)
+			goto cleanup;
+	}
+	s = am_db_commit(v, e);
+cleanup:
+	am_buf_release(&b);
+	am_auth_release(&a);
+	am_vault_close(v);
+	if (s != AM_OK) {
+		/* nothing was acknowledged: leave no half-made vault behind */
+		size_t n = strlen(path) + 16;
+		char *j = malloc(n);
+		unlink(path);
+		if (j != NULL) {
+			snprintf(j, n, "%s-journal", path);
+			unlink(j);
+			free(j);
+		}
+	}
+	return s;
+}
+
+/* ---- sealed bodies ------------------------------------------------------ */
+
+struct body {
+	unsigned char *key;       /* content key, secure */
+	unsigned char *chunk_key; /* secure */
+	unsigned char *meta_key;  /* secure */
+	unsigned char *cur, *next; /* plaintext read buffers, secure */
+	unsigned char *packed;    /* mode byte + maybe-compressed plaintext, secure */
+	unsigned char *ct;        /* sealed chunk (not secret) */
+};
+
+static void body_release(struct body *b)
+{
+	am_secure_free(b->key);
+	am_secure_free(b->chunk_key);
+	am_secure_free(b->meta_key);
+	am_secure_free(b->cur);
+	am_secure_free(b->next);
+	am_secure_free(b->packed);
+	free(b->ct);
+	memset(b, 0, sizeof(*b));
+}
+
+static enum am_status body_alloc(struct body *b, struct am_err *e)
+{
+	memset(b, 0, sizeof(*b));
+	b->key = am_secure_alloc(AM_KEY_LEN);
+	b->chunk_key = am_secure_alloc(AM_KEY_LEN);
+	b->meta_key = am_secure_alloc(AM_KEY_LEN);
+	b->cur = am_secure_alloc(AM_CHUNK_SIZE);
+	b->next = am_secure_alloc(AM_CHUNK_SIZE);
+	b->packed = am_secure_alloc(am_chunk_pt_max(AM_CHUNK_SIZE));
+	b->ct = malloc(am_chunk_pt_max(AM_CHUNK_SIZE) + AM_AEAD_TAG_LEN);
+	if (!b->key || !b->chunk_key || !b->meta_key || !b->cur || !b->next || !b->packed ||
+	    !b->ct) {
+		body_release(b);
+		return am_fail(e, AM_ENOMEM, "cannot allocate memory for sealing");
+	}
+	am_random(b->key, AM_KEY_LEN);
+	if (am_subkey(b->chunk_key, b->key, 1, AM_KDF_CTX_CHUNK) != 0 ||
+	    am_subkey(b->meta_key, b->key, 2, AM_KDF_CTX_META) != 0) {
+		body_release(b);
+		return am_fail(e, AM_EINPUT, "key derivation failed");
+	}
+	return AM_OK;
+}
+
+/* Read up to one chunk from fd (-1 reads nothing). */
+static enum am_status read_chunk(int fd, unsigned char *buf, size_t *got, struct am_err *e)
+{
+	long long n;
+
+	*got = 0;
+	if (fd < 0)
+		return AM_OK;
+	n = am_read_full(fd, buf, AM_CHUNK_SIZE);
+	if (n < 0)
+		return am_fail(e, AM_EIO, "cannot read the input: %s", strerror(errno));
+	*got = (size_t)n;
+	return AM_OK;
+}
+
+/*
+ * Stream the content from fd into sealed chunks of entry h, filling its size,
+ * chunk and ciphertext fields and the plaintext SHA-256.
+ */
+static enum am_status seal_content(struct am_vault *v, struct body *b, struct am_header *h,
+				   int fd, int compress, const struct am_progress *pr,
+				   unsigned char sha[AM_HASH_LEN], struct am_err *e)
+{
+	am_sha256_ctx pt_hash, ct_hash;
+	unsigned char ad[AM_AD_MAX], nonce[AM_NONCE_LEN], lenbuf[4];
+	size_t adlen, have = 0, more = 0, packed_len;
+	enum am_status s;
+	uint64_t idx = 0;
+
+	am_sha256_init(&pt_hash);
+	am_sha256_init(&ct_hash);
+	am_chunk_ad(ad, &adlen, h->vault_id, h->uid);
+	h->chunk_size = AM_CHUNK_SIZE;
+	s = read_chunk(fd, b->cur, &have, e);
+	for (; s == AM_OK; idx++) {
+		int last;
+		unsigned char *t;
+
+		/* a chunk is last only when nothing follows it: peek one ahead */
+		if (have == AM_CHUNK_SIZE) {
+			s = read_chunk(fd, b->next, &more, e);
+			if (s != AM_OK)
+				break;
+		} else {
+			more = 0;
+		}
+		last = more == 0;
+		am_sha256_update(&pt_hash, b->cur, have);
+		am_chunk_pack(b->packed, &packed_len, b->cur, have, compress);
+		am_chunk_nonce(nonce, idx, last);
+		if (am_aead_seal(b->ct, b->packed, packed_len, ad, adlen, nonce, b->chunk_key) != 0) {
+			s = am_fail(e, AM_EINPUT, "sealing chunk %llu failed", (unsigned long long)idx);
+			break;
+		}
+		am_put_u32(lenbuf, (uint32_t)(packed_len + AM_AEAD_TAG_LEN));
+		am_sha256_update(&ct_hash, lenbuf, 4);
+		am_sha256_update(&ct_hash, b->ct, packed_len + AM_AEAD_TAG_LEN);
+		s = am_db_put_chunk(v, h->seq, idx, b->ct, packed_len + AM_AEAD_TAG_LEN, e);
+		if (s != AM_OK)
+			break;
+		h->size += have;
+		h->ct_size += packed_len + AM_AEAD_TAG_LEN;
+		if (pr->fn != NULL)
+			pr->fn(pr->ctx, h->size, 0);
+		if (last) {
+			idx++;
+			break;
+		}
+		t = b->cur;
+		b->cur = b->next;
+		b->next = t;
+		have = more;
+	}
+	am_wipe(b->cur, AM_CHUNK_SIZE);
+	am_wipe(b->next, AM_CHUNK_SIZE);
+	if (s != AM_OK)
+		return s;
+	h->chunk_count = idx;
+	am_sha256_final(&ct_hash, h->ct_hash);
+	am_sha256_final(&pt_hash, sha);
+	return AM_OK;
+}
+
+/* Seal the private fields: salts drawn here, root and ciphertext into h. */
+static enum am_status seal_fields(struct body *b, struct am_header *h, struct am_fields *f,
+				  unsigned char **meta, size_t *mn, struct am_err *e)
+{
+	unsigned char ad[AM_AD_MAX], nonce[AM_NONCE_LEN];
+	struct am_buf pt;
+	size_t adlen;
+
+	*meta = NULL;
+	*mn = 0;
+	for (size_t i = 0; i < f->n; i++)
+		am_random(f->v[i].salt, AM_SALT_LEN);
+	am_fields_root(h->fields_root, f);
+	am_buf_init(&pt);
+	am_fields_encode(&pt, f);
+	if (pt.oom || pt.len > AM_MAX_META) {
+		am_buf_release(&pt);
+		return am_fail(e, pt.oom ? AM_ENOMEM : AM_EINPUT, "metadata is too large");
+	}
+	*meta = malloc(pt.len + AM_AEAD_TAG_LEN);
+	if (*meta == NULL) {
+		am_buf_release(&pt);
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	}
+	/* the meta key seals exactly one message, so a fixed nonce is safe */
+	memset(nonce, 0, sizeof(nonce));
+	am_meta_ad(ad, &adlen, h->vault_id, h->uid);
+	if (am_aead_seal(*meta, pt.data, pt.len, ad, adlen, nonce, b->meta_key) != 0) {
+		am_buf_release(&pt);
+		free(*meta);
+		*meta = NULL;
+		return am_fail(e, AM_EINPUT, "sealing metadata failed");
+	}
+	*mn = pt.len + AM_AEAD_TAG_LEN;
+	h->meta_size = (uint32_t)*mn;
+	am_sha256(h->meta_hash, *meta, *mn);
+	am_buf_release(&pt); /* wipes the plaintext */
+	return AM_OK;
+}
+
+/* Wrap the content key to every current custodian. */
+static enum am_status seal_wraps(struct body *b, struct am_header *h, const struct am_auth *a,
+				 struct am_buf *w, struct am_err *e)
+{
+	unsigned char *pks = NULL, wrapped[AM_WRAP_LEN];
+	size_t n = 0;
+
+	if (am_auth_recipients(a, &pks, &n) != 0)
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	if (n == 0) {
+		free(pks);
+		return am_fail(e, AM_EAUTH, "the vault has no custodian to seal to");
+	}
+	am_buf_u32(w, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		if (am_wrap(wrapped, b->key, pks + i * AM_BOX_PK_LEN) != 0) {
+			free(pks);
+			return am_fail(e, AM_EINPUT, "wrapping the content key failed");
+		}
+		am_buf_add(w, pks + i * AM_BOX_PK_LEN, AM_BOX_PK_LEN);
+		am_buf_add(w, wrapped, AM_WRAP_LEN);
+	}
+	free(pks);
+	if (w->oom)
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	h->wraps_size = (uint32_t)w->len;
+	am_sha256(h->wraps_hash, w->data, w->len);
+	return AM_OK;
+}
+
+/* Copy fields (without salts) so that sealing can add to them. */
+static enum am_status fields_copy(struct am_fields *dst, const struct am_fields *src,
+				  struct am_err *e)
+{
+	enum am_status s = AM_OK;
+
+	am_fields_init(dst);
+	for (size_t i = 0; src != NULL && i < src->n && s == AM_OK; i++)
+		s = am_fields_set(dst, src->v[i].name, src->v[i].value, src->v[i].vlen, e);
+	return s;
+}
+
+/* The body of am_seal and am_record_custody. */
+static enum am_status seal_entry(struct am_vault *v, const struct am_identity *signer,
+				 unsigned type, const struct am_fields *fields, int fd,
+				 const uint64_t *refs, size_t nrefs, const unsigned char *payload,
+				 size_t pn, struct am_progress pr, uint64_t *seq, struct am_err *e)
+{
+	struct am_header h;
+	struct am_auth a;
+	struct am_fields f;
+	struct body b;
+	struct am_buf wraps, refbuf;
+	unsigned char sha[AM_HASH_LEN], *meta = NULL;
+	char hex[2 * AM_HASH_LEN + 1], num[24], why[256];
+	size_t mn = 0;
+	enum am_status s;
+
+	memset(&h, 0, sizeof(h));
+	am_buf_init(&wraps);
+	am_buf_init(&refbuf);
+	am_auth_init(&a);
+	if (nrefs > AM_MAX_REFS)
+		return am_fail(e, AM_EINPUT, "too many references");
+	s = fields_copy(&f, fields, e);
+	if (s != AM_OK) {
+		am_fields_release(&f);
+		return s;
+	}
+	s = body_alloc(&b, e);
+	if (s != AM_OK)
+		goto cleanup_fields;
+	s = am_db_begin(v, e);
+	if (s != AM_OK)
+		goto cleanup_body;
+	s = authorise(v, &a, signer, type, e);
+	if (s != AM_OK)
+		goto cleanup;
+	h.type = (uint8_t)type;
+	s = place(v, &h, e);
+	if (s != AM_OK)
+		goto cleanup;
+	for (size_t i = 0; i < nrefs; i++) {
+		if (refs[i] >= h.seq || (i > 0 && refs[i] <= refs[i - 1])) {
+			s = am_fail(e, AM_EINPUT, "%s: entry %llu does not exist", v->path,
+				    (unsigned long long)refs[i]);
+			goto cleanup;
+		}
+		am_buf_u64(&refbuf, refs[i]);
+	}
+	h.refs = refbuf.data;
+	h.nrefs = (uint32_t)nrefs;
+	h.payload = payload;
+	h.payload_len = (uint32_t)pn;
+	memcpy(h.signer, signer->sign_pk, AM_SIGN_PK_LEN);
+	am_random(h.uid, AM_UID_LEN);
+	s = seal_content(v, &b, &h, fd, type != AM_T_MEDIA, &pr, sha, e);
+	if (s != AM_OK)
+		goto cleanup;
+	am_hex(hex, sha, sizeof(sha));
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)h.size);
+	if (type != AM_T_CUSTODY) {
+		s = am_fields_set(&f, "sha256", hex, strlen(hex), e);
+		if (s == AM_OK)
+			s = am_fields_set(&f, "size", num, strlen(num), e);
+		if (s != AM_OK)
+			goto cleanup;
+	}
+	s = seal_fields(&b, &h, &f, &meta, &mn, e);
+	if (s == AM_OK)
+		s = seal_wraps(&b, &h, &a, &wraps, e);
+	if (s != AM_OK)
+		goto cleanup;
+	if (refbuf.oom || am_auth_apply(&a, &h, why, sizeof(why)) != 0) {
+		s = am_fail(e, AM_EINPUT, "%s: %s", v->path, refbuf.oom ? "out of memory" : why);
+		goto cleanup;
+	}
+	s = am_append(v, signer, &h, wraps.data, wraps.len, meta, mn, NULL, e);
+	if (s == AM_OK)
+		s = am_db_commit(v, e);
+	if (s == AM_OK && seq != NULL)
+		*seq = h.seq;
+cleanup:
+	if (s != AM_OK)
+		am_db_rollback(v);
+	am_auth_release(&a);
+cleanup_body:
+	body_release(&b);
+	free(meta);
+	am_buf_release(&wraps);
+	am_buf_release(&refbuf);
+cleanup_fields:
+	am_fields_release(&f);
+	return s;
+}
+
+enum am_status am_seal(struct am_vault *v, const struct am_identity *signer,
+		       const struct am_seal_req *req, uint64_t *seq, struct am_err *e)
+{
+	if (req->type < AM_T_TESTIMONY || req->type > AM_T_CASE)
+		return am_fail(e, AM_EINPUT, "cannot seal an entry of type %s",
+			       am_type_name(req->type));
+	return seal_entry(v, signer, req->type, req->fields, req->fd, req->refs, req->nrefs, NULL,
+			  0, req->progress, seq, e);
+}
+
+enum am_status am_record_custody(struct am_vault *v, const struct am_identity *reader,
+				 unsigned action, const uint64_t *refs, size_t nrefs,
+				 const char *purpose, uint64_t *seq, struct am_err *e)
+{
+	struct am_fields f;
+	struct am_progress none = { NULL, NULL };
+	unsigned char act = (unsigned char)action;
+	const char *an = am_action_name(action);
+	enum am_status s;
+
+	am_fields_init(&f);
+	s = am_fields_set(&f, "action", an, strlen(an), e);
+	if (s == AM_OK && purpose != NULL)
+		s = am_fields_set(&f, "purpose", purpose, strlen(purpose), e);
+	if (s == AM_OK)
+		s = seal_entry(v, reader, AM_T_CUSTODY, &f, -1, refs, nrefs, &act, 1, none, seq, e);
+	am_fields_release(&f);
+	return s;
+}

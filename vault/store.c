@@ -1,0 +1,451 @@
+/*
+ * store.c — the SQLite file: schema, pragmas, append-only triggers, and the
+ * few statements that read and write rows.  Nothing read here is trusted;
+ * verify.c recomputes every hash from the bytes.
+ */
+#include "vault_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const schema_sql =
+	"CREATE TABLE entries("
+	" seq INTEGER PRIMARY KEY,"
+	" type INTEGER NOT NULL,"
+	" header BLOB NOT NULL,"
+	" sig BLOB NOT NULL,"
+	" hash BLOB NOT NULL,"
+	" wraps BLOB NOT NULL,"
+	" meta BLOB NOT NULL);"
+	"CREATE TABLE chunks("
+	" id INTEGER PRIMARY KEY,"
+	" seq INTEGER NOT NULL,"
+	" idx INTEGER NOT NULL,"
+	" data BLOB NOT NULL,"
+	" UNIQUE(seq, idx));"
+	/* history is never edited: these stop our own mistakes, not an attacker */
+	"CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries"
+	" BEGIN SELECT RAISE(ABORT, 'amanat: entries are append-only'); END;"
+	"CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries"
+	" BEGIN SELECT RAISE(ABORT, 'amanat: entries are append-only'); END;"
+	"CREATE TRIGGER entries_append_only BEFORE INSERT ON entries"
+	" WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq) + 1, 0) FROM entries)"
+	" BEGIN SELECT RAISE(ABORT, 'amanat: entries are append-only'); END;"
+	"CREATE TRIGGER chunks_no_update BEFORE UPDATE ON chunks"
+	" BEGIN SELECT RAISE(ABORT, 'amanat: chunks are append-only'); END;"
+	"CREATE TRIGGER chunks_no_delete BEFORE DELETE ON chunks"
+	" BEGIN SELECT RAISE(ABORT, 'amanat: chunks are append-only'); END;"
+	/* chunks are written just before the entry that names them */
+	"CREATE TRIGGER chunks_append_only BEFORE INSERT ON chunks"
+	" WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq) + 1, 0) FROM entries)"
+	"  OR EXISTS (SELECT 1 FROM chunks WHERE seq = NEW.seq AND idx = NEW.idx)"
+	" BEGIN SELECT RAISE(ABORT, 'amanat: chunks are append-only'); END;";
+
+enum am_status am_db_error(struct am_vault *v, int rc, const char *what, struct am_err *e)
+{
+	const char *msg = v->db ? sqlite3_errmsg(v->db) : sqlite3_errstr(rc);
+	int prim = rc & 0xff;
+	enum am_status s = AM_EIO;
+
+	if (prim == SQLITE_NOTADB || prim == SQLITE_CORRUPT || prim == SQLITE_FORMAT)
+		s = AM_EINPUT;
+	else if (prim == SQLITE_NOMEM)
+		s = AM_ENOMEM;
+	if (prim == SQLITE_FULL)
+		return am_fail(e, AM_EIO, "%s: %s: the disk is full; nothing was changed", v->path, what);
+	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+		return am_fail(e, AM_EIO, "%s: %s: the vault is busy (another amanat is writing it)",
+			       v->path, what);
+	if (prim == SQLITE_READONLY)
+		return am_fail(e, AM_EIO, "%s: %s: the vault is read-only here", v->path, what);
+	return am_fail(e, s, "%s: %s: %s", v->path, what, msg);
+}
+
+enum am_status am_db_exec(struct am_vault *v, const char *sql, struct am_err *e)
+{
+	int rc = sqlite3_exec(v->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? AM_OK : am_db_error(v, rc, "database", e);
+}
+
+enum am_status am_db_begin(struct am_vault *v, struct am_err *e)
+{
+	int rc = sqlite3_exec(v->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? AM_OK : am_db_error(v, rc, "starting a transaction", e);
+}
+
+enum am_status am_db_commit(struct am_vault *v, struct am_err *e)
+{
+	int rc = sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		enum am_status s = am_db_error(v, rc, "committing", e);
+		am_db_rollback(v);
+		return s;
+	}
+	return AM_OK;
+}
+
+void am_db_rollback(struct am_vault *v)
+{
+	if (!sqlite3_get_autocommit(v->db))
+		(void)sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Per-connection settings: durability, defensive mode, no temp files. */
+static enum am_status configure(struct am_vault *v, struct am_err *e)
+{
+	int rc;
+
+	sqlite3_db_config(v->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(v->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(v->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	sqlite3_busy_timeout(v->db, 5000);
+	rc = sqlite3_exec(v->db,
+			  "PRAGMA synchronous=FULL;"
+			  "PRAGMA recursive_triggers=ON;"
+			  "PRAGMA temp_store=MEMORY;"
+			  "PRAGMA secure_delete=ON;"
+			  "PRAGMA cell_size_check=ON;",
+			  NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return am_db_error(v, rc, "configuring", e);
+	return AM_OK;
+}
+
+static void vault_free(struct am_vault *v)
+{
+	if (v == NULL)
+		return;
+	if (v->db != NULL) {
+		am_db_rollback(v);
+		sqlite3_close_v2(v->db);
+	}
+	free(v->path);
+	free(v);
+}
+
+void am_vault_close(struct am_vault *v)
+{
+	vault_free(v);
+}
+
+static enum am_status vault_alloc(const char *path, struct am_vault **out, struct am_err *e)
+{
+	struct am_vault *v = calloc(1, sizeof(*v));
+
+	*out = NULL;
+	if (v == NULL || (v->path = strdup(path)) == NULL) {
+		free(v);
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	}
+	*out = v;
+	return AM_OK;
+}
+
+/* Check the file is an amanat vault of a version we read. */
+static enum am_status check_identity(struct am_vault *v, struct am_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, appid = 0, uver = 0;
+
+	rc = sqlite3_prepare_v2(v->db, "PRAGMA application_id", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		appid = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return am_fail(e, AM_EINPUT, "%s is not an amanat vault (%s)", v->path,
+			       sqlite3_errstr(rc));
+	if (appid != AM_APPLICATION_ID)
+		return am_fail(e, AM_EINPUT, "%s is not an amanat vault", v->path);
+	rc = sqlite3_prepare_v2(v->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		uver = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (uver != AM_SCHEMA_VERSION)
+		return am_fail(e, AM_EINPUT, "%s is an amanat vault of schema %d; this build reads %d",
+			       v->path, uver, AM_SCHEMA_VERSION);
+	return AM_OK;
+}
+
+enum am_status am_vault_open(const char *path, int writable, struct am_vault **out,
+			     struct am_err *e)
+{
+	struct am_vault *v;
+	struct stat st;
+	enum am_status s;
+	int rc;
+
+	*out = NULL;
+	if (stat(path, &st) != 0)
+		return am_fail(e, AM_EINPUT, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return am_fail(e, AM_EINPUT, "%s is not an amanat vault (not a regular file)", path);
+	s = vault_alloc(path, &v, e);
+	if (s != AM_OK)
+		return s;
+	v->writable = writable;
+	rc = sqlite3_open_v2(path, &v->db,
+			     (writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) |
+				     SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		s = am_db_error(v, rc, "opening", e);
+		goto fail;
+	}
+	s = check_identity(v, e);
+	if (s != AM_OK)
+		goto fail;
+	s = configure(v, e);
+	if (s != AM_OK)
+		goto fail;
+	*out = v;
+	return AM_OK;
+fail:
+	vault_free(v);
+	return s;
+}
+
+/*
+ * Create the database file itself: fresh, exclusive, schema in one
+ * transaction.  The caller appends genesis before anyone else can see it.
+ */
+enum am_status am_db_create(const char *path, struct am_vault **out, struct am_err *e);
+enum am_status am_db_create(const char *path, struct am_vault **out, struct am_err *e)
+{
+	struct am_vault *v;
+	enum am_status s;
+	char pragma[128];
+	int fd, rc;
+
+	*out = NULL;
+	/* claim the name exclusively first, so two inits cannot both win */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int err = errno;
+		return am_fail(e, err == EEXIST ? AM_EEXIST : (err == ENOENT ? AM_EINPUT : AM_EIO),
+			       err == EEXIST ? "%s already exists; refusing to overwrite it"
+					     : "cannot create %s: %s",
+			       path, strerror(err));
+	}
+	close(fd);
+	s = vault_alloc(path, &v, e);
+	if (s != AM_OK)
+		goto fail_unlink;
+	v->writable = 1;
+	rc = sqlite3_open_v2(path, &v->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		s = am_db_error(v, rc, "creating", e);
+		goto fail;
+	}
+	s = configure(v, e);
+	if (s != AM_OK)
+		goto fail;
+	snprintf(pragma, sizeof(pragma),
+		 "PRAGMA journal_mode=DELETE; PRAGMA page_size=65536;"
+		 "PRAGMA application_id=%d; PRAGMA user_version=%d;",
+		 AM_APPLICATION_ID, AM_SCHEMA_VERSION);
+	s = am_db_exec(v, pragma, e);
+	if (s == AM_OK)
+		s = am_db_begin(v, e);
+	if (s == AM_OK)
+		s = am_db_exec(v, schema_sql, e);
+	if (s != AM_OK)
+		goto fail;
+	*out = v; /* still inside the transaction; see am_vault_create */
+	return AM_OK;
+fail:
+	vault_free(v);
+fail_unlink:
+	unlink(path);
+	return s;
+}
+
+enum am_status am_db_tip(struct am_vault *v, uint64_t *next, unsigned char prev[AM_HASH_LEN],
+			 struct am_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	enum am_status s = AM_OK;
+	int rc;
+
+	*next = 0;
+	memset(prev, 0, AM_HASH_LEN);
+	rc = sqlite3_prepare_v2(v->db, "SELECT seq, header, sig FROM entries ORDER BY seq DESC LIMIT 1",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return am_db_error(v, rc, "reading the last entry", e);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *hdr = sqlite3_column_blob(st, 1);
+		int hn = sqlite3_column_bytes(st, 1);
+		/* recompute rather than trust the stored hash column */
+		if (hdr == NULL || sqlite3_column_bytes(st, 2) != AM_SIG_LEN)
+			s = am_fail(e, AM_EVERIFY, "%s: the last entry is damaged; run 'amanat verify'",
+				    v->path);
+		else
+			am_entry_hash(prev, hdr, (size_t)hn, sqlite3_column_blob(st, 2));
+		*next = (uint64_t)sqlite3_column_int64(st, 0) + 1;
+	} else if (rc != SQLITE_DONE) {
+		s = am_db_error(v, rc, "reading the last entry", e);
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum am_status am_db_put_chunk(struct am_vault *v, uint64_t seq, uint64_t idx,
+			       const unsigned char *p, size_t n, struct am_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(v->db, "INSERT INTO chunks(seq, idx, data) VALUES(?,?,?)", -1, &st,
+				NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+		sqlite3_bind_blob64(st, 3, p, n, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? AM_OK : am_db_error(v, rc, "storing a chunk", e);
+}
+
+enum am_status am_db_put_entry(struct am_vault *v, uint64_t seq, unsigned type,
+			       const unsigned char *hdr, size_t hn,
+			       const unsigned char sig[AM_SIG_LEN],
+			       const unsigned char hash[AM_HASH_LEN], const unsigned char *wraps,
+			       size_t wn, const unsigned char *meta, size_t mn, struct am_err *e)
+{
+	static const unsigned char empty[1];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(v->db,
+				"INSERT INTO entries(seq, type, header, sig, hash, wraps, meta)"
+				" VALUES(?,?,?,?,?,?,?)",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+		sqlite3_bind_int(st, 2, (int)type);
+		sqlite3_bind_blob64(st, 3, hdr, hn, SQLITE_STATIC);
+		sqlite3_bind_blob64(st, 4, sig, AM_SIG_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob64(st, 5, hash, AM_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob64(st, 6, wn ? wraps : empty, wn, SQLITE_STATIC);
+		sqlite3_bind_blob64(st, 7, mn ? meta : empty, mn, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? AM_OK : am_db_error(v, rc, "storing an entry", e);
+}
+
+enum am_status am_db_get_blob(struct am_vault *v, uint64_t seq, const char *col,
+			      unsigned char **p, size_t *n, struct am_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	enum am_status s = AM_OK;
+	char sql[96];
+	int rc;
+
+	*p = NULL;
+	*n = 0;
+	snprintf(sql, sizeof(sql), "SELECT %s FROM entries WHERE seq = ?",
+		 strcmp(col, "wraps") == 0 ? "wraps" : "meta");
+	rc = sqlite3_prepare_v2(v->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return am_db_error(v, rc, "reading an entry", e);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+		const void *d = sqlite3_column_blob(st, 0);
+		*p = malloc(len ? len : 1);
+		if (*p == NULL)
+			s = am_fail(e, AM_ENOMEM, "out of memory");
+		else {
+			if (len)
+				memcpy(*p, d, len);
+			*n = len;
+		}
+	} else if (rc == SQLITE_DONE) {
+		s = am_fail(e, AM_EINPUT, "%s has no entry %llu", v->path, (unsigned long long)seq);
+	} else {
+		s = am_db_error(v, rc, "reading an entry", e);
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum am_status am_vault_count(struct am_vault *v, uint64_t *n, struct am_err *e)
+{
+	unsigned char prev[AM_HASH_LEN];
+	return am_db_tip(v, n, prev, e);
+}
+
+void am_entry_pub_release(struct am_entry_pub *p)
+{
+	free(p->buf);
+	memset(p, 0, sizeof(*p));
+}
+
+enum am_status am_entry_read(struct am_vault *v, uint64_t seq, struct am_entry_pub *out,
+			     struct am_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	enum am_status s = AM_OK;
+	char why[256] = "its sequence number does not match";
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = sqlite3_prepare_v2(v->db, "SELECT header, sig FROM entries WHERE seq = ?", -1, &st,
+				NULL);
+	if (rc != SQLITE_OK)
+		return am_db_error(v, rc, "reading an entry", e);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		size_t hn = (size_t)sqlite3_column_bytes(st, 0);
+		const void *hdr = sqlite3_column_blob(st, 0);
+		out->buf = malloc(hn ? hn : 1);
+		if (out->buf == NULL) {
+			s = am_fail(e, AM_ENOMEM, "out of memory");
+		} else if (hdr == NULL || sqlite3_column_bytes(st, 1) != AM_SIG_LEN) {
+			s = am_fail(e, AM_EVERIFY, "%s: entry %llu is damaged", v->path,
+				    (unsigned long long)seq);
+		} else {
+			memcpy(out->buf, hdr, hn);
+			out->len = hn;
+			memcpy(out->sig, sqlite3_column_blob(st, 1), AM_SIG_LEN);
+			if (am_header_parse(out->buf, hn, &out->h, why, sizeof(why)) != 0 ||
+			    out->h.seq != seq)
+				s = am_fail(e, AM_EVERIFY, "%s: entry %llu is damaged: %s", v->path,
+					    (unsigned long long)seq, why);
+		}
+	} else if (rc == SQLITE_DONE) {
+		s = am_fail(e, AM_EINPUT, "%s has no entry %llu", v->path, (unsigned long long)seq);
+	} else {
+		s = am_db_error(v, rc, "reading an entry", e);
+	}
+	sqlite3_finalize(st);
+	if (s != AM_OK)
+		am_entry_pub_release(out);
+	return s;
+}
+
+enum am_status am_vault_id(struct am_vault *v, unsigned char id[AM_VAULT_ID_LEN],
+			   struct am_err *e)
+{
+	struct am_entry_pub g;
+	enum am_status s = am_entry_read(v, 0, &g, e);
+
+	memset(id, 0, AM_VAULT_ID_LEN);
+	if (s != AM_OK)
+		return s;
+	memcpy(id, g.h.vault_id, AM_VAULT_ID_LEN);
+	am_entry_pub_release(&g);
+	return AM_OK;
+}

@@ -1,0 +1,259 @@
+/*
+ * vault.h — the public interface of an amanat vault.
+ *
+ * A vault is one SQLite file holding an append-only, totally ordered log of
+ * signed entries (docs/FORMAT.md).  Functions return an am_status and fill a
+ * struct am_err; none prints or exits.  Nothing here trusts what SQLite
+ * returns: verification recomputes everything from stored bytes.
+ */
+#ifndef AMANAT_VAULT_H
+#define AMANAT_VAULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/error.h"
+#include "../crypto/identity.h"
+
+enum am_entry_type {
+	AM_T_GENESIS = 1,
+	AM_T_ENROLL = 2,
+	AM_T_REVOKE = 3,
+	AM_T_TESTIMONY = 4,
+	AM_T_DOCUMENT = 5,
+	AM_T_MEDIA = 6,
+	AM_T_CASE = 7,
+	AM_T_CUSTODY = 8,
+};
+
+enum am_role {
+	AM_ROLE_ADMIN = 1,
+	AM_ROLE_OFFICER = 2,
+	AM_ROLE_CUSTODIAN = 4,
+	AM_ROLE_AUDITOR = 8,
+};
+#define AM_ROLE_ALL 15u
+
+enum am_custody_action {
+	AM_ACT_SHOW = 1,
+	AM_ACT_EXTRACT = 2,
+	AM_ACT_LIST = 3,
+	AM_ACT_EXPORT = 4,
+	AM_ACT_VERIFY_DEEP = 5,
+	AM_ACT_LOG = 6,
+};
+
+const char *am_type_name(unsigned type);
+/* 1 for types that carry an encrypted body (wraps, metadata, chunks). */
+int am_type_sealed(unsigned type);
+/* 0 when unknown. */
+unsigned am_type_from_name(const char *name);
+const char *am_action_name(unsigned action);
+/* Comma-separated role names into out ("admin,custodian"). */
+void am_roles_str(unsigned roles, char *out, size_t outlen);
+unsigned am_role_from_name(const char *name);
+
+/* A long operation reports progress here (bytes done of total). */
+struct am_progress {
+	void (*fn)(void *ctx, uint64_t done, uint64_t total);
+	void *ctx;
+};
+
+/* ---- private metadata fields --------------------------------------- */
+
+struct am_field {
+	char *name;
+	unsigned char *value;
+	size_t vlen;
+	unsigned char salt[AM_SALT_LEN];
+};
+
+/* A set of fields, kept sorted by name with unique names. */
+struct am_fields {
+	struct am_field *v;
+	size_t n;
+};
+
+void am_fields_init(struct am_fields *f);
+/* Wipes values as it frees them: they are plaintext. */
+void am_fields_release(struct am_fields *f);
+/*
+ * Add or replace a field.  Names are 1..64 of [a-z0-9_.-]; AM_EINPUT
+ * otherwise.  The salt is drawn when the entry is sealed.
+ */
+AM_WUR enum am_status am_fields_set(struct am_fields *f, const char *name,
+				    const void *value, size_t vlen, struct am_err *e);
+/* The field called name, or NULL. */
+const struct am_field *am_fields_get(const struct am_fields *f, const char *name);
+
+/* ---- the parsed public header ----------------------------------------- */
+
+struct am_header {
+	uint16_t version;
+	uint8_t type;
+	uint8_t flags;
+	unsigned char vault_id[AM_VAULT_ID_LEN];
+	uint64_t seq;
+	unsigned char prev[AM_HASH_LEN];
+	int64_t sealed_at_ms;
+	unsigned char signer[AM_SIGN_PK_LEN];
+	unsigned char uid[AM_UID_LEN];
+	uint64_t size;
+	uint32_t chunk_size;
+	uint64_t chunk_count;
+	uint64_t ct_size;
+	unsigned char ct_hash[AM_HASH_LEN];
+	uint32_t wraps_size;
+	unsigned char wraps_hash[AM_HASH_LEN];
+	uint32_t meta_size;
+	unsigned char meta_hash[AM_HASH_LEN];
+	unsigned char fields_root[AM_HASH_LEN];
+	uint32_t nrefs;
+	const unsigned char *refs; /* nrefs big-endian u64, inside the parsed buffer */
+	uint32_t payload_len;
+	const unsigned char *payload; /* inside the parsed buffer */
+};
+
+uint64_t am_header_ref(const struct am_header *h, uint32_t i);
+
+/* ---- opening and creating --------------------------------------------- */
+
+struct am_vault;
+
+/*
+ * Create a vault at path (refusing one that exists) with a signed genesis
+ * entry by admin and enrollments of each recipient as custodian.  With no
+ * recipients the admin is the custodian.
+ */
+AM_WUR enum am_status am_vault_create(const char *path, const struct am_identity *admin,
+				      const struct am_identity *recipients, size_t nrecip,
+				      struct am_err *e);
+/* Open an existing vault; AM_EINPUT when path is not one. */
+AM_WUR enum am_status am_vault_open(const char *path, int writable, struct am_vault **out,
+				    struct am_err *e);
+void am_vault_close(struct am_vault *v);
+
+/* Number of entries (untrusted count; verification checks it). */
+AM_WUR enum am_status am_vault_count(struct am_vault *v, uint64_t *n, struct am_err *e);
+/* Vault id from the genesis header. */
+AM_WUR enum am_status am_vault_id(struct am_vault *v, unsigned char id[AM_VAULT_ID_LEN],
+				  struct am_err *e);
+
+/*
+ * One stored entry's public part.  The caller owns buf (free) and h points
+ * into it.  Signature is checked when check_sig is set.
+ */
+struct am_entry_pub {
+	unsigned char *buf; /* header bytes */
+	size_t len;
+	unsigned char sig[AM_SIG_LEN];
+	struct am_header h;
+};
+void am_entry_pub_release(struct am_entry_pub *p);
+AM_WUR enum am_status am_entry_read(struct am_vault *v, uint64_t seq,
+				    struct am_entry_pub *out, struct am_err *e);
+
+/* ---- identities and roles --------------------------------------------- */
+
+struct am_member {
+	unsigned char sign_pk[AM_SIGN_PK_LEN];
+	unsigned char box_pk[AM_BOX_PK_LEN];
+	char name[AM_NAME_MAX + 1];
+	unsigned roles;     /* 0 once revoked */
+	uint64_t since_seq; /* entry that last set the roles */
+};
+
+/* The current members, replayed from signed genesis/enroll/revoke entries. */
+struct am_members {
+	struct am_member *m;
+	size_t n;
+};
+void am_members_release(struct am_members *ms);
+AM_WUR enum am_status am_vault_members(struct am_vault *v, struct am_members *out,
+				       struct am_err *e);
+const struct am_member *am_members_find(const struct am_members *ms,
+					const unsigned char pk[AM_SIGN_PK_LEN]);
+
+/* Record roles for an identity (enroll) or take them away (revoke). */
+AM_WUR enum am_status am_enroll(struct am_vault *v, const struct am_identity *admin,
+				const struct am_identity *who, unsigned roles,
+				uint64_t *seq, struct am_err *e);
+AM_WUR enum am_status am_revoke(struct am_vault *v, const struct am_identity *admin,
+				const unsigned char pk[AM_SIGN_PK_LEN], uint64_t *seq,
+				struct am_err *e);
+
+/* ---- sealing ---------------------------------------------------------- */
+
+struct am_seal_req {
+	unsigned type;                 /* testimony, document, media or case */
+	const struct am_fields *fields; /* private metadata; salts are drawn here */
+	int fd;                        /* content, read to EOF; -1 for none */
+	const uint64_t *refs;          /* earlier entries this one refers to */
+	size_t nrefs;
+	struct am_progress progress;
+};
+
+/*
+ * Seal one entry, signed by signer, wrapped to the vault's current
+ * custodians.  *seq is set only once the entry is durable.  The fields gain
+ * "sha256" (hex of the plaintext) and "size".
+ */
+AM_WUR enum am_status am_seal(struct am_vault *v, const struct am_identity *signer,
+			      const struct am_seal_req *req, uint64_t *seq, struct am_err *e);
+
+/* ---- reading (custodians) ---------------------------------------------- */
+
+/*
+ * Seal a custody entry by reader: action on refs, for purpose.  Reads happen
+ * only after this returns AM_OK, so no read goes unrecorded.
+ */
+AM_WUR enum am_status am_record_custody(struct am_vault *v, const struct am_identity *reader,
+					unsigned action, const uint64_t *refs, size_t nrefs,
+					const char *purpose, uint64_t *seq, struct am_err *e);
+/*
+ * Check, without recording anything, that reader can open entry seq: AM_EAUTH
+ * when it is not wrapped to reader's key.
+ */
+AM_WUR enum am_status am_can_open(struct am_vault *v, const struct am_identity *reader,
+				  uint64_t seq, struct am_err *e);
+/* Decrypt an entry's private fields. */
+AM_WUR enum am_status am_open_fields(struct am_vault *v, const struct am_identity *reader,
+				     uint64_t seq, struct am_fields *out, struct am_err *e);
+/*
+ * Decrypt an entry's content to fd, checking every chunk tag, the chunk
+ * count, the size, the ciphertext hash and the plaintext SHA-256 recorded in
+ * its fields.  AM_EVERIFY on any mismatch: the caller must then discard what
+ * was written.
+ */
+AM_WUR enum am_status am_extract(struct am_vault *v, const struct am_identity *reader,
+				 uint64_t seq, int fd, struct am_progress progress,
+				 struct am_err *e);
+
+/* ---- verification ----------------------------------------------------- */
+
+enum am_verify_tier {
+	AM_VERIFY_QUICK,   /* structure, chain, signatures, authority */
+	AM_VERIFY_FULL,    /* + every ciphertext, wrap and metadata hash */
+};
+
+struct am_verify_report {
+	uint64_t entries;          /* entries that verified */
+	uint64_t chunks;
+	uint64_t bytes;            /* ciphertext bytes hashed */
+	int ok;
+	uint64_t bad_seq;          /* valid when !ok && has_bad_seq */
+	int has_bad_seq;
+	char reason[400];
+	unsigned char head[AM_HASH_LEN]; /* hash of the last good entry */
+	unsigned char vault_id[AM_VAULT_ID_LEN];
+};
+
+/*
+ * Verify the whole log from stored bytes.  Returns AM_OK when the checks
+ * ran (look at report->ok), or an error when they could not run at all.
+ */
+AM_WUR enum am_status am_verify(struct am_vault *v, enum am_verify_tier tier,
+				struct am_progress progress, struct am_verify_report *r,
+				struct am_err *e);
+
+#endif
