@@ -91,6 +91,13 @@ int cmd_extract(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
+int cmd_verifier_key(int argc, char **argv);
+int cmd_prove(int argc, char **argv);
+int cmd_consistency(int argc, char **argv);
+int cmd_check_proof(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_witness(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

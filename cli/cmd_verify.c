@@ -1,35 +1,307 @@
-/* cmd_verify.c — amanat verify: check a vault with public keys only. */
+/*
+ * cmd_verify.c — amanat verify and amanat audit: checking a vault with
+ * public keys only.  They share one engine: verify starts where it is told
+ * (genesis, a signed checkpoint, a resume point); audit starts from what this
+ * auditor verified last time and remembers what it verified now, so a vault
+ * replaced by an older copy, truncated or forked fails even when it is
+ * internally consistent.
+ */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "trust.h"
 
-int cmd_verify(int argc, char **argv)
+#define MAX_WITNESSES 64
+
+struct run {
+	int audit, json, full;
+	enum am_verify_tier tier;
+	const char *path, *as, *since, *checkpoint, *state, *resume;
+	const char *wit[MAX_WITNESSES];
+	size_t nwit, quorum;
+	double max_seconds;
+	struct cli_pass pass;
+};
+
+static const char *tier_name(enum am_verify_tier t)
+{
+	return t == AM_VERIFY_QUICK ? "quick" : t == AM_VERIFY_DEEP ? "deep" : "full";
+}
+
+/* Print the outcome; returns the exit code. */
+static int report(const struct run *ru, const struct am_verify_report *r, uint64_t from,
+		  const char *origin, const char *note)
+{
+	char root[2 * AM_HASH_LEN + 1];
+
+	am_hex(root, r->root, AM_HASH_LEN);
+	if (ru->json) {
+		printf("{\"ok\":%s,\"complete\":%s,\"origin\":\"%s\",\"tier\":\"%s\",\"from\":%llu,"
+		       "\"size\":%llu,\"entries_checked\":%llu,\"chunks\":%llu,\"checkpoints\":%llu,"
+		       "\"root\":\"%s\"",
+		       r->ok ? "true" : "false", r->complete ? "true" : "false", origin,
+		       tier_name(ru->tier), (unsigned long long)from, (unsigned long long)r->size,
+		       (unsigned long long)r->entries, (unsigned long long)r->chunks,
+		       (unsigned long long)r->checkpoints, root);
+		if (ru->tier == AM_VERIFY_DEEP)
+			printf(",\"undecryptable\":%llu", (unsigned long long)r->undecryptable);
+		if (!r->ok) {
+			printf(",\"bad_entry\":%llu,\"reason\":", (unsigned long long)r->bad_seq);
+			json_cstr(stdout, r->reason);
+		}
+		printf("}\n");
+	} else if (r->ok) {
+		printf("%s: %llu entries verified (%s tier), tree of %llu entries, root %s\n",
+		       r->complete ? "ok" : "incomplete", (unsigned long long)r->entries,
+		       tier_name(ru->tier), (unsigned long long)r->size, root);
+		if (from)
+			printf("    only entries %llu and later were checked one by one; entries 0-%llu "
+			       "are proved unchanged\n    by the trusted tree of %llu entries\n",
+			       (unsigned long long)from, (unsigned long long)from - 1,
+			       (unsigned long long)from);
+		if (ru->tier == AM_VERIFY_DEEP && r->undecryptable)
+			printf("    %llu entries were sealed before this custodian was enrolled and "
+			       "could not be decrypted\n", (unsigned long long)r->undecryptable);
+		if (note != NULL)
+			printf("    %s\n", note);
+	}
+	if (!r->ok)
+		fprintf(stderr, "amanat: %s: entry %llu: %s\n", ru->path,
+			(unsigned long long)r->bad_seq, r->reason);
+	return cli_finish(r->ok ? EXIT_OK : EXIT_VERIFY);
+}
+
+static int run(struct run *ru)
+{
+	struct am_verify_opts o;
+	struct am_verify_report r;
+	struct am_identity reader;
+	struct am_vkey wit[MAX_WITNESSES];
+	struct am_checkpoint cp;
+	struct cli_state st, resume;
+	struct cli_progress prog;
+	struct am_vault *v = NULL;
+	unsigned char vid[AM_VAULT_ID_LEN];
+	char origin[AM_ORIGIN_MAX];
+	const char *note = NULL;
+	struct am_err e;
+	enum am_status s;
+	int rc = EXIT_OK, first_audit = 0;
+
+	am_err_init(&e);
+	am_identity_init(&reader);
+	memset(&o, 0, sizeof(o));
+	memset(&cp, 0, sizeof(cp));
+	memset(&st, 0, sizeof(st));
+	memset(&resume, 0, sizeof(resume));
+	o.tier = ru->tier;
+	o.max_seconds = ru->max_seconds;
+	s = am_vault_open(ru->path, ru->tier == AM_VERIFY_DEEP, &v, &e);
+	if (s == AM_OK)
+		s = am_vault_id(v, vid, &e);
+	if (s != AM_OK)
+		goto fail;
+	am_origin(origin, vid);
+	for (size_t i = 0; i < ru->nwit && s == AM_OK; i++)
+		s = cli_key_arg(ru->wit[i], NULL, AM_NOTE_COSIG, &wit[i], &e);
+	if (s != AM_OK)
+		goto fail;
+	/* where to start, and what the vault must still agree with */
+	if (ru->audit) {
+		struct cli_state_entry *en;
+		s = cli_state_load(ru->state, "audit.state", &st, &e);
+		if (s != AM_OK)
+			goto fail;
+		en = cli_state_find(&st, origin);
+		if (en == NULL) {
+			first_audit = 1;
+		} else if (ru->full) {
+			o.pin_size = en->size;
+			memcpy(o.pin_root, en->root, AM_HASH_LEN);
+		} else {
+			o.from_size = en->size;
+			memcpy(o.from_root, en->root, AM_HASH_LEN);
+		}
+	}
+	if (ru->resume != NULL && access(ru->resume, F_OK) == 0) {
+		struct cli_state_entry *en;
+		s = cli_state_load(ru->resume, NULL, &resume, &e);
+		if (s != AM_OK)
+			goto fail;
+		en = cli_state_find(&resume, origin);
+		if (en == NULL) {
+			s = am_fail(&e, AM_EINPUT, "%s is a resume point for another vault", ru->resume);
+			goto fail;
+		}
+		o.from_size = en->size;
+		memcpy(o.from_root, en->root, AM_HASH_LEN);
+	} else if (ru->resume != NULL) {
+		resume.path = strdup(ru->resume);
+	}
+	if (ru->since != NULL || ru->checkpoint != NULL) {
+		s = cli_trust_checkpoint(v, ru->since ? ru->since : ru->checkpoint, wit, ru->nwit,
+					 ru->quorum, &cp, &e);
+		if (s != AM_OK)
+			goto fail;
+		if (ru->since != NULL && o.from_size == 0) {
+			o.from_size = cp.size;
+			memcpy(o.from_root, cp.root, AM_HASH_LEN);
+		} else {
+			o.pin_size = cp.size;
+			memcpy(o.pin_root, cp.root, AM_HASH_LEN);
+		}
+	}
+	if (ru->tier == AM_VERIFY_DEEP) {
+		/* decrypting everything is a reading like any other: on the record first */
+		s = cli_unlock(&ru->pass, ru->as, &reader, &e);
+		if (s == AM_OK)
+			s = am_record_custody(v, &reader, AM_ACT_VERIFY_DEEP, NULL, 0,
+					      "deep verification", NULL, &e);
+		if (s != AM_OK)
+			goto fail;
+		o.reader = &reader;
+	}
+	o.progress = cli_progress_start(&prog, "verifying");
+	s = am_verify_ex(v, &o, &r, &e);
+	cli_progress_end(&prog);
+	if (s != AM_OK)
+		goto fail;
+	/* the standard statement too: a consistency proof from the trusted point */
+	if (r.ok && r.complete && o.from_size > 0) {
+		unsigned char proof[AM_MT_MAX_PROOF][AM_MT_HASH];
+		size_t count = 0;
+		if (am_prove_consistency(v, o.from_size, r.size, proof, &count, &e) != AM_OK ||
+		    am_mt_verify_consistency(o.from_size, r.size, o.from_root, r.root,
+					     AM_MT_CONST(proof), count) != 0) {
+			r.ok = 0;
+			r.bad_seq = o.from_size;
+			snprintf(r.reason, sizeof(r.reason), "no valid consistency proof from the "
+				 "trusted tree of %llu entries", (unsigned long long)o.from_size);
+		}
+	}
+	if (r.ok && r.complete && ru->audit) {
+		s = cli_state_set(&st, origin, r.size, r.root, &e);
+		if (s == AM_OK)
+			s = cli_state_save(&st, &e);
+		if (s != AM_OK)
+			goto fail;
+		note = first_audit ? "first audit of this vault: trusted from now on (trust on first "
+				     "use); later audits require it to extend this tree"
+				   : "this tree extends the one this auditor verified before";
+	}
+	if (resume.path != NULL && r.ok) {
+		if (r.complete) {
+			unlink(resume.path);
+		} else {
+			s = cli_state_set(&resume, origin, r.size, r.root, &e);
+			if (s == AM_OK)
+				s = cli_state_save(&resume, &e);
+			if (s != AM_OK)
+				goto fail;
+			note = "stopped at --max-seconds; run again with the same --resume to go on";
+		}
+	}
+	rc = report(ru, &r, o.from_size, origin, note);
+	goto cleanup;
+fail:
+	rc = cli_fail(&e, s);
+cleanup:
+	am_checkpoint_release(&cp);
+	cli_state_release(&st);
+	cli_state_release(&resume);
+	am_identity_release(&reader);
+	am_vault_close(v);
+	return rc;
+}
+
+static int verify_main(int argc, char **argv, int audit)
 {
 	static const struct option opts[] = {
 		{ "quick", no_argument, NULL, 'q' },
+		{ "deep", no_argument, NULL, 'd' },
+		{ "as", required_argument, NULL, 'a' },
+		{ "since", required_argument, NULL, 's' },
+		{ "checkpoint", required_argument, NULL, 'c' },
+		{ "witness", required_argument, NULL, 'w' },
+		{ "quorum", required_argument, NULL, 'Q' },
+		{ "max-seconds", required_argument, NULL, 'm' },
+		{ "resume", required_argument, NULL, 'r' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "full", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "passphrase-fd", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct cli_cmd *c = cli_find("verify");
-	enum am_verify_tier tier = AM_VERIFY_FULL;
-	struct am_verify_report r;
-	struct cli_progress prog;
-	struct am_vault *v = NULL;
-	char head[2 * AM_HASH_LEN + 1], vid[2 * AM_VAULT_ID_LEN + 1];
-	int json = 0, ch;
-	struct am_err e;
-	enum am_status s;
+	const struct cli_cmd *c = cli_find(audit ? "audit" : "verify");
+	struct run ru;
+	uint64_t n;
+	int ch, quorum_set = 0;
 
-	am_err_init(&e);
+	memset(&ru, 0, sizeof(ru));
+	ru.audit = audit;
+	ru.tier = AM_VERIFY_FULL;
+	ru.pass.fd = -1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'q':
-			tier = AM_VERIFY_QUICK;
+			ru.tier = AM_VERIFY_QUICK;
+			break;
+		case 'd':
+			ru.tier = AM_VERIFY_DEEP;
+			break;
+		case 'a':
+			ru.as = optarg;
+			break;
+		case 's':
+			if (audit)
+				return cli_usage_error(c, "audit starts from its own state, not --since");
+			ru.since = optarg;
+			break;
+		case 'c':
+			ru.checkpoint = optarg;
+			break;
+		case 'w':
+			if (ru.nwit == MAX_WITNESSES)
+				return cli_usage_error(c, "too many --witness");
+			ru.wit[ru.nwit++] = optarg;
+			break;
+		case 'Q':
+			if (cli_parse_u64(optarg, &n) != 0 || n == 0 || n > MAX_WITNESSES)
+				return cli_usage_error(c, "--quorum needs a positive number");
+			ru.quorum = (size_t)n;
+			quorum_set = 1;
+			break;
+		case 'm':
+			if (audit || cli_parse_u64(optarg, &n) != 0 || n == 0)
+				return cli_usage_error(c, "--max-seconds needs a positive number of seconds");
+			ru.max_seconds = (double)n;
+			break;
+		case 'r':
+			if (audit)
+				return cli_usage_error(c, "audit takes no --resume");
+			ru.resume = optarg;
+			break;
+		case 'S':
+			if (!audit)
+				return cli_usage_error(c, "--state is for audit");
+			ru.state = optarg;
+			break;
+		case 'f':
+			if (!audit)
+				return cli_usage_error(c, "--full is for audit (verify checks everything)");
+			ru.full = 1;
 			break;
 		case 'j':
-			json = 1;
+			ru.json = 1;
+			break;
+		case 'p':
+			if (cli_parse_u64(optarg, &n) != 0 || n > 1024)
+				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
+			ru.pass.fd = (int)n;
 			break;
 		default:
 			return cli_usage_error(c, "unknown option");
@@ -37,34 +309,26 @@ int cmd_verify(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(c, "expected one VAULT");
-	s = am_vault_open(argv[optind], 0, &v, &e);
-	if (s == AM_OK) {
-		s = am_verify(v, tier, cli_progress_start(&prog, "verifying"), &r, &e);
-		cli_progress_end(&prog);
-	}
-	am_vault_close(v);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	am_hex(head, r.head, AM_HASH_LEN);
-	am_hex(vid, r.vault_id, AM_VAULT_ID_LEN);
-	if (json) {
-		printf("{\"ok\":%s,\"vault\":\"%s\",\"entries\":%llu,\"chunks\":%llu,"
-		       "\"tier\":\"%s\",\"head\":\"%s\"",
-		       r.ok ? "true" : "false", vid, (unsigned long long)r.entries,
-		       (unsigned long long)r.chunks, tier == AM_VERIFY_QUICK ? "quick" : "full", head);
-		if (!r.ok) {
-			printf(",\"bad_entry\":%llu,\"reason\":", (unsigned long long)r.bad_seq);
-			json_cstr(stdout, r.reason);
-		}
-		printf("}\n");
-	} else if (r.ok) {
-		printf("ok: %llu entries verified (%s), head %s\n", (unsigned long long)r.entries,
-		       tier == AM_VERIFY_QUICK ? "chain, signatures and enrollments"
-					       : "chain, signatures, enrollments and every ciphertext",
-		       head);
-	}
-	if (!r.ok)
-		fprintf(stderr, "amanat: %s: entry %llu: %s\n", argv[optind],
-			(unsigned long long)r.bad_seq, r.reason);
-	return cli_finish(r.ok ? EXIT_OK : EXIT_VERIFY);
+	ru.path = argv[optind];
+	if ((ru.tier == AM_VERIFY_DEEP) != (ru.as != NULL))
+		return cli_usage_error(c, "--deep and --as CUSTODIAN.id go together");
+	if (ru.max_seconds > 0 && ru.resume == NULL)
+		return cli_usage_error(c, "--max-seconds needs --resume FILE to record where it stopped");
+	if (ru.nwit > 0 && ru.since == NULL && ru.checkpoint == NULL)
+		return cli_usage_error(c, "--witness checks the cosignatures on --checkpoint or --since");
+	if (!quorum_set)
+		ru.quorum = ru.nwit;
+	if (ru.quorum > ru.nwit)
+		return cli_usage_error(c, "--quorum is larger than the number of --witness keys");
+	return run(&ru);
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	return verify_main(argc, argv, 0);
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	return verify_main(argc, argv, 1);
 }

@@ -67,11 +67,66 @@ const struct cli_cmd cli_commands[] = {
 	  "Anyone sees who read which entries, when, and how.  A custodian (--as) also\n"
 	  "sees the stated purposes.\n" },
 	{ "verify", cmd_verify, "check every hash, link, signature and enrollment",
-	  "usage: amanat verify VAULT [--quick] [--json]\n"
+	  "usage: amanat verify VAULT [--quick | --deep --as CUSTODIAN.id] [--since CHECKPOINT]\n"
+	  "                    [--checkpoint CHECKPOINT [--witness KEY]... [--quorum K]]\n"
+	  "                    [--max-seconds N --resume FILE] [--json]\n"
 	  "\n"
 	  "Needs no key and no passphrase.  Recomputes the hash chain, every signature,\n"
-	  "each signer's enrollment, and (unless --quick) the hash of every stored\n"
-	  "ciphertext byte.  Exits 1 naming the first entry that fails and why.\n" },
+	  "each signer's enrollment, the Merkle tree and every stored checkpoint, and\n"
+	  "(unless --quick) the hash of every stored ciphertext byte; --deep also decrypts\n"
+	  "every chunk and checks each plaintext SHA-256 (recorded as a custody entry).\n"
+	  "--since checks only what was added after a signed checkpoint, proving the rest\n"
+	  "unchanged by a consistency proof.  --checkpoint requires the vault to agree with\n"
+	  "a checkpoint you hold, with at least K witness cosignatures.  --max-seconds stops\n"
+	  "early and --resume FILE goes on from there next time.\n"
+	  "Exits 1 naming the first entry that fails and why.\n" },
+	{ "audit", cmd_audit, "verify what is new since this auditor's last audit",
+	  "usage: amanat audit VAULT [--state FILE] [--full] [--quick | --deep --as ID]\n"
+	  "                   [--checkpoint CHECKPOINT [--witness KEY]... [--quorum K]] [--json]\n"
+	  "\n"
+	  "Remembers, per vault, the tree it last verified (in FILE, by default\n"
+	  "~/.local/state/amanat/audit.state).  The first audit verifies everything and\n"
+	  "trusts the result; later ones require the vault to extend it and check only\n"
+	  "what is new (--full: everything again).  A vault replaced by an older copy,\n"
+	  "truncated or forked fails with exit 1 even when it is internally consistent.\n" },
+	{ "checkpoint", cmd_checkpoint, "sign and print a checkpoint of the log",
+	  "usage: amanat checkpoint VAULT --as ID [--passphrase-fd N]\n"
+	  "\n"
+	  "Prints a C2SP tlog-checkpoint (origin amanat/<vault id>, size, root) signed by\n"
+	  "ID, an enrolled identity, and keeps it in the vault.  Refuses to sign a tree that\n"
+	  "does not extend every checkpoint the vault signed before.\n" },
+	{ "verifier-key", cmd_verifier_key, "print an identity's note verifier key",
+	  "usage: amanat verifier-key VAULT PUB\n"
+	  "       amanat verifier-key --witness PUB\n"
+	  "\n"
+	  "The C2SP signed-note verifier key (name+keyid+key) with which standard tools\n"
+	  "check this identity's checkpoints of VAULT, or (--witness) its cosignatures.\n" },
+	{ "prove", cmd_prove, "write an inclusion proof of one entry",
+	  "usage: amanat prove VAULT SEQ [--checkpoint FILE]\n"
+	  "\n"
+	  "Writes a c2sp.org/tlog-proof@v1 proof that entry SEQ is in the log, against the\n"
+	  "vault's newest checkpoint or one you hold.  Its extra line carries the signed\n"
+	  "header, so 'amanat check-proof' needs nothing else.\n" },
+	{ "consistency", cmd_consistency, "write a consistency proof between two sizes",
+	  "usage: amanat consistency VAULT OLD_SIZE [NEW_SIZE]\n"
+	  "\n"
+	  "Writes 'old N', the proof hashes, a blank line and the checkpoint of NEW_SIZE\n"
+	  "(default: the newest), the body format of C2SP tlog-witness.\n" },
+	{ "check-proof", cmd_check_proof, "verify a proof with public keys only, no vault",
+	  "usage: amanat check-proof PROOF --key KEY [--key KEY]... [--old CHECKPOINT]\n"
+	  "                         [--witness KEY]... [--quorum K] [--json]\n"
+	  "\n"
+	  "KEY is a verifier key (from 'amanat verifier-key') or a .pub file.  An inclusion\n"
+	  "proof is checked against its checkpoint; a consistency proof against --old, the\n"
+	  "earlier checkpoint you trust.\n" },
+	{ "witness", cmd_witness, "cosign another vault's checkpoint as a witness",
+	  "usage: amanat witness cosign FILE --as WITNESS.id --log-key KEY [--log-key KEY]...\n"
+	  "                      [--state FILE] [--passphrase-fd N]\n"
+	  "\n"
+	  "FILE is the output of 'amanat consistency VAULT N', where N is the size this\n"
+	  "witness last cosigned (0 the first time).  Checks the checkpoint's signature and\n"
+	  "the consistency proof against the witness's state, then prints a C2SP\n"
+	  "tlog-cosignature line to append to the checkpoint.\n" },
 	{ "demo", cmd_demo, "build a fictional vault and show what amanat does",
 	  "usage: amanat demo [DIR]\n"
 	  "\n"

@@ -243,7 +243,7 @@ enum am_status am_read_small_file(const char *path, size_t max, unsigned char **
 		close(fd);
 		return am_fail(e, AM_EINPUT, "%s is too large to be what was expected", path);
 	}
-	buf = malloc((size_t)st.st_size + 1);
+	buf = malloc((size_t)st.st_size + 2);
 	if (buf == NULL) {
 		close(fd);
 		return am_fail(e, AM_ENOMEM, "out of memory");
@@ -258,6 +258,7 @@ enum am_status am_read_small_file(const char *path, size_t max, unsigned char **
 		free(buf);
 		return am_fail(e, AM_EINPUT, "%s is too large to be what was expected", path);
 	}
+	buf[got] = '\0'; /* so that text files can be parsed as strings */
 	*out = buf;
 	*len = (size_t)got;
 	return AM_OK;

@@ -46,7 +46,8 @@ AM_WUR enum am_status am_write_new_file(const char *path, int mode,
 					struct am_err *e);
 
 /*
- * Read a whole file of at most max bytes into malloc'ed memory (caller frees).
+ * Read a whole file of at most max bytes into malloc'ed memory (caller
+ * frees), with a NUL after the last byte that len does not count.
  * Larger files fail with AM_EINPUT: no reader here is meant for big data.
  */
 AM_WUR enum am_status am_read_small_file(const char *path, size_t max,

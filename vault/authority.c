@@ -81,6 +81,9 @@ int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_
 	struct am_member m, *cur;
 	unsigned need;
 
+	if (h->seq != 0 && h->auth_seq != a->last_seq)
+		BAD("its authority link names entry %llu, but the latest enrollment entry before it "
+		    "is %llu", (unsigned long long)h->auth_seq, (unsigned long long)a->last_seq);
 	if ((h->seq == 0) != (h->type == AM_T_GENESIS))
 		BAD(h->seq == 0 ? "the first entry is not a genesis entry"
 				: "a genesis entry appears after the first entry");
@@ -92,6 +95,7 @@ int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_
 		m.since_seq = h->seq;
 		if (add_member(a, &m) != 0)
 			BAD("out of memory");
+		a->last_seq = h->seq;
 		return 0;
 	}
 	need = am_type_signer_roles(h->type);
@@ -114,12 +118,14 @@ int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_
 				cur->roles = m.roles;
 				cur->since_seq = h->seq;
 				snprintf(cur->name, sizeof(cur->name), "%s", m.name);
+				a->last_seq = h->seq;
 				return 0;
 			}
 		}
 		m.since_seq = h->seq;
 		if (add_member(a, &m) != 0)
 			BAD("out of memory");
+		a->last_seq = h->seq;
 		return 0;
 	}
 	if (h->type == AM_T_REVOKE) {
@@ -130,6 +136,7 @@ int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_
 			BAD("revoke names an identity that is not enrolled");
 		cur->roles = 0;
 		cur->since_seq = h->seq;
+		a->last_seq = h->seq;
 		return 0;
 	}
 	if (h->payload_len != (h->type == AM_T_CUSTODY ? 1u : 0u))

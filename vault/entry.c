@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HEADER_FIXED 288
+#define HEADER_FIXED 296
 
 static const char *const type_names[] = {
 	NULL, "genesis", "enroll", "revoke", "testimony", "document", "media", "case", "custody",
@@ -82,6 +82,7 @@ void am_header_encode(struct am_buf *b, const struct am_header *h)
 	am_buf_add(b, h->vault_id, AM_VAULT_ID_LEN);
 	am_buf_u64(b, h->seq);
 	am_buf_add(b, h->prev, AM_HASH_LEN);
+	am_buf_u64(b, h->auth_seq);
 	am_buf_u64(b, (uint64_t)h->sealed_at_ms);
 	am_buf_add(b, h->signer, AM_SIGN_PK_LEN);
 	am_buf_add(b, h->uid, AM_UID_LEN);
@@ -129,6 +130,7 @@ int am_header_parse(const unsigned char *p, size_t n, struct am_header *h, char 
 	am_rd_bytes(&r, h->vault_id, AM_VAULT_ID_LEN);
 	am_rd_u64(&r, &h->seq);
 	am_rd_bytes(&r, h->prev, AM_HASH_LEN);
+	am_rd_u64(&r, &h->auth_seq);
 	am_rd_u64(&r, &at);
 	h->sealed_at_ms = (int64_t)at;
 	am_rd_bytes(&r, h->signer, AM_SIGN_PK_LEN);
@@ -162,6 +164,9 @@ int am_header_parse(const unsigned char *p, size_t n, struct am_header *h, char 
 	h->payload = am_rd_ptr(&r, h->payload_len);
 	if (!am_rd_done(&r))
 		BAD("header has %s bytes", r.bad ? "too few" : "trailing");
+	if (h->seq == 0 ? h->auth_seq != 0 : h->auth_seq >= h->seq)
+		BAD("header's authority link %llu does not point to an earlier entry",
+		    (unsigned long long)h->auth_seq);
 	for (uint32_t i = 0; i < h->nrefs; i++) {
 		uint64_t ref = am_header_ref(h, i);
 		if (ref >= h->seq || (i > 0 && ref <= am_header_ref(h, i - 1)))
@@ -469,4 +474,24 @@ void am_meta_ad(unsigned char *ad, size_t *adlen, const unsigned char vid[AM_VAU
 		const unsigned char uid[AM_UID_LEN])
 {
 	make_ad(ad, adlen, AM_DOM_META_AD, sizeof(AM_DOM_META_AD), vid, uid);
+}
+
+enum am_status am_entry_from_bytes(const unsigned char *buf, size_t len, struct am_header *h,
+				   unsigned char hash[AM_HASH_LEN], struct am_err *e)
+{
+	struct am_buf sb;
+	char why[256];
+	int bad;
+
+	memset(hash, 0, AM_HASH_LEN);
+	if (len < AM_SIG_LEN || am_header_parse(buf, len - AM_SIG_LEN, h, why, sizeof(why)) != 0)
+		return am_fail(e, AM_EINPUT, "not a signed entry header");
+	am_buf_init(&sb);
+	am_sig_input(&sb, buf, len - AM_SIG_LEN);
+	bad = sb.oom || am_sign_verify(buf + len - AM_SIG_LEN, sb.data, sb.len, h->signer) != 0;
+	am_buf_release(&sb);
+	if (bad)
+		return am_fail(e, AM_EVERIFY, "the entry's signature does not verify");
+	am_entry_hash(hash, buf, len - AM_SIG_LEN, buf + len - AM_SIG_LEN);
+	return AM_OK;
 }

@@ -49,6 +49,11 @@ enum am_status am_append(struct am_vault *v, const struct am_identity *signer,
 	}
 	am_entry_hash(hash, hb.data, hb.len, sig);
 	s = am_db_put_entry(v, h->seq, h->type, hb.data, hb.len, sig, hash, wraps, wn, meta, mn, e);
+	if (s == AM_OK)
+		s = am_tree_append(v, h->seq, hash, e);
+	/* every append leaves a checkpoint signed by whoever appended */
+	if (s == AM_OK)
+		s = am_checkpoint_store(v, signer, h->seq + 1, NULL, e);
 	if (s == AM_OK && seq != NULL)
 		*seq = h->seq;
 cleanup:
@@ -111,6 +116,7 @@ static enum am_status append_public(struct am_vault *v, const struct am_identity
 	if (s != AM_OK)
 		goto cleanup_auth;
 	memcpy(h.signer, admin->sign_pk, AM_SIGN_PK_LEN);
+	h.auth_seq = a.last_seq;
 	/* refuse what the verifier would refuse, before it is signed */
 	if (am_auth_apply(&a, &h, why, sizeof(why)) != 0) {
 		s = am_fail(e, AM_EINPUT, "%s: %s", v->path, why);
@@ -212,6 +218,7 @@ enum am_status am_vault_create(const char *path, const struct am_identity *admin
 		eh.payload_len = (uint32_t)b.len;
 		memcpy(eh.signer, admin->sign_pk, AM_SIGN_PK_LEN);
 		memcpy(eh.vault_id, h.vault_id, AM_VAULT_ID_LEN);
+		eh.auth_seq = a.last_seq;
 		s = am_db_tip(v, &eh.seq, eh.prev, e);
 		if (s == AM_OK && (b.oom || am_auth_apply(&a, &eh, why, sizeof(why)) != 0))
 			s = am_fail(e, AM_EINPUT, "recipient %s: %s", r->name,
@@ -505,6 +512,7 @@ static enum am_status seal_entry(struct am_vault *v, const struct am_identity *s
 	h.payload = payload;
 	h.payload_len = (uint32_t)pn;
 	memcpy(h.signer, signer->sign_pk, AM_SIGN_PK_LEN);
+	h.auth_seq = a.last_seq;
 	am_random(h.uid, AM_UID_LEN);
 	s = seal_content(v, &b, &h, fd, type != AM_T_MEDIA, &pr, sha, e);
 	if (s != AM_OK)

@@ -28,6 +28,17 @@ static const char *const schema_sql =
 	" idx INTEGER NOT NULL,"
 	" data BLOB NOT NULL,"
 	" UNIQUE(seq, idx));"
+	"CREATE TABLE tree("
+	" level INTEGER NOT NULL,"
+	" idx INTEGER NOT NULL,"
+	" hash BLOB NOT NULL,"
+	" PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+	"CREATE TABLE checkpoints("
+	" id INTEGER PRIMARY KEY,"
+	" size INTEGER NOT NULL,"
+	" root BLOB NOT NULL,"
+	" signer BLOB NOT NULL,"
+	" note TEXT NOT NULL);"
 	/* history is never edited: these stop our own mistakes, not an attacker */
 	"CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries"
 	" BEGIN SELECT RAISE(ABORT, 'amanat: entries are append-only'); END;"
@@ -44,7 +55,21 @@ static const char *const schema_sql =
 	"CREATE TRIGGER chunks_append_only BEFORE INSERT ON chunks"
 	" WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq) + 1, 0) FROM entries)"
 	"  OR EXISTS (SELECT 1 FROM chunks WHERE seq = NEW.seq AND idx = NEW.idx)"
-	" BEGIN SELECT RAISE(ABORT, 'amanat: chunks are append-only'); END;";
+	" BEGIN SELECT RAISE(ABORT, 'amanat: chunks are append-only'); END;"
+	"CREATE TRIGGER tree_no_update BEFORE UPDATE ON tree"
+	" BEGIN SELECT RAISE(ABORT, 'amanat: the tree is append-only'); END;"
+	"CREATE TRIGGER tree_no_delete BEFORE DELETE ON tree"
+	" BEGIN SELECT RAISE(ABORT, 'amanat: the tree is append-only'); END;"
+	"CREATE TRIGGER tree_no_replace BEFORE INSERT ON tree"
+	" WHEN EXISTS (SELECT 1 FROM tree WHERE level = NEW.level AND idx = NEW.idx)"
+	" BEGIN SELECT RAISE(ABORT, 'amanat: the tree is append-only'); END;"
+	"CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints"
+	" BEGIN SELECT RAISE(ABORT, 'amanat: checkpoints are append-only'); END;"
+	"CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints"
+	" BEGIN SELECT RAISE(ABORT, 'amanat: checkpoints are append-only'); END;"
+	"CREATE TRIGGER checkpoints_no_replace BEFORE INSERT ON checkpoints"
+	" WHEN EXISTS (SELECT 1 FROM checkpoints WHERE id = NEW.id)"
+	" BEGIN SELECT RAISE(ABORT, 'amanat: checkpoints are append-only'); END;";
 
 enum am_status am_db_error(struct am_vault *v, int rc, const char *what, struct am_err *e)
 {

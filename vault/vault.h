@@ -95,6 +95,7 @@ struct am_header {
 	unsigned char vault_id[AM_VAULT_ID_LEN];
 	uint64_t seq;
 	unsigned char prev[AM_HASH_LEN];
+	uint64_t auth_seq; /* latest genesis/enroll/revoke entry before this one (0 for genesis) */
 	int64_t sealed_at_ms;
 	unsigned char signer[AM_SIGN_PK_LEN];
 	unsigned char uid[AM_UID_LEN];
@@ -115,6 +116,18 @@ struct am_header {
 };
 
 uint64_t am_header_ref(const struct am_header *h, uint32_t i);
+/* An entry's hash: SHA-256(header || signature), the leaf input of the tree. */
+void am_entry_hash(unsigned char out[AM_HASH_LEN], const unsigned char *hdr, size_t n,
+		   const unsigned char sig[AM_SIG_LEN]);
+
+/*
+ * Parse an entry given as its header followed by its 64-byte signature (as
+ * carried in a proof's extra data), check the signature, and compute the
+ * entry hash.  h points into buf.  AM_EVERIFY for a bad signature.
+ */
+AM_WUR enum am_status am_entry_from_bytes(const unsigned char *buf, size_t len,
+					  struct am_header *h,
+					  unsigned char hash[AM_HASH_LEN], struct am_err *e);
 
 /* ---- opening and creating --------------------------------------------- */
 
@@ -232,28 +245,88 @@ AM_WUR enum am_status am_extract(struct am_vault *v, const struct am_identity *r
 /* ---- verification ----------------------------------------------------- */
 
 enum am_verify_tier {
-	AM_VERIFY_QUICK,   /* structure, chain, signatures, authority */
+	AM_VERIFY_QUICK,   /* structure, chain, signatures, authority, tree, checkpoints */
 	AM_VERIFY_FULL,    /* + every ciphertext, wrap and metadata hash */
+	AM_VERIFY_DEEP,    /* + decrypting every chunk and the plaintext SHA-256 (custodian) */
+};
+
+struct am_verify_opts {
+	enum am_verify_tier tier;
+	/*
+	 * A trusted starting point: the tree of the first from_size entries has
+	 * root from_root (a signed checkpoint, an audit state, a resume point).
+	 * Only entries from from_size on are checked one by one; the rest is
+	 * tied to from_root through the stored tree, which is itself checked.
+	 */
+	uint64_t from_size;
+	unsigned char from_root[AM_HASH_LEN];
+	/* Another trusted point the vault must still agree with (0: none). */
+	uint64_t pin_size;
+	unsigned char pin_root[AM_HASH_LEN];
+	double max_seconds;                /* stop early after this long; 0: never */
+	const struct am_identity *reader;  /* custodian for AM_VERIFY_DEEP */
+	struct am_progress progress;
 };
 
 struct am_verify_report {
-	uint64_t entries;          /* entries that verified */
+	uint64_t entries;          /* entries checked one by one */
+	uint64_t size;             /* tree size reached (from_size + entries) */
 	uint64_t chunks;
 	uint64_t bytes;            /* ciphertext bytes hashed */
+	uint64_t checkpoints;      /* stored checkpoints checked */
+	uint64_t undecryptable;    /* deep tier: entries not sealed to the reader */
 	int ok;
+	int complete;              /* 0 when max_seconds stopped it early */
 	uint64_t bad_seq;          /* valid when !ok && has_bad_seq */
 	int has_bad_seq;
 	char reason[400];
 	unsigned char head[AM_HASH_LEN]; /* hash of the last good entry */
+	unsigned char root[AM_HASH_LEN]; /* tree root at `size`, recomputed */
 	unsigned char vault_id[AM_VAULT_ID_LEN];
 };
 
 /*
- * Verify the whole log from stored bytes.  Returns AM_OK when the checks
- * ran (look at report->ok), or an error when they could not run at all.
+ * Verify from stored bytes.  Returns AM_OK when the checks ran (look at
+ * report->ok and report->complete), or an error when they could not run.
  */
+AM_WUR enum am_status am_verify_ex(struct am_vault *v, const struct am_verify_opts *o,
+				   struct am_verify_report *r, struct am_err *e);
+/* The whole log at a tier, with no starting point and no time limit. */
 AM_WUR enum am_status am_verify(struct am_vault *v, enum am_verify_tier tier,
 				struct am_progress progress, struct am_verify_report *r,
 				struct am_err *e);
+
+/* ---- transparency: tree, checkpoints, proofs -------------------------- */
+
+struct am_checkpoint;
+/*
+ * Sign a checkpoint of the current tree by signer (any enrolled identity),
+ * after checking it extends every checkpoint the vault signed before, and
+ * store it.  out receives it (release with am_checkpoint_release).
+ */
+AM_WUR enum am_status am_vault_checkpoint(struct am_vault *v, const struct am_identity *signer,
+					  struct am_checkpoint *out, struct am_err *e);
+/* The newest stored checkpoint of exactly size (size 0: the newest of all). */
+AM_WUR enum am_status am_stored_checkpoint(struct am_vault *v, uint64_t size,
+					   struct am_checkpoint *out, struct am_err *e);
+/* Inclusion proof of entry seq in the tree of `size` entries, from stored nodes. */
+AM_WUR enum am_status am_prove_inclusion(struct am_vault *v, uint64_t seq, uint64_t size,
+					 unsigned char proof[][AM_HASH_LEN], size_t *count,
+					 struct am_err *e);
+/* Consistency proof from size m to size n, from stored nodes. */
+AM_WUR enum am_status am_prove_consistency(struct am_vault *v, uint64_t m, uint64_t n,
+					   unsigned char proof[][AM_HASH_LEN], size_t *count,
+					   struct am_err *e);
+/* Root of the stored tree at size n (not trusted; proofs are checked against signed roots). */
+AM_WUR enum am_status am_vault_root(struct am_vault *v, uint64_t n,
+				    unsigned char root[AM_HASH_LEN], struct am_err *e);
+
+/*
+ * Flip one byte of entry seq's first chunk in the vault file at path, going
+ * around the append-only triggers as an attacker with write access could.
+ * For the demo only: never call this on a vault you care about.
+ */
+AM_WUR enum am_status am_tamper_flip_chunk_byte(const char *path, uint64_t seq,
+						struct am_err *e);
 
 #endif

@@ -50,9 +50,6 @@ int am_header_parse(const unsigned char *p, size_t n, struct am_header *h,
 		    char *why, size_t whylen);
 /* The bytes an entry's signature covers: domain string, NUL, header. */
 void am_sig_input(struct am_buf *b, const unsigned char *hdr, size_t n);
-/* SHA-256(header || signature). */
-void am_entry_hash(unsigned char out[AM_HASH_LEN], const unsigned char *hdr, size_t n,
-		   const unsigned char sig[AM_SIG_LEN]);
 
 /* Identity record (genesis and enroll payloads). */
 void am_member_encode(struct am_buf *b, const struct am_member *m);
@@ -84,6 +81,7 @@ void am_meta_ad(unsigned char *ad, size_t *adlen, const unsigned char vid[AM_VAU
 struct am_auth {
 	struct am_members ms;
 	size_t cap;
+	uint64_t last_seq; /* the latest genesis/enroll/revoke entry applied */
 };
 void am_auth_init(struct am_auth *a);
 void am_auth_release(struct am_auth *a);
@@ -137,6 +135,27 @@ AM_WUR enum am_status am_append(struct am_vault *v, const struct am_identity *si
 				struct am_header *h, const unsigned char *wraps, size_t wn,
 				const unsigned char *meta, size_t mn, uint64_t *seq,
 				struct am_err *e);
+
+/* ---- tree.c: the stored Merkle tree and checkpoints ------------------ */
+
+struct am_checkpoint;
+/* An am_mt_source over the stored tree of v (ctx is the vault). */
+int am_tree_source(void *ctx, uint64_t lo, uint64_t hi, unsigned char out[AM_HASH_LEN]);
+/* Store the leaf for entry seq and every perfect subtree it completes. */
+AM_WUR enum am_status am_tree_append(struct am_vault *v, uint64_t seq,
+				     const unsigned char entry_hash[AM_HASH_LEN],
+				     struct am_err *e);
+/* Root of the stored tree at size n. */
+AM_WUR enum am_status am_tree_root(struct am_vault *v, uint64_t n,
+				   unsigned char root[AM_HASH_LEN], struct am_err *e);
+/*
+ * Sign a checkpoint of size n by signer and store it, after checking that
+ * the tree at n extends the newest checkpoint already stored.  Inside the
+ * caller's transaction.  out (optional) receives the checkpoint.
+ */
+AM_WUR enum am_status am_checkpoint_store(struct am_vault *v, const struct am_identity *signer,
+					  uint64_t n, struct am_checkpoint *out,
+					  struct am_err *e);
 
 /* ---- compress.c -------------------------------------------------------- */
 

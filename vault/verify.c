@@ -3,10 +3,18 @@
  *
  * Nothing SQLite says is taken on trust: sequence numbers are counted, every
  * header is parsed strictly, every hash, chain link and signature recomputed,
- * every signer's authority replayed from the enrollments before it, and (in
- * the full tier) every ciphertext byte hashed.  The first problem found is
- * reported with the entry it is in; verification stops there, because nothing
- * after a broken link can be vouched for.
+ * every signer's authority replayed from the enrollments before it, the
+ * Merkle tree rebuilt leaf by leaf and compared with every stored node and
+ * every stored checkpoint, and (in the full tier) every ciphertext byte
+ * hashed.  The first problem found is reported with the entry it is in;
+ * verification stops there, because nothing after a broken link can be
+ * vouched for.
+ *
+ * Verification can start from a trusted point (size m, root) instead of
+ * genesis: the stored tree's nodes for the first m entries must fold to that
+ * root, the enrollments in force at m are found by following the signed
+ * authority links back from entry m-1, each proved to be in the trusted tree
+ * by an inclusion proof, and only entries from m on are checked one by one.
  */
 #include "vault_int.h"
 
@@ -14,15 +22,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "merkle.h"
+#include "note.h"
 
 struct vstate {
 	struct am_vault *v;
+	const struct am_verify_opts *o;
 	struct am_verify_report *r;
 	struct am_auth auth;
-	enum am_verify_tier tier;
-	struct am_progress pr;
-	sqlite3_stmt *chunks;
+	struct am_mt_frontier fr;
+	sqlite3_stmt *chunks, *node, *ckpt;
+	int ckpt_pending;       /* ckpt holds a row not yet checked */
+	uint64_t last_ckpt_size;
 	uint64_t chunk_rows_expected;
+	enum am_status s;       /* an error that stopped the checks */
+	struct am_err *e;
 };
 
 AM_PRINTF(3, 4)
@@ -30,6 +46,8 @@ static int problem(struct vstate *vs, uint64_t seq, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!vs->r->ok)
+		return -1; /* keep the first */
 	vs->r->ok = 0;
 	vs->r->has_bad_seq = 1;
 	vs->r->bad_seq = seq;
@@ -39,9 +57,196 @@ static int problem(struct vstate *vs, uint64_t seq, const char *fmt, ...)
 	return -1;
 }
 
+static int db_failed(struct vstate *vs, int rc, const char *what)
+{
+	vs->s = am_db_error(vs->v, rc, what, vs->e);
+	return -1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Recompute an entry's hash from its stored header and signature. */
+static int stored_entry_hash(struct vstate *vs, uint64_t seq, unsigned char out[AM_HASH_LEN],
+			     struct am_entry_pub *pub)
+{
+	struct am_err ignore;
+
+	if (am_entry_read(vs->v, seq, pub, &ignore) != AM_OK)
+		return problem(vs, seq, "is missing or damaged");
+	am_entry_hash(out, pub->buf, pub->len, pub->sig);
+	return 0;
+}
+
+/* Prove that entry seq, as stored, is the leaf at seq of the trusted tree. */
+static int in_trusted_tree(struct vstate *vs, uint64_t seq, const unsigned char hash[AM_HASH_LEN])
+{
+	unsigned char proof[AM_MT_MAX_PROOF][AM_MT_HASH], leaf[AM_MT_HASH];
+	size_t count = 0;
+
+	am_mt_leaf_hash(leaf, hash, AM_HASH_LEN);
+	if (am_mt_inclusion(am_tree_source, vs->v, seq, vs->o->from_size, proof, &count) != 0 ||
+	    am_mt_verify_inclusion(seq, vs->o->from_size, leaf, AM_MT_CONST(proof), count,
+				   vs->o->from_root) != 0)
+		return problem(vs, seq, "is not the entry the trusted tree of %llu entries holds "
+			       "at this position", (unsigned long long)vs->o->from_size);
+	return 0;
+}
+
+/*
+ * Set up a start from the trusted (from_size, from_root): frontier, chain
+ * head and enrollments, each tied to the trusted root.
+ */
+static int start_from_trusted(struct vstate *vs, unsigned char prev[AM_HASH_LEN])
+{
+	const struct am_verify_opts *o = vs->o;
+	uint64_t m = o->from_size, chain[4096], a;
+	size_t nchain = 0;
+	unsigned char root[AM_HASH_LEN], hash[AM_HASH_LEN];
+	struct am_entry_pub pub;
+	char why[256];
+
+	if (am_mt_frontier_load(&vs->fr, am_tree_source, vs->v, m) != 0)
+		return problem(vs, m - 1, "the stored tree is incomplete below the trusted size %llu",
+			       (unsigned long long)m);
+	am_mt_frontier_root(&vs->fr, root);
+	if (!am_equal(root, o->from_root, AM_HASH_LEN))
+		return problem(vs, m - 1, "the first %llu entries no longer have the trusted root: "
+			       "the log was forked or rewritten", (unsigned long long)m);
+	/* the chain continues from entry m-1 as it is in the trusted tree */
+	if (stored_entry_hash(vs, m - 1, prev, &pub) != 0)
+		return -1;
+	a = am_type_sealed(pub.h.type) ? pub.h.auth_seq : m - 1;
+	memcpy(vs->r->vault_id, pub.h.vault_id, AM_VAULT_ID_LEN);
+	am_entry_pub_release(&pub);
+	if (in_trusted_tree(vs, m - 1, prev) != 0)
+		return -1;
+	/* walk the signed authority links back to genesis */
+	for (;;) {
+		if (nchain == sizeof(chain) / sizeof(chain[0]))
+			return problem(vs, a, "too many enrollment entries to follow");
+		chain[nchain++] = a;
+		if (a == 0)
+			break;
+		if (stored_entry_hash(vs, a, hash, &pub) != 0)
+			return -1;
+		if (pub.h.auth_seq >= a) {
+			am_entry_pub_release(&pub);
+			return problem(vs, a, "authority link does not point back");
+		}
+		a = pub.h.auth_seq;
+		am_entry_pub_release(&pub);
+	}
+	while (nchain > 0) {
+		struct am_buf sb;
+		int bad;
+
+		a = chain[--nchain];
+		if (stored_entry_hash(vs, a, hash, &pub) != 0)
+			return -1;
+		if (in_trusted_tree(vs, a, hash) != 0) {
+			am_entry_pub_release(&pub);
+			return -1;
+		}
+		am_buf_init(&sb);
+		am_sig_input(&sb, pub.buf, pub.len);
+		bad = sb.oom || am_sign_verify(pub.sig, sb.data, sb.len, pub.h.signer) != 0;
+		am_buf_release(&sb);
+		if (bad || pub.h.type > AM_T_REVOKE ||
+		    am_auth_apply(&vs->auth, &pub.h, why, sizeof(why)) != 0) {
+			am_entry_pub_release(&pub);
+			return problem(vs, a, "%s", bad ? "signature does not verify"
+						   : "is not an enrollment entry it should be");
+		}
+		am_entry_pub_release(&pub);
+	}
+	return 0;
+}
+
+/* Compare a recomputed perfect subtree with the stored node. */
+static int node_done(void *ctx, unsigned level, uint64_t index, const unsigned char h[AM_HASH_LEN])
+{
+	struct vstate *vs = ctx;
+	int rc, same;
+
+	sqlite3_reset(vs->node);
+	sqlite3_bind_int(vs->node, 1, (int)level);
+	sqlite3_bind_int64(vs->node, 2, (sqlite3_int64)index);
+	rc = sqlite3_step(vs->node);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_failed(vs, rc, "reading the tree");
+	same = rc == SQLITE_ROW && sqlite3_column_bytes(vs->node, 0) == AM_HASH_LEN &&
+	       am_equal(sqlite3_column_blob(vs->node, 0), h, AM_HASH_LEN);
+	if (!same)
+		return problem(vs, index << level, "stored tree node (level %u, index %llu) %s", level,
+			       (unsigned long long)index, rc == SQLITE_ROW ? "was altered" : "is missing");
+	return 0;
+}
+
+/* Step the checkpoint cursor to the next row; 0 at end, 1 on a row, -1 on error. */
+static int next_ckpt(struct vstate *vs)
+{
+	int rc = sqlite3_step(vs->ckpt);
+
+	if (rc == SQLITE_ROW) {
+		uint64_t size = (uint64_t)sqlite3_column_int64(vs->ckpt, 1);
+		if (size < vs->last_ckpt_size)
+			return problem(vs, size, "checkpoint %lld shrinks the log from %llu to %llu",
+				       sqlite3_column_int64(vs->ckpt, 0),
+				       (unsigned long long)vs->last_ckpt_size, (unsigned long long)size);
+		vs->last_ckpt_size = size;
+		return 1;
+	}
+	if (rc != SQLITE_DONE)
+		return db_failed(vs, rc, "reading checkpoints");
+	return 0;
+}
+
+/* Check the stored checkpoint under the cursor against the rebuilt tree. */
+static int check_ckpt(struct vstate *vs, const unsigned char root[AM_HASH_LEN])
+{
+	sqlite3_stmt *st = vs->ckpt;
+	long long id = sqlite3_column_int64(st, 0);
+	uint64_t size = (uint64_t)sqlite3_column_int64(st, 1);
+	const unsigned char *signer = sqlite3_column_blob(st, 3);
+	const char *note = (const char *)sqlite3_column_text(st, 4);
+	char origin[AM_ORIGIN_MAX];
+	struct am_checkpoint c;
+	struct am_vkey k;
+	struct am_err ignore;
+	int valid;
+
+	am_origin(origin, vs->r->vault_id);
+	if (sqlite3_column_bytes(st, 2) != AM_HASH_LEN ||
+	    !am_equal(sqlite3_column_blob(st, 2), root, AM_HASH_LEN))
+		return problem(vs, size - 1, "checkpoint %lld disagrees with the log at size %llu", id,
+			       (unsigned long long)size);
+	if (signer == NULL || sqlite3_column_bytes(st, 3) != AM_SIGN_PK_LEN || note == NULL ||
+	    am_checkpoint_parse(note, (size_t)sqlite3_column_bytes(st, 4), &c, &ignore) != AM_OK)
+		return problem(vs, size - 1, "checkpoint %lld is malformed", id);
+	if (strcmp(c.origin, origin) != 0 || c.size != size || !am_equal(c.root, root, AM_HASH_LEN)) {
+		am_checkpoint_release(&c);
+		return problem(vs, size - 1, "checkpoint %lld does not say what the log holds", id);
+	}
+	if (am_auth_roles(&vs->auth, signer) == 0) {
+		am_checkpoint_release(&c);
+		return problem(vs, size - 1, "checkpoint %lld is signed by someone not enrolled", id);
+	}
+	am_vkey_make(&k, origin, AM_NOTE_ED25519, signer);
+	valid = am_note_count_valid(&c, &k, 1, NULL);
+	am_checkpoint_release(&c);
+	if (valid != 1)
+		return problem(vs, size - 1, "checkpoint %lld signature does not verify", id);
+	vs->r->checkpoints++;
+	return 0;
+}
+
 /* Hash an entry's chunks as stored, checking their number, order and sizes. */
-static int check_chunks(struct vstate *vs, const struct am_header *h, enum am_status *s,
-			struct am_err *e)
+static int check_chunks(struct vstate *vs, const struct am_header *h)
 {
 	am_sha256_ctx c;
 	unsigned char got[AM_HASH_LEN], lenbuf[4];
@@ -71,13 +276,11 @@ static int check_chunks(struct vstate *vs, const struct am_header *h, enum am_st
 		idx++;
 		vs->r->bytes += n;
 		vs->r->chunks++;
-		if (vs->pr.fn != NULL)
-			vs->pr.fn(vs->pr.ctx, vs->r->bytes, 0);
+		if (vs->o->progress.fn != NULL)
+			vs->o->progress.fn(vs->o->progress.ctx, vs->r->bytes, 0);
 	}
-	if (rc != SQLITE_DONE) {
-		*s = am_db_error(vs->v, rc, "reading chunks", e);
-		return -1;
-	}
+	if (rc != SQLITE_DONE)
+		return db_failed(vs, rc, "reading chunks");
 	if (idx != h->chunk_count)
 		return problem(vs, h->seq, "has %llu chunks, its header says %llu",
 			       (unsigned long long)idx, (unsigned long long)h->chunk_count);
@@ -113,8 +316,30 @@ static int check_wraps(struct vstate *vs, const struct am_header *h, const unsig
 	return 0;
 }
 
+/* Deep tier: decrypt every chunk and check the plaintext SHA-256. */
+static int check_plaintext(struct vstate *vs, const struct am_header *h)
+{
+	struct am_progress none = { NULL, NULL };
+	struct am_err e;
+	enum am_status s;
+
+	am_err_init(&e);
+	s = am_extract(vs->v, vs->o->reader, h->seq, -1, none, &e);
+	if (s == AM_EAUTH) {
+		vs->r->undecryptable++; /* sealed before this custodian was enrolled */
+		return 0;
+	}
+	if (s == AM_EVERIFY)
+		return problem(vs, h->seq, "does not decrypt to what was sealed: %s", e.msg);
+	if (s != AM_OK) {
+		vs->s = am_fail(vs->e, s, "%s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
 static int check_entry(struct vstate *vs, sqlite3_stmt *st, uint64_t want_seq,
-		       unsigned char prev[AM_HASH_LEN], enum am_status *s, struct am_err *e)
+		       unsigned char prev[AM_HASH_LEN])
 {
 	const unsigned char *hdr = sqlite3_column_blob(st, 2);
 	size_t hn = (size_t)sqlite3_column_bytes(st, 2);
@@ -124,7 +349,7 @@ static int check_entry(struct vstate *vs, sqlite3_stmt *st, uint64_t want_seq,
 	size_t wn = (size_t)sqlite3_column_bytes(st, 5);
 	const unsigned char *meta = sqlite3_column_blob(st, 6);
 	size_t mn = (size_t)sqlite3_column_bytes(st, 6);
-	unsigned char hash[AM_HASH_LEN];
+	unsigned char hash[AM_HASH_LEN], leaf[AM_HASH_LEN];
 	struct am_header h;
 	struct am_buf sb;
 	char why[256];
@@ -167,96 +392,198 @@ static int check_entry(struct vstate *vs, sqlite3_stmt *st, uint64_t want_seq,
 		return problem(vs, want_seq, "%s", why);
 	if (am_type_sealed(h.type)) {
 		vs->chunk_rows_expected += h.chunk_count;
-		if (vs->tier >= AM_VERIFY_FULL) {
+		if (vs->o->tier >= AM_VERIFY_FULL) {
 			unsigned char mh[AM_HASH_LEN];
 			am_sha256(mh, meta ? meta : (const unsigned char *)"", mn);
 			if (mn != h.meta_size || !am_equal(mh, h.meta_hash, AM_HASH_LEN))
 				return problem(vs, want_seq, "metadata ciphertext does not match its signed hash");
-			if (check_chunks(vs, &h, s, e) != 0)
+			if (check_chunks(vs, &h) != 0)
 				return -1;
 		}
+		if (vs->o->tier >= AM_VERIFY_DEEP && check_plaintext(vs, &h) != 0)
+			return -1;
 	}
+	am_mt_leaf_hash(leaf, hash, AM_HASH_LEN);
+	if (am_mt_frontier_add(&vs->fr, leaf, node_done, vs) != 0)
+		return -1;
 	memcpy(prev, hash, AM_HASH_LEN);
 	return 0;
 }
 
-/* Rows in chunks that no entry accounts for (left by tampering). */
-static int check_stray_chunks(struct vstate *vs, uint64_t n, enum am_status *s, struct am_err *e)
+/* After each entry: stored checkpoints of this size, and the pinned point. */
+static int check_points(struct vstate *vs)
 {
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 rows = -1;
-	int rc;
+	unsigned char root[AM_HASH_LEN];
+	uint64_t n = vs->fr.n;
 
-	rc = sqlite3_prepare_v2(vs->v->db, "SELECT COUNT(*) FROM chunks", -1, &st, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		rows = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rows < 0) {
-		*s = am_db_error(vs->v, rc, "counting chunks", e);
-		return -1;
+	am_mt_frontier_root(&vs->fr, root);
+	if (vs->o->pin_size == n && !am_equal(root, vs->o->pin_root, AM_HASH_LEN))
+		return problem(vs, n - 1, "the log of %llu entries does not match the trusted "
+			       "checkpoint of that size: the log was forked or rewritten",
+			       (unsigned long long)n);
+	while (vs->ckpt_pending) {
+		uint64_t size = (uint64_t)sqlite3_column_int64(vs->ckpt, 1);
+		int rc;
+		if (size > n)
+			break;
+		if (size < n)
+			return problem(vs, size, "checkpoint %lld is out of order",
+				       sqlite3_column_int64(vs->ckpt, 0));
+		if (check_ckpt(vs, root) != 0)
+			return -1;
+		rc = next_ckpt(vs);
+		if (rc < 0)
+			return -1;
+		vs->ckpt_pending = rc;
 	}
-	if ((uint64_t)rows != vs->chunk_rows_expected)
-		return problem(vs, n, "the vault holds %lld chunk rows, its entries account for %llu",
-			       rows, (unsigned long long)vs->chunk_rows_expected);
 	return 0;
 }
 
-enum am_status am_verify(struct am_vault *v, enum am_verify_tier tier, struct am_progress pr,
-			 struct am_verify_report *r, struct am_err *e)
+/* Rows no entry accounts for (left by tampering), in the checked range. */
+static int check_counts(struct vstate *vs, uint64_t n)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 chunks = -1, nodes = -1;
+	uint64_t want_nodes = 0;
+	int rc;
+
+	rc = sqlite3_prepare_v2(vs->v->db,
+				"SELECT (SELECT COUNT(*) FROM chunks WHERE seq >= ?1),"
+				" (SELECT COUNT(*) FROM tree)", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)vs->o->from_size);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			chunks = sqlite3_column_int64(st, 0);
+			nodes = sqlite3_column_int64(st, 1);
+		}
+	}
+	sqlite3_finalize(st);
+	if (chunks < 0)
+		return db_failed(vs, rc, "counting rows");
+	if ((uint64_t)chunks != vs->chunk_rows_expected)
+		return problem(vs, n, "the vault holds %lld chunk rows, its entries account for %llu",
+			       chunks, (unsigned long long)vs->chunk_rows_expected);
+	for (uint64_t k = n; k > 0; k >>= 1)
+		want_nodes += k;
+	if ((uint64_t)nodes != want_nodes)
+		return problem(vs, n, "the stored tree has %lld nodes, a log of %llu entries has %llu",
+			       nodes, (unsigned long long)n, (unsigned long long)want_nodes);
+	if (vs->ckpt_pending)
+		return problem(vs, n, "a checkpoint of %lld entries was signed, but the log holds only "
+			       "%llu: entries were removed from the end",
+			       sqlite3_column_int64(vs->ckpt, 1), (unsigned long long)n);
+	return 0;
+}
+
+static int prepare(struct vstate *vs, sqlite3_stmt **st)
+{
+	int rc = sqlite3_prepare_v2(vs->v->db,
+				    "SELECT seq, type, header, sig, hash, wraps, meta FROM entries"
+				    " WHERE seq >= ? ORDER BY seq", -1, st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(vs->v->db,
+					"SELECT idx, data FROM chunks WHERE seq = ? ORDER BY idx",
+					-1, &vs->chunks, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(vs->v->db, "SELECT hash FROM tree WHERE level = ? AND idx = ?",
+					-1, &vs->node, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(vs->v->db,
+					"SELECT id, size, root, signer, note FROM checkpoints"
+					" WHERE size > ? ORDER BY id", -1, &vs->ckpt, NULL);
+	if (rc != SQLITE_OK)
+		return db_failed(vs, rc, "reading the vault");
+	sqlite3_bind_int64(*st, 1, (sqlite3_int64)vs->o->from_size);
+	sqlite3_bind_int64(vs->ckpt, 1, (sqlite3_int64)vs->o->from_size);
+	return 0;
+}
+
+enum am_status am_verify_ex(struct am_vault *v, const struct am_verify_opts *o,
+			    struct am_verify_report *r, struct am_err *e)
 {
 	struct vstate vs;
 	sqlite3_stmt *st = NULL;
 	unsigned char prev[AM_HASH_LEN];
-	enum am_status s = AM_OK;
-	uint64_t seq = 0;
+	double deadline = o->max_seconds > 0 ? now_s() + o->max_seconds : 0;
+	uint64_t seq = o->from_size, n = 0;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
 	memset(&vs, 0, sizeof(vs));
 	memset(prev, 0, sizeof(prev));
 	r->ok = 1;
+	r->complete = 1;
 	vs.v = v;
+	vs.o = o;
 	vs.r = r;
-	vs.tier = tier;
-	vs.pr = pr;
+	vs.e = e;
+	vs.s = AM_OK;
 	am_auth_init(&vs.auth);
+	am_mt_frontier_init(&vs.fr);
+	if (o->tier >= AM_VERIFY_DEEP && o->reader == NULL)
+		return am_fail(e, AM_EINPUT, "deep verification needs a custodian's identity");
 	/* one read transaction, so the snapshot cannot move under us */
-	s = am_db_exec(v, "BEGIN", e);
-	if (s != AM_OK)
-		return s;
-	rc = sqlite3_prepare_v2(v->db,
-				"SELECT seq, type, header, sig, hash, wraps, meta FROM entries ORDER BY seq",
-				-1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(v->db,
-					"SELECT idx, data FROM chunks WHERE seq = ? ORDER BY idx", -1,
-					&vs.chunks, NULL);
-	if (rc != SQLITE_OK) {
-		s = am_db_error(v, rc, "reading entries", e);
+	vs.s = am_db_exec(v, "BEGIN", e);
+	if (vs.s != AM_OK)
+		return vs.s;
+	vs.s = am_vault_count(v, &n, e);
+	if (vs.s != AM_OK || prepare(&vs, &st) != 0)
+		goto cleanup;
+	if (o->from_size > n || o->pin_size > n) {
+		uint64_t m = o->from_size > o->pin_size ? o->from_size : o->pin_size;
+		problem(&vs, n, "the vault holds %llu entries, fewer than the %llu of a trusted "
+			"checkpoint: it was rolled back or truncated", (unsigned long long)n,
+			(unsigned long long)m);
 		goto cleanup;
 	}
+	if (o->from_size > 0 && start_from_trusted(&vs, prev) != 0)
+		goto cleanup;
+	if ((rc = next_ckpt(&vs)) < 0)
+		goto cleanup;
+	vs.ckpt_pending = rc;
+	memcpy(r->head, prev, AM_HASH_LEN);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (check_entry(&vs, st, seq, prev, &s, e) != 0)
+		if (deadline > 0 && r->entries > 0 && now_s() > deadline) {
+			r->complete = 0;
+			break;
+		}
+		if (check_entry(&vs, st, seq, prev) != 0 || check_points(&vs) != 0)
 			goto cleanup;
 		seq++;
-		r->entries = seq;
+		r->entries++;
 		memcpy(r->head, prev, AM_HASH_LEN);
 	}
-	if (rc != SQLITE_DONE) {
-		s = am_db_error(v, rc, "reading entries", e);
+	if (r->complete && rc != SQLITE_DONE) {
+		db_failed(&vs, rc, "reading entries");
 		goto cleanup;
 	}
 	if (seq == 0) {
 		problem(&vs, 0, "the vault has no entries, not even a genesis");
 		goto cleanup;
 	}
-	check_stray_chunks(&vs, seq, &s, e);
+	if (r->complete)
+		check_counts(&vs, seq);
 cleanup:
+	r->size = vs.fr.n;
+	am_mt_frontier_root(&vs.fr, r->root);
 	sqlite3_finalize(st);
 	sqlite3_finalize(vs.chunks);
+	sqlite3_finalize(vs.node);
+	sqlite3_finalize(vs.ckpt);
 	am_db_rollback(v);
 	am_auth_release(&vs.auth);
-	if (s != AM_OK)
+	if (vs.s != AM_OK)
 		r->ok = 0;
-	return s;
+	return vs.s;
+}
+
+enum am_status am_verify(struct am_vault *v, enum am_verify_tier tier, struct am_progress pr,
+			 struct am_verify_report *r, struct am_err *e)
+{
+	struct am_verify_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.tier = tier;
+	o.progress = pr;
+	return am_verify_ex(v, &o, r, e);
 }

@@ -1,0 +1,61 @@
+/* cmd_checkpoint.c — amanat checkpoint: sign and print the current tree head. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <string.h>
+
+#include "cli.h"
+#include "trust.h"
+
+int cmd_checkpoint(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "as", required_argument, NULL, 'a' },
+		{ "passphrase-fd", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_cmd *c = cli_find("checkpoint");
+	struct cli_pass pass = { -1 };
+	struct am_identity id;
+	struct am_checkpoint cp;
+	struct am_vault *v = NULL;
+	const char *as = NULL;
+	uint64_t fd;
+	struct am_err e;
+	enum am_status s;
+	int ch;
+
+	am_err_init(&e);
+	am_identity_init(&id);
+	memset(&cp, 0, sizeof(cp));
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			as = optarg;
+			break;
+		case 'p':
+			if (cli_parse_u64(optarg, &fd) != 0 || fd > 1024)
+				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
+			pass.fd = (int)fd;
+			break;
+		default:
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(c, "expected one VAULT");
+	if (as == NULL)
+		return cli_usage_error(c, "--as ID is required: a checkpoint is signed");
+	s = am_vault_open(argv[optind], 1, &v, &e);
+	if (s == AM_OK)
+		s = cli_unlock(&pass, as, &id, &e);
+	if (s == AM_OK)
+		s = am_vault_checkpoint(v, &id, &cp, &e);
+	if (s == AM_OK)
+		fwrite(cp.text, 1, cp.len, stdout);
+	am_checkpoint_release(&cp);
+	am_identity_release(&id);
+	am_vault_close(v);
+	if (s != AM_OK)
+		return cli_fail(&e, s);
+	return cli_finish(EXIT_OK);
+}

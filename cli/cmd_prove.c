@@ -1,0 +1,80 @@
+/* cmd_prove.c — amanat prove: a c2sp.org/tlog-proof@v1 inclusion proof of one entry. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "trust.h"
+
+int cmd_prove(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "checkpoint", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_cmd *c = cli_find("prove");
+	unsigned char proof[AM_MT_MAX_PROOF][AM_MT_HASH], leaf[AM_MT_HASH], eh[AM_HASH_LEN];
+	struct am_checkpoint cp;
+	struct am_entry_pub pub;
+	struct am_vault *v = NULL;
+	struct am_buf b, extra;
+	const char *cpath = NULL;
+	size_t count = 0;
+	uint64_t seq;
+	struct am_err e;
+	enum am_status s;
+	int ch;
+
+	am_err_init(&e);
+	memset(&cp, 0, sizeof(cp));
+	memset(&pub, 0, sizeof(pub));
+	am_buf_init(&b);
+	am_buf_init(&extra);
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'c')
+			return cli_usage_error(c, "unknown option");
+		cpath = optarg;
+	}
+	if (argc - optind != 2 || cli_parse_u64(argv[optind + 1], &seq) != 0)
+		return cli_usage_error(c, "expected VAULT and an entry number");
+	s = am_vault_open(argv[optind], 0, &v, &e);
+	if (s != AM_OK)
+		goto cleanup;
+	/* a checkpoint the reader already trusts, or the vault's newest */
+	s = cpath ? cli_trust_checkpoint(v, cpath, NULL, 0, 0, &cp, &e)
+		  : am_stored_checkpoint(v, 0, &cp, &e);
+	if (s == AM_OK)
+		s = am_entry_read(v, seq, &pub, &e);
+	if (s == AM_OK)
+		s = am_prove_inclusion(v, seq, cp.size, proof, &count, &e);
+	if (s != AM_OK)
+		goto cleanup;
+	/* never hand out a proof that does not verify against the checkpoint */
+	am_entry_hash(eh, pub.buf, pub.len, pub.sig);
+	am_mt_leaf_hash(leaf, eh, AM_HASH_LEN);
+	if (am_mt_verify_inclusion(seq, cp.size, leaf, AM_MT_CONST(proof), count, cp.root) != 0) {
+		s = am_fail(&e, AM_EVERIFY, "%s: entry %llu does not prove against the checkpoint of "
+			    "size %llu; run 'amanat verify'", argv[optind], (unsigned long long)seq,
+			    (unsigned long long)cp.size);
+		goto cleanup;
+	}
+	/* extra: the signed header and its signature, so the proof stands alone */
+	am_buf_add(&extra, pub.buf, pub.len);
+	am_buf_add(&extra, pub.sig, AM_SIG_LEN);
+	am_inclusion_format(&b, extra.data, extra.len, seq, AM_MT_CONST(proof), count, &cp);
+	if (b.oom || extra.oom) {
+		s = am_fail(&e, AM_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	fwrite(b.data, 1, b.len, stdout);
+cleanup:
+	am_buf_release(&b);
+	am_buf_release(&extra);
+	am_entry_pub_release(&pub);
+	am_checkpoint_release(&cp);
+	am_vault_close(v);
+	if (s != AM_OK)
+		return cli_fail(&e, s);
+	return cli_finish(EXIT_OK);
+}

@@ -1,0 +1,55 @@
+/* cmd_verifier_key.c — amanat verifier-key: an identity's C2SP note verifier key. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <string.h>
+
+#include "cli.h"
+#include "trust.h"
+
+int cmd_verifier_key(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "witness", no_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_cmd *c = cli_find("verifier-key");
+	unsigned char vid[AM_VAULT_ID_LEN];
+	char origin[AM_ORIGIN_MAX], out[300];
+	struct am_identity id;
+	struct am_vkey k;
+	struct am_vault *v = NULL;
+	struct am_err e;
+	enum am_status s;
+	int witness = 0, ch;
+
+	am_err_init(&e);
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'w')
+			return cli_usage_error(c, "unknown option");
+		witness = 1;
+	}
+	if (witness) {
+		if (argc - optind != 1)
+			return cli_usage_error(c, "--witness takes only PUB");
+		s = am_public_read(argv[optind], &id, &e);
+		if (s != AM_OK)
+			return cli_fail(&e, s);
+		am_vkey_make(&k, id.name, AM_NOTE_COSIG, id.sign_pk);
+	} else {
+		if (argc - optind != 2)
+			return cli_usage_error(c, "expected VAULT and PUB");
+		s = am_public_read(argv[optind + 1], &id, &e);
+		if (s == AM_OK)
+			s = am_vault_open(argv[optind], 0, &v, &e);
+		if (s == AM_OK)
+			s = am_vault_id(v, vid, &e);
+		am_vault_close(v);
+		if (s != AM_OK)
+			return cli_fail(&e, s);
+		am_origin(origin, vid);
+		am_vkey_make(&k, origin, AM_NOTE_ED25519, id.sign_pk);
+	}
+	am_vkey_format(&k, out, sizeof(out));
+	printf("%s\n", out);
+	return cli_finish(EXIT_OK);
+}

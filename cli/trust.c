@@ -1,0 +1,260 @@
+/*
+ * trust.c — what the transparency subcommands share: verifier keys from
+ * arguments, the vault's member keys, trusted checkpoints, and the small
+ * state files in which auditors and witnesses remember what they have seen.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/fsutil.h"
+#include "trust.h"
+
+enum am_status cli_key_arg(const char *arg, const char *name, uint8_t type, struct am_vkey *k,
+			   struct am_err *e)
+{
+	struct am_identity id;
+	enum am_status s;
+
+	/* a verifier key string has two '+'; anything else is a key file */
+	if (strchr(arg, '+') != NULL && access(arg, F_OK) != 0)
+		return am_vkey_parse(arg, k, e);
+	s = am_public_read(arg, &id, e);
+	if (s != AM_OK)
+		return s;
+	am_vkey_make(k, name != NULL ? name : id.name, type, id.sign_pk);
+	return AM_OK;
+}
+
+enum am_status cli_member_keys(struct am_vault *v, const char *origin, struct am_vkey **keys,
+			       size_t *n, struct am_err *e)
+{
+	struct am_members ms;
+	enum am_status s = am_vault_members(v, &ms, e);
+
+	*keys = NULL;
+	*n = 0;
+	if (s != AM_OK)
+		return s;
+	*keys = calloc(ms.n ? ms.n : 1, sizeof(**keys));
+	if (*keys == NULL) {
+		am_members_release(&ms);
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < ms.n; i++)
+		am_vkey_make(&(*keys)[i], origin, AM_NOTE_ED25519, ms.m[i].sign_pk);
+	*n = ms.n;
+	am_members_release(&ms);
+	return AM_OK;
+}
+
+enum am_status cli_read_checkpoint(const char *path, struct am_checkpoint *c, struct am_err *e)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	enum am_status s = am_read_small_file(path, AM_NOTE_MAX, &buf, &len, e);
+
+	if (s != AM_OK)
+		return s;
+	s = am_checkpoint_parse((const char *)buf, len, c, NULL);
+	if (s != AM_OK)
+		s = am_fail(e, s, "%s is not a valid checkpoint", path);
+	free(buf);
+	return s;
+}
+
+enum am_status cli_trust_checkpoint(struct am_vault *v, const char *path,
+				    const struct am_vkey *witnesses, size_t nwit, size_t quorum,
+				    struct am_checkpoint *c, struct am_err *e)
+{
+	unsigned char vid[AM_VAULT_ID_LEN];
+	char origin[AM_ORIGIN_MAX];
+	struct am_vkey *keys = NULL;
+	size_t nkeys = 0;
+	enum am_status s;
+	int valid;
+
+	s = cli_read_checkpoint(path, c, e);
+	if (s == AM_OK)
+		s = am_vault_id(v, vid, e);
+	if (s != AM_OK)
+		return s;
+	am_origin(origin, vid);
+	if (strcmp(c->origin, origin) != 0) {
+		s = am_fail(e, AM_EVERIFY, "%s is a checkpoint of %s, not of this vault (%s)", path,
+			    c->origin, origin);
+		goto fail;
+	}
+	s = cli_member_keys(v, origin, &keys, &nkeys, e);
+	if (s != AM_OK)
+		goto fail;
+	valid = am_note_count_valid(c, keys, nkeys, NULL);
+	free(keys);
+	if (valid <= 0) {
+		s = am_fail(e, AM_EVERIFY, "%s: no valid signature by a member of this vault%s", path,
+			    valid < 0 ? " (a signature by a member does not verify)" : "");
+		goto fail;
+	}
+	if (nwit > 0) {
+		valid = am_note_count_valid(c, witnesses, nwit, NULL);
+		if (valid < 0 || (size_t)valid < quorum) {
+			s = am_fail(e, AM_EVERIFY, "%s: %d valid witness cosignature%s, %zu required", path,
+				    valid < 0 ? 0 : valid, valid == 1 ? "" : "s", quorum);
+			goto fail;
+		}
+	}
+	return AM_OK;
+fail:
+	am_checkpoint_release(c);
+	return s;
+}
+
+/* ---- state files ------------------------------------------------------ */
+
+void cli_state_release(struct cli_state *st)
+{
+	free(st->v);
+	free(st->path);
+	memset(st, 0, sizeof(*st));
+}
+
+/* The default state file under $XDG_STATE_HOME (or ~/.local/state)/amanat/. */
+static char *default_path(const char *file)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	size_t n;
+	char *p;
+
+	if ((xdg == NULL || *xdg == '\0') && (home == NULL || *home == '\0'))
+		return NULL;
+	n = strlen(xdg && *xdg ? xdg : home) + strlen(file) + 32;
+	p = malloc(n);
+	if (p == NULL)
+		return NULL;
+	if (xdg && *xdg)
+		snprintf(p, n, "%s/amanat/%s", xdg, file);
+	else
+		snprintf(p, n, "%s/.local/state/amanat/%s", home, file);
+	return p;
+}
+
+enum am_status cli_state_load(const char *path, const char *def, struct cli_state *st,
+			      struct am_err *e)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	enum am_status s;
+	char *p, *line, *save = NULL;
+
+	memset(st, 0, sizeof(*st));
+	st->path = path ? strdup(path) : default_path(def);
+	if (st->path == NULL)
+		return am_fail(e, AM_EINPUT, "no state file: give --state FILE (HOME is not set)");
+	if (access(st->path, F_OK) != 0)
+		return AM_OK; /* nothing remembered yet */
+	s = am_read_small_file(st->path, 1 << 20, &buf, &len, e);
+	if (s != AM_OK)
+		return s;
+	p = (char *)buf;
+	p[len] = '\0';
+	for (line = strtok_r(p, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		struct cli_state_entry en, *g;
+		char origin[AM_ORIGIN_MAX], root[64];
+		unsigned long long size;
+
+		memset(&en, 0, sizeof(en));
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, "%127s %llu %63s", origin, &size, root) != 3 ||
+		    am_unb64(en.root, AM_HASH_LEN, root, strlen(root)) != 0) {
+			free(buf);
+			cli_state_release(st);
+			return am_fail(e, AM_EINPUT, "%s is damaged; fix or remove it", path ? path : def);
+		}
+		snprintf(en.origin, sizeof(en.origin), "%s", origin);
+		en.size = size;
+		g = realloc(st->v, (st->n + 1) * sizeof(*g));
+		if (g == NULL) {
+			free(buf);
+			cli_state_release(st);
+			return am_fail(e, AM_ENOMEM, "out of memory");
+		}
+		st->v = g;
+		st->v[st->n++] = en;
+	}
+	free(buf);
+	return AM_OK;
+}
+
+struct cli_state_entry *cli_state_find(struct cli_state *st, const char *origin)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (strcmp(st->v[i].origin, origin) == 0)
+			return &st->v[i];
+	return NULL;
+}
+
+enum am_status cli_state_set(struct cli_state *st, const char *origin, uint64_t size,
+			     const unsigned char root[AM_HASH_LEN], struct am_err *e)
+{
+	struct cli_state_entry *en = cli_state_find(st, origin);
+
+	if (en == NULL) {
+		struct cli_state_entry *g = realloc(st->v, (st->n + 1) * sizeof(*g));
+		if (g == NULL)
+			return am_fail(e, AM_ENOMEM, "out of memory");
+		st->v = g;
+		en = &st->v[st->n++];
+		memset(en, 0, sizeof(*en));
+		snprintf(en->origin, sizeof(en->origin), "%s", origin);
+	}
+	en->size = size;
+	memcpy(en->root, root, AM_HASH_LEN);
+	return AM_OK;
+}
+
+/* mkdir -p for the state file's directory, private to the user. */
+static void make_parent(const char *path)
+{
+	char *d = strdup(path), *p;
+
+	if (d == NULL)
+		return;
+	for (p = d + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(d, 0700);
+		*p = '/';
+	}
+	free(d);
+}
+
+enum am_status cli_state_save(const struct cli_state *st, struct am_err *e)
+{
+	struct am_newfile f;
+	enum am_status s;
+	char line[AM_ORIGIN_MAX + 96], b64[64];
+
+	make_parent(st->path);
+	s = am_newfile_open(&f, st->path, 0600, 1, e);
+	if (s != AM_OK)
+		return s;
+	s = am_newfile_write(&f, "# amanat: the last verified tree of each vault (origin size root)\n",
+			     66, e);
+	for (size_t i = 0; s == AM_OK && i < st->n; i++) {
+		am_b64(b64, st->v[i].root, AM_HASH_LEN);
+		snprintf(line, sizeof(line), "%s %llu %s\n", st->v[i].origin,
+			 (unsigned long long)st->v[i].size, b64);
+		s = am_newfile_write(&f, line, strlen(line), e);
+	}
+	if (s != AM_OK) {
+		am_newfile_abort(&f);
+		return s;
+	}
+	return am_newfile_commit(&f, 1, e);
+}

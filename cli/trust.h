@@ -1,0 +1,53 @@
+/*
+ * trust.h — verifier keys, trusted checkpoints and state files for the
+ * transparency subcommands (see trust.c).
+ */
+#ifndef AMANAT_CLI_TRUST_H
+#define AMANAT_CLI_TRUST_H
+
+#include "../vault/note.h"
+#include "../vault/proof.h"
+#include "../vault/vault.h"
+
+/*
+ * A key from an argument: a verifier key string (name+id+key), or a .pub /
+ * .id file, used under name (or the identity's own name when name is NULL)
+ * with signature type `type`.
+ */
+enum am_status cli_key_arg(const char *arg, const char *name, uint8_t type, struct am_vkey *k,
+			   struct am_err *e);
+/* Checkpoint verifier keys of every identity ever enrolled in v. */
+enum am_status cli_member_keys(struct am_vault *v, const char *origin, struct am_vkey **keys,
+			       size_t *n, struct am_err *e);
+enum am_status cli_read_checkpoint(const char *path, struct am_checkpoint *c, struct am_err *e);
+/*
+ * Read a checkpoint of v's log from path and check it: v's origin, a valid
+ * signature by a member, and at least quorum valid cosignatures from the
+ * witnesses given (if any).  AM_EVERIFY when it does not hold.
+ */
+enum am_status cli_trust_checkpoint(struct am_vault *v, const char *path,
+				    const struct am_vkey *witnesses, size_t nwit, size_t quorum,
+				    struct am_checkpoint *c, struct am_err *e);
+
+/* A state file: for each log origin, the last tree size and root accepted. */
+struct cli_state_entry {
+	char origin[AM_ORIGIN_MAX];
+	uint64_t size;
+	unsigned char root[AM_HASH_LEN];
+};
+struct cli_state {
+	char *path;
+	struct cli_state_entry *v;
+	size_t n;
+};
+/* Load path, or the default file `def` under the user's state directory. */
+enum am_status cli_state_load(const char *path, const char *def, struct cli_state *st,
+			      struct am_err *e);
+struct cli_state_entry *cli_state_find(struct cli_state *st, const char *origin);
+enum am_status cli_state_set(struct cli_state *st, const char *origin, uint64_t size,
+			     const unsigned char root[AM_HASH_LEN], struct am_err *e);
+/* Replace the file atomically (mode 0600). */
+enum am_status cli_state_save(const struct cli_state *st, struct am_err *e);
+void cli_state_release(struct cli_state *st);
+
+#endif

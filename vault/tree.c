@@ -1,0 +1,280 @@
+/*
+ * tree.c — the stored Merkle tree and the vault's own checkpoints.
+ *
+ * Every perfect subtree of the log (level L, index i covers entries
+ * [i*2^L, (i+1)*2^L)) is stored once, when its last leaf is appended, so a
+ * proof costs O(log n) reads.  Stored nodes are never trusted by
+ * verification: proofs made from them are checked against signed roots,
+ * and a full verify recomputes every node and compares.
+ */
+#include "vault_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "merkle.h"
+#include "note.h"
+
+/* Read the stored node (level, idx); 0, or -1 if missing or malformed. */
+static int get_node(struct am_vault *v, unsigned level, uint64_t idx,
+		    unsigned char out[AM_HASH_LEN])
+{
+	sqlite3_stmt *st = NULL;
+	int ok = -1;
+
+	if (sqlite3_prepare_v2(v->db, "SELECT hash FROM tree WHERE level = ? AND idx = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(st, 1, (int)level);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == AM_HASH_LEN) {
+		memcpy(out, sqlite3_column_blob(st, 0), AM_HASH_LEN);
+		ok = 0;
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+int am_tree_source(void *ctx, uint64_t lo, uint64_t hi, unsigned char out[AM_HASH_LEN])
+{
+	struct am_vault *v = ctx;
+	unsigned level = 0;
+
+	while (((uint64_t)1 << level) < hi - lo)
+		level++;
+	return get_node(v, level, lo >> level, out);
+}
+
+static enum am_status put_node(struct am_vault *v, unsigned level, uint64_t idx,
+			       const unsigned char h[AM_HASH_LEN], struct am_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(v->db, "INSERT INTO tree(level, idx, hash) VALUES(?,?,?)", -1, &st,
+				NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(st, 1, (int)level);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+		sqlite3_bind_blob(st, 3, h, AM_HASH_LEN, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? AM_OK : am_db_error(v, rc, "storing a tree node", e);
+}
+
+enum am_status am_tree_append(struct am_vault *v, uint64_t seq,
+			      const unsigned char entry_hash[AM_HASH_LEN], struct am_err *e)
+{
+	unsigned char cur[AM_HASH_LEN], left[AM_HASH_LEN];
+	unsigned level = 0;
+	uint64_t idx = seq;
+	enum am_status s;
+
+	am_mt_leaf_hash(cur, entry_hash, AM_HASH_LEN);
+	s = put_node(v, 0, seq, cur, e);
+	/* each time this leaf completes a perfect subtree, store its root */
+	while (s == AM_OK && (idx & 1)) {
+		if (get_node(v, level, idx - 1, left) != 0)
+			return am_fail(e, AM_EVERIFY, "%s: tree node (%u, %llu) is missing; run 'amanat verify'",
+				       v->path, level, (unsigned long long)(idx - 1));
+		am_mt_node_hash(cur, left, cur);
+		idx >>= 1;
+		level++;
+		s = put_node(v, level, idx, cur, e);
+	}
+	return s;
+}
+
+enum am_status am_tree_root(struct am_vault *v, uint64_t n, unsigned char root[AM_HASH_LEN],
+			    struct am_err *e)
+{
+	if (am_mt_root(am_tree_source, v, n, root) != 0)
+		return am_fail(e, AM_EVERIFY, "%s: the stored tree is incomplete at size %llu; run "
+			       "'amanat verify'", v->path, (unsigned long long)n);
+	return AM_OK;
+}
+
+/* The newest stored checkpoint's size and root; *found 0 when none. */
+static enum am_status last_checkpoint(struct am_vault *v, int *found, uint64_t *size,
+				      unsigned char root[AM_HASH_LEN], struct am_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*found = 0;
+	rc = sqlite3_prepare_v2(v->db, "SELECT size, root FROM checkpoints ORDER BY id DESC LIMIT 1",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return am_db_error(v, rc, "reading checkpoints", e);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) == AM_HASH_LEN) {
+		*found = 1;
+		*size = (uint64_t)sqlite3_column_int64(st, 0);
+		memcpy(root, sqlite3_column_blob(st, 1), AM_HASH_LEN);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return am_db_error(v, rc, "reading checkpoints", e);
+	return AM_OK;
+}
+
+enum am_status am_checkpoint_store(struct am_vault *v, const struct am_identity *signer,
+				   uint64_t n, struct am_checkpoint *out, struct am_err *e)
+{
+	unsigned char vid[AM_VAULT_ID_LEN], root[AM_HASH_LEN], old_root[AM_HASH_LEN];
+	unsigned char at_old[AM_HASH_LEN];
+	char origin[AM_ORIGIN_MAX];
+	struct am_checkpoint c;
+	sqlite3_stmt *st = NULL;
+	uint64_t old = 0;
+	int found, rc;
+	enum am_status s;
+
+	memset(&c, 0, sizeof(c));
+	s = am_vault_id(v, vid, e);
+	if (s == AM_OK)
+		s = am_tree_root(v, n, root, e);
+	if (s == AM_OK)
+		s = last_checkpoint(v, &found, &old, old_root, e);
+	if (s != AM_OK)
+		return s;
+	/* never sign a tree that does not extend every tree signed before */
+	if (found && old > n)
+		return am_fail(e, AM_EVERIFY,
+			       "%s holds %llu entries but signed a checkpoint of %llu before: it was "
+			       "rolled back or truncated; refusing to sign", v->path,
+			       (unsigned long long)n, (unsigned long long)old);
+	if (found) {
+		s = am_tree_root(v, old, at_old, e);
+		if (s != AM_OK)
+			return s;
+		if (!am_equal(at_old, old_root, AM_HASH_LEN))
+			return am_fail(e, AM_EVERIFY,
+				       "%s: the log no longer matches the checkpoint it signed at "
+				       "size %llu (a fork or tampering); refusing to sign",
+				       v->path, (unsigned long long)old);
+	}
+	am_origin(origin, vid);
+	s = am_checkpoint_sign(origin, n, root, origin, signer->sign_sk, signer->sign_pk, &c, e);
+	if (s != AM_OK)
+		return s;
+	rc = sqlite3_prepare_v2(v->db,
+				"INSERT INTO checkpoints(size, root, signer, note) VALUES(?,?,?,?)",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+		sqlite3_bind_blob(st, 2, root, AM_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, signer->sign_pk, AM_SIGN_PK_LEN, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, c.text, (int)c.len, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		am_checkpoint_release(&c);
+		return am_db_error(v, rc, "storing a checkpoint", e);
+	}
+	if (out != NULL)
+		*out = c;
+	else
+		am_checkpoint_release(&c);
+	return AM_OK;
+}
+
+enum am_status am_vault_checkpoint(struct am_vault *v, const struct am_identity *signer,
+				   struct am_checkpoint *out, struct am_err *e)
+{
+	struct am_auth a;
+	uint64_t n = 0;
+	unsigned char prev[AM_HASH_LEN];
+	enum am_status s;
+
+	memset(out, 0, sizeof(*out));
+	s = am_db_begin(v, e);
+	if (s != AM_OK)
+		return s;
+	s = am_auth_load(v, &a, e);
+	if (s != AM_OK)
+		goto cleanup;
+	if (am_auth_roles(&a, signer->sign_pk) == 0) {
+		char kid[2 * AM_KEYID_LEN + 1];
+		am_key_id_hex(kid, signer->sign_pk);
+		s = am_fail(e, AM_EAUTH, "%s (%s) is not enrolled in %s; only members sign its "
+			    "checkpoints", signer->name, kid, v->path);
+	}
+	am_auth_release(&a);
+	if (s == AM_OK)
+		s = am_db_tip(v, &n, prev, e);
+	if (s == AM_OK)
+		s = am_checkpoint_store(v, signer, n, out, e);
+	if (s == AM_OK)
+		s = am_db_commit(v, e);
+cleanup:
+	if (s != AM_OK) {
+		am_db_rollback(v);
+		am_checkpoint_release(out);
+	}
+	return s;
+}
+
+enum am_status am_stored_checkpoint(struct am_vault *v, uint64_t size, struct am_checkpoint *out,
+				    struct am_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	enum am_status s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = sqlite3_prepare_v2(v->db,
+				size == 0 ? "SELECT note FROM checkpoints ORDER BY id DESC LIMIT 1"
+					  : "SELECT note FROM checkpoints WHERE size = ? ORDER BY id DESC"
+					    " LIMIT 1",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return am_db_error(v, rc, "reading checkpoints", e);
+	if (size != 0)
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		s = am_checkpoint_parse((const char *)sqlite3_column_text(st, 0),
+					(size_t)sqlite3_column_bytes(st, 0), out, e);
+	else if (rc == SQLITE_DONE)
+		s = am_fail(e, AM_EINPUT, "%s has no checkpoint of %llu entries; sign one with "
+			    "'amanat checkpoint'", v->path, (unsigned long long)size);
+	else
+		s = am_db_error(v, rc, "reading checkpoints", e);
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum am_status am_prove_inclusion(struct am_vault *v, uint64_t seq, uint64_t size,
+				  unsigned char proof[][AM_HASH_LEN], size_t *count,
+				  struct am_err *e)
+{
+	if (seq >= size)
+		return am_fail(e, AM_EINPUT, "entry %llu is not in a tree of %llu entries",
+			       (unsigned long long)seq, (unsigned long long)size);
+	if (am_mt_inclusion(am_tree_source, v, seq, size, proof, count) != 0)
+		return am_fail(e, AM_EVERIFY, "%s: the stored tree is incomplete; run 'amanat verify'",
+			       v->path);
+	return AM_OK;
+}
+
+enum am_status am_prove_consistency(struct am_vault *v, uint64_t m, uint64_t n,
+				    unsigned char proof[][AM_HASH_LEN], size_t *count,
+				    struct am_err *e)
+{
+	if (m > n)
+		return am_fail(e, AM_EINPUT, "the old size %llu is larger than the new size %llu",
+			       (unsigned long long)m, (unsigned long long)n);
+	if (am_mt_consistency(am_tree_source, v, m, n, proof, count) != 0)
+		return am_fail(e, AM_EVERIFY, "%s: the stored tree is incomplete; run 'amanat verify'",
+			       v->path);
+	return AM_OK;
+}
+
+enum am_status am_vault_root(struct am_vault *v, uint64_t n, unsigned char root[AM_HASH_LEN],
+			     struct am_err *e)
+{
+	return am_tree_root(v, n, root, e);
+}
