@@ -98,6 +98,9 @@ int cmd_consistency(int argc, char **argv);
 int cmd_check_proof(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_open_bundle(int argc, char **argv);
+int cmd_verify_bundle(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

@@ -127,6 +127,33 @@ const struct cli_cmd cli_commands[] = {
 	  "witness last cosigned (0 the first time).  Checks the checkpoint's signature and\n"
 	  "the consistency proof against the witness's state, then prints a C2SP\n"
 	  "tlog-cosignature line to append to the checkpoint.\n" },
+	{ "export", cmd_export, "export chosen items as a self-verifying evidence bundle",
+	  "usage: amanat export VAULT --as CUSTODIAN.id --purpose TEXT --scope SCOPE -o OUT\n"
+	  "                     (--entry SEQ | --case ID | --type T | --from DATE --to DATE)...\n"
+	  "                     [--withhold FIELD]... [--override-consent REASON]\n"
+	  "                     [--for RECIPIENT.pub] [--json] [--passphrase-fd N]\n"
+	  "\n"
+	  "Writes a BagIt bag (a directory, or one ZIP when OUT ends in .zip) holding the\n"
+	  "chosen items decrypted, their signed headers, inclusion proofs, disclosed fields,\n"
+	  "custody history and the signers' keys, a printable index.html, and a minisign\n"
+	  "signature of the tag manifest.  Entries listed with --entry are exported; so is\n"
+	  "every entry matching all of the other filters given (dates are UTC sealing dates).\n"
+	  "SCOPE (internal, un-mechanism, court, defence-identity, publication, re-contact)\n"
+	  "is checked against each item's recorded consent: items it does not cover are\n"
+	  "left out and reported, unless --override-consent says why.  --withhold FIELD (or\n"
+	  "PREFIX.*) keeps a field's value out of every byte of the bundle while the rest\n"
+	  "stays provable.  --for encrypts the ZIP to one person (see open-bundle).  The\n"
+	  "export is recorded as custody entries before and after.\n" },
+	{ "verify-bundle", cmd_verify_bundle, "check an evidence bundle with nothing but the bundle",
+	  "usage: amanat verify-bundle BUNDLE [--vault-key KEY] [--checkpoint FILE] [--json]\n"
+	  "\n"
+	  "Checks the BagIt manifests, the minisign signature, the checkpoint, every\n"
+	  "inclusion proof and header signature, the signers' enrollment and the disclosed\n"
+	  "fields.  KEY (a verifier key or .pub) pins who must have signed the checkpoint;\n"
+	  "FILE is a checkpoint obtained independently that the bundle must match.\n"
+	  "Names every problem and exits 1 if there is any.\n" },
+	{ "open-bundle", cmd_open_bundle, "decrypt a bundle exported with --for",
+	  "usage: amanat open-bundle FILE --as ID -o OUT.zip [--passphrase-fd N]\n" },
 	{ "demo", cmd_demo, "build a fictional vault and show what amanat does",
 	  "usage: amanat demo [DIR]\n"
 	  "\n"

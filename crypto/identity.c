@@ -207,14 +207,15 @@ static enum am_status keyfile_parse(const char *path, const unsigned char *buf, 
 	am_rd_bytes(&r, id->sign_pk, AM_SIGN_PK_LEN);
 	am_rd_bytes(&r, id->box_pk, AM_BOX_PK_LEN);
 	am_rd_u8(&r, &nlen);
-	if (!r.bad && nlen <= AM_NAME_MAX)
-		am_rd_bytes(&r, id->name, nlen);
+	if (r.bad || nlen == 0 || nlen > AM_NAME_MAX)
+		return am_fail(e, AM_EINPUT, "%s is truncated or holds an invalid name", path);
+	am_rd_bytes(&r, id->name, nlen);
 	*ad_len = r.off;
 	*ct = am_rd_ptr(&r, SECRET_LEN + AM_AEAD_TAG_LEN);
 	if (r.bad || !am_rd_done(&r))
 		return am_fail(e, AM_EINPUT, "%s is truncated or damaged", path);
 	id->name[nlen] = '\0';
-	if (nlen > AM_NAME_MAX || !am_name_ok(id->name))
+	if (!am_name_ok(id->name))
 		return am_fail(e, AM_EINPUT, "%s holds an invalid name", path);
 	if (am_kdf_params_ok(p) != 0)
 		return am_fail(e, AM_EINPUT, "%s asks for passphrase-hashing limits outside "

@@ -141,7 +141,7 @@ int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_
 	}
 	if (h->payload_len != (h->type == AM_T_CUSTODY ? 1u : 0u))
 		BAD("%s entry has a payload of the wrong size", am_type_name(h->type));
-	if (h->type == AM_T_CUSTODY && (h->payload[0] < AM_ACT_SHOW || h->payload[0] > AM_ACT_LOG))
+	if (h->type == AM_T_CUSTODY && (h->payload[0] < AM_ACT_SHOW || h->payload[0] > AM_ACT_EXPORTED))
 		BAD("custody entry names an unknown action %u", h->payload[0]);
 	return 0;
 }
@@ -167,52 +167,85 @@ int am_auth_recipients(const struct am_auth *a, unsigned char **pks, size_t *n)
 	return 0;
 }
 
+/*
+ * Replay the enrollments in force at the tip of the log.  They are found by
+ * following the signed authority links back from the last entry, not by
+ * asking SQLite which rows are enrollments, so a row relabelled by someone
+ * with write access cannot hide a revocation.
+ */
 enum am_status am_auth_load(struct am_vault *v, struct am_auth *a, struct am_err *e)
 {
-	sqlite3_stmt *st = NULL;
-	enum am_status s = AM_OK;
+	struct am_entry_pub p;
+	uint64_t n = 0, at, *chain = NULL;
+	size_t nchain = 0, cap = 0;
+	unsigned char vid[AM_VAULT_ID_LEN];
+	enum am_status s;
 	char why[256];
-	int rc;
 
 	am_auth_init(a);
-	rc = sqlite3_prepare_v2(v->db,
-				"SELECT seq, header, sig FROM entries WHERE type IN (1,2,3) ORDER BY seq",
-				-1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return am_db_error(v, rc, "reading enrollments", e);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct am_header h;
+	s = am_vault_count(v, &n, e);
+	if (s != AM_OK)
+		return s;
+	if (n == 0)
+		return am_fail(e, AM_EVERIFY, "%s has no genesis entry", v->path);
+	s = am_entry_read(v, n - 1, &p, e);
+	if (s != AM_OK)
+		return s;
+	at = am_type_sealed(p.h.type) ? p.h.auth_seq : n - 1;
+	memcpy(vid, p.h.vault_id, AM_VAULT_ID_LEN);
+	am_entry_pub_release(&p);
+	for (;;) {
+		if (nchain == cap) {
+			uint64_t *g = realloc(chain, (cap ? 2 * cap : 16) * sizeof(*g));
+			if (g == NULL) {
+				free(chain);
+				return am_fail(e, AM_ENOMEM, "out of memory");
+			}
+			chain = g;
+			cap = cap ? 2 * cap : 16;
+		}
+		chain[nchain++] = at;
+		if (at == 0)
+			break;
+		s = am_entry_read(v, at, &p, e);
+		if (s != AM_OK)
+			goto fail;
+		if (p.h.auth_seq >= at) {
+			am_entry_pub_release(&p);
+			s = am_fail(e, AM_EVERIFY, "%s: entry %llu breaks the chain of enrollments; run "
+				    "'amanat verify'", v->path, (unsigned long long)at);
+			goto fail;
+		}
+		at = p.h.auth_seq;
+		am_entry_pub_release(&p);
+	}
+	while (nchain > 0) {
 		struct am_buf b;
-		const unsigned char *hdr = sqlite3_column_blob(st, 1);
-		size_t hn = (size_t)sqlite3_column_bytes(st, 1);
-		const unsigned char *sig = sqlite3_column_blob(st, 2);
 		int bad;
 
-		if (hdr == NULL || sqlite3_column_bytes(st, 2) != AM_SIG_LEN ||
-		    am_header_parse(hdr, hn, &h, why, sizeof(why)) != 0 ||
-		    h.seq != (uint64_t)sqlite3_column_int64(st, 0)) {
-			s = am_fail(e, AM_EVERIFY, "%s: enrollment entry %lld is damaged; run 'amanat verify'",
-				    v->path, sqlite3_column_int64(st, 0));
-			break;
-		}
+		at = chain[--nchain];
+		s = am_entry_read(v, at, &p, e);
+		if (s != AM_OK)
+			goto fail;
 		am_buf_init(&b);
-		am_sig_input(&b, hdr, hn);
-		bad = b.oom || am_sign_verify(sig, b.data, b.len, h.signer) != 0;
+		am_sig_input(&b, p.buf, p.len);
+		bad = b.oom || am_sign_verify(p.sig, b.data, b.len, p.h.signer) != 0 ||
+		      memcmp(p.h.vault_id, vid, AM_VAULT_ID_LEN) != 0 || p.h.type > AM_T_REVOKE;
 		am_buf_release(&b);
-		if (bad || am_auth_apply(a, &h, why, sizeof(why)) != 0) {
+		if (bad || am_auth_apply(a, &p.h, why, sizeof(why)) != 0) {
 			s = am_fail(e, AM_EVERIFY,
 				    "%s: enrollment entry %llu does not verify%s%s; run 'amanat verify'",
-				    v->path, (unsigned long long)h.seq, bad ? "" : ": ", bad ? "" : why);
-			break;
+				    v->path, (unsigned long long)at, bad ? "" : ": ", bad ? "" : why);
+			am_entry_pub_release(&p);
+			goto fail;
 		}
+		am_entry_pub_release(&p);
 	}
-	if (s == AM_OK && rc != SQLITE_DONE)
-		s = am_db_error(v, rc, "reading enrollments", e);
-	sqlite3_finalize(st);
-	if (s == AM_OK && a->ms.n == 0)
-		s = am_fail(e, AM_EVERIFY, "%s has no genesis entry", v->path);
-	if (s != AM_OK)
-		am_auth_release(a);
+	free(chain);
+	return AM_OK;
+fail:
+	free(chain);
+	am_auth_release(a);
 	return s;
 }
 

@@ -29,7 +29,7 @@ unsigned am_type_from_name(const char *name)
 const char *am_action_name(unsigned action)
 {
 	static const char *const names[] = {
-		"unknown", "show", "extract", "list", "export", "verify-deep", "log",
+		"unknown", "show", "extract", "list", "export", "verify-deep", "log", "exported",
 	};
 	return action < sizeof(names) / sizeof(names[0]) ? names[action] : "unknown";
 }

@@ -77,6 +77,10 @@ static enum am_status open_entry(struct am_vault *v, const struct am_identity *r
 		if (am_unwrap(o->key, it + AM_BOX_PK_LEN, reader->box_pk, reader->box_sk) == 0) {
 			am_err_init(e);
 			s = AM_OK;
+		} else {
+			/* our key is listed but its box does not open: the wrap is bad */
+			s = am_fail(e, AM_EVERIFY, "%s: entry %llu: the content key wrapped to %s "
+				    "does not open", v->path, (unsigned long long)seq, reader->name);
 		}
 		break;
 	}
@@ -171,8 +175,24 @@ enum am_status am_open_fields(struct am_vault *v, const struct am_identity *read
 
 #define CHUNK_FAIL(...) do { s = am_fail(e, AM_EVERIFY, __VA_ARGS__); goto cleanup; } while (0)
 
+/* Write to a file descriptor (none when fd < 0). */
+static enum am_status write_fd(void *ctx, const void *p, size_t n, struct am_err *e)
+{
+	int fd = *(int *)ctx;
+
+	if (fd >= 0 && am_write_all(fd, p, n) != 0)
+		return am_fail(e, AM_EIO, "cannot write the output: %s", strerror(errno));
+	return AM_OK;
+}
+
 enum am_status am_extract(struct am_vault *v, const struct am_identity *reader, uint64_t seq,
 			  int fd, struct am_progress pr, struct am_err *e)
+{
+	return am_extract_to(v, reader, seq, write_fd, &fd, pr, e);
+}
+
+enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reader, uint64_t seq,
+			     am_writer write, void *wctx, struct am_progress pr, struct am_err *e)
 {
 	struct opened o;
 	struct am_fields f;
@@ -226,7 +246,7 @@ enum am_status am_extract(struct am_vault *v, const struct am_identity *reader, 
 			CHUNK_FAIL("%s: entry %llu: chunk %llu is missing, extra or out of order",
 				   v->path, (unsigned long long)seq, (unsigned long long)idx);
 		if (ct == NULL || ctn < 1 + AM_AEAD_TAG_LEN ||
-		    ctn > am_chunk_pt_max(o.pub.h.chunk_size) + AM_AEAD_TAG_LEN)
+		    ctn > AM_MAX_CHUNK_CT(o.pub.h.chunk_size))
 			CHUNK_FAIL("%s: entry %llu: chunk %llu has an impossible size", v->path,
 				   (unsigned long long)seq, (unsigned long long)idx);
 		am_put_u32(lenbuf, (uint32_t)ctn);
@@ -242,10 +262,9 @@ enum am_status am_extract(struct am_vault *v, const struct am_identity *reader, 
 			CHUNK_FAIL("%s: entry %llu: chunk %llu does not decompress to its size",
 				   v->path, (unsigned long long)seq, (unsigned long long)idx);
 		am_sha256_update(&pt_hash, out, want);
-		if (fd >= 0 && am_write_all(fd, out, want) != 0) {
-			s = am_fail(e, AM_EIO, "cannot write the output: %s", strerror(errno));
+		s = write(wctx, out, want, e);
+		if (s != AM_OK)
 			goto cleanup;
-		}
 		done += want;
 		idx++;
 		if (pr.fn != NULL)

@@ -92,6 +92,15 @@ static enum am_status authorise(struct am_vault *v, struct am_auth *a,
 								    : "seal entries");
 }
 
+/* 1 when at least one member is an admin. */
+static int has_admin(const struct am_auth *a)
+{
+	for (size_t i = 0; i < a->ms.n; i++)
+		if (a->ms.m[i].roles & AM_ROLE_ADMIN)
+			return 1;
+	return 0;
+}
+
 /* Append an enroll or revoke entry and commit. */
 static enum am_status append_public(struct am_vault *v, const struct am_identity *admin,
 				    unsigned type, const unsigned char *payload, size_t pn,
@@ -117,9 +126,19 @@ static enum am_status append_public(struct am_vault *v, const struct am_identity
 		goto cleanup_auth;
 	memcpy(h.signer, admin->sign_pk, AM_SIGN_PK_LEN);
 	h.auth_seq = a.last_seq;
+	if (type == AM_T_REVOKE && memcmp(payload, admin->sign_pk, AM_SIGN_PK_LEN) == 0) {
+		s = am_fail(e, AM_EINPUT, "an admin cannot revoke their own key; another admin must");
+		goto cleanup_auth;
+	}
 	/* refuse what the verifier would refuse, before it is signed */
 	if (am_auth_apply(&a, &h, why, sizeof(why)) != 0) {
 		s = am_fail(e, AM_EINPUT, "%s: %s", v->path, why);
+		goto cleanup_auth;
+	}
+	/* the entry's own checkpoint is signed by the admin, who must still be a member */
+	if (am_auth_roles(&a, admin->sign_pk) == 0 || !has_admin(&a)) {
+		s = am_fail(e, AM_EINPUT, "%s: this would leave the vault without an admin",
+			    v->path);
 		goto cleanup_auth;
 	}
 	s = am_append(v, admin, &h, NULL, 0, NULL, 0, seq, e);
@@ -562,6 +581,19 @@ enum am_status am_seal(struct am_vault *v, const struct am_identity *signer,
 			       am_type_name(req->type));
 	return seal_entry(v, signer, req->type, req->fields, req->fd, req->refs, req->nrefs, NULL,
 			  0, req->progress, seq, e);
+}
+
+enum am_status am_record_custody_fields(struct am_vault *v, const struct am_identity *reader,
+					unsigned action, const uint64_t *refs, size_t nrefs,
+					const struct am_fields *fields, uint64_t *seq,
+					struct am_err *e)
+{
+	struct am_progress none = { NULL, NULL };
+	unsigned char act = (unsigned char)action;
+
+	if (am_fields_get(fields, "action") == NULL)
+		return am_fail(e, AM_EINPUT, "a custody record needs an action field");
+	return seal_entry(v, reader, AM_T_CUSTODY, fields, -1, refs, nrefs, &act, 1, none, seq, e);
 }
 
 enum am_status am_record_custody(struct am_vault *v, const struct am_identity *reader,

@@ -41,6 +41,7 @@ enum am_custody_action {
 	AM_ACT_EXPORT = 4,
 	AM_ACT_VERIFY_DEEP = 5,
 	AM_ACT_LOG = 6,
+	AM_ACT_EXPORTED = 7, /* an export's outcome: the bundle's hash, items, refusals */
 };
 
 const char *am_type_name(unsigned type);
@@ -241,6 +242,22 @@ AM_WUR enum am_status am_open_fields(struct am_vault *v, const struct am_identit
 AM_WUR enum am_status am_extract(struct am_vault *v, const struct am_identity *reader,
 				 uint64_t seq, int fd, struct am_progress progress,
 				 struct am_err *e);
+
+/* Where am_extract_to sends plaintext; returns AM_OK or an error it filled. */
+typedef enum am_status (*am_writer)(void *ctx, const void *p, size_t n, struct am_err *e);
+/* am_extract, writing through a callback instead of a file descriptor. */
+AM_WUR enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reader,
+				    uint64_t seq, am_writer write, void *wctx,
+				    struct am_progress progress, struct am_err *e);
+/*
+ * A custody entry whose private fields are given whole (they must include
+ * "action"); for records richer than a purpose, such as an export's.
+ */
+AM_WUR enum am_status am_record_custody_fields(struct am_vault *v,
+					       const struct am_identity *reader, unsigned action,
+					       const uint64_t *refs, size_t nrefs,
+					       const struct am_fields *fields, uint64_t *seq,
+					       struct am_err *e);
 
 /* ---- verification ----------------------------------------------------- */
 

@@ -21,7 +21,11 @@
 #define AM_MAX_META (64u << 20)
 #define AM_MAX_WRAPS 4096u
 /* a stored chunk: mode byte + at most compressBound(chunk) + tag */
-#define AM_MAX_CHUNK_CT (AM_CHUNK_SIZE + AM_CHUNK_SIZE / 512 + 64 + 1 + AM_AEAD_TAG_LEN)
+/*
+ * A stored chunk is a mode byte, at most chunk_size bytes of data (deflated
+ * only when that is smaller), and a tag: a bound that does not depend on zlib.
+ */
+#define AM_MAX_CHUNK_CT(chunk_size) ((size_t)(chunk_size) + 1 + AM_AEAD_TAG_LEN)
 
 /* Domain-separation strings; each is used with its terminating NUL. */
 #define AM_DOM_SIG "amanat-entry-sig-v1"

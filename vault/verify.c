@@ -266,7 +266,7 @@ static int check_chunks(struct vstate *vs, const struct am_header *h)
 		if (idx >= h->chunk_count)
 			return problem(vs, h->seq, "has more chunks than its header says (%llu)",
 				       (unsigned long long)h->chunk_count);
-		if (d == NULL || n < 1 + AM_AEAD_TAG_LEN || n > AM_MAX_CHUNK_CT)
+		if (d == NULL || n < 1 + AM_AEAD_TAG_LEN || n > AM_MAX_CHUNK_CT(h->chunk_size))
 			return problem(vs, h->seq, "chunk %llu has an impossible size %zu",
 				       (unsigned long long)idx, n);
 		am_put_u32(lenbuf, (uint32_t)n);

@@ -1,0 +1,201 @@
+/* cmd_export.c — amanat export: an evidence bundle for a court or a commission. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../vault/export.h"
+#include "cli.h"
+
+#define MAX_SEL 1024
+
+/* YYYY-MM-DD (UTC) to milliseconds; end_of_day picks 23:59:59.999. */
+static int parse_date(const char *s, int end_of_day, int64_t *ms)
+{
+	struct tm tm;
+	char *end;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*ms = (int64_t)t * 1000 + (end_of_day ? 86399999 : 0);
+	return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "as", required_argument, NULL, 'a' },
+		{ "case", required_argument, NULL, 'c' },
+		{ "entry", required_argument, NULL, 'n' },
+		{ "type", required_argument, NULL, 't' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "purpose", required_argument, NULL, 'P' },
+		{ "scope", required_argument, NULL, 's' },
+		{ "withhold", required_argument, NULL, 'w' },
+		{ "override-consent", required_argument, NULL, 'O' },
+		{ "for", required_argument, NULL, 'r' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "passphrase-fd", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_cmd *c = cli_find("export");
+	static uint64_t seqs[MAX_SEL];
+	static const char *cases[MAX_SEL], *withhold[MAX_SEL];
+	struct cli_pass pass = { -1 };
+	struct cli_progress prog;
+	struct am_export_req req;
+	struct am_export_result res;
+	struct am_identity custodian, recipient;
+	struct am_vault *v = NULL;
+	const char *as = NULL, *for_path = NULL;
+	char hex[2 * AM_HASH_LEN + 1];
+	uint64_t n;
+	size_t len;
+	struct am_err e;
+	enum am_status s;
+	int json = 0, ch;
+	unsigned t;
+
+	am_err_init(&e);
+	am_identity_init(&custodian);
+	am_identity_init(&recipient);
+	memset(&req, 0, sizeof(req));
+	memset(&res, 0, sizeof(res));
+	req.seqs = seqs;
+	req.cases = cases;
+	req.withhold = withhold;
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			as = optarg;
+			break;
+		case 'c':
+			if (req.ncases == MAX_SEL)
+				return cli_usage_error(c, "too many --case");
+			cases[req.ncases++] = optarg;
+			break;
+		case 'n':
+			if (req.nseqs == MAX_SEL || cli_parse_u64(optarg, &seqs[req.nseqs]) != 0)
+				return cli_usage_error(c, "--entry needs an entry number");
+			req.nseqs++;
+			break;
+		case 't':
+			t = am_type_from_name(optarg);
+			if (t < AM_T_TESTIMONY || t > AM_T_CASE)
+				return cli_usage_error(c, "--type must be testimony, document, media or case");
+			req.types |= 1u << t;
+			break;
+		case 'F':
+			if (parse_date(optarg, 0, &req.from_ms) != 0)
+				return cli_usage_error(c, "--from needs a date YYYY-MM-DD");
+			req.has_from = 1;
+			break;
+		case 'T':
+			if (parse_date(optarg, 1, &req.to_ms) != 0)
+				return cli_usage_error(c, "--to needs a date YYYY-MM-DD");
+			req.has_to = 1;
+			break;
+		case 'P':
+			req.purpose = optarg;
+			break;
+		case 's':
+			req.scope = optarg;
+			break;
+		case 'w':
+			if (req.nwithhold == MAX_SEL)
+				return cli_usage_error(c, "too many --withhold");
+			withhold[req.nwithhold++] = optarg;
+			break;
+		case 'O':
+			req.override_consent = optarg;
+			break;
+		case 'r':
+			for_path = optarg;
+			break;
+		case 'o':
+			req.out = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'p':
+			if (cli_parse_u64(optarg, &n) != 0 || n > 1024)
+				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
+			pass.fd = (int)n;
+			break;
+		default:
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(c, "expected one VAULT");
+	if (as == NULL || req.purpose == NULL || req.out == NULL || req.scope == NULL)
+		return cli_usage_error(c, "--as, --purpose, --scope and -o are required");
+	if (req.purpose[0] == '\0' || (req.override_consent && req.override_consent[0] == '\0'))
+		return cli_usage_error(c, "--purpose and --override-consent must say why");
+	if (!am_scope_ok(req.scope))
+		return cli_usage_error(c, "--scope must be internal, un-mechanism, court, "
+				       "defence-identity, publication or re-contact");
+	len = strlen(req.out);
+	req.zip = len > 4 && strcmp(req.out + len - 4, ".zip") == 0;
+	if (for_path != NULL && !req.zip)
+		return cli_usage_error(c, "--for encrypts one file: give -o NAME.zip");
+	if (req.has_from && req.has_to && req.from_ms > req.to_ms)
+		return cli_usage_error(c, "--from is after --to");
+	s = for_path ? am_public_read(for_path, &recipient, &e) : AM_OK;
+	if (s == AM_OK)
+		s = am_vault_open(argv[optind], 1, &v, &e);
+	if (s == AM_OK)
+		s = cli_unlock(&pass, as, &custodian, &e);
+	if (s != AM_OK)
+		goto cleanup;
+	req.custodian = &custodian;
+	req.recipient = for_path ? &recipient : NULL;
+	req.progress = cli_progress_start(&prog, "exporting");
+	s = am_export(v, &req, &res, &e);
+	cli_progress_end(&prog);
+	for (size_t i = 0; i < res.nrefused; i++)
+		fprintf(stderr, "refused entry %llu: %s (recorded in custody entry %llu)\n",
+			(unsigned long long)res.refused[i].seq, res.refused[i].reason,
+			(unsigned long long)res.custody_after);
+	if (s != AM_OK)
+		goto cleanup;
+	am_hex(hex, req.zip ? res.file_sha256 : res.tagmanifest_sha256, AM_HASH_LEN);
+	if (json) {
+		printf("{\"items\":%zu,\"refused\":%zu,\"overridden\":%zu,\"tree_size\":%llu,"
+		       "\"custody\":[%llu,%llu],\"sha256\":\"%s\",\"output\":",
+		       res.nitems, res.nrefused, res.overridden, (unsigned long long)res.tree_size,
+		       (unsigned long long)res.custody_before, (unsigned long long)res.custody_after, hex);
+		json_cstr(stdout, req.out);
+		printf("}\n");
+	} else {
+		printf("%s\n", req.out);
+		fprintf(stderr, "exported %zu item%s to %s (%s SHA-256 %s); recorded as custody "
+			"entries %llu and %llu\n", res.nitems, res.nitems == 1 ? "" : "s", req.out,
+			req.zip ? "file" : "tag manifest", hex, (unsigned long long)res.custody_before,
+			(unsigned long long)res.custody_after);
+		if (res.overridden)
+			fprintf(stderr, "consent overridden for %zu item%s: recorded with the reason\n",
+				res.overridden, res.overridden == 1 ? "" : "s");
+		if (res.unreadable)
+			fprintf(stderr, "%zu matching entr%s sealed before %s was a custodian could not "
+				"be read and were left out\n", res.unreadable,
+				res.unreadable == 1 ? "y" : "ies", custodian.name);
+	}
+cleanup:
+	am_export_result_release(&res);
+	am_identity_release(&custodian);
+	am_vault_close(v);
+	if (s != AM_OK)
+		return cli_fail(&e, s);
+	return cli_finish(EXIT_OK);
+}

@@ -1,0 +1,612 @@
+/*
+ * export.c — choosing what an export contains: the custody record made
+ * before anything is decrypted, selection, consent, the entries whose proofs
+ * the bundle carries, and the record of the finished bundle.  bundle.c
+ * writes the files.
+ */
+#include "export_int.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const scopes[] = {
+	"internal", "un-mechanism", "court", "defence-identity", "publication", "re-contact",
+};
+
+int am_scope_ok(const char *scope)
+{
+	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
+		if (strcmp(scope, scopes[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int ex_withheld(const struct am_export_req *req, const char *name)
+{
+	for (size_t i = 0; i < req->nwithhold; i++) {
+		const char *w = req->withhold[i];
+		size_t n = strlen(w);
+		if (strcmp(w, name) == 0)
+			return 1;
+		/* "witness.*" withholds every field under witness. */
+		if (n >= 2 && w[n - 1] == '*' && w[n - 2] == '.' && strncmp(w, name, n - 1) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+void am_export_result_release(struct am_export_result *r)
+{
+	free(r->refused);
+	memset(r, 0, sizeof(*r));
+}
+
+static void ctx_release(struct ex_ctx *x)
+{
+	for (size_t i = 0; i < x->nitems; i++) {
+		struct ex_item *it = &x->items[i];
+		am_entry_pub_release(&it->pub);
+		am_fields_release(&it->f);
+		free(it->withheld);
+		free(it->payload);
+		free(it->custody);
+		free(it->scopes);
+	}
+	free(x->items);
+	for (size_t i = 0; i < x->nentries; i++)
+		am_entry_pub_release(&x->entries[i].pub);
+	free(x->entries);
+	am_members_release(&x->ms);
+	am_checkpoint_release(&x->cp);
+}
+
+const struct ex_entry *ex_entry_find(const struct ex_ctx *x, uint64_t seq)
+{
+	size_t lo = 0, hi = x->nentries;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (x->entries[mid].seq == seq)
+			return &x->entries[mid];
+		if (x->entries[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Keep the public part of entry seq for the bundle (once). */
+static enum am_status keep_entry(struct ex_ctx *x, uint64_t seq, struct am_err *e)
+{
+	struct ex_entry *g;
+	size_t at = x->nentries;
+
+	if (ex_entry_find(x, seq) != NULL)
+		return AM_OK;
+	g = realloc(x->entries, (x->nentries + 1) * sizeof(*g));
+	if (g == NULL)
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	x->entries = g;
+	while (at > 0 && x->entries[at - 1].seq > seq) {
+		x->entries[at] = x->entries[at - 1];
+		at--;
+	}
+	x->entries[at].seq = seq;
+	x->nentries++;
+	return am_entry_read(x->v, seq, &x->entries[at].pub, e);
+}
+
+static int explicitly(const struct am_export_req *req, uint64_t seq)
+{
+	for (size_t i = 0; i < req->nseqs; i++)
+		if (req->seqs[i] == seq)
+			return 1;
+	return 0;
+}
+
+static int has_filters(const struct am_export_req *req)
+{
+	return req->ncases > 0 || req->types != 0 || req->has_from || req->has_to;
+}
+
+/* Filters that need no decryption. */
+static int public_match(const struct am_export_req *req, const struct am_header *h)
+{
+	if (req->types != 0 && !(req->types & (1u << h->type)))
+		return 0;
+	if (req->has_from && h->sealed_at_ms < req->from_ms)
+		return 0;
+	if (req->has_to && h->sealed_at_ms > req->to_ms)
+		return 0;
+	return 1;
+}
+
+static int case_match(const struct am_export_req *req, const struct am_fields *f)
+{
+	const struct am_field *c = am_fields_get(f, "case");
+
+	if (req->ncases == 0)
+		return 1;
+	for (size_t i = 0; c != NULL && i < req->ncases; i++)
+		if (c->vlen == strlen(req->cases[i]) && memcmp(c->value, req->cases[i], c->vlen) == 0)
+			return 1;
+	return 0;
+}
+
+/* Take the consent.* fields of f as the consent in force for it. */
+static void take_consent(struct ex_item *it, const struct am_fields *f)
+{
+	const struct am_field *sc = am_fields_get(f, "consent.scopes");
+	const struct am_field *wd = am_fields_get(f, "consent.withdrawn");
+	int any = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (strncmp(f->v[i].name, "consent.", 8) == 0)
+			any = 1;
+	if (!any)
+		return;
+	it->has_consent = 1;
+	free(it->scopes);
+	it->scopes = sc ? strndup((const char *)sc->value, sc->vlen) : NULL;
+	it->withdrawn = wd != NULL && !(wd->vlen == 2 && memcmp(wd->value, "no", 2) == 0);
+}
+
+static int scope_listed(const char *list, const char *scope)
+{
+	size_t n = strlen(scope);
+	const char *p = list;
+
+	while (p != NULL && *p) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (strncmp(p, scope, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return 1;
+		p = strchr(p, ',');
+	}
+	return 0;
+}
+
+/* Why consent does not cover this export, or NULL when it does. */
+static const char *consent_gap(const struct ex_item *it, const char *scope)
+{
+	if (!it->has_consent)
+		return it->pub.h.type == AM_T_TESTIMONY ? "no consent is recorded for this testimony"
+							 : NULL;
+	if (it->withdrawn)
+		return "consent was withdrawn";
+	if (it->scopes == NULL || !scope_listed(it->scopes, scope))
+		return "recorded consent does not cover this scope";
+	return NULL;
+}
+
+/* Walk the log once: items, consent amendments, custody and enrollments. */
+static enum am_status select_items(struct ex_ctx *x, uint64_t n, struct am_export_result *res,
+				   struct am_err *e)
+{
+	const struct am_export_req *req = x->req;
+	enum am_status s = AM_OK;
+
+	for (uint64_t seq = 0; seq < n && s == AM_OK; seq++) {
+		struct am_entry_pub p;
+		struct am_fields f;
+		int evidence, wanted;
+
+		s = am_entry_read(x->v, seq, &p, e);
+		if (s != AM_OK)
+			break;
+		am_fields_init(&f);
+		evidence = p.h.type >= AM_T_TESTIMONY && p.h.type <= AM_T_CASE;
+		if (!am_type_sealed(p.h.type)) {
+			s = keep_entry(x, seq, e); /* enrollments: the court replays them */
+			am_entry_pub_release(&p);
+			continue;
+		}
+		if (p.h.type == AM_T_CUSTODY) {
+			for (uint32_t r = 0; r < p.h.nrefs && s == AM_OK; r++)
+				for (size_t i = 0; i < x->nitems && s == AM_OK; i++)
+					if (x->items[i].seq == am_header_ref(&p.h, r))
+						s = keep_entry(x, seq, e);
+			am_entry_pub_release(&p);
+			continue;
+		}
+		wanted = explicitly(req, seq) || (has_filters(req) && public_match(req, &p.h));
+		if (evidence) {
+			/* a later entry referring to an item may amend its consent */
+			int refers = 0;
+			enum am_status os = AM_EAUTH;
+			for (uint32_t r = 0; r < p.h.nrefs; r++)
+				for (size_t i = 0; i < x->nitems; i++)
+					refers |= x->items[i].seq == am_header_ref(&p.h, r);
+			if (wanted || refers)
+				os = am_open_fields(x->v, req->custodian, seq, &f, e);
+			if (os == AM_OK && refers)
+				for (uint32_t r = 0; r < p.h.nrefs; r++)
+					for (size_t i = 0; i < x->nitems; i++)
+						if (x->items[i].seq == am_header_ref(&p.h, r))
+							take_consent(&x->items[i], &f);
+			if (!wanted) {
+				am_err_init(e);
+			} else if (os == AM_EAUTH && !explicitly(req, seq)) {
+				res->unreadable++; /* sealed before this custodian was enrolled */
+				am_err_init(e);
+			} else if (os != AM_OK) {
+				s = os;
+			} else if (explicitly(req, seq) || case_match(req, &f)) {
+				struct ex_item *g = realloc(x->items, (x->nitems + 1) * sizeof(*g));
+				if (g == NULL) {
+					s = am_fail(e, AM_ENOMEM, "out of memory");
+				} else {
+					x->items = g;
+					memset(&g[x->nitems], 0, sizeof(*g));
+					g[x->nitems].seq = seq;
+					g[x->nitems].pub = p;
+					g[x->nitems].f = f;
+					memset(&p, 0, sizeof(p));
+					am_fields_init(&f);
+					take_consent(&g[x->nitems], &g[x->nitems].f);
+					x->nitems++;
+				}
+			}
+		}
+		am_fields_release(&f);
+		am_entry_pub_release(&p);
+	}
+	/* everything named by number must be an item */
+	for (size_t i = 0; s == AM_OK && i < req->nseqs; i++) {
+		int found = 0;
+		for (size_t j = 0; j < x->nitems; j++)
+			found |= x->items[j].seq == req->seqs[i];
+		if (!found)
+			s = am_fail(e, AM_EINPUT, "entry %llu is not testimony, a document, media or a "
+				    "case record: there is nothing to export", (unsigned long long)req->seqs[i]);
+	}
+	return s;
+}
+
+/* Apply consent: drop what it does not cover, unless overridden. */
+static enum am_status apply_consent(struct ex_ctx *x, struct am_export_result *res,
+				    struct am_err *e)
+{
+	size_t keep = 0;
+
+	res->refused = calloc(x->nitems ? x->nitems : 1, sizeof(*res->refused));
+	if (res->refused == NULL)
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	for (size_t i = 0; i < x->nitems; i++) {
+		struct ex_item *it = &x->items[i];
+		const char *gap = consent_gap(it, x->req->scope);
+		if (gap != NULL && x->req->override_consent == NULL) {
+			struct am_export_refusal *r = &res->refused[res->nrefused++];
+			r->seq = it->seq;
+			snprintf(r->reason, sizeof(r->reason), "%s", gap);
+			am_entry_pub_release(&it->pub);
+			am_fields_release(&it->f);
+			free(it->scopes);
+			continue;
+		}
+		if (gap != NULL)
+			res->overridden++;
+		x->items[keep++] = *it;
+	}
+	x->nitems = keep;
+	return AM_OK;
+}
+
+/* Name the items, mark withheld fields, carry their custody history. */
+static enum am_status prepare_items(struct ex_ctx *x, struct am_err *e)
+{
+	for (size_t i = 0; i < x->nitems; i++) {
+		struct ex_item *it = &x->items[i];
+		const struct am_field *fn;
+		char name[101];
+		size_t k = 0;
+		enum am_status s;
+
+		snprintf(it->id, sizeof(it->id), "AMN-%06zu", i + 1);
+		it->withheld = calloc(it->f.n ? it->f.n : 1, 1);
+		if (it->withheld == NULL)
+			return am_fail(e, AM_ENOMEM, "out of memory");
+		for (size_t j = 0; j < it->f.n; j++)
+			it->withheld[j] = (unsigned char)ex_withheld(x->req, it->f.v[j].name);
+		fn = am_fields_get(&it->f, "filename");
+		if (fn != NULL && !ex_withheld(x->req, "filename")) {
+			/* keep a safe form of the original name; the exact one is in the fields */
+			for (size_t j = 0; j < fn->vlen && k < sizeof(name) - 1; j++) {
+				unsigned char ch = fn->value[j];
+				int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+					 (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+				if (k == 0 && ch == '.')
+					continue;
+				name[k++] = ok ? (char)ch : '_';
+			}
+		}
+		name[k] = '\0';
+		if (k == 0)
+			snprintf(name, sizeof(name), "content");
+		k = strlen(it->id) + strlen(name) + 8;
+		it->payload = malloc(k);
+		if (it->payload == NULL)
+			return am_fail(e, AM_ENOMEM, "out of memory");
+		snprintf(it->payload, k, "data/%s/%s", it->id, name);
+		s = keep_entry(x, it->seq, e);
+		if (s != AM_OK)
+			return s;
+		for (size_t j = 0; j < x->nentries; j++) {
+			const struct am_header *h = &x->entries[j].pub.h;
+			if (h->type != AM_T_CUSTODY)
+				continue;
+			for (uint32_t r = 0; r < h->nrefs; r++) {
+				if (am_header_ref(h, r) != it->seq)
+					continue;
+				uint64_t *g = realloc(it->custody, (it->ncustody + 1) * sizeof(*g));
+				if (g == NULL)
+					return am_fail(e, AM_ENOMEM, "out of memory");
+				it->custody = g;
+				it->custody[it->ncustody++] = h->seq;
+			}
+		}
+	}
+	return AM_OK;
+}
+
+/* Add a text field to a custody record. */
+static enum am_status put(struct am_fields *f, const char *name, const char *value,
+			  struct am_err *e)
+{
+	return am_fields_set(f, name, value, strlen(value), e);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The custody record made before anything is decrypted. */
+static enum am_status record_start(struct ex_ctx *x, uint64_t n, uint64_t *seq, struct am_err *e)
+{
+	const struct am_export_req *req = x->req;
+	struct am_fields f;
+	struct am_buf sel;
+	uint64_t *refs = NULL;
+	size_t nrefs = 0;
+	enum am_status s;
+	char tmp[96];
+
+	am_fields_init(&f);
+	am_buf_init(&sel);
+	refs = malloc((req->nseqs ? req->nseqs : 1) * sizeof(*refs));
+	if (refs == NULL)
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	for (size_t i = 0; i < req->nseqs; i++)
+		if (req->seqs[i] < n)
+			refs[nrefs++] = req->seqs[i];
+	qsort(refs, nrefs, sizeof(*refs), cmp_u64);
+	for (size_t i = 1; i < nrefs;)
+		if (refs[i] == refs[i - 1])
+			memmove(&refs[i], &refs[i + 1], (--nrefs - i) * sizeof(*refs));
+		else
+			i++;
+	for (size_t i = 0; i < req->ncases; i++) {
+		am_buf_add(&sel, "case=", 5);
+		am_buf_add(&sel, req->cases[i], strlen(req->cases[i]));
+		am_buf_u8(&sel, ';');
+	}
+	for (unsigned t = AM_T_TESTIMONY; t <= AM_T_CASE; t++)
+		if (req->types & (1u << t)) {
+			snprintf(tmp, sizeof(tmp), "type=%s;", am_type_name(t));
+			am_buf_add(&sel, tmp, strlen(tmp));
+		}
+	if (req->has_from || req->has_to) {
+		snprintf(tmp, sizeof(tmp), "sealed=%lld..%lld;",
+			 req->has_from ? (long long)req->from_ms : 0LL,
+			 req->has_to ? (long long)req->to_ms : -1LL);
+		am_buf_add(&sel, tmp, strlen(tmp));
+	}
+	am_buf_u8(&sel, '\0');
+	s = put(&f, "action", "export", e);
+	if (s == AM_OK)
+		s = put(&f, "purpose", req->purpose, e);
+	if (s == AM_OK)
+		s = put(&f, "export.scope", req->scope, e);
+	if (s == AM_OK && !sel.oom)
+		s = put(&f, "export.selection", (const char *)sel.data, e);
+	if (s == AM_OK && req->override_consent != NULL)
+		s = put(&f, "export.override-consent", req->override_consent, e);
+	if (s == AM_OK && req->recipient != NULL)
+		s = put(&f, "export.for", req->recipient->name, e);
+	if (s == AM_OK)
+		s = am_record_custody_fields(x->v, req->custodian, AM_ACT_EXPORT, refs, nrefs, &f, seq,
+					     e);
+	free(refs);
+	am_buf_release(&sel);
+	am_fields_release(&f);
+	return s;
+}
+
+/* The custody record of the finished bundle: its hash, items, refusals. */
+static enum am_status record_done(struct ex_ctx *x, const struct am_export_result *res,
+				  uint64_t start, uint64_t *seq, struct am_err *e)
+{
+	struct am_fields f;
+	struct am_buf items, refused;
+	uint64_t *refs;
+	size_t nrefs = 0;
+	char hex[2 * AM_HASH_LEN + 1], tmp[200];
+	enum am_status s;
+
+	am_fields_init(&f);
+	am_buf_init(&items);
+	am_buf_init(&refused);
+	refs = malloc((x->nitems + res->nrefused + 1) * sizeof(*refs));
+	if (refs == NULL)
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	for (size_t i = 0; i < x->nitems; i++) {
+		refs[nrefs++] = x->items[i].seq;
+		snprintf(tmp, sizeof(tmp), "%s=%llu\n", x->items[i].id,
+			 (unsigned long long)x->items[i].seq);
+		am_buf_add(&items, tmp, strlen(tmp));
+	}
+	for (size_t i = 0; i < res->nrefused; i++) {
+		refs[nrefs++] = res->refused[i].seq;
+		snprintf(tmp, sizeof(tmp), "%llu: %s\n", (unsigned long long)res->refused[i].seq,
+			 res->refused[i].reason);
+		am_buf_add(&refused, tmp, strlen(tmp));
+	}
+	refs[nrefs++] = start;
+	qsort(refs, nrefs, sizeof(*refs), cmp_u64);
+	am_buf_u8(&items, '\0');
+	am_buf_u8(&refused, '\0');
+	s = put(&f, "action", "exported", e);
+	am_hex(hex, res->tagmanifest_sha256, AM_HASH_LEN);
+	if (s == AM_OK)
+		s = put(&f, "bundle.tagmanifest-sha256", hex, e);
+	if (s == AM_OK && x->req->zip) {
+		am_hex(hex, res->file_sha256, AM_HASH_LEN);
+		s = put(&f, "bundle.file-sha256", hex, e);
+	}
+	if (s == AM_OK && !items.oom)
+		s = put(&f, "bundle.items", (const char *)items.data, e);
+	if (s == AM_OK && !refused.oom && res->nrefused > 0)
+		s = put(&f, "bundle.refused", (const char *)refused.data, e);
+	snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)x->cp.size);
+	if (s == AM_OK)
+		s = put(&f, "bundle.tree-size", tmp, e);
+	if (s == AM_OK)
+		s = am_record_custody_fields(x->v, x->req->custodian, AM_ACT_EXPORTED, refs, nrefs, &f,
+					     seq, e);
+	free(refs);
+	am_buf_release(&items);
+	am_buf_release(&refused);
+	am_fields_release(&f);
+	return s;
+}
+
+/* SHA-256 of a whole file. */
+static enum am_status hash_file(const char *path, unsigned char out[AM_HASH_LEN], struct am_err *e)
+{
+	unsigned char buf[65536];
+	am_sha256_ctx c;
+	long long n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return am_fail(e, AM_EIO, "cannot read back %s", path);
+	am_sha256_init(&c);
+	while ((n = am_read_full(fd, buf, sizeof(buf))) > 0)
+		am_sha256_update(&c, buf, (size_t)n);
+	close(fd);
+	if (n < 0)
+		return am_fail(e, AM_EIO, "cannot read back %s", path);
+	am_sha256_final(&c, out);
+	return AM_OK;
+}
+
+enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
+			 struct am_export_result *res, struct am_err *e)
+{
+	struct ex_ctx x;
+	struct am_sink *sink = NULL;
+	struct am_auth a;
+	unsigned char vid[AM_VAULT_ID_LEN], *zip = NULL;
+	size_t ziplen = 0;
+	uint64_t n = 0;
+	struct timespec ts;
+	struct tm tm;
+	time_t t;
+	enum am_status s;
+
+	memset(res, 0, sizeof(*res));
+	memset(&x, 0, sizeof(x));
+	x.v = v;
+	x.req = req;
+	if (!am_scope_ok(req->scope))
+		return am_fail(e, AM_EINPUT, "'%s' is not a consent scope (internal, un-mechanism, "
+			       "court, defence-identity, publication, re-contact)", req->scope);
+	if (ex_withheld(req, "sha256") || ex_withheld(req, "size"))
+		return am_fail(e, AM_EINPUT, "sha256 and size tie the exported file to its signed "
+			       "header and cannot be withheld");
+	if (req->nseqs == 0 && !has_filters(req))
+		return am_fail(e, AM_EINPUT, "nothing selected: give --entry, --case, --type or dates");
+	/* only a custodian exports, and only members' checkpoints anchor a bundle */
+	s = am_auth_load(v, &a, e);
+	if (s != AM_OK)
+		return s;
+	if (!(am_auth_roles(&a, req->custodian->sign_pk) & AM_ROLE_CUSTODIAN)) {
+		am_auth_release(&a);
+		return am_fail(e, AM_EAUTH, "%s is not a custodian of %s", req->custodian->name,
+			       v->path);
+	}
+	am_auth_release(&a);
+	s = am_vault_count(v, &n, e);
+	if (s == AM_OK)
+		s = am_vault_id(v, vid, e);
+	if (s != AM_OK)
+		return s;
+	for (size_t i = 0; i < req->nseqs; i++)
+		if (req->seqs[i] >= n)
+			return am_fail(e, AM_EINPUT, "%s has no entry %llu", v->path,
+				       (unsigned long long)req->seqs[i]);
+	am_origin(x.origin, vid);
+	/* the bundle proves against the tree as it is before the export's own records */
+	s = am_stored_checkpoint(v, n, &x.cp, e);
+	if (s == AM_OK)
+		s = am_vault_members(v, &x.ms, e);
+	if (s == AM_OK)
+		s = record_start(&x, n, &res->custody_before, e);
+	if (s == AM_OK)
+		s = select_items(&x, n, res, e);
+	if (s == AM_OK)
+		s = apply_consent(&x, res, e);
+	if (s == AM_OK && x.nitems == 0)
+		s = am_fail(e, AM_EINPUT, "no item to export%s", res->nrefused ? " (consent refused "
+			    "every selected item)" : " matches the selection");
+	if (s == AM_OK)
+		s = prepare_items(&x, e);
+	if (s != AM_OK)
+		goto cleanup;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x.now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	t = ts.tv_sec;
+	gmtime_r(&t, &tm);
+	strftime(x.date, sizeof(x.date), "%Y-%m-%d", &tm);
+	s = am_sink_open(&sink, req->recipient ? 2 : req->zip ? 1 : 0, req->out, x.now_ms, e);
+	/* what is withheld must appear nowhere: every byte written is searched */
+	for (size_t i = 0; s == AM_OK && i < x.nitems; i++)
+		for (size_t j = 0; s == AM_OK && j < x.items[i].f.n; j++)
+			if (x.items[i].withheld[j]) {
+				char label[120];
+				snprintf(label, sizeof(label), "withheld field %s of entry %llu",
+					 x.items[i].f.v[j].name, (unsigned long long)x.items[i].seq);
+				s = am_sink_forbid(sink, x.items[i].f.v[j].value, x.items[i].f.v[j].vlen,
+						   label, e);
+			}
+	if (s == AM_OK)
+		s = ex_write_bundle(&x, sink, res->tagmanifest_sha256, e);
+	if (s != AM_OK) {
+		am_sink_abort(sink);
+		goto cleanup;
+	}
+	s = am_sink_commit(sink, req->recipient ? &zip : NULL, &ziplen, e);
+	if (s == AM_OK && req->recipient != NULL)
+		s = am_bundle_encrypt(zip, ziplen, req->recipient->box_pk, req->out, res->file_sha256, e);
+	else if (s == AM_OK && req->zip)
+		s = hash_file(req->out, res->file_sha256, e);
+	if (zip != NULL) {
+		am_wipe(zip, ziplen);
+		free(zip);
+	}
+	if (s != AM_OK)
+		goto cleanup;
+	res->nitems = x.nitems;
+	res->tree_size = x.cp.size;
+	s = record_done(&x, res, res->custody_before, &res->custody_after, e);
+cleanup:
+	ctx_release(&x);
+	return s;
+}

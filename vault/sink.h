@@ -1,0 +1,56 @@
+/*
+ * sink.h — where a bundle's files go: a directory (built under a temporary
+ * name and renamed into place when complete) or a ZIP (written through
+ * minizip into a new file, or into memory when it is to be encrypted).
+ * Every byte written is scanned for the values the export withholds, and
+ * every file's SHA-256 and SHA-512 are kept for the manifests.
+ */
+#ifndef AMANAT_SINK_H
+#define AMANAT_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/error.h"
+#include "../common/fsutil.h"
+#include "../crypto/crypto.h"
+
+struct am_sink_file {
+	char *path;
+	uint64_t size;
+	unsigned char sha256[AM_HASH_LEN];
+	unsigned char sha512[AM_SHA512_LEN];
+};
+
+struct am_sink;
+
+/* kind: 0 directory at path, 1 ZIP file at path, 2 ZIP in memory. */
+AM_WUR enum am_status am_sink_open(struct am_sink **out, int kind, const char *path,
+				   int64_t time_ms, struct am_err *e);
+/*
+ * Values that must appear nowhere in the output (each at least 4 bytes),
+ * with a label naming each for the error message.
+ */
+AM_WUR enum am_status am_sink_forbid(struct am_sink *s, const unsigned char *value, size_t n,
+				     const char *label, struct am_err *e);
+/* Files are written one at a time: begin, write..., end.  store: no deflate. */
+AM_WUR enum am_status am_sink_begin(struct am_sink *s, const char *path, int store,
+				    struct am_err *e);
+AM_WUR enum am_status am_sink_write(struct am_sink *s, const void *p, size_t n,
+				    struct am_err *e);
+AM_WUR enum am_status am_sink_end(struct am_sink *s, struct am_err *e);
+AM_WUR enum am_status am_sink_add(struct am_sink *s, const char *path, const void *p, size_t n,
+				  int store, struct am_err *e);
+/* The record of a file already written, or NULL. */
+const struct am_sink_file *am_sink_find(const struct am_sink *s, const char *path);
+/*
+ * Finish: close the ZIP or move the directory into place.  For kind 2 the
+ * ZIP bytes are handed to the caller (*mem, *memlen; free with free()).
+ * The sink is freed in every case.
+ */
+AM_WUR enum am_status am_sink_commit(struct am_sink *s, unsigned char **mem, size_t *memlen,
+				     struct am_err *e);
+/* Give up and remove everything written.  NULL is fine. */
+void am_sink_abort(struct am_sink *s);
+
+#endif
