@@ -2,7 +2,6 @@
  * cmd_check_proof.c — amanat check-proof: verify an inclusion or consistency
  * proof with public keys only and no vault.
  */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>

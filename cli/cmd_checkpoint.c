@@ -1,5 +1,4 @@
 /* cmd_checkpoint.c — amanat checkpoint: sign and print the current tree head. */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <string.h>
 

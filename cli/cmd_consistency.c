@@ -1,5 +1,4 @@
 /* cmd_consistency.c — amanat consistency: a consistency proof between two tree sizes. */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <string.h>
 

@@ -6,7 +6,6 @@
  * refused, the vault must verify, the tampered copy must fail), so the
  * README's first command is also a smoke test.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,5 +1,4 @@
 /* cmd_enroll.c — amanat enroll / revoke: change who holds which role. */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,4 @@
 /* cmd_export.c — amanat export: an evidence bundle for a court or a commission. */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,4 @@
 /* cmd_extract.c — amanat extract: a custodian writes out sealed content. */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <string.h>
 #include <unistd.h>

@@ -1,5 +1,4 @@
 /* cmd_id.c — amanat id new NAME: create an identity. */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>

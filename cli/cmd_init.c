@@ -1,5 +1,4 @@
 /* cmd_init.c — amanat init VAULT: create a vault. */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>

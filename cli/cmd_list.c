@@ -1,5 +1,4 @@
 /* cmd_list.c — amanat list: public headers, and titles for custodians. */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <string.h>
 

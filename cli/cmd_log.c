@@ -1,5 +1,4 @@
 /* cmd_log.c — amanat log: the custody history. */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <string.h>
 

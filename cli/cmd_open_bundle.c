@@ -1,5 +1,4 @@
 /* cmd_open_bundle.c — amanat open-bundle: decrypt a bundle made with export --for. */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <string.h>
 

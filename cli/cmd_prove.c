@@ -1,5 +1,4 @@
 /* cmd_prove.c — amanat prove: a c2sp.org/tlog-proof@v1 inclusion proof of one entry. */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>

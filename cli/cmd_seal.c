@@ -1,5 +1,4 @@
 /* cmd_seal.c — amanat seal: encrypt, sign and append one item. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

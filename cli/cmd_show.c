@@ -1,5 +1,4 @@
 /* cmd_show.c — amanat show: a custodian reads an entry's metadata. */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <string.h>
 

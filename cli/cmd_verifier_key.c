@@ -1,5 +1,4 @@
 /* cmd_verifier_key.c — amanat verifier-key: an identity's C2SP note verifier key. */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <string.h>
 

@@ -6,7 +6,6 @@
  * replaced by an older copy, truncated or forked fails even when it is
  * internally consistent.
  */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>

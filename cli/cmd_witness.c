@@ -4,7 +4,6 @@
  * (c2sp.org/tlog-cosignature), so that two offices can witness each other's
  * vaults by carrying files.
  */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,6 @@
  * common.c — exit codes, messages, passphrases, JSON and progress for the
  * subcommands.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>

@@ -1,7 +1,6 @@
 /*
  * main.c — amanat's entry point and command table (after git's git.c).
  */
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -145,13 +144,15 @@ const struct cli_cmd cli_commands[] = {
 	  "stays provable.  --for encrypts the ZIP to one person (see open-bundle).  The\n"
 	  "export is recorded as custody entries before and after.\n" },
 	{ "verify-bundle", cmd_verify_bundle, "check an evidence bundle with nothing but the bundle",
-	  "usage: amanat verify-bundle BUNDLE [--vault-key KEY] [--checkpoint FILE] [--json]\n"
+	  "usage: amanat verify-bundle BUNDLE [--vault-key KEY]... [--checkpoint FILE] [--json]\n"
 	  "\n"
-	  "Checks the BagIt manifests, the minisign signature, the checkpoint, every\n"
-	  "inclusion proof and header signature, the signers' enrollment and the disclosed\n"
-	  "fields.  KEY (a verifier key or .pub) pins who must have signed the checkpoint;\n"
-	  "FILE is a checkpoint obtained independently that the bundle must match.\n"
-	  "Names every problem and exits 1 if there is any.\n" },
+	  "BUNDLE is a bundle directory or its .zip.  Checks the BagIt manifests, the\n"
+	  "minisign signature, the checkpoint, every inclusion proof and header signature,\n"
+	  "the signers' enrollment and the disclosed fields.  KEY (a verifier key or .pub)\n"
+	  "pins who must have signed the checkpoint; FILE is a checkpoint obtained\n"
+	  "independently that the bundle's must equal.  Without either, the vault is the one\n"
+	  "the bundle's own genesis entry names.  Names every problem and exits 1 if there\n"
+	  "is any, 2 if BUNDLE is not a bundle at all, 4 if it cannot be read.\n" },
 	{ "open-bundle", cmd_open_bundle, "decrypt a bundle exported with --for",
 	  "usage: amanat open-bundle FILE --as ID -o OUT.zip [--passphrase-fd N]\n" },
 	{ "demo", cmd_demo, "build a fictional vault and show what amanat does",

@@ -3,7 +3,6 @@
  * arguments, the vault's member keys, trusted checkpoints, and the small
  * state files in which auditors and witnesses remember what they have seen.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,6 +5,14 @@
 #ifndef AMANAT_BANNED_H
 #define AMANAT_BANNED_H
 
+/*
+ * The system headers first: with _FORTIFY_SOURCE they define inline
+ * wrappers named like the banned functions, which the macros below must not
+ * rewrite.  Include guards keep later includes from seeing them again.
+ */
+#include <stdio.h>
+#include <string.h>
+
 #define BANNED(func) sorry_##func##_is_a_banned_function
 
 #undef strcpy

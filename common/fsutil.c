@@ -1,5 +1,4 @@
 /* fsutil.c — race-free creation of new files. */
-#define _GNU_SOURCE
 #include "fsutil.h"
 
 #include <errno.h>
@@ -113,11 +112,11 @@ enum am_status am_newfile_open(struct am_newfile *f, const char *path,
 			break;
 		if (errno != EEXIST) {
 			int err = errno;
-			am_fail(e, err == ENOSPC ? AM_EIO : (err == ENOENT || err == ENOTDIR) ? AM_EINPUT : AM_EIO,
-				"cannot create a file in %s: %s", dir, strerror(err));
+			enum am_status st = am_fail(e, (err == ENOENT || err == ENOTDIR) ? AM_EINPUT : AM_EIO,
+						    "cannot create a file in %s: %s", dir, strerror(err));
 			free(dir);
 			am_newfile_abort(f);
-			return e ? e->status : AM_EIO;
+			return st;
 		}
 	}
 	free(dir);
@@ -229,7 +228,8 @@ enum am_status am_read_small_file(const char *path, size_t max, unsigned char **
 
 	*out = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* non-blocking, so that a FIFO named by mistake cannot hang us */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		int err = errno;
 		return am_fail(e, (err == ENOENT || err == ENOTDIR || err == EISDIR) ? AM_EINPUT : AM_EIO,
@@ -239,6 +239,7 @@ enum am_status am_read_small_file(const char *path, size_t max, unsigned char **
 		close(fd);
 		return am_fail(e, AM_EINPUT, "%s is not a regular file", path);
 	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if ((unsigned long long)st.st_size > max) {
 		close(fd);
 		return am_fail(e, AM_EINPUT, "%s is too large to be what was expected", path);

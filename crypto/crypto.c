@@ -66,9 +66,15 @@ int am_unb64(unsigned char *out, size_t want, const char *in, size_t inlen)
 	const char *end = NULL;
 
 	memset(out, 0, want);
-	/* sodium rejects bad padding and characters; we also insist on length */
+	/* sodium rejects bad padding; we also insist on length and the alphabet */
 	if (inlen != 4 * ((want + 2) / 3))
 		return -1;
+	for (size_t i = 0; i < inlen; i++) {
+		char c = in[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '+' || c == '/' || c == '='))
+			return -1;
+	}
 	if (sodium_base642bin(out, want, in, inlen, NULL, &got, &end,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    got != want || end != in + inlen) {
@@ -138,7 +144,7 @@ int am_sign(unsigned char sig[AM_SIG_LEN], const void *msg, size_t n,
 	    const unsigned char sk[AM_SIGN_SK_LEN])
 {
 	memset(sig, 0, AM_SIG_LEN);
-	if (crypto_sign_detached(sig, NULL, msg, n, sk) != 0) {
+	if (sk == NULL || crypto_sign_detached(sig, NULL, msg, n, sk) != 0) {
 		memset(sig, 0, AM_SIG_LEN);
 		return -1;
 	}
@@ -175,7 +181,7 @@ int am_wrap(unsigned char out[AM_WRAP_LEN], const unsigned char key[AM_KEY_LEN],
 int am_unwrap(unsigned char key[AM_KEY_LEN], const unsigned char in[AM_WRAP_LEN],
 	      const unsigned char pk[AM_BOX_PK_LEN], const unsigned char sk[AM_BOX_SK_LEN])
 {
-	if (crypto_box_seal_open(key, in, AM_WRAP_LEN, pk, sk) != 0) {
+	if (sk == NULL || crypto_box_seal_open(key, in, AM_WRAP_LEN, pk, sk) != 0) {
 		sodium_memzero(key, AM_KEY_LEN);
 		return -1;
 	}

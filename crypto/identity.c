@@ -215,7 +215,7 @@ static enum am_status keyfile_parse(const char *path, const unsigned char *buf, 
 	if (r.bad || !am_rd_done(&r))
 		return am_fail(e, AM_EINPUT, "%s is truncated or damaged", path);
 	id->name[nlen] = '\0';
-	if (!am_name_ok(id->name))
+	if (strlen(id->name) != nlen || !am_name_ok(id->name))
 		return am_fail(e, AM_EINPUT, "%s holds an invalid name", path);
 	if (am_kdf_params_ok(p) != 0)
 		return am_fail(e, AM_EINPUT, "%s asks for passphrase-hashing limits outside "

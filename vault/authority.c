@@ -176,11 +176,9 @@ int am_auth_recipients(const struct am_auth *a, unsigned char **pks, size_t *n)
 enum am_status am_auth_load(struct am_vault *v, struct am_auth *a, struct am_err *e)
 {
 	struct am_entry_pub p;
-	uint64_t n = 0, at, *chain = NULL;
-	size_t nchain = 0, cap = 0;
+	uint64_t n = 0, at;
 	unsigned char vid[AM_VAULT_ID_LEN];
 	enum am_status s;
-	char why[256];
 
 	am_auth_init(a);
 	s = am_vault_count(v, &n, e);
@@ -194,6 +192,20 @@ enum am_status am_auth_load(struct am_vault *v, struct am_auth *a, struct am_err
 	at = am_type_sealed(p.h.type) ? p.h.auth_seq : n - 1;
 	memcpy(vid, p.h.vault_id, AM_VAULT_ID_LEN);
 	am_entry_pub_release(&p);
+	return am_auth_replay(v, at, vid, a, e);
+}
+
+enum am_status am_auth_replay(struct am_vault *v, uint64_t at,
+			      const unsigned char vid[AM_VAULT_ID_LEN], struct am_auth *a,
+			      struct am_err *e)
+{
+	struct am_entry_pub p;
+	uint64_t *chain = NULL;
+	size_t nchain = 0, cap = 0;
+	enum am_status s;
+	char why[256];
+
+	am_auth_init(a);
 	for (;;) {
 		if (nchain == cap) {
 			uint64_t *g = realloc(chain, (cap ? 2 * cap : 16) * sizeof(*g));

@@ -236,6 +236,8 @@ int am_member_parse(const unsigned char *p, size_t n, struct am_member *m)
 		return -1;
 	m->name[nlen] = '\0';
 	m->roles = roles;
+	if (strlen(m->name) != nlen)
+		return -1;
 	if (roles == 0 || (roles & ~AM_ROLE_ALL) != 0 || !am_name_ok(m->name))
 		return -1;
 	return 0;

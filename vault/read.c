@@ -5,6 +5,7 @@
  * each chunk's tag, and at the end the plaintext SHA-256.
  */
 #include "vault_int.h"
+#include "pipe.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,6 +37,9 @@ static enum am_status open_entry(struct am_vault *v, const struct am_identity *r
 	int bad;
 
 	memset(o, 0, sizeof(*o));
+	if (reader->box_sk == NULL)
+		return am_fail(e, AM_EINPUT, "%s: a public key cannot decrypt; give the secret identity "
+			       "file", reader->name);
 	s = am_entry_read(v, seq, &o->pub, e);
 	if (s != AM_OK)
 		return s;
@@ -52,6 +56,19 @@ static enum am_status open_entry(struct am_vault *v, const struct am_identity *r
 		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: signature does not verify", v->path,
 			    (unsigned long long)seq);
 		goto fail;
+	}
+	/* a validly signed entry is still worthless if its signer had no right to sign it */
+	{
+		struct am_auth a;
+		s = am_auth_replay(v, o->pub.h.auth_seq, o->pub.h.vault_id, &a, e);
+		if (s != AM_OK)
+			goto fail;
+		if (!(am_auth_roles(&a, o->pub.h.signer) & am_type_signer_roles(o->pub.h.type)))
+			s = am_fail(e, AM_EVERIFY, "%s: entry %llu was signed by someone not enrolled "
+				    "to sign it; run 'amanat verify'", v->path, (unsigned long long)seq);
+		am_auth_release(&a);
+		if (s != AM_OK)
+			goto fail;
 	}
 	s = am_db_get_blob(v, seq, "wraps", &wraps, &wn, e);
 	if (s != AM_OK)
@@ -191,22 +208,39 @@ enum am_status am_extract(struct am_vault *v, const struct am_identity *reader, 
 	return am_extract_to(v, reader, seq, write_fd, &fd, pr, e);
 }
 
+/* The writing half of reading, on the pipeline's worker thread. */
+struct emit_ctx {
+	am_writer write;
+	void *wctx;
+	am_sha256_ctx pt_hash;
+};
+
+static enum am_status emit(void *ctx, struct am_pipe_slot *slot, struct am_err *e)
+{
+	struct emit_ctx *ec = ctx;
+
+	am_sha256_update(&ec->pt_hash, slot->buf, slot->len);
+	return ec->write(ec->wctx, slot->buf, slot->len, e);
+}
+
 enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reader, uint64_t seq,
 			     am_writer write, void *wctx, struct am_progress pr, struct am_err *e)
 {
 	struct opened o;
 	struct am_fields f;
 	const struct am_field *want_sha;
+	struct emit_ctx ec;
+	struct am_pipe pipe;
 	sqlite3_stmt *st = NULL;
-	unsigned char *ckey = NULL, *pt = NULL, *out = NULL;
+	unsigned char *ckey = NULL, *pt = NULL;
 	unsigned char ad[AM_AD_MAX], nonce[AM_NONCE_LEN], lenbuf[4];
 	unsigned char cth[AM_HASH_LEN], pth[AM_HASH_LEN];
 	char hex[2 * AM_HASH_LEN + 1];
-	am_sha256_ctx ct_hash, pt_hash;
+	am_sha256_ctx ct_hash;
 	uint64_t idx = 0, done = 0, ct_total = 0;
 	size_t adlen;
-	enum am_status s;
-	int rc;
+	enum am_status s, ws;
+	int rc, piping = 0;
 
 	am_fields_init(&f);
 	s = open_entry(v, reader, seq, &o, e);
@@ -218,8 +252,7 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 	want_sha = am_fields_get(&f, "sha256");
 	ckey = am_secure_alloc(AM_KEY_LEN);
 	pt = am_secure_alloc(am_chunk_pt_max(o.pub.h.chunk_size) + AM_AEAD_TAG_LEN);
-	out = am_secure_alloc(o.pub.h.chunk_size);
-	if (ckey == NULL || pt == NULL || out == NULL) {
+	if (ckey == NULL || pt == NULL) {
 		s = am_fail(e, AM_ENOMEM, "out of memory");
 		goto cleanup;
 	}
@@ -227,7 +260,6 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 		CHUNK_FAIL("key derivation failed");
 	am_chunk_ad(ad, &adlen, o.pub.h.vault_id, o.pub.h.uid);
 	am_sha256_init(&ct_hash);
-	am_sha256_init(&pt_hash);
 	rc = sqlite3_prepare_v2(v->db, "SELECT idx, data FROM chunks WHERE seq = ? ORDER BY idx",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK) {
@@ -235,12 +267,21 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 		goto cleanup;
 	}
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	/* this thread decrypts; a worker hashes the plaintext and writes it out */
+	ec.write = write;
+	ec.wctx = wctx;
+	am_sha256_init(&ec.pt_hash);
+	s = am_pipe_start(&pipe, o.pub.h.chunk_size, 1, emit, &ec, e);
+	if (s != AM_OK)
+		goto cleanup;
+	piping = 1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char *ct = sqlite3_column_blob(st, 1);
 		size_t ctn = (size_t)sqlite3_column_bytes(st, 1);
 		int last = idx + 1 == o.pub.h.chunk_count;
 		uint64_t left = o.pub.h.size - done;
 		size_t want = left < o.pub.h.chunk_size ? (size_t)left : o.pub.h.chunk_size;
+		struct am_pipe_slot *slot;
 
 		if ((uint64_t)sqlite3_column_int64(st, 0) != idx || idx >= o.pub.h.chunk_count)
 			CHUNK_FAIL("%s: entry %llu: chunk %llu is missing, extra or out of order",
@@ -258,24 +299,33 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 			CHUNK_FAIL("%s: entry %llu: chunk %llu does not decrypt (altered, moved or "
 				   "truncated)", v->path, (unsigned long long)seq,
 				   (unsigned long long)idx);
-		if (am_chunk_unpack(out, want, pt, ctn - AM_AEAD_TAG_LEN) != 0)
+		slot = am_pipe_get(&pipe);
+		if (slot == NULL)
+			break; /* the writer failed; its error is returned below */
+		if (am_chunk_unpack(slot->buf, want, pt, ctn - AM_AEAD_TAG_LEN) != 0)
 			CHUNK_FAIL("%s: entry %llu: chunk %llu does not decompress to its size",
 				   v->path, (unsigned long long)seq, (unsigned long long)idx);
-		am_sha256_update(&pt_hash, out, want);
-		s = write(wctx, out, want, e);
-		if (s != AM_OK)
-			goto cleanup;
+		slot->len = want;
+		slot->idx = idx;
+		slot->last = last;
+		am_pipe_put(&pipe);
 		done += want;
 		idx++;
 		if (pr.fn != NULL)
 			pr.fn(pr.ctx, done, o.pub.h.size);
+	}
+	ws = am_pipe_finish(&pipe, e);
+	piping = 0;
+	if (ws != AM_OK) {
+		s = ws;
+		goto cleanup;
 	}
 	if (rc != SQLITE_DONE) {
 		s = am_db_error(v, rc, "reading chunks", e);
 		goto cleanup;
 	}
 	am_sha256_final(&ct_hash, cth);
-	am_sha256_final(&pt_hash, pth);
+	am_sha256_final(&ec.pt_hash, pth);
 	am_hex(hex, pth, sizeof(pth));
 	if (idx != o.pub.h.chunk_count || done != o.pub.h.size)
 		CHUNK_FAIL("%s: entry %llu: content is truncated", v->path, (unsigned long long)seq);
@@ -288,10 +338,12 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 		CHUNK_FAIL("%s: entry %llu: plaintext SHA-256 does not match the sealed record",
 			   v->path, (unsigned long long)seq);
 cleanup:
+	/* already failing: the worker's own status adds nothing */
+	if (piping && am_pipe_finish(&pipe, NULL) != AM_OK)
+		piping = 0;
 	sqlite3_finalize(st);
 	am_secure_free(ckey);
 	am_secure_free(pt);
-	am_secure_free(out);
 	am_fields_release(&f);
 	opened_release(&o);
 	return s;

@@ -5,6 +5,7 @@
  */
 
 #include "vault_int.h"
+#include "pipe.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -76,9 +77,14 @@ static enum am_status place(struct am_vault *v, struct am_header *h, struct am_e
 static enum am_status authorise(struct am_vault *v, struct am_auth *a,
 				const struct am_identity *signer, unsigned type, struct am_err *e)
 {
-	enum am_status s = am_auth_load(v, a, e);
+	enum am_status s;
 	char kid[2 * AM_KEYID_LEN + 1];
 
+	am_auth_init(a);
+	if (signer->sign_sk == NULL || signer->box_sk == NULL)
+		return am_fail(e, AM_EINPUT, "%s: a public key cannot sign; give the secret identity "
+			       "file", signer->name);
+	s = am_auth_load(v, a, e);
 	if (s != AM_OK)
 		return s;
 	if (am_auth_roles(a, signer->sign_pk) & am_type_signer_roles(type))
@@ -274,7 +280,6 @@ struct body {
 	unsigned char *meta_key;  /* secure */
 	unsigned char *cur, *next; /* plaintext read buffers, secure */
 	unsigned char *packed;    /* mode byte + maybe-compressed plaintext, secure */
-	unsigned char *ct;        /* sealed chunk (not secret) */
 };
 
 static void body_release(struct body *b)
@@ -285,7 +290,6 @@ static void body_release(struct body *b)
 	am_secure_free(b->cur);
 	am_secure_free(b->next);
 	am_secure_free(b->packed);
-	free(b->ct);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -298,9 +302,7 @@ static enum am_status body_alloc(struct body *b, struct am_err *e)
 	b->cur = am_secure_alloc(AM_CHUNK_SIZE);
 	b->next = am_secure_alloc(AM_CHUNK_SIZE);
 	b->packed = am_secure_alloc(am_chunk_pt_max(AM_CHUNK_SIZE));
-	b->ct = malloc(am_chunk_pt_max(AM_CHUNK_SIZE) + AM_AEAD_TAG_LEN);
-	if (!b->key || !b->chunk_key || !b->meta_key || !b->cur || !b->next || !b->packed ||
-	    !b->ct) {
+	if (!b->key || !b->chunk_key || !b->meta_key || !b->cur || !b->next || !b->packed) {
 		body_release(b);
 		return am_fail(e, AM_ENOMEM, "cannot allocate memory for sealing");
 	}
@@ -328,28 +330,60 @@ static enum am_status read_chunk(int fd, unsigned char *buf, size_t *got, struct
 	return AM_OK;
 }
 
+/* The storing half of sealing, on the pipeline's worker thread. */
+struct store_ctx {
+	struct am_vault *v;
+	uint64_t seq;
+	am_sha256_ctx ct_hash;
+	uint64_t ct_size;
+};
+
+static enum am_status store_chunk(void *ctx, struct am_pipe_slot *slot, struct am_err *e)
+{
+	struct store_ctx *sc = ctx;
+	unsigned char lenbuf[4];
+
+	am_put_u32(lenbuf, (uint32_t)slot->len);
+	am_sha256_update(&sc->ct_hash, lenbuf, 4);
+	am_sha256_update(&sc->ct_hash, slot->buf, slot->len);
+	sc->ct_size += slot->len;
+	return am_db_put_chunk(sc->v, sc->seq, slot->idx, slot->buf, slot->len, e);
+}
+
 /*
  * Stream the content from fd into sealed chunks of entry h, filling its size,
- * chunk and ciphertext fields and the plaintext SHA-256.
+ * chunk and ciphertext fields and the plaintext SHA-256.  This thread reads,
+ * hashes the plaintext, compresses and encrypts; a worker hashes the
+ * ciphertext and stores it, so the two SHA-256 passes run on two cores.
  */
 static enum am_status seal_content(struct am_vault *v, struct body *b, struct am_header *h,
 				   int fd, int compress, const struct am_progress *pr,
 				   unsigned char sha[AM_HASH_LEN], struct am_err *e)
 {
-	am_sha256_ctx pt_hash, ct_hash;
-	unsigned char ad[AM_AD_MAX], nonce[AM_NONCE_LEN], lenbuf[4];
+	am_sha256_ctx pt_hash;
+	unsigned char ad[AM_AD_MAX], nonce[AM_NONCE_LEN];
 	size_t adlen, have = 0, more = 0, packed_len;
-	enum am_status s;
+	struct store_ctx sc;
+	struct am_pipe pipe;
+	enum am_status s, ws;
 	uint64_t idx = 0;
 
 	am_sha256_init(&pt_hash);
-	am_sha256_init(&ct_hash);
+	memset(&sc, 0, sizeof(sc));
+	sc.v = v;
+	sc.seq = h->seq;
+	am_sha256_init(&sc.ct_hash);
 	am_chunk_ad(ad, &adlen, h->vault_id, h->uid);
 	h->chunk_size = AM_CHUNK_SIZE;
+	s = am_pipe_start(&pipe, am_chunk_pt_max(AM_CHUNK_SIZE) + AM_AEAD_TAG_LEN, 0, store_chunk,
+			  &sc, e);
+	if (s != AM_OK)
+		return s;
 	s = read_chunk(fd, b->cur, &have, e);
 	for (; s == AM_OK; idx++) {
-		int last;
+		struct am_pipe_slot *slot;
 		unsigned char *t;
+		int last;
 
 		/* a chunk is last only when nothing follows it: peek one ahead */
 		if (have == AM_CHUNK_SIZE) {
@@ -362,19 +396,19 @@ static enum am_status seal_content(struct am_vault *v, struct body *b, struct am
 		last = more == 0;
 		am_sha256_update(&pt_hash, b->cur, have);
 		am_chunk_pack(b->packed, &packed_len, b->cur, have, compress);
+		slot = am_pipe_get(&pipe);
+		if (slot == NULL)
+			break; /* the worker failed; its error is returned below */
 		am_chunk_nonce(nonce, idx, last);
-		if (am_aead_seal(b->ct, b->packed, packed_len, ad, adlen, nonce, b->chunk_key) != 0) {
+		if (am_aead_seal(slot->buf, b->packed, packed_len, ad, adlen, nonce, b->chunk_key) != 0) {
 			s = am_fail(e, AM_EINPUT, "sealing chunk %llu failed", (unsigned long long)idx);
 			break;
 		}
-		am_put_u32(lenbuf, (uint32_t)(packed_len + AM_AEAD_TAG_LEN));
-		am_sha256_update(&ct_hash, lenbuf, 4);
-		am_sha256_update(&ct_hash, b->ct, packed_len + AM_AEAD_TAG_LEN);
-		s = am_db_put_chunk(v, h->seq, idx, b->ct, packed_len + AM_AEAD_TAG_LEN, e);
-		if (s != AM_OK)
-			break;
+		slot->len = packed_len + AM_AEAD_TAG_LEN;
+		slot->idx = idx;
+		slot->last = last;
+		am_pipe_put(&pipe);
 		h->size += have;
-		h->ct_size += packed_len + AM_AEAD_TAG_LEN;
 		if (pr->fn != NULL)
 			pr->fn(pr->ctx, h->size, 0);
 		if (last) {
@@ -388,10 +422,15 @@ static enum am_status seal_content(struct am_vault *v, struct body *b, struct am
 	}
 	am_wipe(b->cur, AM_CHUNK_SIZE);
 	am_wipe(b->next, AM_CHUNK_SIZE);
+	am_wipe(b->packed, am_chunk_pt_max(AM_CHUNK_SIZE));
+	ws = am_pipe_finish(&pipe, s == AM_OK ? e : NULL);
+	if (s == AM_OK)
+		s = ws;
 	if (s != AM_OK)
 		return s;
 	h->chunk_count = idx;
-	am_sha256_final(&ct_hash, h->ct_hash);
+	h->ct_size = sc.ct_size;
+	am_sha256_final(&sc.ct_hash, h->ct_hash);
 	am_sha256_final(&pt_hash, sha);
 	return AM_OK;
 }

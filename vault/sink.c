@@ -1,5 +1,4 @@
 /* sink.c — writing a bundle's files to a directory or a ZIP (see sink.h). */
-#define _GNU_SOURCE /* memmem */
 #include "sink.h"
 
 #include <errno.h>

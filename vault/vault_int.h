@@ -104,8 +104,15 @@ unsigned am_auth_roles(const struct am_auth *a, const unsigned char pk[AM_SIGN_P
 /* Roles allowed to sign an entry of this type. */
 unsigned am_type_signer_roles(unsigned type);
 
-/* Replay genesis/enroll/revoke from the vault, checking their signatures. */
+/*
+ * The enrollments in force at the tip of the log, found through the signed
+ * authority links and checked (signatures, vault id, rules).
+ */
 AM_WUR enum am_status am_auth_load(struct am_vault *v, struct am_auth *a, struct am_err *e);
+/* The same, as they stood after authority entry `at` of vault vid. */
+AM_WUR enum am_status am_auth_replay(struct am_vault *v, uint64_t at,
+				     const unsigned char vid[AM_VAULT_ID_LEN], struct am_auth *a,
+				     struct am_err *e);
 
 /* ---- store.c: SQLite --------------------------------------------------- */
 
