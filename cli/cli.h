@@ -28,6 +28,8 @@ struct cli_cmd {
 
 extern const struct cli_cmd cli_commands[];
 
+/* Restore the terminal and remove half-made output on SIGINT/SIGTERM/SIGHUP. */
+void cli_install_signals(void);
 /* The one mapping from status to exit code. */
 int cli_exit_code(enum am_status s);
 /* Print "amanat: MSG" for e (or for s when e has no message); return the exit code. */
@@ -54,6 +56,13 @@ enum am_status cli_read_pass(const struct cli_pass *p, const char *prompt, int c
 enum am_status cli_unlock(const struct cli_pass *p, const char *path, struct am_identity *id,
 			  struct am_err *e);
 
+/*
+ * The entries a reading will touch, for its custody record: which 0 for
+ * evidence (testimony, documents, media, cases), 1 for custody entries, 2 for
+ * every sealed entry.  At most 65536, the most a record can name.
+ */
+enum am_status cli_entries_of(struct am_vault *v, int which, uint64_t **out, size_t *n,
+			      struct am_err *e);
 /* Parse a non-negative decimal; -1 on anything else. */
 int cli_parse_u64(const char *s, uint64_t *out);
 /* Parse an entry number argument against the vault. */
@@ -99,6 +108,7 @@ int cmd_check_proof(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_members(int argc, char **argv);
 int cmd_open_bundle(int argc, char **argv);
 int cmd_verify_bundle(int argc, char **argv);
 int cmd_help(int argc, char **argv);

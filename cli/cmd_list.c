@@ -1,5 +1,6 @@
 /* cmd_list.c — amanat list: public headers, and titles for custodians. */
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -49,9 +50,14 @@ int cmd_list(int argc, char **argv)
 		s = am_vault_members(v, &ms, &e);
 	if (s == AM_OK && as != NULL) {
 		s = cli_unlock(&pass, as, &reader, &e);
-		/* the reading of titles is itself recorded, before it happens */
+		/* the reading of titles is itself recorded, naming them, before it happens */
+		uint64_t *refs = NULL;
+		size_t nrefs = 0;
 		if (s == AM_OK)
-			s = am_record_custody(v, &reader, AM_ACT_LIST, NULL, 0, NULL, NULL, &e);
+			s = cli_entries_of(v, 0, &refs, &nrefs, &e);
+		if (s == AM_OK)
+			s = am_record_custody(v, &reader, AM_ACT_LIST, refs, nrefs, NULL, NULL, &e);
+		free(refs);
 	}
 	if (s == AM_OK)
 		s = am_vault_count(v, &n, &e);

@@ -1,5 +1,6 @@
 /* cmd_log.c — amanat log: the custody history. */
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -49,8 +50,13 @@ int cmd_log(int argc, char **argv)
 		s = am_vault_members(v, &ms, &e);
 	if (s == AM_OK && as != NULL) {
 		s = cli_unlock(&pass, as, &reader, &e);
+		uint64_t *refs = NULL;
+		size_t nrefs = 0;
 		if (s == AM_OK)
-			s = am_record_custody(v, &reader, AM_ACT_LOG, NULL, 0, NULL, NULL, &e);
+			s = cli_entries_of(v, 1, &refs, &nrefs, &e);
+		if (s == AM_OK)
+			s = am_record_custody(v, &reader, AM_ACT_LOG, refs, nrefs, NULL, NULL, &e);
+		free(refs);
 	}
 	if (s == AM_OK)
 		s = am_vault_count(v, &n, &e);

@@ -8,9 +8,43 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/fsutil.h"
 #include "cli.h"
 
 #define MAX_REFS 256
+
+/* KEY=VALUE lines from a file: metadata that should not be seen in argv. */
+static enum am_status meta_from(struct am_fields *f, const char *path, struct am_err *e)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	char *line, *save = NULL;
+	enum am_status s = am_read_small_file(path, 1 << 20, &buf, &len, e);
+
+	if (s != AM_OK)
+		return s;
+	for (line = strtok_r((char *)buf, "\n", &save); line != NULL && s == AM_OK;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+		size_t n = strlen(line);
+		if (n > 0 && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (n == 0 || line[0] == '#')
+			continue;
+		if (eq == NULL || eq == line) {
+			s = am_fail(e, AM_EINPUT, "%s: '%.40s' is not KEY=VALUE", path, line);
+			break;
+		}
+		*eq = '\0';
+		if (strcmp(line, "sha256") == 0 || strcmp(line, "size") == 0)
+			s = am_fail(e, AM_EINPUT, "%s: %s is computed by amanat", path, line);
+		else
+			s = am_fields_set(f, line, eq + 1, strlen(eq + 1), e);
+	}
+	am_wipe(buf, len);
+	free(buf);
+	return s;
+}
 
 int cmd_seal(int argc, char **argv)
 {
@@ -20,6 +54,7 @@ int cmd_seal(int argc, char **argv)
 		{ "case", required_argument, NULL, 'c' },
 		{ "title", required_argument, NULL, 'T' },
 		{ "meta", required_argument, NULL, 'm' },
+		{ "meta-from", required_argument, NULL, 'M' },
 		{ "ref", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "passphrase-fd", required_argument, NULL, 'p' },
@@ -77,6 +112,9 @@ int cmd_seal(int argc, char **argv)
 			s = am_fields_set(&f, optarg, eq + 1, strlen(eq + 1), &e);
 			*eq = '=';
 			break;
+		case 'M':
+			s = meta_from(&f, optarg, &e);
+			break;
 		case 'r':
 			if (nrefs == MAX_REFS || cli_parse_u64(optarg, &refs[nrefs]) != 0) {
 				rc = cli_usage_error(c, "--ref needs an entry number");
@@ -107,6 +145,8 @@ int cmd_seal(int argc, char **argv)
 		rc = cli_usage_error(c, "expected VAULT and FILE (or - for standard input)");
 		goto cleanup;
 	}
+	if (kase == NULL && am_fields_get(&f, "case") != NULL)
+		kase = "(from --meta-from)";
 	if (as == NULL || type == 0 || kase == NULL) {
 		rc = cli_usage_error(c, "--as, --type and --case are required");
 		goto cleanup;

@@ -156,10 +156,15 @@ static int run(struct run *ru)
 	}
 	if (ru->tier == AM_VERIFY_DEEP) {
 		/* decrypting everything is a reading like any other: on the record first */
+		uint64_t *refs = NULL;
+		size_t nrefs = 0;
 		s = cli_unlock(&ru->pass, ru->as, &reader, &e);
 		if (s == AM_OK)
-			s = am_record_custody(v, &reader, AM_ACT_VERIFY_DEEP, NULL, 0,
+			s = cli_entries_of(v, 2, &refs, &nrefs, &e);
+		if (s == AM_OK)
+			s = am_record_custody(v, &reader, AM_ACT_VERIFY_DEEP, refs, nrefs,
 					      "deep verification", NULL, &e);
+		free(refs);
 		if (s != AM_OK)
 			goto fail;
 		o.reader = &reader;

@@ -11,6 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <signal.h>
+
+#include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "cli.h"
 
@@ -94,6 +97,32 @@ static enum am_status read_line(int fd, char *buf, size_t cap, size_t *len, cons
 	return AM_OK;
 }
 
+/* The terminal whose echo we turned off, to restore if we are interrupted. */
+static volatile sig_atomic_t tty_quiet_fd = -1;
+static struct termios tty_saved;
+
+/* On SIGINT, SIGTERM or SIGHUP: give the terminal back, remove half-made output, die. */
+static void on_signal(int sig)
+{
+	if (tty_quiet_fd >= 0)
+		tcsetattr(tty_quiet_fd, TCSAFLUSH, &tty_saved);
+	am_cleanup_run();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void cli_install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 /* Ask on the terminal with echo off. */
 static enum am_status ask_tty(const char *prompt, char *buf, size_t cap, size_t *len,
 			      struct am_err *e)
@@ -114,9 +143,12 @@ static enum am_status ask_tty(const char *prompt, char *buf, size_t cap, size_t 
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
 	(void)!write(fd, prompt, strlen(prompt));
+	tty_saved = old;
+	tty_quiet_fd = fd;
 	tcsetattr(fd, TCSAFLUSH, &quiet);
 	s = read_line(fd, buf, cap, len, "the terminal", e);
 	tcsetattr(fd, TCSAFLUSH, &old);
+	tty_quiet_fd = -1;
 	(void)!write(fd, "\n", 1);
 	close(fd);
 	return s;
@@ -306,4 +338,36 @@ void cli_signer_name(const struct am_members *ms, const unsigned char pk[AM_SIGN
 	}
 	am_key_id_hex(kid, pk);
 	snprintf(buf, n, "%s", kid);
+}
+
+enum am_status cli_entries_of(struct am_vault *v, int which, uint64_t **out, size_t *n,
+			      struct am_err *e)
+{
+	uint64_t count = 0;
+	enum am_status s = am_vault_count(v, &count, e);
+
+	*out = NULL;
+	*n = 0;
+	if (s != AM_OK)
+		return s;
+	*out = malloc((count ? count : 1) * sizeof(**out));
+	if (*out == NULL)
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	for (uint64_t i = 0; i < count && *n < 65536; i++) {
+		struct am_entry_pub p;
+		int take;
+		s = am_entry_read(v, i, &p, e);
+		if (s != AM_OK) {
+			free(*out);
+			*out = NULL;
+			*n = 0;
+			return s;
+		}
+		take = am_type_sealed(p.h.type) &&
+		       (which == 2 || (which == 1) == (p.h.type == AM_T_CUSTODY));
+		if (take)
+			(*out)[(*n)++] = i;
+		am_entry_pub_release(&p);
+	}
+	return AM_OK;
 }

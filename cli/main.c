@@ -33,15 +33,23 @@ const struct cli_cmd cli_commands[] = {
 	  "\n"
 	  "The identity can no longer seal, and entries sealed from now on are no longer\n"
 	  "wrapped to it.  What it could read before stays readable to it.\n" },
+	{ "members", cmd_members, "list enrolled identities, their roles and keys",
+	  "usage: amanat members VAULT [--json]\n"
+	  "\n"
+	  "Replays the signed genesis, enroll and revoke entries: who may do what now.\n" },
 	{ "seal", cmd_seal, "seal a file or standard input into the vault",
 	  "usage: amanat seal VAULT --as ID --type testimony|document|media|case --case CASE\n"
-	  "                  [--title T] [--meta KEY=VALUE]... [--ref SEQ]... [--json]\n"
-	  "                  [--passphrase-fd N] FILE|-\n"
+	  "                  [--title T] [--meta KEY=VALUE]... [--meta-from FILE] [--ref SEQ]...\n"
+	  "                  [--json] [--passphrase-fd N] FILE|-\n"
 	  "\n"
 	  "Encrypts the content to the vault's custodians, signs the public header, and\n"
 	  "prints the new entry's sequence number once it is durable.  Needs only the\n"
 	  "sealer's signing key: the sealer cannot read it back.  --ref names earlier\n"
-	  "entries this one amends or refers to.\n" },
+	  "entries this one amends or refers to.  Arguments are visible to other users\n"
+	  "of the machine: put sensitive metadata (names, places, case, title) in a file\n"
+	  "of KEY=VALUE lines given with --meta-from instead.  Consent is metadata too:\n"
+	  "consent.scopes=internal,un-mechanism,court,defence-identity,publication,re-contact\n"
+	  "and, in a later entry with --ref, consent.withdrawn=yes.\n" },
 	{ "list", cmd_list, "list entries (titles and cases for custodians)",
 	  "usage: amanat list VAULT [--as CUSTODIAN.id] [--json] [--passphrase-fd N]\n"
 	  "\n"
@@ -177,7 +185,7 @@ static void overview(FILE *f)
 {
 	fprintf(f, "usage: amanat COMMAND [ARGS]   (amanat COMMAND --help for more)\n\n");
 	for (const struct cli_cmd *c = cli_commands; c->name != NULL; c++)
-		fprintf(f, "  %-9s %s\n", c->name, c->summary);
+		fprintf(f, "  %-14s %s\n", c->name, c->summary);
 	fprintf(f, "\nexit codes: 0 ok; 1 verification found a problem; 2 usage or bad input;\n"
 		   "3 wrong passphrase or not authorised; 4 storage or I/O failure.\n"
 		   "Passphrases come from the terminal, --passphrase-fd N, or the\n"
@@ -214,6 +222,7 @@ int main(int argc, char **argv)
 	const struct cli_cmd *c;
 
 	harden();
+	cli_install_signals();
 	if (am_crypto_init() != 0) {
 		fprintf(stderr, "amanat: cannot initialise libsodium\n");
 		return EXIT_IO;

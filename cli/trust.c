@@ -44,9 +44,10 @@ enum am_status cli_member_keys(struct am_vault *v, const char *origin, struct am
 		am_members_release(&ms);
 		return am_fail(e, AM_ENOMEM, "out of memory");
 	}
+	/* a revoked key may be in an attacker's hands: its checkpoints no longer count */
 	for (size_t i = 0; i < ms.n; i++)
-		am_vkey_make(&(*keys)[i], origin, AM_NOTE_ED25519, ms.m[i].sign_pk);
-	*n = ms.n;
+		if (ms.m[i].roles != 0)
+			am_vkey_make(&(*keys)[(*n)++], origin, AM_NOTE_ED25519, ms.m[i].sign_pk);
 	am_members_release(&ms);
 	return AM_OK;
 }

@@ -16,7 +16,7 @@
  */
 enum am_status cli_key_arg(const char *arg, const char *name, uint8_t type, struct am_vkey *k,
 			   struct am_err *e);
-/* Checkpoint verifier keys of every identity ever enrolled in v. */
+/* Checkpoint verifier keys of every identity currently enrolled in v. */
 enum am_status cli_member_keys(struct am_vault *v, const char *origin, struct am_vkey **keys,
 			       size_t *n, struct am_err *e);
 enum am_status cli_read_checkpoint(const char *path, struct am_checkpoint *c, struct am_err *e);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 int am_write_all(int fd, const void *buf, size_t n)
@@ -82,12 +83,29 @@ static int fsync_dir(const char *path)
 	return rc;
 }
 
+/* A fresh, unpredictable temporary name beside the final one. */
+static char *temp_name(const char *dir)
+{
+	unsigned char r[12];
+	size_t n = strlen(dir) + 64;
+	char *p = malloc(n);
+
+	if (p == NULL)
+		return NULL;
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		free(p);
+		return NULL;
+	}
+	snprintf(p, n, "%s/.amanat-tmp-%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x", dir,
+		 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11]);
+	return p;
+}
+
 enum am_status am_newfile_open(struct am_newfile *f, const char *path,
 			       int mode, int overwrite, struct am_err *e)
 {
 	char *dir = NULL;
-	unsigned long r;
-	int tries;
+	int tries, err;
 
 	f->fd = -1;
 	f->tmp = NULL;
@@ -98,32 +116,30 @@ enum am_status am_newfile_open(struct am_newfile *f, const char *path,
 	f->final = strdup(path);
 	if (dir == NULL || f->final == NULL)
 		goto oom;
-	for (tries = 0; tries < 100; tries++) {
-		size_t n = strlen(dir) + 64;
+	/*
+	 * An unnamed file first: if we are killed, even with SIGKILL, nothing
+	 * is left behind, plaintext included.  It gets its name only at commit.
+	 */
+	f->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+	for (tries = 0; f->fd < 0 && tries < 100; tries++) {
 		free(f->tmp);
-		f->tmp = malloc(n);
+		f->tmp = temp_name(dir);
 		if (f->tmp == NULL)
 			goto oom;
-		r = ((unsigned long)getpid() << 16) ^ (unsigned long)random() ^ (unsigned long)tries;
-		snprintf(f->tmp, n, "%s/.amanat-tmp-%lx", dir, r);
-		f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			     mode);
-		if (f->fd >= 0)
+		f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (f->fd < 0 && errno != EEXIST)
 			break;
-		if (errno != EEXIST) {
-			int err = errno;
-			enum am_status st = am_fail(e, (err == ENOENT || err == ENOTDIR) ? AM_EINPUT : AM_EIO,
-						    "cannot create a file in %s: %s", dir, strerror(err));
-			free(dir);
-			am_newfile_abort(f);
-			return st;
-		}
+	}
+	if (f->fd < 0) {
+		enum am_status st;
+		err = errno;
+		st = am_fail(e, (err == ENOENT || err == ENOTDIR) ? AM_EINPUT : AM_EIO,
+			     "cannot create a file in %s: %s", dir, strerror(err));
+		free(dir);
+		am_newfile_abort(f);
+		return st;
 	}
 	free(dir);
-	if (f->fd < 0) {
-		am_newfile_abort(f);
-		return am_fail(e, AM_EIO, "cannot create a temporary file beside %s", path);
-	}
 	/* the umask must not widen or narrow what the caller asked for */
 	if (fchmod(f->fd, (mode_t)mode) != 0) {
 		am_newfile_abort(f);
@@ -157,36 +173,64 @@ void am_newfile_abort(struct am_newfile *f)
 	f->final = NULL;
 }
 
+/* Give the file its name: link it (never replacing), or rename over when overwrite. */
+static int place_file(struct am_newfile *f, int overwrite)
+{
+	char proc[64], *tmp;
+	int rc;
+
+	if (f->tmp != NULL) {
+		if (overwrite)
+			return rename(f->tmp, f->final);
+		rc = link(f->tmp, f->final);
+		if (rc == 0)
+			unlink(f->tmp);
+		return rc;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+	if (!overwrite)
+		return linkat(AT_FDCWD, proc, AT_FDCWD, f->final, AT_SYMLINK_FOLLOW);
+	{
+		char *dir = dir_of(f->final);
+		tmp = dir ? temp_name(dir) : NULL;
+		free(dir);
+	}
+	if (tmp == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	rc = linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW);
+	if (rc == 0 && (rc = rename(tmp, f->final)) != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
 enum am_status am_newfile_commit(struct am_newfile *f, int overwrite, struct am_err *e)
 {
 	enum am_status s = AM_OK;
+	int err;
 
 	if (fsync(f->fd) != 0) {
 		s = am_fail(e, AM_EIO, "cannot sync %s: %s", f->final, strerror(errno));
 		goto fail;
 	}
+	if (place_file(f, overwrite) != 0) {
+		err = errno;
+		s = am_fail(e, err == EEXIST ? AM_EEXIST : AM_EIO,
+			    err == EEXIST ? "%s already exists; refusing to overwrite it"
+					  : "cannot create %s: %s",
+			    f->final, strerror(err));
+		goto fail;
+	}
 	if (close(f->fd) != 0) {
 		f->fd = -1;
 		s = am_fail(e, AM_EIO, "cannot close %s: %s", f->final, strerror(errno));
+		/* it is in place, but possibly incomplete: do not leave it */
+		unlink(f->final);
 		goto fail;
 	}
 	f->fd = -1;
-	if (overwrite) {
-		if (rename(f->tmp, f->final) != 0) {
-			s = am_fail(e, AM_EIO, "cannot create %s: %s", f->final, strerror(errno));
-			goto fail;
-		}
-	} else {
-		if (link(f->tmp, f->final) != 0) {
-			int err = errno;
-			s = am_fail(e, err == EEXIST ? AM_EEXIST : AM_EIO,
-				    err == EEXIST ? "%s already exists; refusing to overwrite it"
-						  : "cannot create %s: %s",
-				    f->final, strerror(err));
-			goto fail;
-		}
-		unlink(f->tmp);
-	}
 	if (fsync_dir(f->final) != 0) {
 		s = am_fail(e, AM_EIO, "cannot sync the directory of %s: %s", f->final,
 			    strerror(errno));

@@ -138,6 +138,29 @@ static int case_match(const struct am_export_req *req, const struct am_fields *f
 	return 0;
 }
 
+/* 1 when f records consent (any consent.* field). */
+static int has_consent(const struct am_fields *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (strncmp(f->v[i].name, "consent.", 8) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Who may amend an item's consent: the officer who sealed it (who obtained
+ * the consent), or a custodian or admin.  Another officer's entry that
+ * merely refers to the item changes nothing.
+ */
+static int may_amend(const struct ex_ctx *x, const struct ex_item *it, const struct am_header *h)
+{
+	const struct am_member *m = am_members_find(&x->ms, h->signer);
+
+	if (memcmp(h->signer, it->pub.h.signer, AM_SIGN_PK_LEN) == 0)
+		return 1;
+	return m != NULL && (m->roles & (AM_ROLE_CUSTODIAN | AM_ROLE_ADMIN));
+}
+
 /* Take the consent.* fields of f as the consent in force for it. */
 static void take_consent(struct ex_item *it, const struct am_fields *f)
 {
@@ -225,10 +248,14 @@ static enum am_status select_items(struct ex_ctx *x, uint64_t n, struct am_expor
 			if (wanted || refers)
 				os = am_open_fields(x->v, req->custodian, seq, &f, e);
 			if (os == AM_OK && refers)
-				for (uint32_t r = 0; r < p.h.nrefs; r++)
-					for (size_t i = 0; i < x->nitems; i++)
-						if (x->items[i].seq == am_header_ref(&p.h, r))
+				for (uint32_t r = 0; r < p.h.nrefs && s == AM_OK; r++)
+					for (size_t i = 0; i < x->nitems && s == AM_OK; i++)
+						if (x->items[i].seq == am_header_ref(&p.h, r) &&
+						    may_amend(x, &x->items[i], &p.h) && has_consent(&f)) {
 							take_consent(&x->items[i], &f);
+							/* the court sees the amendment it was decided by */
+							s = keep_entry(x, seq, e);
+						}
 			if (!wanted) {
 				am_err_init(e);
 			} else if (os == AM_EAUTH && !explicitly(req, seq)) {
@@ -464,9 +491,9 @@ static enum am_status record_done(struct ex_ctx *x, const struct am_export_resul
 	am_buf_u8(&refused, '\0');
 	s = put(&f, "action", "exported", e);
 	am_hex(hex, res->tagmanifest_sha256, AM_HASH_LEN);
-	if (s == AM_OK)
+	if (s == AM_OK && x->nitems > 0)
 		s = put(&f, "bundle.tagmanifest-sha256", hex, e);
-	if (s == AM_OK && x->req->zip) {
+	if (s == AM_OK && x->req->zip && x->nitems > 0) {
 		am_hex(hex, res->file_sha256, AM_HASH_LEN);
 		s = put(&f, "bundle.file-sha256", hex, e);
 	}
@@ -563,9 +590,14 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 		s = select_items(&x, n, res, e);
 	if (s == AM_OK)
 		s = apply_consent(&x, res, e);
-	if (s == AM_OK && x.nitems == 0)
-		s = am_fail(e, AM_EINPUT, "no item to export%s", res->nrefused ? " (consent refused "
-			    "every selected item)" : " matches the selection");
+	if (s == AM_OK && x.nitems == 0) {
+		/* even an export that yields nothing leaves its refusals on the record */
+		if (res->nrefused > 0)
+			s = record_done(&x, res, res->custody_before, &res->custody_after, e);
+		if (s == AM_OK)
+			s = am_fail(e, AM_EINPUT, "no item to export%s", res->nrefused ? " (consent "
+				    "refused every selected item)" : " matches the selection");
+	}
 	if (s == AM_OK)
 		s = prepare_items(&x, e);
 	if (s != AM_OK)

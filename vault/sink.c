@@ -1,6 +1,8 @@
 /* sink.c — writing a bundle's files to a directory or a ZIP (see sink.h). */
 #include "sink.h"
 
+#include "../common/cleanup.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -176,6 +178,8 @@ enum am_status am_sink_open(struct am_sink **out, int kind, const char *path, in
 			return am_fail(e, AM_ENOMEM, "out of memory");
 		}
 		snprintf(s->tmpdir, n, "%s.amanat-tmp-%ld", path, (long)getpid());
+		/* a signal must not leave decrypted files behind */
+		am_cleanup_dir(s->tmpdir);
 		if (mkdir(s->tmpdir, 0700) != 0) {
 			int err = errno;
 			free(s->tmpdir);
@@ -479,6 +483,7 @@ void am_sink_abort(struct am_sink *s)
 		am_newfile_abort(&s->nf);
 	if (s->tmpdir != NULL)
 		remove_tmpdir(s);
+	am_cleanup_dir(NULL);
 	sink_free(s);
 }
 
@@ -503,7 +508,15 @@ enum am_status am_sink_commit(struct am_sink *s, unsigned char **mem, size_t *me
 		}
 		free(s->tmpdir);
 		s->tmpdir = NULL;
-		dfd = open(".", O_RDONLY | O_DIRECTORY);
+		am_cleanup_dir(NULL);
+		{
+			/* make the rename durable: sync the bundle's parent directory */
+			char *parent = strdup(s->path), *slash = parent ? strrchr(parent, '/') : NULL;
+			if (slash != NULL)
+				*slash = '\0';
+			dfd = open(slash ? (slash == parent ? "/" : parent) : ".", O_RDONLY | O_DIRECTORY);
+			free(parent);
+		}
 		if (dfd >= 0) {
 			fsync(dfd);
 			close(dfd);

@@ -1,0 +1,59 @@
+/* cmd_members.c — amanat members: who is enrolled, with which roles and keys. */
+#include <getopt.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_members(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_cmd *c = cli_find("members");
+	struct am_members ms = { NULL, 0 };
+	struct am_vault *v = NULL;
+	struct am_err e;
+	enum am_status s;
+	int json = 0, ch;
+
+	am_err_init(&e);
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'j')
+			return cli_usage_error(c, "unknown option");
+		json = 1;
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(c, "expected one VAULT");
+	s = am_vault_open(argv[optind], 0, &v, &e);
+	if (s == AM_OK)
+		s = am_vault_members(v, &ms, &e);
+	am_vault_close(v);
+	if (s != AM_OK)
+		return cli_fail(&e, s);
+	if (json)
+		printf("[");
+	else
+		printf("%-20s %-16s %-28s %s\n", "NAME", "KEY ID", "ROLES", "SINCE ENTRY");
+	for (size_t i = 0; i < ms.n; i++) {
+		char kid[2 * AM_KEYID_LEN + 1], roles[64], box[2 * AM_BOX_PK_LEN + 1];
+		am_key_id_hex(kid, ms.m[i].sign_pk);
+		am_roles_str(ms.m[i].roles, roles, sizeof(roles));
+		if (ms.m[i].roles == 0)
+			snprintf(roles, sizeof(roles), "revoked");
+		if (json) {
+			am_hex(box, ms.m[i].box_pk, AM_BOX_PK_LEN);
+			printf("%s\n{\"name\":", i ? "," : "");
+			json_cstr(stdout, ms.m[i].name);
+			printf(",\"key_id\":\"%s\",\"roles\":\"%s\",\"since\":%llu,\"box_key\":\"%s\"}",
+			       kid, roles, (unsigned long long)ms.m[i].since_seq, box);
+		} else {
+			printf("%-20s %-16s %-28s %llu\n", ms.m[i].name, kid, roles,
+			       (unsigned long long)ms.m[i].since_seq);
+		}
+	}
+	if (json)
+		printf("\n]\n");
+	am_members_release(&ms);
+	return cli_finish(EXIT_OK);
+}

@@ -1,0 +1,73 @@
+/* cleanup.c — see cleanup.h. */
+#include "cleanup.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static char dir_path[4096];
+static volatile int dir_set;
+
+void am_cleanup_dir(const char *path)
+{
+	dir_set = 0;
+	if (path == NULL || strlen(path) >= sizeof(dir_path))
+		return;
+	memcpy(dir_path, path, strlen(path) + 1);
+	dir_set = 1;
+}
+
+struct linux_dirent64 {
+	unsigned long long d_ino;
+	long long d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Remove everything under the directory fd, then nothing else; depth-limited. */
+static void remove_under(int fd, int depth)
+{
+	char buf[4096];
+	long n;
+
+	if (depth > 8)
+		return;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+				continue;
+			if (d->d_type == DT_DIR) {
+				int sub = openat(fd, d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+				if (sub >= 0) {
+					remove_under(sub, depth + 1);
+					close(sub);
+				}
+				unlinkat(fd, d->d_name, AT_REMOVEDIR);
+			} else {
+				unlinkat(fd, d->d_name, 0);
+			}
+		}
+		lseek(fd, 0, SEEK_SET); /* entries moved under us: read again */
+	}
+}
+
+void am_cleanup_run(void)
+{
+	int fd;
+
+	if (!dir_set)
+		return;
+	fd = open(dir_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	if (fd >= 0) {
+		remove_under(fd, 0);
+		close(fd);
+	}
+	rmdir(dir_path);
+	dir_set = 0;
+}

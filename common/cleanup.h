@@ -1,0 +1,16 @@
+/*
+ * cleanup.h — removing a half-built output directory when the process is
+ * interrupted.  Files are created unnamed (O_TMPFILE) wherever possible, so
+ * they need no cleanup; a bundle directory cannot be, so its temporary
+ * directory is registered here and removed by the signal handler that
+ * cli/ installs.
+ */
+#ifndef AMANAT_CLEANUP_H
+#define AMANAT_CLEANUP_H
+
+/* Register (or with NULL, clear) the one directory to remove on a signal. */
+void am_cleanup_dir(const char *path);
+/* Remove the registered directory; async-signal-safe (raw system calls only). */
+void am_cleanup_run(void);
+
+#endif
