@@ -58,8 +58,9 @@ static int report(const struct run *ru, const struct am_verify_report *r, uint64
 		       r->complete ? "ok" : "incomplete", (unsigned long long)r->entries,
 		       tier_name(ru->tier), (unsigned long long)r->size, root);
 		if (from)
-			printf("    only entries %llu and later were checked one by one; entries 0-%llu "
-			       "are proved unchanged\n    by the trusted tree of %llu entries\n",
+			printf("    only entries %llu and later were checked one by one; the stored tree "
+			       "of entries 0-%llu\n    still folds to the trusted root of %llu entries "
+			       "(their rows were not re-read)\n",
 			       (unsigned long long)from, (unsigned long long)from - 1,
 			       (unsigned long long)from);
 		if (ru->tier == AM_VERIFY_DEEP && r->undecryptable)

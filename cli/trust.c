@@ -20,8 +20,15 @@ enum am_status cli_key_arg(const char *arg, const char *name, uint8_t type, stru
 	enum am_status s;
 
 	/* a verifier key string has two '+'; anything else is a key file */
-	if (strchr(arg, '+') != NULL && access(arg, F_OK) != 0)
-		return am_vkey_parse(arg, k, e);
+	if (strchr(arg, '+') != NULL && access(arg, F_OK) != 0) {
+		s = am_vkey_parse(arg, k, e);
+		/* a log key is not a witness key, nor the other way round */
+		if (s == AM_OK && k->type != type)
+			s = am_fail(e, AM_EINPUT, "%s is a %s key, not a %s key", k->name,
+				    k->type == AM_NOTE_COSIG ? "witness" : "log",
+				    type == AM_NOTE_COSIG ? "witness" : "log");
+		return s;
+	}
 	s = am_public_read(arg, &id, e);
 	if (s != AM_OK)
 		return s;

@@ -46,7 +46,7 @@ static uint64_t split(uint64_t n)
 {
 	uint64_t k = 1;
 
-	while (k << 1 < n)
+	while (k < n - k) /* k * 2 < n, without overflow near 2^64 */
 		k <<= 1;
 	return k;
 }

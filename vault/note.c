@@ -95,6 +95,39 @@ void am_checkpoint_release(struct am_checkpoint *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
+static int utf8_ok(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = p[i], need, min, cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0)
+			need = 1, min = 0x80, cp = c & 0x1f;
+		else if ((c & 0xf0) == 0xe0)
+			need = 2, min = 0x800, cp = c & 0x0f;
+		else if ((c & 0xf8) == 0xf0)
+			need = 3, min = 0x10000, cp = c & 0x07;
+		else
+			return 0;
+		if (n - i <= need)
+			return 0;
+		for (unsigned k = 1; k <= need; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += need + 1;
+	}
+	return 1;
+}
+
 /* Decimal without leading zeroes; -1 otherwise. */
 static int parse_dec(const char *s, size_t n, uint64_t *v)
 {
@@ -125,6 +158,8 @@ enum am_status am_checkpoint_parse(const char *text, size_t len, struct am_check
 		if ((ch < 0x20 && ch != '\n') || ch == 0x7f)
 			return am_fail(e, AM_EINPUT, "checkpoint holds control characters");
 	}
+	if (!utf8_ok((const unsigned char *)text, len))
+		return am_fail(e, AM_EINPUT, "checkpoint is not valid UTF-8");
 	/* the text ends at the last blank line */
 	for (size_t i = len - 1; i > 0; i--) {
 		if (text[i] == '\n' && text[i - 1] == '\n') {
@@ -132,8 +167,8 @@ enum am_status am_checkpoint_parse(const char *text, size_t len, struct am_check
 			break;
 		}
 	}
-	if (sep == NULL)
-		return am_fail(e, AM_EINPUT, "checkpoint has no signature block");
+	if (sep == NULL || sep + 1 == text + len)
+		return am_fail(e, AM_EINPUT, "checkpoint has no signature");
 	c->body_len = (size_t)(sep - text);
 	p = text;
 	end = text + c->body_len;
@@ -225,12 +260,24 @@ static void cosig_msg(struct am_buf *b, const struct am_checkpoint *c, uint64_t 
 	am_buf_add(b, c->text, c->body_len);
 }
 
+/* 1 when keys[k] repeats an earlier key (same name, type and public key). */
+static int repeated_key(const struct am_vkey *keys, size_t k)
+{
+	for (size_t j = 0; j < k; j++)
+		if (keys[j].type == keys[k].type && strcmp(keys[j].name, keys[k].name) == 0 &&
+		    memcmp(keys[j].pk, keys[k].pk, AM_SIGN_PK_LEN) == 0)
+			return 1;
+	return 0;
+}
+
 int am_note_count_valid(const struct am_checkpoint *c, const struct am_vkey *keys, size_t nkeys,
 			int *valid_mask)
 {
 	const char *p = c->text + c->body_len + 1, *end = c->text + c->len, *nl;
-	int count = 0;
+	int count = 0, *seen = calloc(nkeys ? nkeys : 1, sizeof(int));
 
+	if (seen == NULL)
+		return -1;
 	if (valid_mask != NULL)
 		memset(valid_mask, 0, nkeys * sizeof(*valid_mask));
 	for (; p < end; p = nl + 1) {
@@ -263,14 +310,19 @@ int am_note_count_valid(const struct am_checkpoint *c, const struct am_vkey *key
 			bad = msg.oom || am_sign_verify(raw + 4 + (siglen - AM_SIG_LEN), msg.data,
 							msg.len, key->pk) != 0;
 			am_buf_release(&msg);
-			if (bad)
+			if (bad) {
+				free(seen);
 				return -1;
-			if (valid_mask == NULL || !valid_mask[k])
+			}
+			/* a line pasted twice, or a key given twice, counts once */
+			if (!seen[k] && !repeated_key(keys, k))
 				count++;
+			seen[k] = 1;
 			if (valid_mask != NULL)
 				valid_mask[k] = 1;
 		}
 	}
+	free(seen);
 	return count;
 }
 

@@ -62,8 +62,9 @@ AM_WUR enum am_status am_checkpoint_sign(const char *origin, uint64_t size,
 					 const unsigned char pk[AM_SIGN_PK_LEN],
 					 struct am_checkpoint *c, struct am_err *e);
 /*
- * Count the valid signatures on c by the given keys (Ed25519 note signatures
- * and timestamped cosignatures).  A signature line that names a known key
+ * Count the distinct keys among `keys` with a valid signature on c (Ed25519
+ * note signatures and timestamped cosignatures); a key listed twice or a
+ * line repeated counts once.  A signature line that names a known key
  * but does not verify makes the whole note bad: returns -1.
  */
 int am_note_count_valid(const struct am_checkpoint *c, const struct am_vkey *keys, size_t nkeys,
