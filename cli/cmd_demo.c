@@ -101,6 +101,7 @@ int cmd_demo(int argc, char **argv)
 	struct am_err e;
 	enum am_status s = AM_OK;
 	const char *dir = "amanat-demo";
+	char fresh[64];
 	char *keys = NULL, *inputs = NULL, *vault = NULL, *tampered = NULL, *out = NULL;
 	uint64_t seqs[NITEMS], seq = 0;
 	int rc;
@@ -110,8 +111,15 @@ int cmd_demo(int argc, char **argv)
 		am_identity_init(&id[i]);
 	if (argc > 2)
 		return cli_usage_error(c, "expected at most one DIR");
-	if (argc == 2)
+	if (argc == 2) {
 		dir = argv[1];
+	} else {
+		/* run again, the README's first command makes a fresh directory */
+		for (int i = 2; access(dir, F_OK) == 0 && i < 1000; i++) {
+			snprintf(fresh, sizeof(fresh), "amanat-demo-%d", i);
+			dir = fresh;
+		}
+	}
 	if (mkdir(dir, 0700) != 0) {
 		if (errno == EEXIST)
 			return cli_fail(&e, am_fail(&e, AM_EEXIST, "%s already exists; give the demo a "

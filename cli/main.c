@@ -166,7 +166,8 @@ const struct cli_cmd cli_commands[] = {
 	{ "demo", cmd_demo, "build a fictional vault and show what amanat does",
 	  "usage: amanat demo [DIR]\n"
 	  "\n"
-	  "Creates DIR (default ./amanat-demo) with fictional identities and testimony,\n"
+	  "Creates DIR (default ./amanat-demo, or -2, -3... if that exists) with fictional\n"
+	  "identities and testimony,\n"
 	  "verifies it, then tampers with a copy and shows the tampering caught.\n" },
 	{ "help", cmd_help, "show help for a command",
 	  "usage: amanat help [COMMAND]\n" },
