@@ -341,7 +341,7 @@ static void index_html(const struct ex_ctx *x, struct am_buf *b)
 		}
 		ADDS(b, "</td></tr>\n</table>\n</div>\n");
 	}
-	am_buf_add(b,
+	ADDS(b,
 		   "<h2>Verify it yourself</h2>\n<ol>\n"
 		   "<li>Every file is listed with its digest: <code>sha256sum -c manifest-sha256.txt"
 		   "</code> and <code>sha256sum -c tagmanifest-sha256.txt</code>.</li>\n"
@@ -351,7 +351,7 @@ static void index_html(const struct ex_ctx *x, struct am_buf *b)
 		   "append-only log, the signer's enrollment, the disclosed fields &mdash; is checked "
 		   "by <code>amanat verify-bundle</code> on this folder or ZIP, with nothing but the "
 		   "bundle; the formats are in docs/BUNDLE.md and docs/FORMAT.md.</li>\n</ol>\n"
-		   "</body>\n</html>\n", 617);
+		   "</body>\n</html>\n");
 }
 
 static int ex_withheld_item(const struct ex_item *it, const struct am_field *fl)

@@ -514,6 +514,32 @@ static enum am_status record_done(struct ex_ctx *x, const struct am_export_resul
 	return s;
 }
 
+/*
+ * Forbid a withheld value in every form the bundle could hold it: as is, and
+ * escaped as the JSON and HTML writers would write it.
+ */
+static enum am_status forbid_forms(struct am_sink *sink, const struct am_field *fl,
+				   const char *label, struct am_err *e)
+{
+	struct am_buf j, h;
+	enum am_status s = am_sink_forbid(sink, fl->value, fl->vlen, label, e);
+
+	am_buf_init(&j);
+	am_buf_init(&h);
+	ex_json_str(&j, fl->value, fl->vlen);
+	ex_html(&h, fl->value, fl->vlen);
+	if (j.oom || h.oom)
+		s = am_fail(e, AM_ENOMEM, "out of memory");
+	/* without the quotes ex_json_str adds */
+	if (s == AM_OK && j.len >= 2)
+		s = am_sink_forbid(sink, j.data + 1, j.len - 2, label, e);
+	if (s == AM_OK)
+		s = am_sink_forbid(sink, h.data, h.len, label, e);
+	am_buf_release(&j);
+	am_buf_release(&h);
+	return s;
+}
+
 /* SHA-256 of a whole file. */
 static enum am_status hash_file(const char *path, unsigned char out[AM_HASH_LEN], struct am_err *e)
 {
@@ -580,8 +606,12 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 			return am_fail(e, AM_EINPUT, "%s has no entry %llu", v->path,
 				       (unsigned long long)req->seqs[i]);
 	am_origin(x.origin, vid);
+	if (access(req->out, F_OK) == 0)
+		return am_fail(e, AM_EEXIST, "%s already exists; refusing to overwrite it", req->out);
 	/* the bundle proves against the tree as it is before the export's own records */
-	s = am_stored_checkpoint(v, n, &x.cp, e);
+	s = am_stored_checkpoint(v, n, &x.cp, NULL);
+	if (s != AM_OK)
+		s = am_vault_checkpoint(v, req->custodian, &x.cp, e);
 	if (s == AM_OK)
 		s = am_vault_members(v, &x.ms, e);
 	if (s == AM_OK)
@@ -615,8 +645,7 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 				char label[120];
 				snprintf(label, sizeof(label), "withheld field %s of entry %llu",
 					 x.items[i].f.v[j].name, (unsigned long long)x.items[i].seq);
-				s = am_sink_forbid(sink, x.items[i].f.v[j].value, x.items[i].f.v[j].vlen,
-						   label, e);
+				s = forbid_forms(sink, &x.items[i].f.v[j], label, e);
 			}
 	if (s == AM_OK)
 		s = ex_write_bundle(&x, sink, res->tagmanifest_sha256, e);

@@ -32,6 +32,7 @@ struct zout {
 struct am_sink {
 	int kind;
 	char *path, *tmpdir;
+	char base[128];         /* a ZIP's one top-level directory (RFC 8493 §4.2) */
 	struct am_newfile nf;
 	struct zout zo;
 	zipFile zf;
@@ -191,6 +192,23 @@ enum am_status am_sink_open(struct am_sink **out, int kind, const char *path, in
 		*out = s;
 		return AM_OK;
 	}
+	{
+		/* the bag's base directory: the ZIP's name without .zip, made safe */
+		const char *b = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		size_t n = strlen(b), k = 0;
+		if (n > 4 && strcmp(b + n - 4, ".zip") == 0)
+			n -= 4;
+		for (size_t i = 0; i < n && k < sizeof(s->base) - 2; i++) {
+			char c = b[i];
+			int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+			s->base[k] = ok && !(k == 0 && c == '.') ? c : '_';
+			k++;
+		}
+		if (k == 0)
+			s->base[k++] = 'b';
+		s->base[k] = '\0';
+	}
 	if (kind == 1) {
 		st = am_newfile_open(&s->nf, path, 0600, 0, e);
 		if (st != AM_OK) {
@@ -330,12 +348,19 @@ enum am_status am_sink_begin(struct am_sink *s, const char *path, int store, str
 				       strerror(errno));
 	} else {
 		zip_fileinfo zi;
+		char *name = malloc(strlen(s->base) + strlen(path) + 2);
+		int zrc;
+		if (name == NULL)
+			return am_fail(e, AM_ENOMEM, "out of memory");
+		snprintf(name, strlen(s->base) + strlen(path) + 2, "%s/%s", s->base, path);
 		memset(&zi, 0, sizeof(zi));
 		zi.dosDate = s->dos;
 		zi.external_fa = 0644u << 16; /* unix mode, for unzip */
-		if (zipOpenNewFileInZip3_64(s->zf, path, &zi, NULL, 0, NULL, 0, NULL,
-					    store ? 0 : Z_DEFLATED, store ? 0 : 6, 0, -MAX_WBITS,
-					    8, Z_DEFAULT_STRATEGY, NULL, 0, 1) != ZIP_OK)
+		zrc = zipOpenNewFileInZip3_64(s->zf, name, &zi, NULL, 0, NULL, 0, NULL,
+					      store ? 0 : Z_DEFLATED, store ? 0 : 6, 0, -MAX_WBITS, 8,
+					      Z_DEFAULT_STRATEGY, NULL, 0, 1);
+		free(name);
+		if (zrc != ZIP_OK)
 			return am_fail(e, AM_EIO, "cannot add %s to the ZIP: %s", path,
 				       s->zo.err ? strerror(s->zo.err) : "minizip failed");
 	}
