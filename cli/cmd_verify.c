@@ -101,11 +101,19 @@ static int run(struct run *ru)
 	o.tier = ru->tier;
 	o.max_seconds = ru->max_seconds;
 	s = am_vault_open(ru->path, ru->tier == AM_VERIFY_DEEP, &v, &e);
-	if (s == AM_OK)
-		s = am_vault_id(v, vid, &e);
 	if (s != AM_OK)
 		goto fail;
-	am_origin(origin, vid);
+	if (am_vault_id(v, vid, NULL) != AM_OK) {
+		/* no readable genesis: the checks below report it as entry 0 */
+		if (ru->audit || ru->since || ru->checkpoint || ru->resume || ru->tier == AM_VERIFY_DEEP) {
+			s = am_fail(&e, AM_EVERIFY, "%s: entry 0 (genesis) is missing or damaged; run "
+				    "'amanat verify'", ru->path);
+			goto fail;
+		}
+		snprintf(origin, sizeof(origin), "amanat/unknown");
+	} else {
+		am_origin(origin, vid);
+	}
 	for (size_t i = 0; i < ru->nwit && s == AM_OK; i++)
 		s = cli_key_arg(ru->wit[i], NULL, AM_NOTE_COSIG, &wit[i], &e);
 	if (s != AM_OK)

@@ -82,8 +82,8 @@ static enum am_status read_line(int fd, char *buf, size_t cap, size_t *len, cons
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return am_fail(e, AM_EIO, "cannot read the passphrase from %s: %s", what,
-				       strerror(errno));
+			return am_fail(e, errno == EBADF ? AM_EINPUT : AM_EIO,
+				       "cannot read the passphrase from %s: %s", what, strerror(errno));
 		if (r == 0 || ch == '\n')
 			break;
 		if (n + 1 >= cap)

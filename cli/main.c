@@ -31,8 +31,10 @@ const struct cli_cmd cli_commands[] = {
 	{ "revoke", cmd_revoke, "take every role away from an identity",
 	  "usage: amanat revoke VAULT PUB --as ADMIN.id [--passphrase-fd N]\n"
 	  "\n"
-	  "The identity can no longer seal, and entries sealed from now on are no longer\n"
-	  "wrapped to it.  What it could read before stays readable to it.\n" },
+	  "The identity can no longer seal, sign checkpoints or read through amanat (every\n"
+	  "reading is recorded by a current custodian), and entries sealed from now on are\n"
+	  "no longer wrapped to it.  Someone who kept its key and an old copy of the vault\n"
+	  "could still decrypt what was sealed to it before: revocation cannot undo that.\n" },
 	{ "members", cmd_members, "list enrolled identities, their roles and keys",
 	  "usage: amanat members VAULT [--json]\n"
 	  "\n"

@@ -55,6 +55,8 @@ static const char *const schema_sql =
 	"CREATE TRIGGER chunks_append_only BEFORE INSERT ON chunks"
 	" WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq) + 1, 0) FROM entries)"
 	"  OR EXISTS (SELECT 1 FROM chunks WHERE seq = NEW.seq AND idx = NEW.idx)"
+	/* INSERT OR REPLACE by rowid from a client without recursive_triggers */
+	"  OR EXISTS (SELECT 1 FROM chunks WHERE id = NEW.id)"
 	" BEGIN SELECT RAISE(ABORT, 'amanat: chunks are append-only'); END;"
 	"CREATE TRIGGER tree_no_update BEFORE UPDATE ON tree"
 	" BEGIN SELECT RAISE(ABORT, 'amanat: the tree is append-only'); END;"
@@ -173,6 +175,33 @@ static enum am_status vault_alloc(const char *path, struct am_vault **out, struc
 	return AM_OK;
 }
 
+/*
+ * SQLite reads a missing tail of the last page as zeros; a vault cut short
+ * must be refused before anyone appends on top of what was lost.
+ */
+static enum am_status check_size(struct am_vault *v, struct am_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	long long pages = -1, psize = -1;
+	struct stat sb;
+
+	if (sqlite3_prepare_v2(v->db, "SELECT page_count * 1, page_size * 1 FROM pragma_page_count, "
+				      "pragma_page_size", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		pages = sqlite3_column_int64(st, 0);
+		psize = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (pages < 0 || stat(v->path, &sb) != 0)
+		return am_fail(e, AM_EIO, "%s: cannot read its size", v->path);
+	/* a hot journal may legitimately leave the file longer until it is rolled back */
+	if ((long long)sb.st_size < pages * psize)
+		return am_fail(e, AM_EINPUT, "%s is truncated (%lld bytes, its pages need %lld); "
+			       "refusing to write to it: run 'amanat verify' and restore it from a "
+			       "copy", v->path, (long long)sb.st_size, pages * psize);
+	return AM_OK;
+}
+
 /* Check the file is an amanat vault of a version we read. */
 static enum am_status check_identity(struct am_vault *v, struct am_err *e)
 {
@@ -195,7 +224,8 @@ static enum am_status check_identity(struct am_vault *v, struct am_err *e)
 	if (uver != AM_SCHEMA_VERSION)
 		return am_fail(e, AM_EINPUT, "%s is an amanat vault of schema %d; this build reads %d",
 			       v->path, uver, AM_SCHEMA_VERSION);
-	return AM_OK;
+	/* readers go on: verification names what the lost bytes damaged */
+	return v->writable ? check_size(v, e) : AM_OK;
 }
 
 enum am_status am_vault_open(const char *path, int writable, struct am_vault **out,

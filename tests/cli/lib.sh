@@ -1,0 +1,367 @@
+# lib.sh — shared helpers for the end-to-end tests in tests/cli/*.sh.
+#
+# Source it first thing:   . "$(dirname "$0")/lib.sh"
+#
+# It gives each script a fresh temporary directory (removed on exit) as the
+# working directory, a fast Argon2id setting for identities, assertions that
+# stop the script at the first failure with enough context to debug it, and
+# builders for identities and a vault with an admin, a custodian, an officer
+# and an auditor.  It needs AMANAT (the built binary); TESTS_DIR is optional.
+
+set -u
+
+if [ -z "${AMANAT:-}" ] || [ ! -x "${AMANAT}" ]; then
+	echo "lib.sh: AMANAT must name the built amanat binary (got '${AMANAT:-}')" >&2
+	exit 2
+fi
+case "$AMANAT" in
+/*) ;;
+*) AMANAT="$PWD/$AMANAT" ;;
+esac
+SQLITE3=${SQLITE3:-/usr/bin/sqlite3}
+if [ ! -x "$SQLITE3" ]; then
+	SQLITE3=$(command -v sqlite3 || true)
+fi
+if [ -z "$SQLITE3" ]; then
+	echo "lib.sh: the sqlite3 shell is needed for these tests" >&2
+	exit 2
+fi
+
+TEST_NAME=$(basename "$0" .sh)
+T=$(mktemp -d "${TMPDIR:-/tmp}/amanat-cli-$TEST_NAME.XXXXXX") || exit 2
+trap 'cd /; rm -rf "$T"' EXIT
+cd "$T" || exit 2
+# nothing here may wait on a terminal or inherit a caller's passphrase
+exec </dev/null
+unset AMANAT_PASSPHRASE
+export LC_ALL=C
+
+PASS='correct horse battery staple'
+# bound every command: a hang (say, a prompt on a terminal) is a failure
+TIMEOUT=${AMANAT_TEST_TIMEOUT:-300}
+CHECKS=0
+OUT="$T/.out"
+ERR="$T/.err"
+START_SECONDS=$SECONDS
+
+# ---- reporting ------------------------------------------------------------
+
+fail() {
+	echo "FAIL [$TEST_NAME]: $*" >&2
+	exit 1
+}
+
+pass() {
+	CHECKS=$((CHECKS + 1))
+}
+
+# Print the one-line summary; call at the end of every script.
+finish() {
+	echo "PASS [$TEST_NAME]: $CHECKS checks in $((SECONDS - START_SECONDS))s"
+	exit 0
+}
+
+show_context() {
+	echo "  command:  $*" >&2
+	echo "  --- stdout (first 20 lines) ---" >&2
+	head -n 20 "$OUT" >&2
+	echo "  --- stderr (first 40 lines) ---" >&2
+	head -n 40 "$ERR" >&2
+}
+
+# A sanitizer report is a failure whatever the exit code.
+check_sanitizers() {
+	if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' \
+		-e 'ERROR: UndefinedBehaviorSanitizer' "$ERR"; then
+		echo "FAIL [$TEST_NAME]: sanitizer report" >&2
+		show_context "$@"
+		exit 1
+	fi
+}
+
+# expect_exit CODE CMD... — run CMD (stdout to $OUT, stderr to $ERR) and
+# assert its exact exit code.  Redirections on the call apply to CMD.
+expect_exit() {
+	local want=$1 got
+	shift
+	timeout -k 5 "$TIMEOUT" "$@" >"$OUT" 2>"$ERR"
+	got=$?
+	check_sanitizers "$@"
+	if [ "$got" != "$want" ]; then
+		echo "FAIL [$TEST_NAME]: expected exit $want, got $got" >&2
+		show_context "$@"
+		exit 1
+	fi
+	pass
+}
+
+# expect_exit_in "CODE..." CMD... — like expect_exit, for any of the codes.
+expect_exit_in() {
+	local codes=$1 want=" $1 " got
+	shift
+	timeout -k 5 "$TIMEOUT" "$@" >"$OUT" 2>"$ERR"
+	got=$?
+	check_sanitizers "$@"
+	if [ "${want/ $got /}" = "$want" ]; then
+		echo "FAIL [$TEST_NAME]: expected exit in {$codes}, got $got" >&2
+		show_context "$@"
+		exit 1
+	fi
+	pass
+}
+
+# expect_nonzero CMD... — CMD must fail (any exit code but 0; a timeout, 124
+# or above 128 — a signal — is not a failure of the kind wanted).
+expect_nonzero() {
+	local got
+	timeout -k 5 "$TIMEOUT" "$@" >"$OUT" 2>"$ERR"
+	got=$?
+	check_sanitizers "$@"
+	if [ "$got" = 0 ] || [ "$got" = 124 ] || [ "$got" -gt 128 ]; then
+		echo "FAIL [$TEST_NAME]: expected a failure exit code, got $got" >&2
+		show_context "$@"
+		exit 1
+	fi
+	pass
+}
+
+# no_tty CODE ARGS... — amanat with no terminal to fall back on: setsid
+# detaches it from any controlling terminal, so /dev/tty cannot be opened
+# even when the tests are run from one.
+no_tty() {
+	local want=$1
+	shift
+	if command -v setsid >/dev/null 2>&1; then
+		expect_exit "$want" setsid -w "$AMANAT" "$@"
+	else
+		expect_exit "$want" "$AMANAT" "$@"
+	fi
+}
+
+# am CODE ARGS... — expect_exit for the amanat binary.
+am() {
+	local want=$1
+	shift
+	expect_exit "$want" "$AMANAT" "$@"
+}
+
+# am_pw CODE ARGS... — the same with the test passphrase in AMANAT_PASSPHRASE.
+am_pw() {
+	local want=$1
+	shift
+	AMANAT_PASSPHRASE="$PASS" expect_exit "$want" "$AMANAT" "$@"
+}
+
+expect_stderr_contains() {
+	if ! grep -qF -- "$1" "$ERR"; then
+		echo "FAIL [$TEST_NAME]: stderr does not contain '$1'" >&2
+		echo "  --- stderr ---" >&2
+		cat "$ERR" >&2
+		exit 1
+	fi
+	pass
+}
+
+expect_stdout_contains() {
+	if ! grep -qF -- "$1" "$OUT"; then
+		echo "FAIL [$TEST_NAME]: stdout does not contain '$1'" >&2
+		echo "  --- stdout (first 40 lines) ---" >&2
+		head -n 40 "$OUT" >&2
+		exit 1
+	fi
+	pass
+}
+
+expect_stdout_not_contains() {
+	if grep -qF -- "$1" "$OUT"; then
+		echo "FAIL [$TEST_NAME]: stdout unexpectedly contains '$1'" >&2
+		head -n 40 "$OUT" >&2
+		exit 1
+	fi
+	pass
+}
+
+# expect_stdout_matches ERE — some line of stdout matches the extended regex.
+expect_stdout_matches() {
+	if ! grep -qE -- "$1" "$OUT"; then
+		echo "FAIL [$TEST_NAME]: no stdout line matches /$1/" >&2
+		echo "  --- stdout (first 40 lines) ---" >&2
+		head -n 40 "$OUT" >&2
+		exit 1
+	fi
+	pass
+}
+
+# expect_stdout_is TEXT — stdout is exactly TEXT plus one newline.
+expect_stdout_is() {
+	local got
+	got=$(cat "$OUT"; echo x)
+	got=${got%x}
+	if [ "$got" != "$1"$'\n' ]; then
+		echo "FAIL [$TEST_NAME]: stdout is not exactly '$1'" >&2
+		echo "  --- stdout ---" >&2
+		od -c "$OUT" | head -n 10 >&2
+		exit 1
+	fi
+	pass
+}
+
+expect_eq() { # WHAT EXPECTED ACTUAL
+	if [ "$2" != "$3" ]; then
+		fail "$1: expected '$2', got '$3'"
+	fi
+	pass
+}
+
+expect_file_absent() {
+	if [ -e "$1" ] || [ -L "$1" ]; then
+		fail "$1 exists but should not"
+	fi
+	pass
+}
+
+expect_same_file() { # A B
+	if ! cmp -s -- "$1" "$2"; then
+		fail "$1 and $2 differ ($(cmp -- "$1" "$2" 2>&1 | head -n 1))"
+	fi
+	pass
+}
+
+expect_mode() { # FILE MODE(octal, e.g. 600)
+	local m
+	m=$(stat -c %a -- "$1") || fail "cannot stat $1"
+	expect_eq "mode of $1" "$2" "$m"
+}
+
+# No temporary file from an aborted extract may be left in DIR.
+expect_no_tmp_files() {
+	local left
+	left=$(find "$1" -maxdepth 1 -name '.amanat-tmp-*' | head -n 1)
+	[ -z "$left" ] || fail "a temporary file was left behind: $left"
+	pass
+}
+
+# ---- JSON without jq ------------------------------------------------------
+
+# json_num KEY — the number after "KEY": in $OUT (first occurrence).
+json_num() {
+	grep -oE "\"$1\":[0-9]+" "$OUT" | head -n 1 | cut -d: -f2
+}
+
+# json_str KEY — the string after "KEY": in $OUT (first; no escapes handled).
+json_str() {
+	grep -oE "\"$1\":\"[^\"]*\"" "$OUT" | head -n 1 | sed -E 's/^"[^"]*":"(.*)"$/\1/'
+}
+
+# json_first KEY... — the value of the first KEY present in $OUT (number or
+# string), so that tests survive a renamed field ("entries" -> "size").
+json_first() {
+	local k v
+	for k in "$@"; do
+		v=$(json_num "$k")
+		[ -n "$v" ] || v=$(json_str "$k")
+		if [ -n "$v" ]; then
+			echo "$v"
+			return 0
+		fi
+	done
+}
+
+# ---- verification -----------------------------------------------------------
+
+# verify_ok DB [N] — verify exits 0, its JSON says "ok":true and (given N)
+# that the log holds N entries.
+verify_ok() {
+	am 0 verify "$1" --json
+	expect_stdout_contains '"ok":true'
+	expect_stdout_not_contains '"bad_entry"'
+	if [ $# -ge 2 ]; then
+		expect_eq "entries in $1 per verify --json" "$2" "$(json_first size entries)"
+	fi
+}
+
+# expect_verify_fails DB SEQ [REASON] — verify exits 1 naming entry SEQ (and
+# REASON) on stderr; verify --json says "ok":false and "bad_entry":SEQ.
+expect_verify_fails() {
+	local db=$1 seq=$2 reason=${3:-}
+	am 1 verify "$db"
+	expect_stderr_contains "$db: entry $seq: "
+	[ -z "$reason" ] || expect_stderr_contains "$reason"
+	expect_stdout_not_contains "ok:"
+	am 1 verify "$db" --json
+	expect_stdout_contains '"ok":false'
+	expect_eq "bad_entry of $db" "$seq" "$(json_num bad_entry)"
+}
+
+# ---- identities and vaults ------------------------------------------------
+
+# make_id NAME — NAME.id / NAME.pub in the current directory (cheap KDF).
+make_id() {
+	if [ -e "$1.id" ]; then
+		return 0
+	fi
+	am_pw 0 id new "$1" --kdf interactive
+	[ -f "$1.id" ] && [ -f "$1.pub" ] || fail "id new $1 made no files"
+}
+
+# make_vault VAULT — identities admin, custodian, officer, auditor (made once
+# per script) and a vault with them: entry 0 genesis (admin), 1 custodian,
+# 2 officer, 3 auditor.
+make_vault() {
+	make_id admin
+	make_id custodian
+	make_id officer
+	make_id auditor
+	am_pw 0 init "$1" --as admin.id --recipient custodian.pub
+	am_pw 0 enroll "$1" officer.pub --role officer --as admin.id
+	expect_stdout_is 2
+	am_pw 0 enroll "$1" auditor.pub --role auditor --as admin.id
+	expect_stdout_is 3
+}
+
+# seal_as WHO VAULT FILE [ARGS...] — WHO.id seals FILE (a testimony of case
+# C-TEST unless ARGS say otherwise); sets SEQ to the new entry's number.
+# (A global rather than $(...): a failure in a subshell would not stop us.)
+seal_as() {
+	local who=$1 v=$2 f=$3
+	shift 3
+	am_pw 0 seal "$v" --as "$who.id" --type testimony --case C-TEST "$@" "$f"
+	SEQ=$(cat "$OUT")
+	[[ $SEQ =~ ^[0-9]+$ ]] || fail "seal printed '$SEQ', not an entry number"
+}
+
+# ---- SQLite -----------------------------------------------------------------
+
+sq() { # DB SQL — run SQL with the sqlite3 shell; fail the test if it fails
+	"$SQLITE3" -batch "$1" "$2" || fail "sqlite3 $1 \"$2\" failed"
+}
+
+entry_count() {
+	sq "$1" "SELECT count(*) FROM entries"
+}
+
+# drop_triggers DB — as an attacker with write access would.
+drop_triggers() {
+	local db=$1 sql
+	sql=$(sq "$db" "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master WHERE type = 'trigger'")
+	[ -n "$sql" ] || fail "$db has no triggers to drop"
+	sq "$db" "$sql"
+	expect_eq "triggers left in $db" 0 "$(sq "$db" "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")"
+}
+
+# flip_byte DB TABLE COLUMN WHERE POS — xor 0x01 into byte POS (1-based) of
+# a blob; checks that exactly that byte changed and the length did not.
+flip_byte() {
+	local db=$1 tab=$2 col=$3 where=$4 pos=$5 before after old new
+	before=$(sq "$db" "SELECT hex($col) FROM $tab WHERE $where")
+	[ -n "$before" ] || fail "flip_byte: no $tab.$col where $where"
+	[ "$pos" -ge 1 ] && [ "$pos" -le $((${#before} / 2)) ] ||
+		fail "flip_byte: position $pos outside 1..$((${#before} / 2))"
+	old=${before:$(((pos - 1) * 2)):2}
+	new=$(printf '%02X' $((0x$old ^ 0x01)))
+	sq "$db" "UPDATE $tab SET $col = CAST(substr(CAST($col AS BLOB), 1, $((pos - 1))) || X'$new' || substr(CAST($col AS BLOB), $((pos + 1))) AS BLOB) WHERE $where"
+	after=$(sq "$db" "SELECT hex($col) FROM $tab WHERE $where")
+	[ "$after" = "${before:0:$(((pos - 1) * 2))}$new${before:$((pos * 2))}" ] ||
+		fail "flip_byte: $tab.$col where $where is not the original with byte $pos flipped"
+	pass
+}

@@ -1,0 +1,68 @@
+#!/bin/bash
+# triggers.sh — the append-only triggers, left in place, refuse UPDATE,
+# DELETE and INSERT OR REPLACE from another SQLite client (the sqlite3
+# shell); each refused statement leaves the vault byte-identical and valid.
+. "$(dirname "$0")/lib.sh"
+
+make_vault v.db
+printf 'A fictional statement.\n' >small.txt
+head -c 1500000 /dev/urandom >big.bin
+seal_as officer v.db small.txt
+seal_as officer v.db big.bin --type document
+expect_eq "seq of the two-chunk entry" 5 "$SEQ"
+am_pw 0 show v.db 4 --as custodian.id --purpose "check"
+last=$(sq v.db "SELECT max(seq) FROM entries")
+next=$((last + 1))
+for t in entries_no_update entries_no_delete entries_append_only chunks_no_update chunks_no_delete chunks_append_only; do
+	expect_eq "trigger $t" 1 "$(sq v.db "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = '$t'")"
+done
+cp v.db v.orig
+
+# refused SQL → sqlite3 exits non-zero with the trigger's message, and the
+# file is exactly as it was and verifies
+refused() {
+	expect_nonzero "$SQLITE3" -batch v.db "$1"
+	expect_stderr_contains "append-only"
+	expect_same_file v.db v.orig
+}
+
+refused "UPDATE entries SET type = 5 WHERE seq = 4"
+refused "UPDATE entries SET header = header WHERE seq = 4"
+refused "UPDATE entries SET seq = seq + 100 WHERE seq = $last"
+refused "UPDATE entries SET hash = zeroblob(32)"
+refused "DELETE FROM entries WHERE seq = $last"
+refused "DELETE FROM entries"
+refused "INSERT OR REPLACE INTO entries SELECT * FROM entries WHERE seq = 4"
+refused "REPLACE INTO entries(seq, type, header, sig, hash, wraps, meta) SELECT seq, type, header, sig, hash, wraps, meta FROM entries WHERE seq = $last"
+refused "INSERT INTO entries(seq, type, header, sig, hash, wraps, meta) SELECT $((next + 5)), type, header, sig, hash, wraps, meta FROM entries WHERE seq = 4"
+refused "INSERT INTO entries(seq, type, header, sig, hash, wraps, meta) SELECT -1, type, header, sig, hash, wraps, meta FROM entries WHERE seq = 4"
+refused "UPDATE chunks SET data = randomblob(100) WHERE seq = 5 AND idx = 1"
+refused "UPDATE chunks SET idx = 7 WHERE seq = 5 AND idx = 1"
+refused "DELETE FROM chunks WHERE seq = 5 AND idx = 1"
+refused "DELETE FROM chunks"
+refused "INSERT INTO chunks(seq, idx, data) VALUES(5, 2, randomblob(100))"
+refused "INSERT OR REPLACE INTO chunks(seq, idx, data) SELECT seq, idx, data FROM chunks WHERE seq = 5 AND idx = 0"
+refused "BEGIN; INSERT INTO chunks(seq, idx, data) VALUES($next, 0, X'00'); INSERT OR REPLACE INTO chunks(seq, idx, data) VALUES($next, 0, X'01'); COMMIT;"
+# a transaction holding a refused statement changes nothing either
+expect_nonzero "$SQLITE3" -batch v.db "BEGIN; INSERT INTO chunks(seq, idx, data) VALUES($next, 0, X'00'); DELETE FROM chunks WHERE seq = 4; COMMIT;"
+expect_same_file v.db v.orig
+# with recursive_triggers on, as amanat's own connection has it, INSERT OR
+# REPLACE that would evict a row by its id is refused too
+refused "PRAGMA recursive_triggers = ON; INSERT OR REPLACE INTO chunks(id, seq, idx, data) VALUES(1, $next, 0, X'00')"
+
+verify_ok v.db $((last + 1))
+
+# amanat itself still appends after all that
+seal_as officer v.db small.txt
+expect_eq "next seq" "$next" "$SEQ"
+am 0 verify v.db
+cp v.db v.orig
+next=$((next + 1))
+
+# the insert guards must not depend on the client's recursive_triggers
+# setting (off by default in every other SQLite client): an INSERT OR
+# REPLACE that reuses the id of an old chunk row would otherwise delete it
+refused "INSERT OR REPLACE INTO chunks(id, seq, idx, data) VALUES(1, $next, 0, X'00')"
+am 0 verify v.db
+
+finish
