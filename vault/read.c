@@ -337,6 +337,14 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 	     memcmp(want_sha->value, hex, want_sha->vlen) != 0))
 		CHUNK_FAIL("%s: entry %llu: plaintext SHA-256 does not match the sealed record",
 			   v->path, (unsigned long long)seq);
+	if (o.pub.h.type != AM_T_CUSTODY) {
+		const struct am_field *sz = am_fields_get(&f, "size");
+		char num[24];
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)o.pub.h.size);
+		if (sz == NULL || sz->vlen != strlen(num) || memcmp(sz->value, num, sz->vlen) != 0)
+			CHUNK_FAIL("%s: entry %llu: its size field does not match its signed size",
+				   v->path, (unsigned long long)seq);
+	}
 cleanup:
 	/* already failing: the worker's own status adds nothing */
 	if (piping && am_pipe_finish(&pipe, NULL) != AM_OK)

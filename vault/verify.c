@@ -448,7 +448,7 @@ static int check_counts(struct vstate *vs, uint64_t n)
 	int rc;
 
 	rc = sqlite3_prepare_v2(vs->v->db,
-				"SELECT (SELECT COUNT(*) FROM chunks WHERE seq >= ?1),"
+				"SELECT (SELECT COUNT(*) FROM chunks WHERE seq >= ?1 OR ?1 = 0),"
 				" (SELECT COUNT(*) FROM tree)", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)vs->o->from_size);
@@ -477,9 +477,14 @@ static int check_counts(struct vstate *vs, uint64_t n)
 
 static int prepare(struct vstate *vs, sqlite3_stmt **st)
 {
+	/* from genesis, every row: a stray row below 0 must fail too */
 	int rc = sqlite3_prepare_v2(vs->v->db,
-				    "SELECT seq, type, header, sig, hash, wraps, meta FROM entries"
-				    " WHERE seq >= ? ORDER BY seq", -1, st, NULL);
+				    vs->o->from_size > 0
+					    ? "SELECT seq, type, header, sig, hash, wraps, meta FROM entries"
+					      " WHERE seq >= ? ORDER BY seq"
+					    : "SELECT seq, type, header, sig, hash, wraps, meta FROM entries"
+					      " WHERE ?1 = ?1 ORDER BY seq",
+				    -1, st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(vs->v->db,
 					"SELECT idx, data FROM chunks WHERE seq = ? ORDER BY idx",
@@ -489,8 +494,12 @@ static int prepare(struct vstate *vs, sqlite3_stmt **st)
 					-1, &vs->node, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(vs->v->db,
-					"SELECT id, size, root, signer, note FROM checkpoints"
-					" WHERE size > ? ORDER BY id", -1, &vs->ckpt, NULL);
+					vs->o->from_size > 0
+						? "SELECT id, size, root, signer, note FROM checkpoints"
+						  " WHERE size > ? ORDER BY id"
+						: "SELECT id, size, root, signer, note FROM checkpoints"
+						  " WHERE ?1 = ?1 ORDER BY id",
+					-1, &vs->ckpt, NULL);
 	if (rc != SQLITE_OK)
 		return db_failed(vs, rc, "reading the vault");
 	sqlite3_bind_int64(*st, 1, (sqlite3_int64)vs->o->from_size);

@@ -1,0 +1,233 @@
+#!/bin/bash
+# An independent second verifier (tests/python/amverify.py, written from
+# docs/FORMAT.md alone) must agree with amanat: on a good vault, its
+# checkpoints and proofs, and on the rejection of tampered copies.
+# ctest passes AMANAT (the binary) and TESTS_DIR (tests/).
+set -u
+
+: "${AMANAT:?set AMANAT to the amanat binary}"
+: "${TESTS_DIR:?set TESTS_DIR to the tests directory}"
+PY=/usr/bin/python3
+AMV="$TESTS_DIR/python/amverify.py"
+FORMAT_MD="$TESTS_DIR/../docs/FORMAT.md"
+
+if ! "$PY" -c 'import nacl.signing, nacl.public, nacl.pwhash' 2>/dev/null; then
+    echo "independent.sh: $PY cannot import nacl; install python3-nacl (Debian/Ubuntu: apt-get install python3-nacl)" >&2
+    exit 1
+fi
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export AMANAT_PASSPHRASE=demo-only-passphrase
+export XDG_STATE_HOME="$T/state" HOME="$T"
+mkdir -p "$T/state"
+
+FAILS=0
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+pass() { echo "ok: $*"; }
+amv() { "$PY" "$AMV" "$@"; }
+
+# expect_rc WANT DESCRIPTION COMMAND...: run, compare the exit code
+expect_rc() {
+    local want=$1 what=$2; shift 2
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    if [ "$rc" = "$want" ]; then pass "$what"; else fail "$what: exit $rc, want $want: $out"; fi
+}
+
+# sql FILE STATEMENTS: change a vault behind amanat's back (no triggers)
+sql() {
+    if command -v sqlite3 >/dev/null 2>&1; then
+        sqlite3 "$1" "$2"
+    else
+        "$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()' "$1" "$2"
+    fi
+}
+DROP_TRIGGERS=$(for t in entries_no_update entries_no_delete entries_append_only \
+    chunks_no_update chunks_no_delete chunks_append_only tree_no_update tree_no_delete \
+    tree_no_replace checkpoints_no_update checkpoints_no_delete checkpoints_no_replace; do
+    printf 'DROP TRIGGER IF EXISTS %s; ' "$t"; done)
+
+# ---------------------------------------------------------------- the spec's own vectors
+expect_rc 0 "FORMAT.md §23 vectors recompute independently" amv vectors "$FORMAT_MD"
+
+# ---------------------------------------------------------------- build a vault
+D="$T/d"
+"$AMANAT" demo "$D" >"$T/demo.log" 2>&1 || { cat "$T/demo.log"; echo "amanat demo failed" >&2; exit 1; }
+VAULT="$D/demo.amn"
+KEYS="$D/keys"
+OFFICER="$KEYS/officer-demo.id"
+CUSTODIAN="$KEYS/custodian-demo.id"
+AUDITOR="$KEYS/auditor-demo.id"
+
+# a checkpoint of the demo's size, kept for the consistency proof
+"$AMANAT" checkpoint "$VAULT" --as "$AUDITOR" >"$T/cp_old.txt" || fail "checkpoint (old)"
+M=$(sed -n 2p "$T/cp_old.txt")
+
+# ~3 MiB of random data (4 chunks of 1 MiB, the last short) and compressible text
+head -c $((3 * 1048576 + 1000)) /dev/urandom >"$T/random.bin"
+"$PY" -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(6000):
+        f.write("line %05d: a fictional, highly repetitive statement for the compression path.\n" % i)
+' "$T/text.txt"
+SEQ_BIG=$("$AMANAT" seal "$VAULT" --as "$OFFICER" --type document --case X "$T/random.bin") || fail "seal random"
+SEQ_TXT=$("$AMANAT" seal "$VAULT" --as "$OFFICER" --type document --case X "$T/text.txt") || fail "seal text"
+"$AMANAT" extract "$VAULT" "$SEQ_BIG" --as "$CUSTODIAN" --purpose "independent verifier test" \
+    -o "$T/random.out" >/dev/null 2>&1 || fail "extract"
+cmp -s "$T/random.bin" "$T/random.out" || fail "extract output differs"
+"$AMANAT" checkpoint "$VAULT" --as "$AUDITOR" >"$T/cp_new.txt" || fail "checkpoint (new)"
+N=$(sed -n 2p "$T/cp_new.txt")
+echo "vault of $N entries (big file at $SEQ_BIG, text at $SEQ_TXT), old checkpoint at $M"
+
+# ---------------------------------------------------------------- the good vault
+out=$(amv vault "$VAULT"); rc=$?
+json=$("$AMANAT" verify "$VAULT" --json)
+amroot=$(printf '%s' "$json" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["root"])')
+if [ $rc = 0 ] && [ "$out" = "ok $N entries root $amroot" ]; then
+    pass "amverify vault agrees with amanat verify: $out"
+else
+    fail "amverify vault: exit $rc: $out; amanat: $json"
+fi
+[ "$(sed -n 3p "$T/cp_new.txt" | base64 -d | od -An -tx1 | tr -d ' \n')" = "$amroot" ] \
+    || fail "checkpoint root is not amanat verify's root"
+
+AUD_KEY=$("$AMANAT" verifier-key "$VAULT" "$KEYS/auditor-demo.pub")
+OFF_KEY=$("$AMANAT" verifier-key "$VAULT" "$KEYS/officer-demo.pub")
+expect_rc 0 "checkpoint verifies under the auditor's verifier key" amv checkpoint "$T/cp_new.txt" --key "$AUD_KEY"
+expect_rc 1 "checkpoint does not verify under the officer's key" amv checkpoint "$T/cp_new.txt" --key "$OFF_KEY"
+
+# a witness cosignature (type 04) on the new checkpoint
+"$AMANAT" consistency "$VAULT" 0 >"$T/cons0.txt" || fail "consistency 0"
+if "$AMANAT" witness cosign "$T/cons0.txt" --as "$CUSTODIAN" --log-key "$AUD_KEY" >"$T/cosig.txt" 2>"$T/cosig.err"; then
+    WIT_KEY=$("$AMANAT" verifier-key --witness "$KEYS/custodian-demo.pub")
+    ADM_WIT=$("$AMANAT" verifier-key --witness "$KEYS/admin-demo.pub")
+    cat "$T/cp_new.txt" "$T/cosig.txt" >"$T/cp_cosigned.txt"
+    expect_rc 0 "cosigned checkpoint, quorum 1" amv checkpoint "$T/cp_cosigned.txt" --key "$AUD_KEY" --cosigner "$WIT_KEY" --quorum 1
+    expect_rc 1 "cosigned checkpoint, quorum 2 of 2 not met" amv checkpoint "$T/cp_cosigned.txt" --key "$AUD_KEY" --cosigner "$WIT_KEY" --cosigner "$ADM_WIT" --quorum 2
+    # a broken cosignature by a known witness invalidates the note
+    "$PY" - "$T/cp_cosigned.txt" "$T/cp_badcosig.txt" <<'EOF'
+import base64, sys
+lines = open(sys.argv[1]).read().split("\n")
+head, blob = lines[-2].rsplit(" ", 1)
+sig = bytearray(base64.b64decode(blob))
+sig[-1] ^= 1
+lines[-2] = head + " " + base64.b64encode(bytes(sig)).decode()
+open(sys.argv[2], "w").write("\n".join(lines))
+EOF
+    expect_rc 1 "broken cosignature rejected" amv checkpoint "$T/cp_badcosig.txt" --key "$AUD_KEY" --cosigner "$WIT_KEY" --quorum 0
+else
+    fail "amanat witness cosign: $(cat "$T/cosig.err")"
+fi
+
+# inclusion proofs
+for s in 0 1 4 "$SEQ_BIG" "$SEQ_TXT" $((N - 1)); do
+    "$AMANAT" prove "$VAULT" "$s" >"$T/proof.$s" || { fail "prove $s"; continue; }
+    expect_rc 0 "inclusion proof of entry $s" amv inclusion "$T/proof.$s" --key "$AUD_KEY"
+done
+
+# consistency from the checkpoint kept at size M
+"$AMANAT" consistency "$VAULT" "$M" >"$T/cons.txt" || fail "consistency $M"
+expect_rc 0 "consistency proof $M -> $N" amv consistency "$T/cons.txt" --old "$T/cp_old.txt" --key "$AUD_KEY"
+expect_rc 1 "consistency proof against the wrong old checkpoint" amv consistency "$T/cons.txt" --old "$T/cp_new.txt" --key "$AUD_KEY"
+
+# decryption by a custodian (§21)
+out=$(amv decrypt "$VAULT" "$SEQ_BIG" --identity "$CUSTODIAN" --passphrase-env AMANAT_PASSPHRASE -o "$T/random.dec")
+want=$(sha256sum "$T/random.bin" | cut -d' ' -f1)
+if printf '%s\n' "$out" | grep -q "^content sha256 $want size $((3 * 1048576 + 1000)) chunks 4 " && cmp -s "$T/random.bin" "$T/random.dec"; then
+    pass "decrypt the 4-chunk random file"
+else
+    fail "decrypt random file: $out"
+fi
+out=$(amv decrypt "$VAULT" "$SEQ_TXT" --identity "$CUSTODIAN" --passphrase-env AMANAT_PASSPHRASE)
+want=$(sha256sum "$T/text.txt" | cut -d' ' -f1)
+if printf '%s\n' "$out" | grep -q "^content sha256 $want .* deflated [1-9]" && printf '%s\n' "$out" | grep -q '^case = X$'; then
+    pass "decrypt the deflated text file"
+else
+    fail "decrypt text file: $out"
+fi
+expect_rc 1 "an officer cannot decrypt" amv decrypt "$VAULT" "$SEQ_TXT" --identity "$OFFICER" --passphrase-env AMANAT_PASSPHRASE
+
+# ---------------------------------------------------------------- both must reject
+# tamper NAME SQL: a copy of the vault changed by SQL; both verifiers exit 1
+tamper() {
+    local name=$1 stmt=$2 copy="$T/tampered-$1.amn" a b
+    cp "$VAULT" "$copy"
+    sql "$copy" "$DROP_TRIGGERS $stmt" || { fail "$name: sql"; return; }
+    a=$(amv vault "$copy" 2>&1); ra=$?
+    b=$("$AMANAT" verify "$copy" 2>&1); rb=$?
+    if [ $ra = 1 ] && [ $rb = 1 ]; then
+        pass "$name rejected by both: [$a] [$b]"
+    else
+        fail "$name: amverify exit $ra [$a], amanat exit $rb [$b]"
+    fi
+}
+# || makes TEXT in SQLite: the result is cast back to a BLOB
+FLIP='CASE WHEN substr(%s, %d, 1) = X'"'"'00'"'"' THEN X'"'"'01'"'"' ELSE X'"'"'00'"'"' END'
+flip_sql() { # COLUMN OFFSET(1-based): the column with that byte changed
+    printf "CAST(substr(%s, 1, %d) || $FLIP || substr(%s, %d) AS BLOB)" "$1" $(($2 - 1)) "$1" "$2" "$1" $(($2 + 1))
+}
+tamper chunk-byte "UPDATE chunks SET data = $(flip_sql data 1000) WHERE seq = $SEQ_BIG AND idx = 1;"
+tamper header-byte "UPDATE entries SET header = $(flip_sql header 80) WHERE seq = $SEQ_TXT;"
+tamper genesis-header "UPDATE entries SET header = $(flip_sql header 20) WHERE seq = 0;"
+tamper entry-deleted "DELETE FROM entries WHERE seq = 5;"
+tamper last-entry-deleted "DELETE FROM entries WHERE seq = $((N - 1));"
+tamper chunk-deleted "DELETE FROM chunks WHERE seq = $SEQ_BIG AND idx = 3;"
+tamper chunks-swapped "UPDATE chunks SET idx = 9 WHERE seq = $SEQ_BIG AND idx = 1; UPDATE chunks SET idx = 1 WHERE seq = $SEQ_BIG AND idx = 2; UPDATE chunks SET idx = 2 WHERE seq = $SEQ_BIG AND idx = 9;"
+tamper wraps-byte "UPDATE entries SET wraps = $(flip_sql wraps 50) WHERE seq = $SEQ_BIG;"
+tamper meta-byte "UPDATE entries SET meta = $(flip_sql meta 30) WHERE seq = $SEQ_TXT;"
+tamper tree-node "UPDATE tree SET hash = $(flip_sql hash 5) WHERE level = 1 AND idx = 0;"
+tamper tree-extra-row "INSERT INTO tree VALUES (40, 0, zeroblob(32));"
+tamper type-column "UPDATE entries SET type = 4 WHERE seq = $SEQ_TXT;"
+tamper checkpoint-root "UPDATE checkpoints SET root = $(flip_sql root 1) WHERE id = 3;"
+tamper checkpoint-beyond-log "INSERT INTO checkpoints(size, root, signer, note) SELECT size + 1, root, signer, note FROM checkpoints ORDER BY id DESC LIMIT 1;"
+
+# FORMAT.md §20 step 1 ("nothing below 0"): a stray row with a negative seq
+# fails.  amverify rejects it; amanat, when this was written, skipped such
+# rows.  Reported, not failed, until the two agree.
+copy="$T/tampered-negative-seq.amn"
+cp "$VAULT" "$copy"
+sql "$copy" "$DROP_TRIGGERS INSERT INTO entries SELECT -1, type, header, sig, hash, wraps, meta FROM entries WHERE seq = 0;"
+a=$(amv vault "$copy" 2>&1); ra=$?
+b=$("$AMANAT" verify "$copy" 2>&1); rb=$?
+if [ $ra != 1 ]; then fail "negative-seq row: amverify exit $ra [$a]"
+elif [ $rb = 1 ]; then pass "negative-seq row rejected by both"
+else fail "negative-seq row: amanat verify exit $rb [$b], amverify rejects [$a]"; fi
+
+# a proof with one hash line changed: both reject
+P="$T/proof.$SEQ_BIG"
+"$PY" - "$P" "$T/proof.bad" <<'EOF'
+import base64, sys
+lines = open(sys.argv[1]).read().split("\n")
+i = 3  # the first proof hash, after the magic, extra and index lines
+h = bytearray(base64.b64decode(lines[i]))
+h[0] ^= 1
+lines[i] = base64.b64encode(bytes(h)).decode()
+open(sys.argv[2], "w").write("\n".join(lines))
+EOF
+a=$(amv inclusion "$T/proof.bad" --key "$AUD_KEY" 2>&1); ra=$?
+b=$("$AMANAT" check-proof "$T/proof.bad" --key "$AUD_KEY" 2>&1); rb=$?
+if [ $ra = 1 ] && [ $rb = 1 ]; then pass "flipped proof hash rejected by both"; else
+    fail "flipped proof hash: amverify $ra [$a], amanat check-proof $rb [$b]"; fi
+b=$("$AMANAT" check-proof "$P" --key "$AUD_KEY" 2>&1) || fail "amanat check-proof of the intact proof: $b"
+
+# a consistency proof with one hash line changed: both reject
+"$PY" - "$T/cons.txt" "$T/cons.bad" <<'EOF'
+import base64, sys
+lines = open(sys.argv[1]).read().split("\n")
+h = bytearray(base64.b64decode(lines[1]))
+h[31] ^= 0x80
+lines[1] = base64.b64encode(bytes(h)).decode()
+open(sys.argv[2], "w").write("\n".join(lines))
+EOF
+a=$(amv consistency "$T/cons.bad" --old "$T/cp_old.txt" --key "$AUD_KEY" 2>&1); ra=$?
+b=$("$AMANAT" check-proof "$T/cons.bad" --old "$T/cp_old.txt" --key "$AUD_KEY" 2>&1); rb=$?
+if [ $ra = 1 ] && [ $rb = 1 ]; then pass "flipped consistency hash rejected by both"; else
+    fail "flipped consistency hash: amverify $ra [$a], amanat check-proof $rb [$b]"; fi
+
+if [ "$FAILS" != 0 ]; then
+    echo "independent.sh: $FAILS failure(s)" >&2
+    exit 1
+fi
+echo "independent.sh: all checks passed"
