@@ -31,15 +31,33 @@ struct slots {
 
 int ex_utf8_ok(const unsigned char *p, size_t n)
 {
+	/* strict UTF-8 with no NUL: what a JSON string can carry exactly */
 	for (size_t i = 0; i < n;) {
-		unsigned char c = p[i];
-		size_t k = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 9;
-		if (k == 9 || i + k >= n + (k == 0))
+		unsigned c = p[i], need, min, cp;
+		if (c == 0)
 			return 0;
-		for (size_t j = 1; j <= k; j++)
-			if (i + j >= n || (p[i + j] & 0xc0) != 0x80)
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0)
+			need = 1, min = 0x80, cp = c & 0x1f;
+		else if ((c & 0xf0) == 0xe0)
+			need = 2, min = 0x800, cp = c & 0x0f;
+		else if ((c & 0xf8) == 0xf0)
+			need = 3, min = 0x10000, cp = c & 0x07;
+		else
+			return 0;
+		if (n - i <= need)
+			return 0;
+		for (unsigned k = 1; k <= need; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
 				return 0;
-		i += k + 1;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += need + 1;
 	}
 	return 1;
 }

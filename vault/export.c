@@ -324,6 +324,28 @@ static enum am_status apply_consent(struct ex_ctx *x, struct am_export_result *r
 	return AM_OK;
 }
 
+/*
+ * Drop carried custody entries and consent amendments that touch no exported
+ * item: a reading or amendment of a refused item must not reveal it.
+ */
+static void prune_custody(struct ex_ctx *x)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < x->nentries; i++) {
+		const struct am_header *h = &x->entries[i].pub.h;
+		int wanted = !am_type_sealed(h->type);
+		for (uint32_t r = 0; !wanted && r < h->nrefs; r++)
+			for (size_t k = 0; !wanted && k < x->nitems; k++)
+				wanted = x->items[k].seq == am_header_ref(h, r);
+		if (wanted)
+			x->entries[keep++] = x->entries[i];
+		else
+			am_entry_pub_release(&x->entries[i].pub);
+	}
+	x->nentries = keep;
+}
+
 /* Name the items, mark withheld fields, carry their custody history. */
 static enum am_status prepare_items(struct ex_ctx *x, struct am_err *e)
 {
@@ -628,8 +650,10 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 			s = am_fail(e, AM_EINPUT, "no item to export%s", res->nrefused ? " (consent "
 				    "refused every selected item)" : " matches the selection");
 	}
-	if (s == AM_OK)
+	if (s == AM_OK) {
+		prune_custody(&x);
 		s = prepare_items(&x, e);
+	}
 	if (s != AM_OK)
 		goto cleanup;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -638,6 +662,13 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 	gmtime_r(&t, &tm);
 	strftime(x.date, sizeof(x.date), "%Y-%m-%d", &tm);
 	s = am_sink_open(&sink, req->recipient ? 2 : req->zip ? 1 : 0, req->out, x.now_ms, e);
+	if (s == AM_OK) {
+		/* named by what it holds, not by the file name, so exports repeat exactly */
+		char base[64];
+		snprintf(base, sizeof(base), "amanat-%.16s-%llu", x.origin + strlen("amanat/"),
+			 (unsigned long long)x.cp.size);
+		am_sink_base(sink, base);
+	}
 	/* what is withheld must appear nowhere: every byte written is searched */
 	for (size_t i = 0; s == AM_OK && i < x.nitems; i++)
 		for (size_t j = 0; s == AM_OK && j < x.items[i].f.n; j++)

@@ -192,23 +192,7 @@ enum am_status am_sink_open(struct am_sink **out, int kind, const char *path, in
 		*out = s;
 		return AM_OK;
 	}
-	{
-		/* the bag's base directory: the ZIP's name without .zip, made safe */
-		const char *b = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-		size_t n = strlen(b), k = 0;
-		if (n > 4 && strcmp(b + n - 4, ".zip") == 0)
-			n -= 4;
-		for (size_t i = 0; i < n && k < sizeof(s->base) - 2; i++) {
-			char c = b[i];
-			int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-				 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-			s->base[k] = ok && !(k == 0 && c == '.') ? c : '_';
-			k++;
-		}
-		if (k == 0)
-			s->base[k++] = 'b';
-		s->base[k] = '\0';
-	}
+	snprintf(s->base, sizeof(s->base), "bag");
 	if (kind == 1) {
 		st = am_newfile_open(&s->nf, path, 0600, 0, e);
 		if (st != AM_OK) {
@@ -430,6 +414,11 @@ enum am_status am_sink_add(struct am_sink *s, const char *path, const void *p, s
 	if (st == AM_OK)
 		st = am_sink_end(s, e);
 	return st;
+}
+
+void am_sink_base(struct am_sink *s, const char *base)
+{
+	snprintf(s->base, sizeof(s->base), "%s", base);
 }
 
 const struct am_sink_file *am_sink_find(const struct am_sink *s, const char *path)

@@ -33,6 +33,11 @@ AM_WUR enum am_status am_sink_open(struct am_sink **out, int kind, const char *p
  */
 AM_WUR enum am_status am_sink_forbid(struct am_sink *s, const unsigned char *value, size_t n,
 				     const char *label, struct am_err *e);
+/*
+ * Name the one top-level directory a ZIP holds (RFC 8493 §4.2), before the
+ * first file; a name of [A-Za-z0-9._-] only.
+ */
+void am_sink_base(struct am_sink *s, const char *base);
 /* Files are written one at a time: begin, write..., end.  store: no deflate. */
 AM_WUR enum am_status am_sink_begin(struct am_sink *s, const char *path, int store,
 				    struct am_err *e);
