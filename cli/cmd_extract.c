@@ -84,6 +84,12 @@ int cmd_extract(int argc, char **argv)
 		else
 			am_newfile_abort(&out);
 	}
+	if (s == AM_EIO && strstr(e.msg, path) == NULL) {
+		/* name the file at fault: the library only knows "the output" */
+		char msg[sizeof(e.msg)];
+		snprintf(msg, sizeof(msg), "%s", e.msg);
+		am_fail(&e, s, "%s: %s", path, msg);
+	}
 	if (s == AM_OK && !to_stdout)
 		fprintf(stderr, "extracted entry %llu to %s (checked against its sealed SHA-256)\n",
 			(unsigned long long)seq, path);

@@ -120,6 +120,11 @@ void am_db_rollback(struct am_vault *v)
 {
 	if (!sqlite3_get_autocommit(v->db))
 		(void)sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+	/*
+	 * After an I/O error SQLite defers rolling the journal back to the next
+	 * read; do that read now, so we never exit leaving a hot journal.
+	 */
+	(void)sqlite3_exec(v->db, "SELECT 1 FROM sqlite_schema LIMIT 1", NULL, NULL, NULL);
 }
 
 /* Per-connection settings: durability, defensive mode, no temp files. */
@@ -132,7 +137,12 @@ static enum am_status configure(struct am_vault *v, struct am_err *e)
 	sqlite3_db_config(v->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
 	sqlite3_busy_timeout(v->db, 5000);
 	rc = sqlite3_exec(v->db,
-			  "PRAGMA synchronous=FULL;"
+			  /*
+			   * EXTRA, not FULL: with a rollback journal only EXTRA also syncs
+			   * the directory after deleting the journal, without which a power
+			   * cut can bring the journal back and undo an acknowledged commit.
+			   */
+			  "PRAGMA synchronous=EXTRA;"
 			  /* spilling a small cache mid-transaction costs a journal fsync each time */
 			  "PRAGMA cache_size=-32768;"
 			  "PRAGMA recursive_triggers=ON;"
@@ -212,6 +222,11 @@ static enum am_status check_identity(struct am_vault *v, struct am_err *e)
 	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		appid = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && (rc & 0xff) == SQLITE_READONLY)
+		return am_fail(e, AM_EIO, "%s: an interrupted write left a journal to roll back, "
+			       "which needs write access to the vault and its directory", v->path);
+	if (rc != SQLITE_ROW && (rc & 0xff) != SQLITE_NOTADB)
+		return am_db_error(v, rc, "opening", e);
 	if (rc != SQLITE_ROW)
 		return am_fail(e, AM_EINPUT, "%s is not an amanat vault (%s)", v->path,
 			       sqlite3_errstr(rc));
@@ -245,8 +260,13 @@ enum am_status am_vault_open(const char *path, int writable, struct am_vault **o
 	if (s != AM_OK)
 		return s;
 	v->writable = writable;
+	/*
+	 * Readers open read-write when they may, with query_only on: after a
+	 * killed writer, the first reader must be able to roll its journal back.
+	 */
 	rc = sqlite3_open_v2(path, &v->db,
-			     (writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) |
+			     (writable || access(path, W_OK) == 0 ? SQLITE_OPEN_READWRITE
+								 : SQLITE_OPEN_READONLY) |
 				     SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE,
 			     NULL);
 	if (rc != SQLITE_OK) {
@@ -257,6 +277,8 @@ enum am_status am_vault_open(const char *path, int writable, struct am_vault **o
 	if (s != AM_OK)
 		goto fail;
 	s = configure(v, e);
+	if (s == AM_OK && !writable)
+		s = am_db_exec(v, "PRAGMA query_only=ON", e);
 	if (s != AM_OK)
 		goto fail;
 	*out = v;
