@@ -52,6 +52,8 @@ struct cli_pass {
  */
 enum am_status cli_read_pass(const struct cli_pass *p, const char *prompt, int confirm,
 			     char **out, size_t *len, struct am_err *e);
+/* Parse --passphrase-fd's argument into p; 0, or -1 for a bad number. */
+int cli_pass_fd(const char *arg, struct cli_pass *p);
 /* Unlock an identity file, asking for its passphrase. */
 enum am_status cli_unlock(const struct cli_pass *p, const char *path, struct am_identity *id,
 			  struct am_err *e);

@@ -18,7 +18,6 @@ int cmd_checkpoint(int argc, char **argv)
 	struct am_checkpoint cp;
 	struct am_vault *v = NULL;
 	const char *as = NULL;
-	uint64_t fd;
 	struct am_err e;
 	enum am_status s;
 	int ch;
@@ -32,9 +31,8 @@ int cmd_checkpoint(int argc, char **argv)
 			as = optarg;
 			break;
 		case 'p':
-			if (cli_parse_u64(optarg, &fd) != 0 || fd > 1024)
+			if (cli_pass_fd(optarg, &pass) != 0)
 				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			pass.fd = (int)fd;
 			break;
 		default:
 			return cli_usage_error(c, "unknown option");

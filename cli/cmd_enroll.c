@@ -43,7 +43,7 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 	char rs[64], kid[2 * AM_KEYID_LEN + 1];
 	struct am_err e;
 	enum am_status s;
-	uint64_t fd, seq = 0;
+	uint64_t seq = 0;
 	int ch;
 
 	am_err_init(&e);
@@ -62,9 +62,8 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 				return cli_usage_error(c, "unknown role in '%s'", optarg);
 			break;
 		case 'p':
-			if (cli_parse_u64(optarg, &fd) != 0 || fd > 1024)
+			if (cli_pass_fd(optarg, &pass) != 0)
 				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			pass.fd = (int)fd;
 			break;
 		default:
 			return cli_usage_error(c, "unknown option");

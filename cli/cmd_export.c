@@ -57,7 +57,6 @@ int cmd_export(int argc, char **argv)
 	struct am_vault *v = NULL;
 	const char *as = NULL, *for_path = NULL;
 	char hex[2 * AM_HASH_LEN + 1];
-	uint64_t n;
 	size_t len;
 	struct am_err e;
 	enum am_status s;
@@ -127,9 +126,8 @@ int cmd_export(int argc, char **argv)
 			json = 1;
 			break;
 		case 'p':
-			if (cli_parse_u64(optarg, &n) != 0 || n > 1024)
+			if (cli_pass_fd(optarg, &pass) != 0)
 				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			pass.fd = (int)n;
 			break;
 		default:
 			return cli_usage_error(c, "unknown option");

@@ -23,7 +23,7 @@ int cmd_extract(int argc, char **argv)
 	struct am_newfile out = { -1, NULL, NULL };
 	struct am_vault *v = NULL;
 	const char *as = NULL, *purpose = NULL, *path = NULL;
-	uint64_t seq, fd;
+	uint64_t seq;
 	int force = 0, ch, to_stdout;
 	struct am_err e;
 	enum am_status s;
@@ -45,9 +45,8 @@ int cmd_extract(int argc, char **argv)
 			force = 1;
 			break;
 		case 'p':
-			if (cli_parse_u64(optarg, &fd) != 0 || fd > 1024)
+			if (cli_pass_fd(optarg, &pass) != 0)
 				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			pass.fd = (int)fd;
 			break;
 		default:
 			return cli_usage_error(c, "unknown option");

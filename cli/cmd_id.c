@@ -24,7 +24,6 @@ int cmd_id(int argc, char **argv)
 	char *secret_path = NULL, *pub_path = NULL, *pw = NULL;
 	char kid[2 * AM_KEYID_LEN + 1];
 	size_t pwlen = 0, n;
-	uint64_t fd;
 	int ch;
 
 	am_err_init(&e);
@@ -45,9 +44,8 @@ int cmd_id(int argc, char **argv)
 				return cli_usage_error(c, "unknown --kdf level '%s'", optarg);
 			break;
 		case 'p':
-			if (cli_parse_u64(optarg, &fd) != 0 || fd > 1024)
+			if (cli_pass_fd(optarg, &pass) != 0)
 				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			pass.fd = (int)fd;
 			break;
 		default:
 			return cli_usage_error(c, "unknown option");

@@ -21,7 +21,6 @@ int cmd_init(int argc, char **argv)
 	size_t nr = 0;
 	struct am_err e;
 	enum am_status s = AM_OK;
-	uint64_t fd;
 	int ch;
 
 	am_err_init(&e);
@@ -38,11 +37,10 @@ int cmd_init(int argc, char **argv)
 			rpaths[nr++] = optarg;
 			break;
 		case 'p':
-			if (cli_parse_u64(optarg, &fd) != 0 || fd > 1024) {
+			if (cli_pass_fd(optarg, &pass) != 0) {
 				free(rpaths);
 				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
 			}
-			pass.fd = (int)fd;
 			break;
 		default:
 			free(rpaths);

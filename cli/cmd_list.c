@@ -19,7 +19,7 @@ int cmd_list(int argc, char **argv)
 	struct am_members ms = { NULL, 0 };
 	struct am_vault *v = NULL;
 	const char *as = NULL;
-	uint64_t n = 0, fd;
+	uint64_t n = 0;
 	int json = 0, ch;
 	struct am_err e;
 	enum am_status s;
@@ -35,9 +35,8 @@ int cmd_list(int argc, char **argv)
 			json = 1;
 			break;
 		case 'p':
-			if (cli_parse_u64(optarg, &fd) != 0 || fd > 1024)
+			if (cli_pass_fd(optarg, &pass) != 0)
 				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			pass.fd = (int)fd;
 			break;
 		default:
 			return cli_usage_error(c, "unknown option");

@@ -17,7 +17,6 @@ int cmd_open_bundle(int argc, char **argv)
 	struct cli_pass pass = { -1 };
 	struct am_identity id;
 	const char *as = NULL, *out = NULL;
-	uint64_t n;
 	struct am_err e;
 	enum am_status s;
 	int ch;
@@ -33,9 +32,8 @@ int cmd_open_bundle(int argc, char **argv)
 			out = optarg;
 			break;
 		case 'p':
-			if (cli_parse_u64(optarg, &n) != 0 || n > 1024)
+			if (cli_pass_fd(optarg, &pass) != 0)
 				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			pass.fd = (int)n;
 			break;
 		default:
 			return cli_usage_error(c, "unknown option");

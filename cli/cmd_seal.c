@@ -68,7 +68,7 @@ int cmd_seal(int argc, char **argv)
 	struct am_seal_req req;
 	struct am_vault *v = NULL;
 	const char *as = NULL, *kase = NULL, *input;
-	uint64_t refs[MAX_REFS], fd, seq = 0;
+	uint64_t refs[MAX_REFS], seq = 0;
 	size_t nrefs = 0;
 	unsigned type = 0;
 	int json = 0, in = -1, ch, rc = EXIT_OK;
@@ -126,11 +126,10 @@ int cmd_seal(int argc, char **argv)
 			json = 1;
 			break;
 		case 'p':
-			if (cli_parse_u64(optarg, &fd) != 0 || fd > 1024) {
+			if (cli_pass_fd(optarg, &pass) != 0) {
 				rc = cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
 				goto cleanup;
 			}
-			pass.fd = (int)fd;
 			break;
 		default:
 			rc = cli_usage_error(c, "unknown option");

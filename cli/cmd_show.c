@@ -22,7 +22,7 @@ int cmd_show(int argc, char **argv)
 	struct am_vault *v = NULL;
 	const char *as = NULL, *purpose = NULL;
 	char when[32], who[AM_NAME_MAX + 1], hex[2 * AM_HASH_LEN + 1];
-	uint64_t seq, fd;
+	uint64_t seq;
 	int json = 0, ch;
 	struct am_err e;
 	enum am_status s;
@@ -43,9 +43,8 @@ int cmd_show(int argc, char **argv)
 			json = 1;
 			break;
 		case 'p':
-			if (cli_parse_u64(optarg, &fd) != 0 || fd > 1024)
+			if (cli_pass_fd(optarg, &pass) != 0)
 				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			pass.fd = (int)fd;
 			break;
 		default:
 			return cli_usage_error(c, "unknown option");

@@ -312,9 +312,8 @@ static int verify_main(int argc, char **argv, int audit)
 			ru.json = 1;
 			break;
 		case 'p':
-			if (cli_parse_u64(optarg, &n) != 0 || n > 1024)
+			if (cli_pass_fd(optarg, &ru.pass) != 0)
 				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			ru.pass.fd = (int)n;
 			break;
 		default:
 			return cli_usage_error(c, "unknown option");

@@ -35,7 +35,6 @@ int cmd_witness(int argc, char **argv)
 	unsigned char *text = NULL;
 	size_t nkeys = 0, len = 0;
 	char line[300];
-	uint64_t fd;
 	struct am_err e;
 	enum am_status s;
 	int ch, valid;
@@ -58,9 +57,8 @@ int cmd_witness(int argc, char **argv)
 			state = optarg;
 			break;
 		case 'p':
-			if (cli_parse_u64(optarg, &fd) != 0 || fd > 1024)
+			if (cli_pass_fd(optarg, &pass) != 0)
 				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			pass.fd = (int)fd;
 			break;
 		default:
 			return cli_usage_error(c, "unknown option");

@@ -198,6 +198,16 @@ enum am_status cli_read_pass(const struct cli_pass *p, const char *prompt, int c
 	return AM_OK;
 }
 
+int cli_pass_fd(const char *arg, struct cli_pass *p)
+{
+	uint64_t fd;
+
+	if (cli_parse_u64(arg, &fd) != 0 || fd > 1024)
+		return -1;
+	p->fd = (int)fd;
+	return 0;
+}
+
 enum am_status cli_unlock(const struct cli_pass *p, const char *path, struct am_identity *id,
 			  struct am_err *e)
 {

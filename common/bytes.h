@@ -40,6 +40,12 @@ void am_buf_u64(struct am_buf *b, uint64_t v);
 unsigned char *am_buf_detach(struct am_buf *b, size_t *len);
 
 /*
+ * 1 when p[0..n) is strict UTF-8 (no overlong forms, surrogates or code
+ * points above U+10FFFF) and holds no NUL.
+ */
+int am_utf8_ok(const unsigned char *p, size_t n);
+
+/*
  * A reader over bytes it does not own.  Every get fails (returns -1, and
  * latches `bad`) rather than read past the end.
  */

@@ -95,39 +95,6 @@ void am_checkpoint_release(struct am_checkpoint *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
-static int utf8_ok(const unsigned char *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned c = p[i], need, min, cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0)
-			need = 1, min = 0x80, cp = c & 0x1f;
-		else if ((c & 0xf0) == 0xe0)
-			need = 2, min = 0x800, cp = c & 0x0f;
-		else if ((c & 0xf8) == 0xf0)
-			need = 3, min = 0x10000, cp = c & 0x07;
-		else
-			return 0;
-		if (n - i <= need)
-			return 0;
-		for (unsigned k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += need + 1;
-	}
-	return 1;
-}
-
 /* Decimal without leading zeroes; -1 otherwise. */
 static int parse_dec(const char *s, size_t n, uint64_t *v)
 {
@@ -158,7 +125,7 @@ enum am_status am_checkpoint_parse(const char *text, size_t len, struct am_check
 		if ((ch < 0x20 && ch != '\n') || ch == 0x7f)
 			return am_fail(e, AM_EINPUT, "checkpoint holds control characters");
 	}
-	if (!utf8_ok((const unsigned char *)text, len))
+	if (!am_utf8_ok((const unsigned char *)text, len))
 		return am_fail(e, AM_EINPUT, "checkpoint is not valid UTF-8");
 	/* the text ends at the last blank line */
 	for (size_t i = len - 1; i > 0; i--) {
