@@ -28,7 +28,7 @@ struct cli_cmd {
 
 extern const struct cli_cmd cli_commands[];
 
-/* Restore the terminal and remove half-made output on SIGINT/SIGTERM/SIGHUP. */
+/* Restore the terminal and remove half-made output on SIGINT/TERM/HUP/QUIT. */
 void cli_install_signals(void);
 /* The one mapping from status to exit code. */
 int cli_exit_code(enum am_status s);

@@ -28,7 +28,11 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
-/* Remove everything under the directory fd, then nothing else; depth-limited. */
+/*
+ * Remove everything under the directory fd, depth-limited.  Removing while
+ * reading can make getdents skip names, so read again from the start until
+ * a whole pass finds nothing but "." and "..".
+ */
 static void remove_under(int fd, int depth)
 {
 	char buf[4096];
@@ -36,24 +40,32 @@ static void remove_under(int fd, int depth)
 
 	if (depth > 8)
 		return;
-	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
-		for (long off = 0; off < n;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-			off += d->d_reclen;
-			if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
-				continue;
-			if (d->d_type == DT_DIR) {
-				int sub = openat(fd, d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-				if (sub >= 0) {
-					remove_under(sub, depth + 1);
-					close(sub);
+	for (int pass = 0; pass < 64; pass++) {
+		int found = 0;
+		if (lseek(fd, 0, SEEK_SET) != 0)
+			return;
+		while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+			for (long off = 0; off < n;) {
+				struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+				off += d->d_reclen;
+				if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+					continue;
+				found = 1;
+				if (d->d_type == DT_DIR) {
+					int sub = openat(fd, d->d_name,
+							 O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+					if (sub >= 0) {
+						remove_under(sub, depth + 1);
+						close(sub);
+					}
+					unlinkat(fd, d->d_name, AT_REMOVEDIR);
+				} else {
+					unlinkat(fd, d->d_name, 0);
 				}
-				unlinkat(fd, d->d_name, AT_REMOVEDIR);
-			} else {
-				unlinkat(fd, d->d_name, 0);
 			}
 		}
-		lseek(fd, 0, SEEK_SET); /* entries moved under us: read again */
+		if (!found)
+			return;
 	}
 }
 

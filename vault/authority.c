@@ -189,6 +189,20 @@ enum am_status am_auth_load(struct am_vault *v, struct am_auth *a, struct am_err
 	s = am_entry_read(v, n - 1, &p, e);
 	if (s != AM_OK)
 		return s;
+	{
+		/* a junk row at the tip must not steer us past a revocation */
+		struct am_buf b;
+		int bad;
+		am_buf_init(&b);
+		am_sig_input(&b, p.buf, p.len);
+		bad = b.oom || am_sign_verify(p.sig, b.data, b.len, p.h.signer) != 0;
+		am_buf_release(&b);
+		if (bad) {
+			am_entry_pub_release(&p);
+			return am_fail(e, AM_EVERIFY, "%s: the newest entry's signature does not "
+				       "verify; run 'amanat verify'", v->path);
+		}
+	}
 	at = am_type_sealed(p.h.type) ? p.h.auth_seq : n - 1;
 	memcpy(vid, p.h.vault_id, AM_VAULT_ID_LEN);
 	am_entry_pub_release(&p);

@@ -339,7 +339,7 @@ enum am_status am_sink_begin(struct am_sink *s, const char *path, int store, str
 		snprintf(name, strlen(s->base) + strlen(path) + 2, "%s/%s", s->base, path);
 		memset(&zi, 0, sizeof(zi));
 		zi.dosDate = s->dos;
-		zi.external_fa = 0644u << 16; /* unix mode, for unzip */
+		zi.external_fa = 0600u << 16; /* unix mode: unzip keeps evidence private */
 		zrc = zipOpenNewFileInZip3_64(s->zf, name, &zi, NULL, 0, NULL, 0, NULL,
 					      store ? 0 : Z_DEFLATED, store ? 0 : 6, 0, -MAX_WBITS, 8,
 					      Z_DEFAULT_STRATEGY, NULL, 0, 1);
