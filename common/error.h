@@ -4,7 +4,7 @@
  * Library code (common/, crypto/, vault/) never prints and never exits: it
  * returns an am_status and, where a caller passed one, fills a struct am_err
  * with a lowercase message naming the file or entry at fault.  cli/ alone maps
- * a status to an exit code (cli/exitcode.c).
+ * a status to an exit code (cli_exit_code in cli/common.c).
  */
 #ifndef AMANAT_ERROR_H
 #define AMANAT_ERROR_H
