@@ -528,6 +528,13 @@ enum am_status am_bundle_verify(const char *path, const struct am_bundle_verify_
 		/* a bagit.txt left out as unsafe still makes it a (broken) bundle */
 		s = bv_reader_saw_bagit(x.rd) ? AM_EVERIFY : AM_EINPUT;
 		bv_reader_close(x.rd);
+		if (s == AM_EINPUT) {
+			/* not a bundle at all: what the walk found there is noise */
+			for (size_t i = 0; i < r->nproblems; i++)
+				free(r->problems[i]);
+			r->nproblems = 0;
+			r->more_problems = 0;
+		}
 		if (s == AM_EVERIFY)
 			bv_report_add(
 			    r, "bagit.txt: there is no one bagit.txt that can be read safely; "
