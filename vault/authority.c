@@ -186,22 +186,33 @@ enum am_status am_auth_load(struct am_vault *v, struct am_auth *a, struct am_err
 		return s;
 	if (n == 0)
 		return am_fail(e, AM_EVERIFY, "%s has no genesis entry", v->path);
-	s = am_entry_read(v, n - 1, &p, e);
-	if (s != AM_OK)
-		return s;
-	{
-		/* a junk row at the tip must not steer us past a revocation */
+	/*
+	 * Start from the newest entry whose signature verifies: a junk row at
+	 * the tip must not steer us past a revocation (verification reports it).
+	 */
+	for (uint64_t back = 0;; back++) {
 		struct am_buf b;
 		int bad;
+
+		if (back == n || back == 64)
+			return am_fail(e, AM_EVERIFY, "%s: none of the newest entries has a valid "
+				       "signature; run 'amanat verify'", v->path);
+		s = am_entry_read(v, n - 1 - back, &p, e);
+		if (s == AM_EVERIFY) {
+			am_err_init(e); /* a damaged row: look further back */
+			continue;
+		}
+		if (s != AM_OK)
+			return s;
 		am_buf_init(&b);
 		am_sig_input(&b, p.buf, p.len);
 		bad = b.oom || am_sign_verify(p.sig, b.data, b.len, p.h.signer) != 0;
 		am_buf_release(&b);
-		if (bad) {
-			am_entry_pub_release(&p);
-			return am_fail(e, AM_EVERIFY, "%s: the newest entry's signature does not "
-				       "verify; run 'amanat verify'", v->path);
+		if (!bad) {
+			n -= back;
+			break;
 		}
+		am_entry_pub_release(&p);
 	}
 	at = am_type_sealed(p.h.type) ? p.h.auth_seq : n - 1;
 	memcpy(vid, p.h.vault_id, AM_VAULT_ID_LEN);
