@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-enum am_status am_db_create(const char *path, struct am_vault **out, struct am_err *e);
 
 static int64_t now_ms(void)
 {

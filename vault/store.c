@@ -292,7 +292,6 @@ fail:
  * Create the database file itself: fresh, exclusive, schema in one
  * transaction.  The caller appends genesis before anyone else can see it.
  */
-enum am_status am_db_create(const char *path, struct am_vault **out, struct am_err *e);
 enum am_status am_db_create(const char *path, struct am_vault **out, struct am_err *e)
 {
 	struct am_vault *v;

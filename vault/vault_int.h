@@ -116,6 +116,11 @@ AM_WUR enum am_status am_auth_replay(struct am_vault *v, uint64_t at,
 
 /* ---- store.c: SQLite --------------------------------------------------- */
 
+/*
+ * Create the vault file (exclusively) with its schema, leaving the caller
+ * inside the creating transaction; am_vault_create appends genesis in it.
+ */
+enum am_status am_db_create(const char *path, struct am_vault **out, struct am_err *e);
 AM_WUR enum am_status am_db_error(struct am_vault *v, int rc, const char *what,
 				  struct am_err *e);
 AM_WUR enum am_status am_db_exec(struct am_vault *v, const char *sql, struct am_err *e);
