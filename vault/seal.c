@@ -329,10 +329,20 @@ static enum am_status read_chunk(int fd, unsigned char *buf, size_t *got, struct
 	return AM_OK;
 }
 
-/* The storing half of sealing, on the pipeline's worker thread. */
+/*
+ * The sealing half, on the pipeline's worker thread: compress, encrypt, hash
+ * the ciphertext and store it.  The calling thread reads and hashes the
+ * plaintext, so the two SHA-256 passes (and deflate) run on two cores.
+ */
 struct store_ctx {
 	struct am_vault *v;
 	uint64_t seq;
+	const unsigned char *key; /* chunk subkey, secure */
+	const unsigned char *ad;
+	size_t adlen;
+	int compress;
+	unsigned char *packed; /* secure */
+	unsigned char *ct;
 	am_sha256_ctx ct_hash;
 	uint64_t ct_size;
 };
@@ -340,28 +350,35 @@ struct store_ctx {
 static enum am_status store_chunk(void *ctx, struct am_pipe_slot *slot, struct am_err *e)
 {
 	struct store_ctx *sc = ctx;
-	unsigned char lenbuf[4];
+	unsigned char lenbuf[4], nonce[AM_NONCE_LEN];
+	size_t packed_len, ctn;
 
-	am_put_u32(lenbuf, (uint32_t)slot->len);
+	am_chunk_pack(sc->packed, &packed_len, slot->buf, slot->len, sc->compress);
+	am_wipe(slot->buf, slot->len);
+	am_chunk_nonce(nonce, slot->idx, slot->last);
+	if (am_aead_seal(sc->ct, sc->packed, packed_len, sc->ad, sc->adlen, nonce, sc->key) != 0)
+		return am_fail(e, AM_EINPUT, "sealing chunk %llu failed",
+			       (unsigned long long)slot->idx);
+	am_wipe(sc->packed, packed_len);
+	ctn = packed_len + AM_AEAD_TAG_LEN;
+	am_put_u32(lenbuf, (uint32_t)ctn);
 	am_sha256_update(&sc->ct_hash, lenbuf, 4);
-	am_sha256_update(&sc->ct_hash, slot->buf, slot->len);
-	sc->ct_size += slot->len;
-	return am_db_put_chunk(sc->v, sc->seq, slot->idx, slot->buf, slot->len, e);
+	am_sha256_update(&sc->ct_hash, sc->ct, ctn);
+	sc->ct_size += ctn;
+	return am_db_put_chunk(sc->v, sc->seq, slot->idx, sc->ct, ctn, e);
 }
 
 /*
  * Stream the content from fd into sealed chunks of entry h, filling its size,
- * chunk and ciphertext fields and the plaintext SHA-256.  This thread reads,
- * hashes the plaintext, compresses and encrypts; a worker hashes the
- * ciphertext and stores it, so the two SHA-256 passes run on two cores.
+ * chunk and ciphertext fields and the plaintext SHA-256.
  */
 static enum am_status seal_content(struct am_vault *v, struct body *b, struct am_header *h,
 				   int fd, int compress, const struct am_progress *pr,
 				   unsigned char sha[AM_HASH_LEN], struct am_err *e)
 {
 	am_sha256_ctx pt_hash;
-	unsigned char ad[AM_AD_MAX], nonce[AM_NONCE_LEN];
-	size_t adlen, have = 0, more = 0, packed_len;
+	unsigned char ad[AM_AD_MAX];
+	size_t have = 0, more = 0;
 	struct store_ctx sc;
 	struct am_pipe pipe;
 	enum am_status s, ws;
@@ -371,13 +388,21 @@ static enum am_status seal_content(struct am_vault *v, struct body *b, struct am
 	memset(&sc, 0, sizeof(sc));
 	sc.v = v;
 	sc.seq = h->seq;
+	sc.key = b->chunk_key;
+	sc.ad = ad;
+	sc.compress = compress;
+	sc.packed = b->packed;
+	sc.ct = malloc(am_chunk_pt_max(AM_CHUNK_SIZE) + AM_AEAD_TAG_LEN);
+	if (sc.ct == NULL)
+		return am_fail(e, AM_ENOMEM, "cannot allocate memory for sealing");
 	am_sha256_init(&sc.ct_hash);
-	am_chunk_ad(ad, &adlen, h->vault_id, h->uid);
+	am_chunk_ad(ad, &sc.adlen, h->vault_id, h->uid);
 	h->chunk_size = AM_CHUNK_SIZE;
-	s = am_pipe_start(&pipe, am_chunk_pt_max(AM_CHUNK_SIZE) + AM_AEAD_TAG_LEN, 0, store_chunk,
-			  &sc, e);
-	if (s != AM_OK)
+	s = am_pipe_start(&pipe, AM_CHUNK_SIZE, 1, store_chunk, &sc, e);
+	if (s != AM_OK) {
+		free(sc.ct);
 		return s;
+	}
 	s = read_chunk(fd, b->cur, &have, e);
 	for (; s == AM_OK; idx++) {
 		struct am_pipe_slot *slot;
@@ -394,16 +419,11 @@ static enum am_status seal_content(struct am_vault *v, struct body *b, struct am
 		}
 		last = more == 0;
 		am_sha256_update(&pt_hash, b->cur, have);
-		am_chunk_pack(b->packed, &packed_len, b->cur, have, compress);
 		slot = am_pipe_get(&pipe);
 		if (slot == NULL)
 			break; /* the worker failed; its error is returned below */
-		am_chunk_nonce(nonce, idx, last);
-		if (am_aead_seal(slot->buf, b->packed, packed_len, ad, adlen, nonce, b->chunk_key) != 0) {
-			s = am_fail(e, AM_EINPUT, "sealing chunk %llu failed", (unsigned long long)idx);
-			break;
-		}
-		slot->len = packed_len + AM_AEAD_TAG_LEN;
+		memcpy(slot->buf, b->cur, have);
+		slot->len = have;
 		slot->idx = idx;
 		slot->last = last;
 		am_pipe_put(&pipe);
@@ -421,8 +441,9 @@ static enum am_status seal_content(struct am_vault *v, struct body *b, struct am
 	}
 	am_wipe(b->cur, AM_CHUNK_SIZE);
 	am_wipe(b->next, AM_CHUNK_SIZE);
-	am_wipe(b->packed, am_chunk_pt_max(AM_CHUNK_SIZE));
 	ws = am_pipe_finish(&pipe, s == AM_OK ? e : NULL);
+	am_wipe(b->packed, am_chunk_pt_max(AM_CHUNK_SIZE));
+	free(sc.ct);
 	if (s == AM_OK)
 		s = ws;
 	if (s != AM_OK)
