@@ -96,6 +96,7 @@ int cmd_init(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
+int cmd_trust(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_extract(int argc, char **argv);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pin.h"
 #include "trust.h"
 
 int cmd_checkpoint(int argc, char **argv)
@@ -16,7 +17,7 @@ int cmd_checkpoint(int argc, char **argv)
 	struct cli_pass pass = { -1 };
 	struct am_identity id;
 	struct am_checkpoint cp;
-	struct am_vault *v = NULL;
+	struct cli_trust ct;
 	const char *as = NULL;
 	struct am_err e;
 	enum am_status s;
@@ -25,6 +26,7 @@ int cmd_checkpoint(int argc, char **argv)
 	am_err_init(&e);
 	am_identity_init(&id);
 	memset(&cp, 0, sizeof(cp));
+	memset(&ct, 0, sizeof(ct));
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -42,16 +44,16 @@ int cmd_checkpoint(int argc, char **argv)
 		return cli_usage_error(c, "expected one VAULT");
 	if (as == NULL)
 		return cli_usage_error(c, "--as ID is required: a checkpoint is signed");
-	s = am_vault_open(argv[optind], 1, &v, &e);
+	s = cli_trust_open(&ct, argv[optind], 1, &e);
 	if (s == AM_OK)
 		s = cli_unlock(&pass, as, &id, &e);
 	if (s == AM_OK)
-		s = am_vault_checkpoint(v, &id, &cp, &e);
+		s = am_vault_checkpoint(ct.v, ct.t, &id, &cp, &e);
 	if (s == AM_OK)
 		fwrite(cp.text, 1, cp.len, stdout);
 	am_checkpoint_release(&cp);
 	am_identity_release(&id);
-	am_vault_close(v);
+	cli_trust_close(&ct);
 	if (s != AM_OK)
 		return cli_fail(&e, s);
 	return cli_finish(EXIT_OK);

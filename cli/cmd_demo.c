@@ -96,6 +96,8 @@ int cmd_demo(int argc, char **argv)
 	const struct cli_cmd *c = cli_find("demo");
 	struct am_identity id[NPEOPLE];
 	struct am_vault *v = NULL;
+	struct am_trusted *t = NULL;
+	struct am_pin pin;
 	struct am_verify_report r;
 	struct am_progress none = { NULL, NULL };
 	struct am_err e;
@@ -163,13 +165,18 @@ int cmd_demo(int argc, char **argv)
 
 	printf("\n2. The admin creates the vault %s, with the custodian as the only\n"
 	       "   recipient, and enrolls the officer and the auditor.\n", vault);
-	s = am_vault_create(vault, &id[ADMIN], &id[CUSTODIAN], 1, &e);
+	s = am_vault_create(vault, &id[ADMIN], &id[CUSTODIAN], 1, &pin, &e);
 	if (s == AM_OK)
 		s = am_vault_open(vault, 1, &v, &e);
+	/* every writer builds on the log as verified from what its creator pinned */
 	if (s == AM_OK)
-		s = am_enroll(v, &id[ADMIN], &id[OFFICER], AM_ROLE_OFFICER, NULL, &e);
+		s = am_trust(v, &pin, &t, &e);
 	if (s == AM_OK)
-		s = am_enroll(v, &id[ADMIN], &id[AUDITOR], AM_ROLE_AUDITOR, NULL, &e);
+		am_vault_use_trust(v, t);
+	if (s == AM_OK)
+		s = am_enroll(v, t, &id[ADMIN], &id[OFFICER], AM_ROLE_OFFICER, NULL, &e);
+	if (s == AM_OK)
+		s = am_enroll(v, t, &id[ADMIN], &id[AUDITOR], AM_ROLE_AUDITOR, NULL, &e);
 	if (s != AM_OK)
 		goto cleanup;
 
@@ -202,7 +209,7 @@ int cmd_demo(int argc, char **argv)
 			req.fd = fd;
 			req.refs = i == NITEMS - 1 ? seqs : NULL;
 			req.nrefs = i == NITEMS - 1 ? NITEMS - 1 : 0;
-			s = am_seal(v, &id[OFFICER], &req, &seqs[i], &e);
+			s = am_seal(v, t, &id[OFFICER], &req, &seqs[i], &e);
 		}
 		if (fd >= 0)
 			close(fd);
@@ -228,7 +235,7 @@ int cmd_demo(int argc, char **argv)
 	       "   and against its sealed SHA-256:\n");
 	{
 		struct am_newfile nf;
-		s = am_record_custody(v, &id[CUSTODIAN], AM_ACT_EXTRACT, &seqs[0], 1,
+		s = am_record_custody(v, t, &id[CUSTODIAN], AM_ACT_EXTRACT, &seqs[0], 1,
 				      "demo: preparing a fictional case file", &seq, &e);
 		if (s == AM_OK)
 			s = am_newfile_open(&nf, out, 0600, 0, &e);
@@ -246,6 +253,8 @@ int cmd_demo(int argc, char **argv)
 	}
 	am_vault_close(v);
 	v = NULL;
+	am_trusted_free(t);
+	t = NULL;
 
 	printf("\n5. Anyone, the auditor included, verifies with public keys only:\n");
 	s = am_vault_open(vault, 0, &v, &e);
@@ -284,6 +293,7 @@ int cmd_demo(int argc, char **argv)
 	       dir, vault, vault, tampered, vault, (unsigned long long)seqs[2], keys);
 cleanup:
 	am_vault_close(v);
+	am_trusted_free(t);
 	for (int i = 0; i < NPEOPLE; i++)
 		am_identity_release(&id[i]);
 	free(keys);

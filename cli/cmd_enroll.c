@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pin.h"
 
 /* Parse "officer,custodian" into role bits; 0 on an unknown name. */
 static unsigned parse_roles(const char *arg)
@@ -37,7 +38,7 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 	const struct cli_cmd *c = cli_find(revoke ? "revoke" : "enroll");
 	struct cli_pass pass = { -1 };
 	struct am_identity admin, who;
-	struct am_vault *v = NULL;
+	struct cli_trust ct;
 	const char *as = NULL;
 	unsigned roles = 0;
 	char rs[64], kid[2 * AM_KEYID_LEN + 1];
@@ -49,6 +50,7 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 	am_err_init(&e);
 	am_identity_init(&admin);
 	am_identity_init(&who);
+	memset(&ct, 0, sizeof(ct));
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -77,12 +79,12 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 		return cli_usage_error(c, "--role is required");
 	s = am_public_read(argv[optind + 1], &who, &e);
 	if (s == AM_OK)
-		s = am_vault_open(argv[optind], 1, &v, &e);
+		s = cli_trust_open(&ct, argv[optind], 1, &e);
 	if (s == AM_OK)
 		s = cli_unlock(&pass, as, &admin, &e);
 	if (s == AM_OK)
-		s = revoke ? am_revoke(v, &admin, who.sign_pk, &seq, &e)
-			   : am_enroll(v, &admin, &who, roles, &seq, &e);
+		s = revoke ? am_revoke(ct.v, ct.t, &admin, who.sign_pk, &seq, &e)
+			   : am_enroll(ct.v, ct.t, &admin, &who, roles, &seq, &e);
 	if (s == AM_OK) {
 		am_key_id_hex(kid, who.sign_pk);
 		am_roles_str(roles, rs, sizeof(rs));
@@ -94,7 +96,7 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 			fprintf(stderr, "enrolled %s (%s) as %s in entry %llu\n", who.name, kid, rs,
 				(unsigned long long)seq);
 	}
-	am_vault_close(v);
+	cli_trust_close(&ct);
 	am_identity_release(&admin);
 	if (s != AM_OK)
 		return cli_fail(&e, s);

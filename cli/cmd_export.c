@@ -6,6 +6,7 @@
 
 #include "../vault/export.h"
 #include "cli.h"
+#include "pin.h"
 
 #define MAX_SEL 1024
 
@@ -54,7 +55,7 @@ int cmd_export(int argc, char **argv)
 	struct am_export_req req;
 	struct am_export_result res;
 	struct am_identity custodian, recipient;
-	struct am_vault *v = NULL;
+	struct cli_trust ct;
 	const char *as = NULL, *for_path = NULL;
 	char hex[2 * AM_HASH_LEN + 1];
 	size_t len;
@@ -67,6 +68,7 @@ int cmd_export(int argc, char **argv)
 	am_identity_init(&custodian);
 	am_identity_init(&recipient);
 	memset(&req, 0, sizeof(req));
+	memset(&ct, 0, sizeof(ct));
 	memset(&res, 0, sizeof(res));
 	req.seqs = seqs;
 	req.cases = cases;
@@ -150,15 +152,16 @@ int cmd_export(int argc, char **argv)
 		return cli_usage_error(c, "--from is after --to");
 	s = for_path ? am_public_read(for_path, &recipient, &e) : AM_OK;
 	if (s == AM_OK)
-		s = am_vault_open(argv[optind], 1, &v, &e);
+		s = cli_trust_open(&ct, argv[optind], 1, &e);
 	if (s == AM_OK)
 		s = cli_unlock(&pass, as, &custodian, &e);
 	if (s != AM_OK)
 		goto cleanup;
 	req.custodian = &custodian;
+	req.trusted = ct.t;
 	req.recipient = for_path ? &recipient : NULL;
 	req.progress = cli_progress_start(&prog, "exporting");
-	s = am_export(v, &req, &res, &e);
+	s = am_export(ct.v, &req, &res, &e);
 	cli_progress_end(&prog);
 	for (size_t i = 0; i < res.nrefused; i++)
 		fprintf(stderr, "refused entry %llu: %s (recorded in custody entry %llu)\n",
@@ -191,7 +194,7 @@ int cmd_export(int argc, char **argv)
 cleanup:
 	am_export_result_release(&res);
 	am_identity_release(&custodian);
-	am_vault_close(v);
+	cli_trust_close(&ct);
 	if (s != AM_OK)
 		return cli_fail(&e, s);
 	return cli_finish(EXIT_OK);

@@ -5,6 +5,7 @@
 
 #include "../common/fsutil.h"
 #include "cli.h"
+#include "pin.h"
 
 int cmd_extract(int argc, char **argv)
 {
@@ -21,7 +22,7 @@ int cmd_extract(int argc, char **argv)
 	struct cli_progress prog;
 	struct am_identity reader;
 	struct am_newfile out = { -1, NULL, NULL };
-	struct am_vault *v = NULL;
+	struct cli_trust ct;
 	const char *as = NULL, *purpose = NULL, *path = NULL;
 	uint64_t seq;
 	int force = 0, ch, to_stdout;
@@ -30,6 +31,7 @@ int cmd_extract(int argc, char **argv)
 
 	am_err_init(&e);
 	am_identity_init(&reader);
+	memset(&ct, 0, sizeof(ct));
 	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -62,18 +64,18 @@ int cmd_extract(int argc, char **argv)
 	if (!to_stdout && !force && access(path, F_OK) == 0)
 		return cli_fail(&e, am_fail(&e, AM_EEXIST, "%s already exists; refusing to overwrite "
 					    "it (use --force)", path));
-	s = am_vault_open(argv[optind], 1, &v, &e);
+	s = cli_trust_open(&ct, argv[optind], 1, &e);
 	if (s == AM_OK)
 		s = cli_unlock(&pass, as, &reader, &e);
 	if (s == AM_OK)
-		s = am_can_open(v, &reader, seq, &e);
+		s = am_can_open(ct.v, &reader, seq, &e);
 	if (s == AM_OK && !to_stdout)
 		s = am_newfile_open(&out, path, 0600, force, &e);
 	/* nothing is decrypted until the reading is on the record */
 	if (s == AM_OK)
-		s = am_record_custody(v, &reader, AM_ACT_EXTRACT, &seq, 1, purpose, NULL, &e);
+		s = am_record_custody(ct.v, ct.t, &reader, AM_ACT_EXTRACT, &seq, 1, purpose, NULL, &e);
 	if (s == AM_OK) {
-		s = am_extract(v, &reader, seq, to_stdout ? STDOUT_FILENO : out.fd,
+		s = am_extract(ct.v, &reader, seq, to_stdout ? STDOUT_FILENO : out.fd,
 			       cli_progress_start(&prog, "extracting"), &e);
 		cli_progress_end(&prog);
 	}
@@ -92,7 +94,7 @@ int cmd_extract(int argc, char **argv)
 	if (s == AM_OK && !to_stdout)
 		fprintf(stderr, "extracted entry %llu to %s (checked against its sealed SHA-256)\n",
 			(unsigned long long)seq, path);
-	am_vault_close(v);
+	cli_trust_close(&ct);
 	am_identity_release(&reader);
 	if (s != AM_OK)
 		return cli_fail(&e, s);

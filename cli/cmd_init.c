@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "../vault/note.h"
+#include "pin.h"
 
 int cmd_init(int argc, char **argv)
 {
@@ -17,7 +19,8 @@ int cmd_init(int argc, char **argv)
 	struct cli_pass pass = { -1 };
 	struct am_identity admin, *recips = NULL;
 	const char *as = NULL, *path;
-	char **rpaths = NULL;
+	char **rpaths = NULL, origin[AM_ORIGIN_MAX];
+	struct am_pin pin;
 	size_t nr = 0;
 	struct am_err e;
 	enum am_status s = AM_OK;
@@ -66,11 +69,13 @@ int cmd_init(int argc, char **argv)
 	s = cli_unlock(&pass, as, &admin, &e);
 	if (s != AM_OK)
 		goto cleanup;
-	s = am_vault_create(path, &admin, recips, nr, &e);
+	s = am_vault_create(path, &admin, recips, nr, &pin, &e);
 	if (s != AM_OK)
 		goto cleanup;
-	fprintf(stderr, "created vault %s with admin %s and %zu custodian%s\n", path, admin.name,
-		nr ? nr : 1, (nr ? nr : 1) == 1 ? "" : "s");
+	am_origin(origin, pin.vault_id);
+	fprintf(stderr, "created vault %s (%s) with admin %s and %zu custodian%s\n", path, origin,
+		admin.name, nr ? nr : 1, (nr ? nr : 1) == 1 ? "" : "s");
+	s = cli_trust_created(path, &pin, &e);
 cleanup:
 	am_identity_release(&admin);
 	free(recips);

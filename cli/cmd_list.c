@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pin.h"
 
 int cmd_list(int argc, char **argv)
 {
@@ -17,7 +18,7 @@ int cmd_list(int argc, char **argv)
 	struct cli_pass pass = { -1 };
 	struct am_identity reader;
 	struct am_members ms = { NULL, 0 };
-	struct am_vault *v = NULL;
+	struct cli_trust ct;
 	const char *as = NULL;
 	uint64_t n = 0;
 	int json = 0, ch;
@@ -26,6 +27,7 @@ int cmd_list(int argc, char **argv)
 
 	am_err_init(&e);
 	am_identity_init(&reader);
+	memset(&ct, 0, sizeof(ct));
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -44,22 +46,9 @@ int cmd_list(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(c, "expected one VAULT");
-	s = am_vault_open(argv[optind], as != NULL, &v, &e);
+	s = cli_open_listing(&ct, argv[optind], as, &pass, &reader, 0, AM_ACT_LIST, &ms, &e);
 	if (s == AM_OK)
-		s = am_vault_members(v, &ms, &e);
-	if (s == AM_OK && as != NULL) {
-		s = cli_unlock(&pass, as, &reader, &e);
-		/* the reading of titles is itself recorded, naming them, before it happens */
-		uint64_t *refs = NULL;
-		size_t nrefs = 0;
-		if (s == AM_OK)
-			s = cli_entries_of(v, 0, &refs, &nrefs, &e);
-		if (s == AM_OK)
-			s = am_record_custody(v, &reader, AM_ACT_LIST, refs, nrefs, NULL, NULL, &e);
-		free(refs);
-	}
-	if (s == AM_OK)
-		s = am_vault_count(v, &n, &e);
+		n = am_trusted_size(ct.t);
 	if (s != AM_OK)
 		goto cleanup;
 	if (json)
@@ -73,12 +62,12 @@ int cmd_list(int argc, char **argv)
 		const struct am_field *kase = NULL, *title = NULL;
 		char when[32], who[AM_NAME_MAX + 1];
 
-		s = am_entry_read(v, i, &p, &e);
+		s = cli_read_verified(&ct, i, &p, &e);
 		if (s != AM_OK)
 			break;
 		am_fields_init(&f);
 		if (as != NULL && am_type_sealed(p.h.type) && p.h.type != AM_T_CUSTODY &&
-		    am_open_fields(v, &reader, i, &f, NULL) == AM_OK) {
+		    am_open_fields(ct.v, &reader, i, &f, NULL) == AM_OK) {
 			kase = am_fields_get(&f, "case");
 			title = am_fields_get(&f, "title");
 		}
@@ -116,7 +105,7 @@ int cmd_list(int argc, char **argv)
 		printf("\n]\n");
 cleanup:
 	am_members_release(&ms);
-	am_vault_close(v);
+	cli_trust_close(&ct);
 	am_identity_release(&reader);
 	if (s != AM_OK)
 		return cli_fail(&e, s);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pin.h"
 
 int cmd_members(int argc, char **argv)
 {
@@ -12,7 +13,7 @@ int cmd_members(int argc, char **argv)
 	};
 	const struct cli_cmd *c = cli_find("members");
 	struct am_members ms = { NULL, 0 };
-	struct am_vault *v = NULL;
+	struct cli_trust ct;
 	struct am_err e;
 	enum am_status s;
 	int json = 0, ch;
@@ -25,10 +26,11 @@ int cmd_members(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(c, "expected one VAULT");
-	s = am_vault_open(argv[optind], 0, &v, &e);
+	memset(&ct, 0, sizeof(ct));
+	s = cli_trust_open(&ct, argv[optind], 0, &e);
 	if (s == AM_OK)
-		s = am_vault_members(v, &ms, &e);
-	am_vault_close(v);
+		s = am_vault_members(ct.t, &ms, &e);
+	cli_trust_close(&ct);
 	if (s != AM_OK)
 		return cli_fail(&e, s);
 	if (json)

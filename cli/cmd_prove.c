@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pin.h"
 #include "trust.h"
 
 int cmd_prove(int argc, char **argv)
@@ -16,7 +17,8 @@ int cmd_prove(int argc, char **argv)
 	unsigned char proof[AM_MT_MAX_PROOF][AM_MT_HASH], leaf[AM_MT_HASH], eh[AM_HASH_LEN];
 	struct am_checkpoint cp;
 	struct am_entry_pub pub;
-	struct am_vault *v = NULL;
+	struct cli_trust ct;
+	struct am_pin pin;
 	struct am_buf b, extra;
 	const char *cpath = NULL;
 	size_t count = 0;
@@ -28,6 +30,7 @@ int cmd_prove(int argc, char **argv)
 	am_err_init(&e);
 	memset(&cp, 0, sizeof(cp));
 	memset(&pub, 0, sizeof(pub));
+	memset(&ct, 0, sizeof(ct));
 	am_buf_init(&b);
 	am_buf_init(&extra);
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -37,16 +40,21 @@ int cmd_prove(int argc, char **argv)
 	}
 	if (argc - optind != 2 || cli_parse_u64(argv[optind + 1], &seq) != 0)
 		return cli_usage_error(c, "expected VAULT and an entry number");
-	s = am_vault_open(argv[optind], 0, &v, &e);
+	s = cli_trust_open(&ct, argv[optind], 0, &e);
 	if (s != AM_OK)
 		goto cleanup;
-	/* a checkpoint the reader already trusts, or the vault's newest */
-	s = cpath ? cli_trust_checkpoint(v, cpath, NULL, 0, 0, &cp, &e)
-		  : am_stored_checkpoint(v, 0, &cp, &e);
+	/* a checkpoint the reader already trusts, or one of the tree just verified */
+	am_trusted_pin(ct.t, &pin);
+	s = cpath ? cli_trust_checkpoint(ct.t, cpath, NULL, 0, 0, &cp, &e)
+		  : am_stored_checkpoint(ct.v, pin.size, &cp, &e);
+	if (s == AM_OK && cpath == NULL && !am_equal(cp.root, pin.root, AM_HASH_LEN))
+		s = am_fail(&e, AM_EVERIFY, "%s: the stored checkpoint of %llu entries does not "
+			    "match the verified tree; run 'amanat verify'", argv[optind],
+			    (unsigned long long)pin.size);
 	if (s == AM_OK)
-		s = am_entry_read(v, seq, &pub, &e);
+		s = cli_read_verified(&ct, seq, &pub, &e);
 	if (s == AM_OK)
-		s = am_prove_inclusion(v, seq, cp.size, proof, &count, &e);
+		s = am_prove_inclusion(ct.v, seq, cp.size, proof, &count, &e);
 	if (s != AM_OK)
 		goto cleanup;
 	/* never hand out a proof that does not verify against the checkpoint */
@@ -72,7 +80,7 @@ cleanup:
 	am_buf_release(&extra);
 	am_entry_pub_release(&pub);
 	am_checkpoint_release(&cp);
-	am_vault_close(v);
+	cli_trust_close(&ct);
 	if (s != AM_OK)
 		return cli_fail(&e, s);
 	return cli_finish(EXIT_OK);

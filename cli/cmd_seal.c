@@ -10,6 +10,7 @@
 
 #include "../common/fsutil.h"
 #include "cli.h"
+#include "pin.h"
 
 #define MAX_REFS 256
 
@@ -66,7 +67,7 @@ int cmd_seal(int argc, char **argv)
 	struct am_identity signer;
 	struct am_fields f;
 	struct am_seal_req req;
-	struct am_vault *v = NULL;
+	struct cli_trust ct;
 	const char *as = NULL, *kase = NULL, *input;
 	uint64_t refs[MAX_REFS], seq = 0;
 	size_t nrefs = 0;
@@ -78,6 +79,7 @@ int cmd_seal(int argc, char **argv)
 	am_err_init(&e);
 	am_identity_init(&signer);
 	am_fields_init(&f);
+	memset(&ct, 0, sizeof(ct));
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		char *eq;
 		switch (ch) {
@@ -183,7 +185,7 @@ int cmd_seal(int argc, char **argv)
 		if (s != AM_OK)
 			goto fail;
 	}
-	s = am_vault_open(argv[optind], 1, &v, &e);
+	s = cli_trust_open(&ct, argv[optind], 1, &e);
 	if (s != AM_OK)
 		goto fail;
 	s = cli_unlock(&pass, as, &signer, &e);
@@ -196,7 +198,7 @@ int cmd_seal(int argc, char **argv)
 	req.refs = refs;
 	req.nrefs = nrefs;
 	req.progress = cli_progress_start(&prog, "sealing");
-	s = am_seal(v, &signer, &req, &seq, &e);
+	s = am_seal(ct.v, ct.t, &signer, &req, &seq, &e);
 	cli_progress_end(&prog);
 	if (s != AM_OK)
 		goto fail;
@@ -204,6 +206,8 @@ int cmd_seal(int argc, char **argv)
 		printf("{\"seq\":%llu,\"type\":\"%s\"}\n", (unsigned long long)seq, am_type_name(type));
 	else
 		printf("%llu\n", (unsigned long long)seq);
+	/* who can read it: the custodians of the verified log, by name and key id */
+	cli_show_recipients(am_trusted_members(ct.t));
 	rc = cli_finish(EXIT_OK);
 	goto cleanup;
 fail:
@@ -211,7 +215,7 @@ fail:
 cleanup:
 	if (in > STDIN_FILENO)
 		close(in);
-	am_vault_close(v);
+	cli_trust_close(&ct);
 	am_identity_release(&signer);
 	am_fields_release(&f);
 	return rc;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pin.h"
 
 int cmd_show(int argc, char **argv)
 {
@@ -19,7 +20,7 @@ int cmd_show(int argc, char **argv)
 	struct am_members ms = { NULL, 0 };
 	struct am_entry_pub p;
 	struct am_fields f;
-	struct am_vault *v = NULL;
+	struct cli_trust ct;
 	const char *as = NULL, *purpose = NULL;
 	char when[32], who[AM_NAME_MAX + 1], hex[2 * AM_HASH_LEN + 1];
 	uint64_t seq;
@@ -31,6 +32,8 @@ int cmd_show(int argc, char **argv)
 	am_identity_init(&reader);
 	am_fields_init(&f);
 	memset(&p, 0, sizeof(p));
+	memset(&ms, 0, sizeof(ms));
+	memset(&ct, 0, sizeof(ct));
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -54,19 +57,21 @@ int cmd_show(int argc, char **argv)
 		return cli_usage_error(c, "expected VAULT and an entry number");
 	if (as == NULL)
 		return cli_usage_error(c, "--as CUSTODIAN.id is required");
-	s = am_vault_open(argv[optind], 1, &v, &e);
+	s = cli_trust_open(&ct, argv[optind], 1, &e);
 	if (s == AM_OK)
-		s = am_entry_read(v, seq, &p, &e);
+		s = am_entry_read(ct.v, seq, &p, &e);
 	if (s == AM_OK)
-		s = am_vault_members(v, &ms, &e);
+		s = am_trusted_check_entry(ct.v, ct.t, &p, &e);
+	if (s == AM_OK)
+		s = am_vault_members(ct.t, &ms, &e);
 	if (s == AM_OK)
 		s = cli_unlock(&pass, as, &reader, &e);
 	if (s == AM_OK)
-		s = am_can_open(v, &reader, seq, &e);
+		s = am_can_open(ct.v, &reader, seq, &e);
 	if (s == AM_OK)
-		s = am_record_custody(v, &reader, AM_ACT_SHOW, &seq, 1, purpose, NULL, &e);
+		s = am_record_custody(ct.v, ct.t, &reader, AM_ACT_SHOW, &seq, 1, purpose, NULL, &e);
 	if (s == AM_OK)
-		s = am_open_fields(v, &reader, seq, &f, &e);
+		s = am_open_fields(ct.v, &reader, seq, &f, &e);
 	if (s != AM_OK)
 		goto cleanup;
 	cli_time(when, p.h.sealed_at_ms);
@@ -98,7 +103,7 @@ cleanup:
 	am_fields_release(&f);
 	am_entry_pub_release(&p);
 	am_members_release(&ms);
-	am_vault_close(v);
+	cli_trust_close(&ct);
 	am_identity_release(&reader);
 	if (s != AM_OK)
 		return cli_fail(&e, s);

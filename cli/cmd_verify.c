@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pin.h"
 #include "trust.h"
 
 #define MAX_WITNESSES 64
@@ -85,6 +86,9 @@ static int run(struct run *ru)
 	struct cli_state st, resume;
 	struct cli_progress prog;
 	struct am_vault *v = NULL;
+	struct cli_trust ct;
+	struct cli_pin pin;
+	char *pinfile = NULL;
 	unsigned char vid[AM_VAULT_ID_LEN];
 	char origin[AM_ORIGIN_MAX];
 	const char *note = NULL;
@@ -98,9 +102,17 @@ static int run(struct run *ru)
 	memset(&cp, 0, sizeof(cp));
 	memset(&st, 0, sizeof(st));
 	memset(&resume, 0, sizeof(resume));
+	memset(&ct, 0, sizeof(ct));
+	cli_pin_init(&pin);
 	o.tier = ru->tier;
 	o.max_seconds = ru->max_seconds;
-	s = am_vault_open(ru->path, ru->tier == AM_VERIFY_DEEP, &v, &e);
+	if (ru->tier == AM_VERIFY_DEEP || ru->since != NULL || ru->checkpoint != NULL) {
+		/* a custody record, or the members who sign checkpoints: from the pin first */
+		s = cli_trust_open(&ct, ru->path, ru->tier == AM_VERIFY_DEEP, &e);
+		v = ct.v;
+	} else {
+		s = am_vault_open(ru->path, 0, &v, &e);
+	}
 	if (s != AM_OK)
 		goto fail;
 	if (am_vault_id(v, vid, NULL) != AM_OK) {
@@ -112,7 +124,19 @@ static int run(struct run *ru)
 		}
 		snprintf(origin, sizeof(origin), "amanat/unknown");
 	} else {
+		int found = 0;
 		am_origin(origin, vid);
+		/* the tree this user verified before: the vault must still agree with it */
+		pinfile = cli_pin_file(vid);
+		if (pinfile != NULL && !ru->audit && ct.t == NULL) {
+			s = cli_pin_load(pinfile, &pin, &found, &e);
+			if (s != AM_OK)
+				goto fail;
+			if (found && pin.pin.size > 0) {
+				o.pin_size = pin.pin.size;
+				memcpy(o.pin_root, pin.pin.root, AM_HASH_LEN);
+			}
+		}
 	}
 	for (size_t i = 0; i < ru->nwit && s == AM_OK; i++)
 		s = cli_key_arg(ru->wit[i], NULL, AM_NOTE_COSIG, &wit[i], &e);
@@ -151,7 +175,7 @@ static int run(struct run *ru)
 		resume.path = strdup(ru->resume);
 	}
 	if (ru->since != NULL || ru->checkpoint != NULL) {
-		s = cli_trust_checkpoint(v, ru->since ? ru->since : ru->checkpoint, wit, ru->nwit,
+		s = cli_trust_checkpoint(ct.t, ru->since ? ru->since : ru->checkpoint, wit, ru->nwit,
 					 ru->quorum, &cp, &e);
 		if (s != AM_OK)
 			goto fail;
@@ -171,7 +195,7 @@ static int run(struct run *ru)
 		if (s == AM_OK)
 			s = cli_entries_of(v, 2, &refs, &nrefs, &e);
 		if (s == AM_OK)
-			s = am_record_custody(v, &reader, AM_ACT_VERIFY_DEEP, refs, nrefs,
+			s = am_record_custody(v, ct.t, &reader, AM_ACT_VERIFY_DEEP, refs, nrefs,
 					      "deep verification", NULL, &e);
 		free(refs);
 		if (s != AM_OK)
@@ -218,6 +242,15 @@ static int run(struct run *ru)
 			note = "stopped at --max-seconds; run again with the same --resume to go on";
 		}
 	}
+	if (r.ok && r.complete && !ru->audit && ct.t == NULL && pinfile != NULL) {
+		/* pin what was verified, by the same incremental check every command makes */
+		am_vault_close(v);
+		v = NULL;
+		ct.quiet = 1;
+		s = cli_trust_open(&ct, ru->path, 0, &e);
+		if (s != AM_OK)
+			goto fail;
+	}
 	rc = report(ru, &r, o.from_size, origin, note);
 	goto cleanup;
 fail:
@@ -227,7 +260,12 @@ cleanup:
 	cli_state_release(&st);
 	cli_state_release(&resume);
 	am_identity_release(&reader);
-	am_vault_close(v);
+	if (ct.v != NULL)
+		cli_trust_close(&ct);
+	else
+		am_vault_close(v);
+	cli_pin_release(&pin);
+	free(pinfile);
 	return rc;
 }
 

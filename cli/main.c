@@ -39,6 +39,16 @@ const struct cli_cmd cli_commands[] = {
 	  "usage: amanat members VAULT [--json]\n"
 	  "\n"
 	  "Replays the signed genesis, enroll and revoke entries: who may do what now.\n" },
+	{ "trust", cmd_trust, "pin a vault's id before its first use",
+	  "usage: amanat trust VAULT --vault amanat/<id>\n"
+	  "\n"
+	  "Every command verifies a vault from what you trusted before (a pin kept under\n"
+	  "$XDG_STATE_HOME/amanat, not in the vault) and refuses a file that does not\n"
+	  "extend it.  The first use of a vault trusts its genesis and shows its members;\n"
+	  "'trust' pins the vault id you were given (on paper, by phone) in advance, so\n"
+	  "that even the first use refuses a file that is not that vault.  It then verifies\n"
+	  "VAULT from its genesis and pins it.  Exits 1 if VAULT is another vault or does\n"
+	  "not verify.\n" },
 	{ "seal", cmd_seal, "seal a file or standard input into the vault",
 	  "usage: amanat seal VAULT --as ID --type testimony|document|media|case --case CASE\n"
 	  "                  [--title T] [--meta KEY=VALUE]... [--meta-from FILE] [--ref SEQ]...\n"

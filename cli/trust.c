@@ -36,11 +36,11 @@ enum am_status cli_key_arg(const char *arg, const char *name, uint8_t type, stru
 	return AM_OK;
 }
 
-enum am_status cli_member_keys(struct am_vault *v, const char *origin, struct am_vkey **keys,
-			       size_t *n, struct am_err *e)
+enum am_status cli_member_keys(const struct am_trusted *t, const char *origin,
+			       struct am_vkey **keys, size_t *n, struct am_err *e)
 {
 	struct am_members ms;
-	enum am_status s = am_vault_members(v, &ms, e);
+	enum am_status s = am_vault_members(t, &ms, e);
 
 	*keys = NULL;
 	*n = 0;
@@ -74,11 +74,10 @@ enum am_status cli_read_checkpoint(const char *path, struct am_checkpoint *c, st
 	return s;
 }
 
-enum am_status cli_trust_checkpoint(struct am_vault *v, const char *path,
+enum am_status cli_trust_checkpoint(const struct am_trusted *t, const char *path,
 				    const struct am_vkey *witnesses, size_t nwit, size_t quorum,
 				    struct am_checkpoint *c, struct am_err *e)
 {
-	unsigned char vid[AM_VAULT_ID_LEN];
 	char origin[AM_ORIGIN_MAX];
 	struct am_vkey *keys = NULL;
 	size_t nkeys = 0;
@@ -86,17 +85,15 @@ enum am_status cli_trust_checkpoint(struct am_vault *v, const char *path,
 	int valid;
 
 	s = cli_read_checkpoint(path, c, e);
-	if (s == AM_OK)
-		s = am_vault_id(v, vid, e);
 	if (s != AM_OK)
 		return s;
-	am_origin(origin, vid);
+	am_origin(origin, am_trusted_vault_id(t));
 	if (strcmp(c->origin, origin) != 0) {
 		s = am_fail(e, AM_EVERIFY, "%s is a checkpoint of %s, not of this vault (%s)", path,
 			    c->origin, origin);
 		goto fail;
 	}
-	s = cli_member_keys(v, origin, &keys, &nkeys, e);
+	s = cli_member_keys(t, origin, &keys, &nkeys, e);
 	if (s != AM_OK)
 		goto fail;
 	valid = am_note_count_valid(c, keys, nkeys, NULL);
@@ -129,8 +126,7 @@ void cli_state_release(struct cli_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
-/* The default state file under $XDG_STATE_HOME (or ~/.local/state)/amanat/. */
-static char *default_path(const char *file)
+char *cli_state_path(const char *file)
 {
 	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 	size_t n;
@@ -158,7 +154,7 @@ enum am_status cli_state_load(const char *path, const char *def, struct cli_stat
 	char *p, *line, *save = NULL;
 
 	memset(st, 0, sizeof(*st));
-	st->path = path ? strdup(path) : default_path(def);
+	st->path = path ? strdup(path) : cli_state_path(def);
 	if (st->path == NULL)
 		return am_fail(e, AM_EINPUT, "no state file: give --state FILE (HOME is not set)");
 	if (access(st->path, F_OK) != 0)

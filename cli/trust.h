@@ -16,18 +16,22 @@
  */
 enum am_status cli_key_arg(const char *arg, const char *name, uint8_t type, struct am_vkey *k,
 			   struct am_err *e);
-/* Checkpoint verifier keys of every identity currently enrolled in v. */
-enum am_status cli_member_keys(struct am_vault *v, const char *origin, struct am_vkey **keys,
-			       size_t *n, struct am_err *e);
+/* Checkpoint verifier keys of every identity enrolled in the verified log t. */
+enum am_status cli_member_keys(const struct am_trusted *t, const char *origin,
+			       struct am_vkey **keys, size_t *n, struct am_err *e);
 enum am_status cli_read_checkpoint(const char *path, struct am_checkpoint *c, struct am_err *e);
 /*
- * Read a checkpoint of v's log from path and check it: v's origin, a valid
- * signature by a member, and at least quorum valid cosignatures from the
- * witnesses given (if any).  AM_EVERIFY when it does not hold.
+ * Read a checkpoint of the verified log t from path and check it: its
+ * origin, a valid signature by a member, and at least quorum valid
+ * cosignatures from the witnesses given (if any).  AM_EVERIFY when it does
+ * not hold.
  */
-enum am_status cli_trust_checkpoint(struct am_vault *v, const char *path,
+enum am_status cli_trust_checkpoint(const struct am_trusted *t, const char *path,
 				    const struct am_vkey *witnesses, size_t nwit, size_t quorum,
 				    struct am_checkpoint *c, struct am_err *e);
+
+/* file under $XDG_STATE_HOME (or ~/.local/state)/amanat/ (malloc'ed), or NULL without HOME. */
+char *cli_state_path(const char *file);
 
 /* A state file: for each log origin, the last tree size and root accepted. */
 struct cli_state_entry {

@@ -20,6 +20,20 @@ void am_auth_release(struct am_auth *a)
 	am_auth_init(a);
 }
 
+int am_auth_copy(struct am_auth *dst, const struct am_auth *src)
+{
+	am_auth_init(dst);
+	dst->last_seq = src->last_seq;
+	if (src->ms.n == 0)
+		return 0;
+	dst->ms.m = malloc(src->ms.n * sizeof(*dst->ms.m));
+	if (dst->ms.m == NULL)
+		return -1;
+	memcpy(dst->ms.m, src->ms.m, src->ms.n * sizeof(*dst->ms.m));
+	dst->ms.n = dst->cap = src->ms.n;
+	return 0;
+}
+
 void am_members_release(struct am_members *ms)
 {
 	free(ms->m);
@@ -88,6 +102,11 @@ int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_
 		BAD(h->seq == 0 ? "the first entry is not a genesis entry"
 				: "a genesis entry appears after the first entry");
 	if (h->type == AM_T_GENESIS) {
+		unsigned char vid[AM_VAULT_ID_LEN];
+		am_genesis_vault_id(vid, h);
+		if (!am_equal(vid, h->vault_id, AM_VAULT_ID_LEN))
+			BAD("the genesis entry does not carry the vault id derived from it (a rebuilt "
+			    "genesis)");
 		if (am_member_parse(h->payload, h->payload_len, &m) != 0)
 			BAD("genesis payload is not a valid identity record");
 		if (memcmp(m.sign_pk, h->signer, AM_SIGN_PK_LEN) != 0 || !(m.roles & AM_ROLE_ADMIN))
@@ -167,59 +186,6 @@ int am_auth_recipients(const struct am_auth *a, unsigned char **pks, size_t *n)
 	return 0;
 }
 
-/*
- * Replay the enrollments in force at the tip of the log.  They are found by
- * following the signed authority links back from the last entry, not by
- * asking SQLite which rows are enrollments, so a row relabelled by someone
- * with write access cannot hide a revocation.
- */
-enum am_status am_auth_load(struct am_vault *v, struct am_auth *a, struct am_err *e)
-{
-	struct am_entry_pub p;
-	uint64_t n = 0, at;
-	unsigned char vid[AM_VAULT_ID_LEN];
-	enum am_status s;
-
-	am_auth_init(a);
-	s = am_vault_count(v, &n, e);
-	if (s != AM_OK)
-		return s;
-	if (n == 0)
-		return am_fail(e, AM_EVERIFY, "%s has no genesis entry", v->path);
-	/*
-	 * Start from the newest entry whose signature verifies: a junk row at
-	 * the tip must not steer us past a revocation (verification reports it).
-	 */
-	for (uint64_t back = 0;; back++) {
-		struct am_buf b;
-		int bad;
-
-		if (back == n || back == 64)
-			return am_fail(e, AM_EVERIFY, "%s: none of the newest entries has a valid "
-				       "signature; run 'amanat verify'", v->path);
-		s = am_entry_read(v, n - 1 - back, &p, e);
-		if (s == AM_EVERIFY) {
-			am_err_init(e); /* a damaged row: look further back */
-			continue;
-		}
-		if (s != AM_OK)
-			return s;
-		am_buf_init(&b);
-		am_sig_input(&b, p.buf, p.len);
-		bad = b.oom || am_sign_verify(p.sig, b.data, b.len, p.h.signer) != 0;
-		am_buf_release(&b);
-		if (!bad) {
-			n -= back;
-			break;
-		}
-		am_entry_pub_release(&p);
-	}
-	at = am_type_sealed(p.h.type) ? p.h.auth_seq : n - 1;
-	memcpy(vid, p.h.vault_id, AM_VAULT_ID_LEN);
-	am_entry_pub_release(&p);
-	return am_auth_replay(v, at, vid, a, e);
-}
-
 enum am_status am_auth_replay(struct am_vault *v, uint64_t at,
 			      const unsigned char vid[AM_VAULT_ID_LEN], struct am_auth *a,
 			      struct am_err *e)
@@ -286,15 +252,15 @@ fail:
 	return s;
 }
 
-enum am_status am_vault_members(struct am_vault *v, struct am_members *out, struct am_err *e)
+enum am_status am_vault_members(const struct am_trusted *t, struct am_members *out,
+				struct am_err *e)
 {
 	struct am_auth a;
-	enum am_status s = am_auth_load(v, &a, e);
 
 	out->m = NULL;
 	out->n = 0;
-	if (s != AM_OK)
-		return s;
+	if (am_auth_copy(&a, &t->auth) != 0)
+		return am_fail(e, AM_ENOMEM, "out of memory");
 	*out = a.ms; /* hand over ownership */
 	return AM_OK;
 }

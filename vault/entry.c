@@ -73,6 +73,25 @@ uint64_t am_header_ref(const struct am_header *h, uint32_t i)
 	return am_get_u64(h->refs + 8 * (size_t)i);
 }
 
+void am_genesis_vault_id(unsigned char out[AM_VAULT_ID_LEN], const struct am_header *h)
+{
+	struct am_header z = *h;
+	struct am_buf b;
+	unsigned char d[AM_HASH_LEN];
+
+	memset(z.vault_id, 0, AM_VAULT_ID_LEN);
+	am_buf_init(&b);
+	am_buf_add(&b, AM_DOM_VAULT_ID, sizeof(AM_DOM_VAULT_ID));
+	am_header_encode(&b, &z);
+	/* out of memory leaves an id no genesis can match */
+	if (b.oom)
+		memset(d, 0xff, sizeof(d));
+	else
+		am_sha256(d, b.data, b.len);
+	memcpy(out, d, AM_VAULT_ID_LEN);
+	am_buf_release(&b);
+}
+
 void am_header_encode(struct am_buf *b, const struct am_header *h)
 {
 	am_buf_add(b, AM_HEADER_MAGIC, 4);

@@ -80,6 +80,23 @@ const struct ex_entry *ex_entry_find(const struct ex_ctx *x, uint64_t seq)
 	return NULL;
 }
 
+/*
+ * Read entry seq for the bundle, checked to be the entry the verified log
+ * holds there: a row swapped in the file after verification is refused here,
+ * not discovered by the court.
+ */
+static enum am_status ex_read_entry(struct ex_ctx *x, uint64_t seq, struct am_entry_pub *p,
+				    struct am_err *e)
+{
+	enum am_status s = am_entry_read(x->v, seq, p, e);
+
+	if (s == AM_OK)
+		s = am_trusted_check_entry(x->v, x->req->trusted, p, e);
+	if (s != AM_OK)
+		am_entry_pub_release(p);
+	return s;
+}
+
 /* Keep the public part of entry seq for the bundle (once). */
 static enum am_status keep_entry(struct ex_ctx *x, uint64_t seq, struct am_err *e)
 {
@@ -98,7 +115,7 @@ static enum am_status keep_entry(struct ex_ctx *x, uint64_t seq, struct am_err *
 	}
 	x->entries[at].seq = seq;
 	x->nentries++;
-	return am_entry_read(x->v, seq, &x->entries[at].pub, e);
+	return ex_read_entry(x, seq, &x->entries[at].pub, e);
 }
 
 static int explicitly(const struct am_export_req *req, uint64_t seq)
@@ -225,7 +242,7 @@ static enum am_status select_items(struct ex_ctx *x, uint64_t n, struct am_expor
 		struct am_fields f;
 		int evidence, wanted;
 
-		s = am_entry_read(x->v, seq, &p, e);
+		s = ex_read_entry(x, seq, &p, e);
 		if (s != AM_OK)
 			break;
 		am_fields_init(&f);
@@ -289,6 +306,9 @@ static enum am_status select_items(struct ex_ctx *x, uint64_t n, struct am_expor
 		am_fields_release(&f);
 		am_entry_pub_release(&p);
 	}
+	/* the entry at the tip of the proved tree, so the court sees where the chain ends */
+	if (s == AM_OK && n > 0)
+		s = keep_entry(x, n - 1, e);
 	/* everything named by number must be an item */
 	for (size_t i = 0; s == AM_OK && i < req->nseqs; i++) {
 		int found = 0;
@@ -340,7 +360,8 @@ static void prune_custody(struct ex_ctx *x)
 
 	for (size_t i = 0; i < x->nentries; i++) {
 		const struct am_header *h = &x->entries[i].pub.h;
-		int wanted = !am_type_sealed(h->type);
+		/* authority entries and the tip: the court replays the whole chain to the tree */
+		int wanted = !am_type_sealed(h->type) || x->entries[i].seq + 1 == x->cp.size;
 		for (uint32_t r = 0; !wanted && r < h->nrefs; r++)
 			for (size_t k = 0; !wanted && k < x->nitems; k++)
 				wanted = x->items[k].seq == am_header_ref(h, r);
@@ -476,8 +497,8 @@ static enum am_status record_start(struct ex_ctx *x, uint64_t n, uint64_t *seq, 
 	if (s == AM_OK && req->recipient != NULL)
 		s = put(&f, "export.for", req->recipient->name, e);
 	if (s == AM_OK)
-		s = am_record_custody_fields(x->v, req->custodian, AM_ACT_EXPORT, refs, nrefs, &f, seq,
-					     e);
+		s = am_record_custody_fields(x->v, req->trusted, req->custodian, AM_ACT_EXPORT, refs,
+					     nrefs, &f, seq, e);
 	free(refs);
 	am_buf_release(&sel);
 	am_fields_release(&f);
@@ -533,8 +554,8 @@ static enum am_status record_done(struct ex_ctx *x, const struct am_export_resul
 	if (s == AM_OK)
 		s = put(&f, "bundle.tree-size", tmp, e);
 	if (s == AM_OK)
-		s = am_record_custody_fields(x->v, x->req->custodian, AM_ACT_EXPORTED, refs, nrefs, &f,
-					     seq, e);
+		s = am_record_custody_fields(x->v, x->req->trusted, x->req->custodian, AM_ACT_EXPORTED,
+					     refs, nrefs, &f, seq, e);
 	free(refs);
 	am_buf_release(&items);
 	am_buf_release(&refused);
@@ -593,8 +614,9 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 {
 	struct ex_ctx x;
 	struct am_sink *sink = NULL;
-	struct am_auth a;
-	unsigned char vid[AM_VAULT_ID_LEN], *zip = NULL;
+	const struct am_members *ms;
+	const struct am_member *me;
+	unsigned char *zip = NULL;
 	size_t ziplen = 0;
 	uint64_t n = 0;
 	struct timespec ts;
@@ -614,34 +636,30 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 			       "header and cannot be withheld");
 	if (req->nseqs == 0 && !has_filters(req))
 		return am_fail(e, AM_EINPUT, "nothing selected: give --entry, --case, --type or dates");
-	/* only a custodian exports, and only members' checkpoints anchor a bundle */
-	s = am_auth_load(v, &a, e);
-	if (s != AM_OK)
-		return s;
-	if (!(am_auth_roles(&a, req->custodian->sign_pk) & AM_ROLE_CUSTODIAN)) {
-		am_auth_release(&a);
+	/* only a custodian exports, on the log as verified from their pin */
+	ms = am_trusted_members(req->trusted);
+	me = am_members_find(ms, req->custodian->sign_pk);
+	if (me == NULL || !(me->roles & AM_ROLE_CUSTODIAN))
 		return am_fail(e, AM_EAUTH, "%s is not a custodian of %s", req->custodian->name,
 			       v->path);
-	}
-	am_auth_release(&a);
-	s = am_vault_count(v, &n, e);
-	if (s == AM_OK)
-		s = am_vault_id(v, vid, e);
-	if (s != AM_OK)
-		return s;
+	n = am_trusted_size(req->trusted);
 	for (size_t i = 0; i < req->nseqs; i++)
 		if (req->seqs[i] >= n)
 			return am_fail(e, AM_EINPUT, "%s has no entry %llu", v->path,
 				       (unsigned long long)req->seqs[i]);
-	am_origin(x.origin, vid);
 	if (access(req->out, F_OK) == 0)
 		return am_fail(e, AM_EEXIST, "%s already exists; refusing to overwrite it", req->out);
-	/* the bundle proves against the tree as it is before the export's own records */
-	s = am_stored_checkpoint(v, n, &x.cp, NULL);
-	if (s != AM_OK)
-		s = am_vault_checkpoint(v, req->custodian, &x.cp, e);
-	if (s == AM_OK)
-		s = am_vault_members(v, &x.ms, e);
+	/*
+	 * The bundle proves against the tree as it is before the export's own
+	 * records, in a checkpoint the exporting custodian signs now: the court
+	 * then knows whose key to ask for, and it covers only what was verified.
+	 */
+	s = am_vault_checkpoint(v, req->trusted, req->custodian, &x.cp, e);
+	if (s == AM_OK) {
+		n = x.cp.size;
+		am_origin(x.origin, am_trusted_vault_id(req->trusted));
+		s = am_vault_members(req->trusted, &x.ms, e);
+	}
 	if (s == AM_OK)
 		s = record_start(&x, n, &res->custody_before, e);
 	if (s == AM_OK)

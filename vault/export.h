@@ -12,6 +12,8 @@ int am_scope_ok(const char *scope);
 
 struct am_export_req {
 	const struct am_identity *custodian;
+	/* the log as verified from the custodian's pin; advances with the export's records */
+	struct am_trusted *trusted;
 	/* selection: the entries listed, plus every entry matching all filters given */
 	const uint64_t *seqs;
 	size_t nseqs;

@@ -57,6 +57,12 @@ static enum am_status open_entry(struct am_vault *v, const struct am_identity *r
 			    (unsigned long long)seq);
 		goto fail;
 	}
+	/* once the log is verified from a pin, open only what that verification covered */
+	if (v->trusted != NULL) {
+		s = am_trusted_check_entry(v, v->trusted, &o->pub, e);
+		if (s != AM_OK)
+			goto fail;
+	}
 	/* a validly signed entry is still worthless if its signer had no right to sign it */
 	{
 		struct am_auth a;

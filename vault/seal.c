@@ -23,12 +23,14 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-enum am_status am_append(struct am_vault *v, const struct am_identity *signer,
-			 struct am_header *h, const unsigned char *wraps, size_t wn,
-			 const unsigned char *meta, size_t mn, uint64_t *seq, struct am_err *e)
+enum am_status am_append(struct am_vault *v, struct am_trusted *t,
+			 const struct am_identity *signer, struct am_header *h,
+			 const unsigned char *wraps, size_t wn, const unsigned char *meta, size_t mn,
+			 uint64_t *seq, struct am_err *e)
 {
 	struct am_buf hb, sb;
 	unsigned char sig[AM_SIG_LEN], hash[AM_HASH_LEN];
+	char why[256];
 	enum am_status s;
 
 	am_buf_init(&hb);
@@ -37,6 +39,23 @@ enum am_status am_append(struct am_vault *v, const struct am_identity *signer,
 	h->flags = 0;
 	memcpy(h->signer, signer->sign_pk, AM_SIGN_PK_LEN);
 	h->sealed_at_ms = now_ms();
+	/* where the entry goes comes from the verified state, never from the file */
+	h->seq = t->size;
+	memcpy(h->prev, t->head, AM_HASH_LEN);
+	h->auth_seq = t->size == 0 ? 0 : t->auth.last_seq;
+	if (h->type == AM_T_GENESIS) {
+		if (t->size != 0)
+			return am_fail(e, AM_EINPUT, "%s already has a genesis entry", v->path);
+		am_random(h->uid, AM_UID_LEN);
+		am_genesis_vault_id(h->vault_id, h);
+	} else {
+		memcpy(h->vault_id, t->vault_id, AM_VAULT_ID_LEN);
+	}
+	/* refuse what the verifier would refuse, before it is signed */
+	if (am_auth_apply(&t->auth, h, why, sizeof(why)) != 0) {
+		s = am_fail(e, AM_EINPUT, "%s: %s", v->path, why);
+		goto cleanup;
+	}
 	am_header_encode(&hb, h);
 	am_sig_input(&sb, hb.data, hb.len);
 	if (hb.oom || sb.oom) {
@@ -50,10 +69,17 @@ enum am_status am_append(struct am_vault *v, const struct am_identity *signer,
 	am_entry_hash(hash, hb.data, hb.len, sig);
 	s = am_db_put_entry(v, h->seq, h->type, hb.data, hb.len, sig, hash, wraps, wn, meta, mn, e);
 	if (s == AM_OK)
-		s = am_tree_append(v, h->seq, hash, e);
+		s = am_tree_append(v, &t->fr, hash, e);
+	if (s != AM_OK)
+		goto cleanup;
+	if (h->seq == 0) {
+		memcpy(t->vault_id, h->vault_id, AM_VAULT_ID_LEN);
+		memcpy(t->genesis, hash, AM_HASH_LEN);
+	}
+	memcpy(t->head, hash, AM_HASH_LEN);
+	t->size = h->seq + 1;
 	/* every append leaves a checkpoint signed by whoever appended */
-	if (s == AM_OK)
-		s = am_checkpoint_store(v, signer, h->seq + 1, NULL, e);
+	s = am_checkpoint_store(v, t, signer, NULL, e);
 	if (s == AM_OK && seq != NULL)
 		*seq = h->seq;
 cleanup:
@@ -62,34 +88,18 @@ cleanup:
 	return s;
 }
 
-/* Fill seq, prev and vault id of h from the tip of the log. */
-static enum am_status place(struct am_vault *v, struct am_header *h, struct am_err *e)
-{
-	enum am_status s = am_db_tip(v, &h->seq, h->prev, e);
-
-	if (s == AM_OK)
-		s = am_vault_id(v, h->vault_id, e);
-	return s;
-}
-
-/* Check the signer may append an entry of this type, given the log so far. */
-static enum am_status authorise(struct am_vault *v, struct am_auth *a,
+/* Check the signer may append an entry of this type, given the verified log. */
+static enum am_status authorise(struct am_vault *v, const struct am_auth *a,
 				const struct am_identity *signer, unsigned type, struct am_err *e)
 {
-	enum am_status s;
 	char kid[2 * AM_KEYID_LEN + 1];
 
-	am_auth_init(a);
 	if (signer->sign_sk == NULL || signer->box_sk == NULL)
 		return am_fail(e, AM_EINPUT, "%s: a public key cannot sign; give the secret identity "
 			       "file", signer->name);
-	s = am_auth_load(v, a, e);
-	if (s != AM_OK)
-		return s;
 	if (am_auth_roles(a, signer->sign_pk) & am_type_signer_roles(type))
 		return AM_OK;
 	am_key_id_hex(kid, signer->sign_pk);
-	am_auth_release(a);
 	return am_fail(e, AM_EAUTH, "%s (%s) is not enrolled in %s with a role that may %s",
 		       signer->name, kid, v->path,
 		       type == AM_T_CUSTODY ? "read (custodian)"
@@ -106,60 +116,48 @@ static int has_admin(const struct am_auth *a)
 	return 0;
 }
 
-/* Append an enroll or revoke entry and commit. */
-static enum am_status append_public(struct am_vault *v, const struct am_identity *admin,
-				    unsigned type, const unsigned char *payload, size_t pn,
-				    uint64_t *seq, struct am_err *e)
+/* Append an enroll or revoke entry on t and commit. */
+static enum am_status append_public(struct am_vault *v, struct am_trusted *t,
+				    const struct am_identity *admin, unsigned type,
+				    const unsigned char *payload, size_t pn, uint64_t *seq,
+				    struct am_err *e)
 {
+	struct am_trusted work;
 	struct am_header h;
-	struct am_auth a;
 	enum am_status s;
-	char why[256];
 
 	memset(&h, 0, sizeof(h));
-	s = am_db_begin(v, e);
+	s = am_write_begin(v, t, &work, e);
 	if (s != AM_OK)
 		return s;
-	s = authorise(v, &a, admin, type, e);
+	s = authorise(v, &work.auth, admin, type, e);
 	if (s != AM_OK)
-		goto cleanup;
+		goto fail;
 	h.type = (uint8_t)type;
 	h.payload = payload;
 	h.payload_len = (uint32_t)pn;
-	s = place(v, &h, e);
-	if (s != AM_OK)
-		goto cleanup_auth;
-	memcpy(h.signer, admin->sign_pk, AM_SIGN_PK_LEN);
-	h.auth_seq = a.last_seq;
 	if (type == AM_T_REVOKE && memcmp(payload, admin->sign_pk, AM_SIGN_PK_LEN) == 0) {
 		s = am_fail(e, AM_EINPUT, "an admin cannot revoke their own key; another admin must");
-		goto cleanup_auth;
+		goto fail;
 	}
-	/* refuse what the verifier would refuse, before it is signed */
-	if (am_auth_apply(&a, &h, why, sizeof(why)) != 0) {
-		s = am_fail(e, AM_EINPUT, "%s: %s", v->path, why);
-		goto cleanup_auth;
-	}
+	s = am_append(v, &work, admin, &h, NULL, 0, NULL, 0, seq, e);
+	if (s != AM_OK)
+		goto fail;
 	/* the entry's own checkpoint is signed by the admin, who must still be a member */
-	if (am_auth_roles(&a, admin->sign_pk) == 0 || !has_admin(&a)) {
+	if (am_auth_roles(&work.auth, admin->sign_pk) == 0 || !has_admin(&work.auth)) {
 		s = am_fail(e, AM_EINPUT, "%s: this would leave the vault without an admin",
 			    v->path);
-		goto cleanup_auth;
+		goto fail;
 	}
-	s = am_append(v, admin, &h, NULL, 0, NULL, 0, seq, e);
-	if (s == AM_OK)
-		s = am_db_commit(v, e);
-cleanup_auth:
-	am_auth_release(&a);
-cleanup:
-	if (s != AM_OK)
-		am_db_rollback(v);
+	return am_write_commit(v, t, &work, e);
+fail:
+	am_write_abort(v, &work);
 	return s;
 }
 
-enum am_status am_enroll(struct am_vault *v, const struct am_identity *admin,
-			 const struct am_identity *who, unsigned roles, uint64_t *seq,
-			 struct am_err *e)
+enum am_status am_enroll(struct am_vault *v, struct am_trusted *t,
+			 const struct am_identity *admin, const struct am_identity *who,
+			 unsigned roles, uint64_t *seq, struct am_err *e)
 {
 	struct am_member m;
 	struct am_buf b;
@@ -177,31 +175,33 @@ enum am_status am_enroll(struct am_vault *v, const struct am_identity *admin,
 	if (b.oom)
 		s = am_fail(e, AM_ENOMEM, "out of memory");
 	else
-		s = append_public(v, admin, AM_T_ENROLL, b.data, b.len, seq, e);
+		s = append_public(v, t, admin, AM_T_ENROLL, b.data, b.len, seq, e);
 	am_buf_release(&b);
 	return s;
 }
 
-enum am_status am_revoke(struct am_vault *v, const struct am_identity *admin,
-			 const unsigned char pk[AM_SIGN_PK_LEN], uint64_t *seq, struct am_err *e)
+enum am_status am_revoke(struct am_vault *v, struct am_trusted *t,
+			 const struct am_identity *admin, const unsigned char pk[AM_SIGN_PK_LEN],
+			 uint64_t *seq, struct am_err *e)
 {
-	return append_public(v, admin, AM_T_REVOKE, pk, AM_SIGN_PK_LEN, seq, e);
+	return append_public(v, t, admin, AM_T_REVOKE, pk, AM_SIGN_PK_LEN, seq, e);
 }
 
 enum am_status am_vault_create(const char *path, const struct am_identity *admin,
 			       const struct am_identity *recipients, size_t nrecip,
-			       struct am_err *e)
+			       struct am_pin *pin, struct am_err *e)
 {
 	struct am_vault *v = NULL;
+	struct am_trusted t;
 	struct am_member m;
 	struct am_header h;
-	struct am_auth a;
 	struct am_buf b;
 	enum am_status s;
-	char why[256];
 
 	am_buf_init(&b);
-	am_auth_init(&a);
+	am_trusted_init(&t);
+	if (pin != NULL)
+		memset(pin, 0, sizeof(*pin));
 	s = am_db_create(path, &v, e);
 	if (s != AM_OK)
 		return s;
@@ -213,19 +213,15 @@ enum am_status am_vault_create(const char *path, const struct am_identity *admin
 	am_member_encode(&b, &m);
 	memset(&h, 0, sizeof(h));
 	h.type = AM_T_GENESIS;
-	am_random(h.vault_id, AM_VAULT_ID_LEN);
 	h.payload = b.data;
 	h.payload_len = (uint32_t)b.len;
-	memcpy(h.signer, admin->sign_pk, AM_SIGN_PK_LEN);
 	if (b.oom) {
 		s = am_fail(e, AM_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	s = am_append(v, admin, &h, NULL, 0, NULL, 0, NULL, e);
-	if (s != AM_OK)
-		goto cleanup;
-	(void)am_auth_apply(&a, &h, why, sizeof(why));
-	for (size_t i = 0; i < nrecip; i++) {
+	/* a new file, created exclusively by us: the empty state is the verified one */
+	s = am_append(v, &t, admin, &h, NULL, 0, NULL, 0, NULL, e);
+	for (size_t i = 0; s == AM_OK && i < nrecip; i++) {
 		const struct am_identity *r = &recipients[i];
 		struct am_header eh;
 
@@ -234,28 +230,29 @@ enum am_status am_vault_create(const char *path, const struct am_identity *admin
 		memcpy(m.sign_pk, r->sign_pk, AM_SIGN_PK_LEN);
 		memcpy(m.box_pk, r->box_pk, AM_BOX_PK_LEN);
 		snprintf(m.name, sizeof(m.name), "%s", r->name);
-		m.roles = AM_ROLE_CUSTODIAN | am_auth_roles(&a, r->sign_pk);
+		m.roles = AM_ROLE_CUSTODIAN | am_auth_roles(&t.auth, r->sign_pk);
 		am_member_encode(&b, &m);
 		memset(&eh, 0, sizeof(eh));
 		eh.type = AM_T_ENROLL;
 		eh.payload = b.data;
 		eh.payload_len = (uint32_t)b.len;
-		memcpy(eh.signer, admin->sign_pk, AM_SIGN_PK_LEN);
-		memcpy(eh.vault_id, h.vault_id, AM_VAULT_ID_LEN);
-		eh.auth_seq = a.last_seq;
-		s = am_db_tip(v, &eh.seq, eh.prev, e);
-		if (s == AM_OK && (b.oom || am_auth_apply(&a, &eh, why, sizeof(why)) != 0))
-			s = am_fail(e, AM_EINPUT, "recipient %s: %s", r->name,
-				    b.oom ? "out of memory" : why);
-		if (s == AM_OK)
-			s = am_append(v, admin, &eh, NULL, 0, NULL, 0, NULL, e);
-		if (s != AM_OK)
-			goto cleanup;
+		if (b.oom)
+			s = am_fail(e, AM_ENOMEM, "out of memory");
+		else
+			s = am_append(v, &t, admin, &eh, NULL, 0, NULL, 0, NULL, e);
+		if (s != AM_OK && e != NULL) {
+			char msg[sizeof(e->msg)];
+			memcpy(msg, e->msg, sizeof(msg));
+			s = am_fail(e, s, "recipient %s: %s", r->name, msg);
+		}
 	}
-	s = am_db_commit(v, e);
+	if (s == AM_OK)
+		s = am_db_commit(v, e);
+	if (s == AM_OK && pin != NULL)
+		am_trusted_pin(&t, pin);
 cleanup:
 	am_buf_release(&b);
-	am_auth_release(&a);
+	am_trusted_clear(&t);
 	am_vault_close(v);
 	if (s != AM_OK) {
 		/* nothing was acknowledged: leave no half-made vault behind */
@@ -538,25 +535,26 @@ static enum am_status fields_copy(struct am_fields *dst, const struct am_fields 
 }
 
 /* The body of am_seal and am_record_custody. */
-static enum am_status seal_entry(struct am_vault *v, const struct am_identity *signer,
+static enum am_status seal_entry(struct am_vault *v, struct am_trusted *t,
+				 const struct am_identity *signer,
 				 unsigned type, const struct am_fields *fields, int fd,
 				 const uint64_t *refs, size_t nrefs, const unsigned char *payload,
 				 size_t pn, struct am_progress pr, uint64_t *seq, struct am_err *e)
 {
 	struct am_header h;
-	struct am_auth a;
+	struct am_trusted work;
 	struct am_fields f;
 	struct body b;
 	struct am_buf wraps, refbuf;
 	unsigned char sha[AM_HASH_LEN], *meta = NULL;
-	char hex[2 * AM_HASH_LEN + 1], num[24], why[256];
+	char hex[2 * AM_HASH_LEN + 1], num[24];
 	size_t mn = 0;
 	enum am_status s;
 
 	memset(&h, 0, sizeof(h));
 	am_buf_init(&wraps);
 	am_buf_init(&refbuf);
-	am_auth_init(&a);
+	am_trusted_init(&work);
 	if (nrefs > AM_MAX_REFS)
 		return am_fail(e, AM_EINPUT, "too many references");
 	s = fields_copy(&f, fields, e);
@@ -567,16 +565,16 @@ static enum am_status seal_entry(struct am_vault *v, const struct am_identity *s
 	s = body_alloc(&b, e);
 	if (s != AM_OK)
 		goto cleanup_fields;
-	s = am_db_begin(v, e);
+	s = am_write_begin(v, t, &work, e);
 	if (s != AM_OK)
 		goto cleanup_body;
-	s = authorise(v, &a, signer, type, e);
+	s = authorise(v, &work.auth, signer, type, e);
 	if (s != AM_OK)
 		goto cleanup;
 	h.type = (uint8_t)type;
-	s = place(v, &h, e);
-	if (s != AM_OK)
-		goto cleanup;
+	/* the content's associated data names the vault and the entry's uid */
+	h.seq = work.size;
+	memcpy(h.vault_id, work.vault_id, AM_VAULT_ID_LEN);
 	for (size_t i = 0; i < nrefs; i++) {
 		if (refs[i] >= h.seq || (i > 0 && refs[i] <= refs[i - 1])) {
 			s = am_fail(e, AM_EINPUT, "%s: entry %llu does not exist", v->path,
@@ -590,7 +588,6 @@ static enum am_status seal_entry(struct am_vault *v, const struct am_identity *s
 	h.payload = payload;
 	h.payload_len = (uint32_t)pn;
 	memcpy(h.signer, signer->sign_pk, AM_SIGN_PK_LEN);
-	h.auth_seq = a.last_seq;
 	am_random(h.uid, AM_UID_LEN);
 	s = seal_content(v, &b, &h, fd, type != AM_T_MEDIA, &pr, sha, e);
 	if (s != AM_OK)
@@ -606,22 +603,19 @@ static enum am_status seal_entry(struct am_vault *v, const struct am_identity *s
 	}
 	s = seal_fields(&b, &h, &f, &meta, &mn, e);
 	if (s == AM_OK)
-		s = seal_wraps(&b, &h, &a, &wraps, e);
-	if (s != AM_OK)
-		goto cleanup;
-	if (refbuf.oom || am_auth_apply(&a, &h, why, sizeof(why)) != 0) {
-		s = am_fail(e, AM_EINPUT, "%s: %s", v->path, refbuf.oom ? "out of memory" : why);
-		goto cleanup;
-	}
-	s = am_append(v, signer, &h, wraps.data, wraps.len, meta, mn, NULL, e);
+		s = seal_wraps(&b, &h, &work.auth, &wraps, e);
+	if (s == AM_OK && refbuf.oom)
+		s = am_fail(e, AM_ENOMEM, "out of memory");
 	if (s == AM_OK)
-		s = am_db_commit(v, e);
-	if (s == AM_OK && seq != NULL)
-		*seq = h.seq;
+		s = am_append(v, &work, signer, &h, wraps.data, wraps.len, meta, mn, NULL, e);
+	if (s == AM_OK) {
+		s = am_write_commit(v, t, &work, e);
+		if (s == AM_OK && seq != NULL)
+			*seq = h.seq;
+		goto cleanup_body;
+	}
 cleanup:
-	if (s != AM_OK)
-		am_db_rollback(v);
-	am_auth_release(&a);
+	am_write_abort(v, &work);
 cleanup_body:
 	body_release(&b);
 	free(meta);
@@ -632,17 +626,19 @@ cleanup_fields:
 	return s;
 }
 
-enum am_status am_seal(struct am_vault *v, const struct am_identity *signer,
-		       const struct am_seal_req *req, uint64_t *seq, struct am_err *e)
+enum am_status am_seal(struct am_vault *v, struct am_trusted *t,
+		       const struct am_identity *signer, const struct am_seal_req *req,
+		       uint64_t *seq, struct am_err *e)
 {
 	if (req->type < AM_T_TESTIMONY || req->type > AM_T_CASE)
 		return am_fail(e, AM_EINPUT, "cannot seal an entry of type %s",
 			       am_type_name(req->type));
-	return seal_entry(v, signer, req->type, req->fields, req->fd, req->refs, req->nrefs, NULL,
+	return seal_entry(v, t, signer, req->type, req->fields, req->fd, req->refs, req->nrefs, NULL,
 			  0, req->progress, seq, e);
 }
 
-enum am_status am_record_custody_fields(struct am_vault *v, const struct am_identity *reader,
+enum am_status am_record_custody_fields(struct am_vault *v, struct am_trusted *t,
+					const struct am_identity *reader,
 					unsigned action, const uint64_t *refs, size_t nrefs,
 					const struct am_fields *fields, uint64_t *seq,
 					struct am_err *e)
@@ -652,11 +648,12 @@ enum am_status am_record_custody_fields(struct am_vault *v, const struct am_iden
 
 	if (am_fields_get(fields, "action") == NULL)
 		return am_fail(e, AM_EINPUT, "a custody record needs an action field");
-	return seal_entry(v, reader, AM_T_CUSTODY, fields, -1, refs, nrefs, &act, 1, none, seq, e);
+	return seal_entry(v, t, reader, AM_T_CUSTODY, fields, -1, refs, nrefs, &act, 1, none, seq,
+			  e);
 }
 
-enum am_status am_record_custody(struct am_vault *v, const struct am_identity *reader,
-				 unsigned action, const uint64_t *refs, size_t nrefs,
+enum am_status am_record_custody(struct am_vault *v, struct am_trusted *t,
+				 const struct am_identity *reader, unsigned action, const uint64_t *refs, size_t nrefs,
 				 const char *purpose, uint64_t *seq, struct am_err *e)
 {
 	struct am_fields f;
@@ -670,7 +667,8 @@ enum am_status am_record_custody(struct am_vault *v, const struct am_identity *r
 	if (s == AM_OK && purpose != NULL)
 		s = am_fields_set(&f, "purpose", purpose, strlen(purpose), e);
 	if (s == AM_OK)
-		s = seal_entry(v, reader, AM_T_CUSTODY, &f, -1, refs, nrefs, &act, 1, none, seq, e);
+		s = seal_entry(v, t, reader, AM_T_CUSTODY, &f, -1, refs, nrefs, &act, 1, none, seq,
+			       e);
 	am_fields_release(&f);
 	return s;
 }

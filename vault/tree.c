@@ -63,27 +63,31 @@ static enum am_status put_node(struct am_vault *v, unsigned level, uint64_t idx,
 	return rc == SQLITE_DONE ? AM_OK : am_db_error(v, rc, "storing a tree node", e);
 }
 
-enum am_status am_tree_append(struct am_vault *v, uint64_t seq,
+struct store_ctx {
+	struct am_vault *v;
+	struct am_err *e;
+	enum am_status s;
+};
+
+/* Store one perfect subtree the frontier completed. */
+static int store_node(void *ctx, unsigned level, uint64_t index, const unsigned char h[AM_HASH_LEN])
+{
+	struct store_ctx *c = ctx;
+
+	c->s = put_node(c->v, level, index, h, c->e);
+	return c->s == AM_OK ? 0 : -1;
+}
+
+enum am_status am_tree_append(struct am_vault *v, struct am_mt_frontier *fr,
 			      const unsigned char entry_hash[AM_HASH_LEN], struct am_err *e)
 {
-	unsigned char cur[AM_HASH_LEN], left[AM_HASH_LEN];
-	unsigned level = 0;
-	uint64_t idx = seq;
-	enum am_status s;
+	struct store_ctx c = { v, e, AM_OK };
+	unsigned char leaf[AM_HASH_LEN];
 
-	am_mt_leaf_hash(cur, entry_hash, AM_HASH_LEN);
-	s = put_node(v, 0, seq, cur, e);
-	/* each time this leaf completes a perfect subtree, store its root */
-	while (s == AM_OK && (idx & 1)) {
-		if (get_node(v, level, idx - 1, left) != 0)
-			return am_fail(e, AM_EVERIFY, "%s: tree node (%u, %llu) is missing; run 'amanat verify'",
-				       v->path, level, (unsigned long long)(idx - 1));
-		am_mt_node_hash(cur, left, cur);
-		idx >>= 1;
-		level++;
-		s = put_node(v, level, idx, cur, e);
-	}
-	return s;
+	am_mt_leaf_hash(leaf, entry_hash, AM_HASH_LEN);
+	if (am_mt_frontier_add(fr, leaf, store_node, &c) != 0 && c.s == AM_OK)
+		c.s = am_fail(e, AM_EINPUT, "%s: the tree is full", v->path);
+	return c.s;
 }
 
 enum am_status am_tree_root(struct am_vault *v, uint64_t n, unsigned char root[AM_HASH_LEN],
@@ -95,75 +99,30 @@ enum am_status am_tree_root(struct am_vault *v, uint64_t n, unsigned char root[A
 	return AM_OK;
 }
 
-/* The newest stored checkpoint's size and root; *found 0 when none. */
-static enum am_status last_checkpoint(struct am_vault *v, int *found, uint64_t *size,
-				      unsigned char root[AM_HASH_LEN], struct am_err *e)
+enum am_status am_checkpoint_store(struct am_vault *v, const struct am_trusted *t,
+				   const struct am_identity *signer, struct am_checkpoint *out,
+				   struct am_err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	*found = 0;
-	rc = sqlite3_prepare_v2(v->db, "SELECT size, root FROM checkpoints ORDER BY id DESC LIMIT 1",
-				-1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return am_db_error(v, rc, "reading checkpoints", e);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) == AM_HASH_LEN) {
-		*found = 1;
-		*size = (uint64_t)sqlite3_column_int64(st, 0);
-		memcpy(root, sqlite3_column_blob(st, 1), AM_HASH_LEN);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return am_db_error(v, rc, "reading checkpoints", e);
-	return AM_OK;
-}
-
-enum am_status am_checkpoint_store(struct am_vault *v, const struct am_identity *signer,
-				   uint64_t n, struct am_checkpoint *out, struct am_err *e)
-{
-	unsigned char vid[AM_VAULT_ID_LEN], root[AM_HASH_LEN], old_root[AM_HASH_LEN];
-	unsigned char at_old[AM_HASH_LEN];
+	unsigned char root[AM_HASH_LEN];
 	char origin[AM_ORIGIN_MAX];
 	struct am_checkpoint c;
 	sqlite3_stmt *st = NULL;
-	uint64_t old = 0;
-	int found, rc;
+	int rc;
 	enum am_status s;
 
 	memset(&c, 0, sizeof(c));
-	s = am_vault_id(v, vid, e);
-	if (s == AM_OK)
-		s = am_tree_root(v, n, root, e);
-	if (s == AM_OK)
-		s = last_checkpoint(v, &found, &old, old_root, e);
-	if (s != AM_OK)
-		return s;
-	/* never sign a tree that does not extend every tree signed before */
-	if (found && old > n)
-		return am_fail(e, AM_EVERIFY,
-			       "%s holds %llu entries but signed a checkpoint of %llu before: it was "
-			       "rolled back or truncated; refusing to sign", v->path,
-			       (unsigned long long)n, (unsigned long long)old);
-	if (found) {
-		s = am_tree_root(v, old, at_old, e);
-		if (s != AM_OK)
-			return s;
-		if (!am_equal(at_old, old_root, AM_HASH_LEN))
-			return am_fail(e, AM_EVERIFY,
-				       "%s: the log no longer matches the checkpoint it signed at "
-				       "size %llu (a fork or tampering); refusing to sign",
-				       v->path, (unsigned long long)old);
-	}
-	am_origin(origin, vid);
-	s = am_checkpoint_sign(origin, n, root, origin, signer->sign_sk, signer->sign_pk, &c, e);
+	/* the verified tree, never the stored one: see trust.c */
+	am_mt_frontier_root(&t->fr, root);
+	am_origin(origin, t->vault_id);
+	s = am_checkpoint_sign(origin, t->size, root, origin, signer->sign_sk, signer->sign_pk, &c,
+			       e);
 	if (s != AM_OK)
 		return s;
 	rc = sqlite3_prepare_v2(v->db,
 				"INSERT INTO checkpoints(size, root, signer, note) VALUES(?,?,?,?)",
 				-1, &st, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)t->size);
 		sqlite3_bind_blob(st, 2, root, AM_HASH_LEN, SQLITE_STATIC);
 		sqlite3_bind_blob(st, 3, signer->sign_pk, AM_SIGN_PK_LEN, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, c.text, (int)c.len, SQLITE_STATIC);
@@ -181,39 +140,34 @@ enum am_status am_checkpoint_store(struct am_vault *v, const struct am_identity 
 	return AM_OK;
 }
 
-enum am_status am_vault_checkpoint(struct am_vault *v, const struct am_identity *signer,
-				   struct am_checkpoint *out, struct am_err *e)
+enum am_status am_vault_checkpoint(struct am_vault *v, struct am_trusted *t,
+				   const struct am_identity *signer, struct am_checkpoint *out,
+				   struct am_err *e)
 {
-	struct am_auth a;
-	uint64_t n = 0;
-	unsigned char prev[AM_HASH_LEN];
+	struct am_trusted work;
 	enum am_status s;
 
 	memset(out, 0, sizeof(*out));
-	s = am_db_begin(v, e);
+	if (signer->sign_sk == NULL)
+		return am_fail(e, AM_EINPUT, "%s: a public key cannot sign; give the secret identity "
+			       "file", signer->name);
+	s = am_write_begin(v, t, &work, e);
 	if (s != AM_OK)
 		return s;
-	s = am_auth_load(v, &a, e);
-	if (s != AM_OK)
-		goto cleanup;
-	if (am_auth_roles(&a, signer->sign_pk) == 0) {
+	if (am_auth_roles(&work.auth, signer->sign_pk) == 0) {
 		char kid[2 * AM_KEYID_LEN + 1];
 		am_key_id_hex(kid, signer->sign_pk);
 		s = am_fail(e, AM_EAUTH, "%s (%s) is not enrolled in %s; only members sign its "
 			    "checkpoints", signer->name, kid, v->path);
 	}
-	am_auth_release(&a);
 	if (s == AM_OK)
-		s = am_db_tip(v, &n, prev, e);
+		s = am_checkpoint_store(v, &work, signer, out, e);
 	if (s == AM_OK)
-		s = am_checkpoint_store(v, signer, n, out, e);
-	if (s == AM_OK)
-		s = am_db_commit(v, e);
-cleanup:
-	if (s != AM_OK) {
-		am_db_rollback(v);
+		s = am_write_commit(v, t, &work, e);
+	else
+		am_write_abort(v, &work);
+	if (s != AM_OK)
 		am_checkpoint_release(out);
-	}
 	return s;
 }
 

@@ -134,18 +134,72 @@ AM_WUR enum am_status am_entry_from_bytes(const unsigned char *buf, size_t len,
 
 struct am_vault;
 
+struct am_pin;
 /*
  * Create a vault at path (refusing one that exists) with a signed genesis
  * entry by admin and enrollments of each recipient as custodian.  With no
- * recipients the admin is the custodian.
+ * recipients the admin is the custodian.  pin (optional) receives what the
+ * creator now trusts.
  */
 AM_WUR enum am_status am_vault_create(const char *path, const struct am_identity *admin,
 				      const struct am_identity *recipients, size_t nrecip,
-				      struct am_err *e);
+				      struct am_pin *pin, struct am_err *e);
 /* Open an existing vault; AM_EINPUT when path is not one. */
 AM_WUR enum am_status am_vault_open(const char *path, int writable, struct am_vault **out,
 				    struct am_err *e);
 void am_vault_close(struct am_vault *v);
+
+
+/* ---- pinned trust ------------------------------------------------------ */
+
+/*
+ * What one person trusts about one vault, kept outside the vault file
+ * (docs/FORMAT.md, "local state"): the vault id, and the last tree they
+ * verified or signed.  size 0 with has_vault_id set pins only the vault id
+ * (`amanat trust --vault`); all zero trusts nothing yet (first use).
+ */
+struct am_pin {
+	int has_vault_id;
+	unsigned char vault_id[AM_VAULT_ID_LEN];
+	uint64_t size;
+	unsigned char root[AM_HASH_LEN];
+	unsigned char genesis[AM_HASH_LEN]; /* entry hash of genesis, when size > 0 */
+};
+
+/* The log as verified from a pin: what writers build on.  Opaque. */
+struct am_trusted;
+struct am_entry_pub;
+
+/*
+ * Verify v from pin to its end (the quick tier: headers, signatures,
+ * chain, authority, tree nodes and checkpoints of what is new; from genesis
+ * when pin->size is 0) and return the verified state in *out.  AM_EVERIFY,
+ * naming the entry and the problem, when the file does not extend the pin:
+ * rolled back, forked, another vault, or altered since.
+ */
+AM_WUR enum am_status am_trust(struct am_vault *v, const struct am_pin *pin,
+			       struct am_trusted **out, struct am_err *e);
+void am_trusted_free(struct am_trusted *t);
+/* What to pin after t: its vault id, genesis, size and root. */
+void am_trusted_pin(const struct am_trusted *t, struct am_pin *pin);
+/* The verified membership after the last verified entry (borrowed). */
+const struct am_members *am_trusted_members(const struct am_trusted *t);
+uint64_t am_trusted_size(const struct am_trusted *t);
+const unsigned char *am_trusted_vault_id(const struct am_trusted *t);
+/*
+ * Check that entry p, as read from v, is the entry at its position in t's
+ * verified tree (an inclusion proof from stored nodes, checked against t's
+ * root).  AM_EVERIFY when it is not: the row was altered after it was
+ * verified.
+ */
+AM_WUR enum am_status am_trusted_check_entry(struct am_vault *v, const struct am_trusted *t,
+					     const struct am_entry_pub *p, struct am_err *e);
+/*
+ * From now on readers of v (am_open_fields, am_extract, am_can_open) also
+ * check that each entry they open is in t's verified tree.  t must outlive
+ * v's use of it (writers advance it in place).
+ */
+void am_vault_use_trust(struct am_vault *v, const struct am_trusted *t);
 
 /* Number of entries (untrusted count; verification checks it). */
 AM_WUR enum am_status am_vault_count(struct am_vault *v, uint64_t *n, struct am_err *e);
@@ -177,22 +231,29 @@ struct am_member {
 	uint64_t since_seq; /* entry that last set the roles */
 };
 
-/* The current members, replayed from signed genesis/enroll/revoke entries. */
+/* Members, replayed from signed genesis/enroll/revoke entries. */
 struct am_members {
 	struct am_member *m;
 	size_t n;
 };
 void am_members_release(struct am_members *ms);
-AM_WUR enum am_status am_vault_members(struct am_vault *v, struct am_members *out,
+/* A copy of the verified membership of t (release with am_members_release). */
+AM_WUR enum am_status am_vault_members(const struct am_trusted *t, struct am_members *out,
 				       struct am_err *e);
 const struct am_member *am_members_find(const struct am_members *ms,
 					const unsigned char pk[AM_SIGN_PK_LEN]);
 
-/* Record roles for an identity (enroll) or take them away (revoke). */
-AM_WUR enum am_status am_enroll(struct am_vault *v, const struct am_identity *admin,
-				const struct am_identity *who, unsigned roles,
-				uint64_t *seq, struct am_err *e);
-AM_WUR enum am_status am_revoke(struct am_vault *v, const struct am_identity *admin,
+/*
+ * Record roles for an identity (enroll) or take them away (revoke), on the
+ * verified state t (which advances).  Every writer below first brings t up
+ * to the end of the log inside its transaction, verifying what others
+ * appended, and refuses (AM_EVERIFY) when the file does not extend t.
+ */
+AM_WUR enum am_status am_enroll(struct am_vault *v, struct am_trusted *t,
+				const struct am_identity *admin, const struct am_identity *who,
+				unsigned roles, uint64_t *seq, struct am_err *e);
+AM_WUR enum am_status am_revoke(struct am_vault *v, struct am_trusted *t,
+				const struct am_identity *admin,
 				const unsigned char pk[AM_SIGN_PK_LEN], uint64_t *seq,
 				struct am_err *e);
 
@@ -212,8 +273,9 @@ struct am_seal_req {
  * custodians.  *seq is set only once the entry is durable.  The fields gain
  * "sha256" (hex of the plaintext) and "size".
  */
-AM_WUR enum am_status am_seal(struct am_vault *v, const struct am_identity *signer,
-			      const struct am_seal_req *req, uint64_t *seq, struct am_err *e);
+AM_WUR enum am_status am_seal(struct am_vault *v, struct am_trusted *t,
+			      const struct am_identity *signer, const struct am_seal_req *req,
+			      uint64_t *seq, struct am_err *e);
 
 /* ---- reading (custodians) ---------------------------------------------- */
 
@@ -221,9 +283,10 @@ AM_WUR enum am_status am_seal(struct am_vault *v, const struct am_identity *sign
  * Seal a custody entry by reader: action on refs, for purpose.  Reads happen
  * only after this returns AM_OK, so no read goes unrecorded.
  */
-AM_WUR enum am_status am_record_custody(struct am_vault *v, const struct am_identity *reader,
-					unsigned action, const uint64_t *refs, size_t nrefs,
-					const char *purpose, uint64_t *seq, struct am_err *e);
+AM_WUR enum am_status am_record_custody(struct am_vault *v, struct am_trusted *t,
+					const struct am_identity *reader, unsigned action,
+					const uint64_t *refs, size_t nrefs, const char *purpose,
+					uint64_t *seq, struct am_err *e);
 /*
  * Check, without recording anything, that reader can open entry seq: AM_EAUTH
  * when it is not wrapped to reader's key.
@@ -253,7 +316,7 @@ AM_WUR enum am_status am_extract_to(struct am_vault *v, const struct am_identity
  * A custody entry whose private fields are given whole (they must include
  * "action"); for records richer than a purpose, such as an export's.
  */
-AM_WUR enum am_status am_record_custody_fields(struct am_vault *v,
+AM_WUR enum am_status am_record_custody_fields(struct am_vault *v, struct am_trusted *t,
 					       const struct am_identity *reader, unsigned action,
 					       const uint64_t *refs, size_t nrefs,
 					       const struct am_fields *fields, uint64_t *seq,
@@ -317,11 +380,12 @@ AM_WUR enum am_status am_verify(struct am_vault *v, enum am_verify_tier tier,
 
 struct am_checkpoint;
 /*
- * Sign a checkpoint of the current tree by signer (any enrolled identity),
- * after checking it extends every checkpoint the vault signed before, and
- * store it.  out receives it (release with am_checkpoint_release).
+ * Sign a checkpoint of the verified tree t (brought up to the end of the
+ * log first) by signer (any enrolled identity), and store it.  out receives
+ * it (release with am_checkpoint_release).
  */
-AM_WUR enum am_status am_vault_checkpoint(struct am_vault *v, const struct am_identity *signer,
+AM_WUR enum am_status am_vault_checkpoint(struct am_vault *v, struct am_trusted *t,
+					  const struct am_identity *signer,
 					  struct am_checkpoint *out, struct am_err *e);
 /* The newest stored checkpoint of exactly size (size 0: the newest of all). */
 AM_WUR enum am_status am_stored_checkpoint(struct am_vault *v, uint64_t size,

@@ -8,6 +8,7 @@
 
 #include "../common/bytes.h"
 #include "../common/fsutil.h"
+#include "merkle.h"
 #include "vault.h"
 
 #define AM_FORMAT_VERSION 1
@@ -29,6 +30,7 @@
 
 /* Domain-separation strings; each is used with its terminating NUL. */
 #define AM_DOM_SIG "amanat-entry-sig-v1"
+#define AM_DOM_VAULT_ID "amanat-vault-id-v1"
 #define AM_DOM_FIELD "amanat-field-v1"
 #define AM_DOM_FIELDS "amanat-fields-v1"
 #define AM_DOM_CHUNK_AD "amanat-chunk-v1"
@@ -43,6 +45,8 @@ struct am_vault {
 	sqlite3 *db;
 	char *path;
 	int writable;
+	/* what readers check entries against once set (am_vault_use_trust); not owned */
+	const struct am_trusted *trusted;
 };
 
 /* ---- entry.c: canonical encodings ------------------------------------- */
@@ -104,15 +108,72 @@ unsigned am_auth_roles(const struct am_auth *a, const unsigned char pk[AM_SIGN_P
 /* Roles allowed to sign an entry of this type. */
 unsigned am_type_signer_roles(unsigned type);
 
-/*
- * The enrollments in force at the tip of the log, found through the signed
- * authority links and checked (signatures, vault id, rules).
- */
-AM_WUR enum am_status am_auth_load(struct am_vault *v, struct am_auth *a, struct am_err *e);
+/* Deep copy of a's members; -1 when out of memory. */
+int am_auth_copy(struct am_auth *dst, const struct am_auth *src);
 /* The same, as they stood after authority entry `at` of vault vid. */
 AM_WUR enum am_status am_auth_replay(struct am_vault *v, uint64_t at,
 				     const unsigned char vid[AM_VAULT_ID_LEN], struct am_auth *a,
 				     struct am_err *e);
+
+/*
+ * The vault id a genesis header must carry: the first 16 bytes of
+ * SHA-256(AM_DOM_VAULT_ID, NUL, the header encoded with a zero vault id).
+ * It commits to the whole genesis (admin key, uid, time), so a rebuilt
+ * genesis cannot keep a vault's id.
+ */
+void am_genesis_vault_id(unsigned char out[AM_VAULT_ID_LEN], const struct am_header *h);
+
+/* ---- trust.c and verify.c: the verified state writers build on -------- */
+
+/*
+ * A log as verified from a pinned point: everything a writer builds on.
+ * Writers take it as input and never re-read the authority, tip or tree
+ * from rows they have not checked (docs/FORMAT.md, "writers").
+ */
+struct am_trusted {
+	unsigned char vault_id[AM_VAULT_ID_LEN];
+	unsigned char genesis[AM_HASH_LEN]; /* entry hash of genesis */
+	uint64_t size;                      /* entries verified */
+	unsigned char head[AM_HASH_LEN];    /* hash of entry size-1 */
+	struct am_mt_frontier fr;           /* the tree of the first size entries */
+	struct am_auth auth;                /* membership after entry size-1 */
+	int64_t ckpt_id;                    /* newest stored checkpoint row checked */
+};
+void am_trusted_init(struct am_trusted *t);
+/* Deep copy; -1 when out of memory. */
+int am_trusted_copy(struct am_trusted *dst, const struct am_trusted *src);
+/* Free what t holds and reset it to empty. */
+void am_trusted_clear(struct am_trusted *t);
+
+/*
+ * Run the verification of verify.c inside the caller's transaction.
+ * With `from` set, start from that verified state instead of from
+ * o->from_size/from_root (o->from_size must equal from->size); with `out`
+ * set and the log verified, leave the verified state there.  Same return
+ * and report as am_verify_ex.
+ */
+AM_WUR enum am_status am_verify_run(struct am_vault *v, const struct am_verify_opts *o,
+				    const struct am_trusted *from, struct am_trusted *out,
+				    struct am_verify_report *r, struct am_err *e);
+/*
+ * Bring t up to the end of the log inside the caller's write transaction,
+ * verifying every entry appended since (by another writer); AM_EVERIFY
+ * naming the entry when the file does not extend t.
+ */
+AM_WUR enum am_status am_trust_advance(struct am_vault *v, struct am_trusted *t,
+				       struct am_err *e);
+
+/*
+ * A write: BEGIN IMMEDIATE, bring t up to the end of the log (verifying
+ * what others appended), and give the writer a working copy to append on.
+ * am_write_commit makes the work durable and only then moves it into t;
+ * am_write_abort rolls back and drops it, leaving t as it was.
+ */
+AM_WUR enum am_status am_write_begin(struct am_vault *v, struct am_trusted *t,
+				     struct am_trusted *work, struct am_err *e);
+AM_WUR enum am_status am_write_commit(struct am_vault *v, struct am_trusted *t,
+				      struct am_trusted *work, struct am_err *e);
+void am_write_abort(struct am_vault *v, struct am_trusted *work);
 
 /* ---- store.c: SQLite --------------------------------------------------- */
 
@@ -144,34 +205,40 @@ AM_WUR enum am_status am_db_get_blob(struct am_vault *v, uint64_t seq, const cha
 				     unsigned char **p, size_t *n, struct am_err *e);
 
 /*
- * Sign and append an entry inside an open transaction: fills in seq, prev
- * and vault id of h, then inserts.  Does not commit.
+ * Sign and append an entry inside an open transaction, on the verified
+ * state t: seq, prev and vault id of h come from t (a genesis gets its
+ * derived vault id), the authority rules are applied to t's membership, the
+ * new tree nodes are built from t's frontier, and t advances.  Does not
+ * commit; on failure t is left as it was.
  */
-AM_WUR enum am_status am_append(struct am_vault *v, const struct am_identity *signer,
-				struct am_header *h, const unsigned char *wraps, size_t wn,
-				const unsigned char *meta, size_t mn, uint64_t *seq,
-				struct am_err *e);
+AM_WUR enum am_status am_append(struct am_vault *v, struct am_trusted *t,
+				const struct am_identity *signer, struct am_header *h,
+				const unsigned char *wraps, size_t wn, const unsigned char *meta,
+				size_t mn, uint64_t *seq, struct am_err *e);
 
 /* ---- tree.c: the stored Merkle tree and checkpoints ------------------ */
 
 struct am_checkpoint;
 /* An am_mt_source over the stored tree of v (ctx is the vault). */
 int am_tree_source(void *ctx, uint64_t lo, uint64_t hi, unsigned char out[AM_HASH_LEN]);
-/* Store the leaf for entry seq and every perfect subtree it completes. */
-AM_WUR enum am_status am_tree_append(struct am_vault *v, uint64_t seq,
+/*
+ * Store the leaf for entry fr->n and every perfect subtree it completes,
+ * computed from the verified frontier fr (never from stored nodes), and
+ * advance fr.
+ */
+AM_WUR enum am_status am_tree_append(struct am_vault *v, struct am_mt_frontier *fr,
 				     const unsigned char entry_hash[AM_HASH_LEN],
 				     struct am_err *e);
 /* Root of the stored tree at size n. */
 AM_WUR enum am_status am_tree_root(struct am_vault *v, uint64_t n,
 				   unsigned char root[AM_HASH_LEN], struct am_err *e);
 /*
- * Sign a checkpoint of size n by signer and store it, after checking that
- * the tree at n extends the newest checkpoint already stored.  Inside the
- * caller's transaction.  out (optional) receives the checkpoint.
+ * Sign a checkpoint of the verified tree t by signer and store it, inside
+ * the caller's transaction.  out (optional) receives the checkpoint.
  */
-AM_WUR enum am_status am_checkpoint_store(struct am_vault *v, const struct am_identity *signer,
-					  uint64_t n, struct am_checkpoint *out,
-					  struct am_err *e);
+AM_WUR enum am_status am_checkpoint_store(struct am_vault *v, const struct am_trusted *t,
+					  const struct am_identity *signer,
+					  struct am_checkpoint *out, struct am_err *e);
 
 /* ---- compress.c -------------------------------------------------------- */
 

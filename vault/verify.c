@@ -31,7 +31,9 @@ struct vstate {
 	struct am_vault *v;
 	const struct am_verify_opts *o;
 	struct am_verify_report *r;
+	const struct am_trusted *from; /* start from this verified state */
 	struct am_auth auth;
+	unsigned char genesis[AM_HASH_LEN];
 	struct am_mt_frontier fr;
 	sqlite3_stmt *chunks, *node, *ckpt;
 	int ckpt_pending;       /* ckpt holds a row not yet checked */
@@ -152,6 +154,8 @@ static int start_from_trusted(struct vstate *vs, unsigned char prev[AM_HASH_LEN]
 			am_entry_pub_release(&pub);
 			return -1;
 		}
+		if (a == 0)
+			memcpy(vs->genesis, hash, AM_HASH_LEN);
 		am_buf_init(&sb);
 		am_sig_input(&sb, pub.buf, pub.len);
 		bad = sb.oom || am_sign_verify(pub.sig, sb.data, sb.len, pub.h.signer) != 0;
@@ -364,8 +368,10 @@ static int check_entry(struct vstate *vs, sqlite3_stmt *st, uint64_t want_seq,
 		return problem(vs, want_seq, "%s", why);
 	if (h.seq != want_seq)
 		return problem(vs, want_seq, "header says it is entry %llu", (unsigned long long)h.seq);
-	if (want_seq == 0)
+	if (want_seq == 0) {
 		memcpy(vs->r->vault_id, h.vault_id, AM_VAULT_ID_LEN);
+		am_entry_hash(vs->genesis, hdr, hn, sig);
+	}
 	else if (!am_equal(h.vault_id, vs->r->vault_id, AM_VAULT_ID_LEN))
 		return problem(vs, want_seq, "belongs to another vault");
 	if (!am_equal(h.prev, prev, AM_HASH_LEN))
@@ -439,6 +445,50 @@ static int check_points(struct vstate *vs)
 	return 0;
 }
 
+/*
+ * From a trusted point, counting every tree row would cost what the whole
+ * log costs; instead look for a row beyond the n-entry tree at each level
+ * (a node a writer would collide with), one index seek each.
+ */
+static int check_tree_end(struct vstate *vs, uint64_t n)
+{
+	/* simple ranges only, so that each is an index seek on (level, idx) */
+	static const char *const sql[] = {
+		"SELECT level, idx FROM tree WHERE level = ?1 AND idx >= ?2 LIMIT 1",
+		"SELECT level, idx FROM tree WHERE level = ?1 AND idx < 0 LIMIT 1",
+		"SELECT level, idx FROM tree WHERE level > 63 AND ?1 = ?1 AND ?2 = ?2 LIMIT 1",
+		"SELECT level, idx FROM tree WHERE level < 0 AND ?1 = ?1 AND ?2 = ?2 LIMIT 1",
+	};
+	int rc = SQLITE_OK, found = 0;
+
+	for (size_t q = 0; q < 4 && rc == SQLITE_OK && !found; q++) {
+		sqlite3_stmt *st = NULL;
+		unsigned levels = q < 2 ? 64 : 1;
+
+		rc = sqlite3_prepare_v2(vs->v->db, sql[q], -1, &st, NULL);
+		for (unsigned level = 0; rc == SQLITE_OK && level < levels && !found; level++) {
+			sqlite3_reset(st);
+			sqlite3_bind_int(st, 1, (int)level);
+			sqlite3_bind_int64(st, 2, (sqlite3_int64)(n >> level));
+			rc = sqlite3_step(st);
+			if (rc == SQLITE_ROW) {
+				found = 1;
+				problem(vs, n, "the stored tree has a node (level %lld, index %lld) "
+					"beyond the %llu entries of the log", sqlite3_column_int64(st, 0),
+					sqlite3_column_int64(st, 1), (unsigned long long)n);
+			}
+			if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+				rc = SQLITE_OK;
+		}
+		sqlite3_finalize(st);
+	}
+	if (found)
+		return -1;
+	if (rc != SQLITE_OK)
+		return db_failed(vs, rc, "reading the tree");
+	return 0;
+}
+
 /* Rows no entry accounts for (left by tampering), in the checked range. */
 static int check_counts(struct vstate *vs, uint64_t n)
 {
@@ -447,9 +497,12 @@ static int check_counts(struct vstate *vs, uint64_t n)
 	uint64_t want_nodes = 0;
 	int rc;
 
+	int incremental = vs->o->from_size > 0;
+
 	rc = sqlite3_prepare_v2(vs->v->db,
-				"SELECT (SELECT COUNT(*) FROM chunks WHERE seq >= ?1 OR ?1 = 0),"
-				" (SELECT COUNT(*) FROM tree)", -1, &st, NULL);
+				incremental ? "SELECT (SELECT COUNT(*) FROM chunks WHERE seq >= ?1), 0"
+					    : "SELECT (SELECT COUNT(*) FROM chunks WHERE seq >= ?1 OR ?1 = 0),"
+					      " (SELECT COUNT(*) FROM tree)", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)vs->o->from_size);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -465,7 +518,10 @@ static int check_counts(struct vstate *vs, uint64_t n)
 			       chunks, (unsigned long long)vs->chunk_rows_expected);
 	for (uint64_t k = n; k > 0; k >>= 1)
 		want_nodes += k;
-	if ((uint64_t)nodes != want_nodes)
+	if (incremental) {
+		if (check_tree_end(vs, n) != 0)
+			return -1;
+	} else if ((uint64_t)nodes != want_nodes)
 		return problem(vs, n, "the stored tree has %lld nodes, a log of %llu entries has %llu",
 			       nodes, (unsigned long long)n, (unsigned long long)want_nodes);
 	if (vs->ckpt_pending)
@@ -496,19 +552,43 @@ static int prepare(struct vstate *vs, sqlite3_stmt **st)
 		rc = sqlite3_prepare_v2(vs->v->db,
 					vs->o->from_size > 0
 						? "SELECT id, size, root, signer, note FROM checkpoints"
-						  " WHERE size > ? ORDER BY id"
+						  " WHERE size > ?1 AND id > ?2 ORDER BY id"
 						: "SELECT id, size, root, signer, note FROM checkpoints"
-						  " WHERE ?1 = ?1 ORDER BY id",
+						  " WHERE ?1 = ?1 AND ?2 = ?2 ORDER BY id",
 					-1, &vs->ckpt, NULL);
 	if (rc != SQLITE_OK)
 		return db_failed(vs, rc, "reading the vault");
 	sqlite3_bind_int64(*st, 1, (sqlite3_int64)vs->o->from_size);
 	sqlite3_bind_int64(vs->ckpt, 1, (sqlite3_int64)vs->o->from_size);
+	sqlite3_bind_int64(vs->ckpt, 2, vs->from ? vs->from->ckpt_id : -1);
 	return 0;
 }
 
-enum am_status am_verify_ex(struct am_vault *v, const struct am_verify_opts *o,
-			    struct am_verify_report *r, struct am_err *e)
+/* Hand the verified state over to out (the auth moves, the rest is copied). */
+static void export_state(struct vstate *vs, struct am_trusted *out)
+{
+	sqlite3_stmt *st = NULL;
+
+	am_trusted_clear(out);
+	memcpy(out->vault_id, vs->r->vault_id, AM_VAULT_ID_LEN);
+	memcpy(out->genesis, vs->genesis, AM_HASH_LEN);
+	memcpy(out->head, vs->r->head, AM_HASH_LEN);
+	out->size = vs->fr.n;
+	out->fr = vs->fr;
+	out->auth = vs->auth;
+	am_auth_init(&vs->auth);
+	/* every row after this one was checked, or is below the trusted point */
+	out->ckpt_id = vs->from ? vs->from->ckpt_id : -1;
+	if (sqlite3_prepare_v2(vs->v->db, "SELECT MAX(id) FROM checkpoints", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+		out->ckpt_id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+}
+
+enum am_status am_verify_run(struct am_vault *v, const struct am_verify_opts *o,
+			     const struct am_trusted *from, struct am_trusted *out,
+			     struct am_verify_report *r, struct am_err *e)
 {
 	struct vstate vs;
 	sqlite3_stmt *st = NULL;
@@ -527,14 +607,15 @@ enum am_status am_verify_ex(struct am_vault *v, const struct am_verify_opts *o,
 	vs.r = r;
 	vs.e = e;
 	vs.s = AM_OK;
+	vs.from = from;
 	am_auth_init(&vs.auth);
 	am_mt_frontier_init(&vs.fr);
 	if (o->tier >= AM_VERIFY_DEEP && o->reader == NULL)
 		return am_fail(e, AM_EINPUT, "deep verification needs a custodian's identity");
-	/* one read transaction, so the snapshot cannot move under us */
-	vs.s = am_db_exec(v, "BEGIN", e);
-	if (vs.s != AM_OK)
-		return vs.s;
+	if (from != NULL && from->size != o->from_size)
+		return am_fail(e, AM_EINPUT, "internal: a verified state of %llu entries given to "
+			       "start at %llu", (unsigned long long)from->size,
+			       (unsigned long long)o->from_size);
 	vs.s = am_vault_count(v, &n, e);
 	if (vs.s != AM_OK || prepare(&vs, &st) != 0)
 		goto cleanup;
@@ -545,8 +626,18 @@ enum am_status am_verify_ex(struct am_vault *v, const struct am_verify_opts *o,
 			(unsigned long long)m);
 		goto cleanup;
 	}
-	if (o->from_size > 0 && start_from_trusted(&vs, prev) != 0)
+	if (from != NULL) {
+		vs.fr = from->fr;
+		memcpy(prev, from->head, AM_HASH_LEN);
+		memcpy(r->vault_id, from->vault_id, AM_VAULT_ID_LEN);
+		memcpy(vs.genesis, from->genesis, AM_HASH_LEN);
+		if (am_auth_copy(&vs.auth, &from->auth) != 0) {
+			vs.s = am_fail(e, AM_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	} else if (o->from_size > 0 && start_from_trusted(&vs, prev) != 0) {
 		goto cleanup;
+	}
 	if ((rc = next_ckpt(&vs)) < 0)
 		goto cleanup;
 	vs.ckpt_pending = rc;
@@ -572,6 +663,8 @@ enum am_status am_verify_ex(struct am_vault *v, const struct am_verify_opts *o,
 	}
 	if (r->complete)
 		check_counts(&vs, seq);
+	if (out != NULL && r->ok && r->complete && vs.s == AM_OK)
+		export_state(&vs, out);
 cleanup:
 	r->size = vs.fr.n;
 	am_mt_frontier_root(&vs.fr, r->root);
@@ -579,11 +672,25 @@ cleanup:
 	sqlite3_finalize(vs.chunks);
 	sqlite3_finalize(vs.node);
 	sqlite3_finalize(vs.ckpt);
-	am_db_rollback(v);
 	am_auth_release(&vs.auth);
 	if (vs.s != AM_OK)
 		r->ok = 0;
 	return vs.s;
+}
+
+enum am_status am_verify_ex(struct am_vault *v, const struct am_verify_opts *o,
+			    struct am_verify_report *r, struct am_err *e)
+{
+	enum am_status s;
+
+	memset(r, 0, sizeof(*r));
+	/* one read transaction, so the snapshot cannot move under us */
+	s = am_db_exec(v, "BEGIN", e);
+	if (s != AM_OK)
+		return s;
+	s = am_verify_run(v, o, NULL, NULL, r, e);
+	am_db_rollback(v);
+	return s;
 }
 
 enum am_status am_verify(struct am_vault *v, enum am_verify_tier tier, struct am_progress pr,

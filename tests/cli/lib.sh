@@ -33,6 +33,8 @@ trap 'cd /; rm -rf "$T"' EXIT
 cd "$T" || exit 2
 # nothing here may wait on a terminal or inherit a caller's passphrase
 exec </dev/null
+# what each person pinned (XDG state) stays in this test's directory
+export XDG_STATE_HOME="$T/.state"
 unset AMANAT_PASSPHRASE
 export LC_ALL=C
 
@@ -328,6 +330,13 @@ seal_as() {
 	am_pw 0 seal "$v" --as "$who.id" --type testimony --case C-TEST "$@" "$f"
 	SEQ=$(cat "$OUT")
 	[[ $SEQ =~ ^[0-9]+$ ]] || fail "seal printed '$SEQ', not an entry number"
+}
+
+# forget_pins — forget what every identity here pinned (XDG state), for
+# tests that put an older or different copy of a vault back in place on
+# purpose: amanat would otherwise (rightly) refuse it as rolled back or forked.
+forget_pins() {
+	rm -rf "$XDG_STATE_HOME"
 }
 
 # ---- SQLite -----------------------------------------------------------------

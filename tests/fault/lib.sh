@@ -38,6 +38,8 @@ cleanup() {
 trap cleanup EXIT
 cd "$T" || exit 2
 exec </dev/null
+# what each person pinned (XDG state) stays in this test's directory
+export XDG_STATE_HOME="$T/.state"
 export LC_ALL=C
 # scripts read the passphrase from the environment, as the design allows
 export AMANAT_PASSPHRASE='fictional fault-test passphrase'

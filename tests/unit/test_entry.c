@@ -1210,6 +1210,9 @@ static int apply(struct am_auth *a, unsigned type, const unsigned char signer[32
 	memcpy(h.signer, signer, 32);
 	h.payload = payload;
 	h.payload_len = (uint32_t)pn;
+	/* a genesis carries the vault id derived from it */
+	if (type == AM_T_GENESIS)
+		am_genesis_vault_id(h.vault_id, &h);
 	rc = am_auth_apply(a, &h, why, sizeof(why));
 	if (rc == 0)
 		next_seq++;

@@ -138,6 +138,45 @@ struct prog {
 	uint64_t calls, last_done, last_total;
 };
 
+/*
+ * Writers take the log as verified from a pin; these tests trust each vault
+ * they open from its genesis (first use), once per handle.
+ */
+static struct {
+	struct am_vault *v;
+	struct am_trusted *t;
+} trusts[16];
+
+static struct am_trusted *trust_of(struct am_vault *v)
+{
+	struct am_pin none;
+	size_t free_slot = 16;
+
+	for (size_t i = 0; i < 16; i++) {
+		if (trusts[i].v == v)
+			return trusts[i].t;
+		if (trusts[i].v == NULL && free_slot == 16)
+			free_slot = i;
+	}
+	memset(&none, 0, sizeof(none));
+	if (free_slot == 16 || am_trust(v, &none, &trusts[free_slot].t, NULL) != AM_OK)
+		return NULL;
+	trusts[free_slot].v = v;
+	am_vault_use_trust(v, trusts[free_slot].t);
+	return trusts[free_slot].t;
+}
+
+static void close_vault(struct am_vault *v)
+{
+	for (size_t i = 0; i < 16; i++)
+		if (trusts[i].v == v && v != NULL) {
+			am_trusted_free(trusts[i].t);
+			trusts[i].v = NULL;
+			trusts[i].t = NULL;
+		}
+	am_vault_close(v);
+}
+
 static void on_progress(void *ctx, uint64_t done, uint64_t total)
 {
 	struct prog *p = ctx;
@@ -164,7 +203,7 @@ static enum am_status seal_bytes(struct am_vault *v, const struct am_identity *s
 	req.type = type;
 	req.fields = &f;
 	req.fd = via_pipe ? pipe_fd(p, n, &pid) : file_fd(p, n);
-	s = am_seal(v, signer, &req, seq, e);
+	s = am_seal(v, trust_of(v), signer, &req, seq, e);
 	close(req.fd);
 	if (via_pipe)
 		CHECK(child_ok(pid));
@@ -276,7 +315,7 @@ static void test_open_refusals(const struct world *w)
 		CHECK(before != NULL && n1 > 0);
 		CHECK(stat(w->path, &st1) == 0);
 		am_err_init(&e);
-		CHECK_ST(am_vault_create(w->path, &w->admin, &w->cust, 1, &e), AM_EEXIST);
+		CHECK_ST(am_vault_create(w->path, &w->admin, &w->cust, 1, NULL, &e), AM_EEXIST);
 		CHECK(strstr(e.msg, w->path) != NULL);
 		after = check_get_file(w->path, &n2);
 		CHECK(after != NULL && n1 == n2 && memcmp(before, after, n1) == 0);
@@ -284,19 +323,19 @@ static void test_open_refusals(const struct world *w)
 		free(before);
 		free(after);
 		path_in(p, sizeof(p), "not-a-vault.txt");
-		CHECK_ST(am_vault_create(p, &w->admin, NULL, 0, NULL), AM_EEXIST);
-		CHECK_ST(am_vault_create(dir, &w->admin, NULL, 0, NULL), AM_EEXIST);
+		CHECK_ST(am_vault_create(p, &w->admin, NULL, 0, NULL, NULL), AM_EEXIST);
+		CHECK_ST(am_vault_create(dir, &w->admin, NULL, 0, NULL, NULL), AM_EEXIST);
 		/* and a symlink is not followed */
 		{
 			char link_p[512], target[512];
 			path_in(link_p, sizeof(link_p), "dangling.vault");
 			path_in(target, sizeof(target), "dangling-target.vault");
 			CHECK(symlink(target, link_p) == 0);
-			CHECK(am_vault_create(link_p, &w->admin, NULL, 0, NULL) != AM_OK);
+			CHECK(am_vault_create(link_p, &w->admin, NULL, 0, NULL, NULL) != AM_OK);
 			CHECK(access(target, F_OK) != 0);
 		}
 		path_in(p, sizeof(p), "no-such-dir/x.vault");
-		CHECK_ST(am_vault_create(p, &w->admin, NULL, 0, NULL), AM_EINPUT);
+		CHECK_ST(am_vault_create(p, &w->admin, NULL, 0, NULL, NULL), AM_EINPUT);
 	}
 }
 
@@ -308,7 +347,7 @@ static void test_create_fails_cleanly(const struct world *w)
 
 	memcpy(bad.box_pk, w->admin.box_pk, AM_BOX_PK_LEN);
 	path_in(p, sizeof(p), "half.vault");
-	CHECK_ST(am_vault_create(p, &w->admin, &bad, 1, NULL), AM_EINPUT);
+	CHECK_ST(am_vault_create(p, &w->admin, &bad, 1, NULL, NULL), AM_EINPUT);
 	CHECK(access(p, F_OK) != 0);
 	snprintf(journal, sizeof(journal), "%s-journal", p);
 	CHECK(access(journal, F_OK) != 0);
@@ -336,7 +375,7 @@ static void test_main_flow(struct world *w)
 		CHECK(memcmp(id1, id2, sizeof(id1)) == 0);
 		am_entry_pub_release(&g);
 	}
-	CHECK_ST(am_vault_members(v, &ms, NULL), AM_OK);
+	CHECK_ST(am_vault_members(trust_of(v), &ms, NULL), AM_OK);
 	{
 		const struct am_member *m = am_members_find(&ms, w->admin.sign_pk);
 		CHECK(m != NULL && m->roles == AM_ROLE_ADMIN); /* with recipients, not a custodian */
@@ -347,15 +386,15 @@ static void test_main_flow(struct world *w)
 	am_members_release(&ms);
 
 	/* enrolling: admins only, with a real role */
-	CHECK_ST(am_enroll(v, &w->officer, &w->auditor, AM_ROLE_AUDITOR, NULL, NULL), AM_EAUTH);
-	CHECK_ST(am_enroll(v, &w->cust, &w->auditor, AM_ROLE_AUDITOR, NULL, NULL), AM_EAUTH);
-	CHECK_ST(am_enroll(v, &w->admin, &w->officer, 0, NULL, NULL), AM_EINPUT);
-	CHECK_ST(am_enroll(v, &w->admin, &w->officer, 16, NULL, NULL), AM_EINPUT);
+	CHECK_ST(am_enroll(v, trust_of(v), &w->officer, &w->auditor, AM_ROLE_AUDITOR, NULL, NULL), AM_EAUTH);
+	CHECK_ST(am_enroll(v, trust_of(v), &w->cust, &w->auditor, AM_ROLE_AUDITOR, NULL, NULL), AM_EAUTH);
+	CHECK_ST(am_enroll(v, trust_of(v), &w->admin, &w->officer, 0, NULL, NULL), AM_EINPUT);
+	CHECK_ST(am_enroll(v, trust_of(v), &w->admin, &w->officer, 16, NULL, NULL), AM_EINPUT);
 	CHECK(count_of(v) == 2);
 	seq = 99;
-	CHECK_ST(am_enroll(v, &w->admin, &w->officer, AM_ROLE_OFFICER, &seq, NULL), AM_OK);
+	CHECK_ST(am_enroll(v, trust_of(v), &w->admin, &w->officer, AM_ROLE_OFFICER, &seq, NULL), AM_OK);
 	CHECK(seq == 2);
-	CHECK_ST(am_enroll(v, &w->admin, &w->auditor, AM_ROLE_AUDITOR, &seq, NULL), AM_OK);
+	CHECK_ST(am_enroll(v, trust_of(v), &w->admin, &w->auditor, AM_ROLE_AUDITOR, &seq, NULL), AM_OK);
 	CHECK(seq == 3);
 
 	/* sealing sizes around the 1 MiB chunk: officer seals, custodian reads */
@@ -461,11 +500,11 @@ static void test_main_flow(struct world *w)
 		refs[0] = n0; /* does not exist yet */
 		req.refs = refs;
 		req.nrefs = 1;
-		CHECK_ST(am_seal(v, &w->officer, &req, NULL, NULL), AM_EINPUT);
+		CHECK_ST(am_seal(v, trust_of(v), &w->officer, &req, NULL, NULL), AM_EINPUT);
 		refs[0] = 2;
 		refs[1] = 2;
 		req.nrefs = 2;
-		CHECK_ST(am_seal(v, &w->officer, &req, NULL, NULL), AM_EINPUT);
+		CHECK_ST(am_seal(v, trust_of(v), &w->officer, &req, NULL, NULL), AM_EINPUT);
 
 		/* an input that cannot be read, after the transaction has begun */
 		{
@@ -474,7 +513,7 @@ static void test_main_flow(struct world *w)
 			req.fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 			req.nrefs = 0;
 			CHECK(req.fd >= 0);
-			CHECK_ST(am_seal(v, &w->officer, &req, NULL, NULL), AM_EIO);
+			CHECK_ST(am_seal(v, trust_of(v), &w->officer, &req, NULL, NULL), AM_EIO);
 			close(req.fd);
 			unlink(p);
 		}
@@ -488,7 +527,7 @@ static void test_main_flow(struct world *w)
 		req.nrefs = 2;
 		req.fd = -1;
 		seq = UINT64_MAX;
-		CHECK_ST(am_seal(v, &w->officer, &req, &seq, NULL), AM_OK);
+		CHECK_ST(am_seal(v, trust_of(v), &w->officer, &req, &seq, NULL), AM_OK);
 		CHECK(seq == n0);
 		{
 			struct am_entry_pub pub;
@@ -513,14 +552,14 @@ static void test_main_flow(struct world *w)
 		struct am_fields f;
 		char buf[80];
 		n0 = count_of(v);
-		CHECK_ST(am_record_custody(v, &w->officer, AM_ACT_EXTRACT, refs, 1, "curious", NULL,
+		CHECK_ST(am_record_custody(v, trust_of(v), &w->officer, AM_ACT_EXTRACT, refs, 1, "curious", NULL,
 					   NULL),
 			 AM_EAUTH);
-		CHECK_ST(am_record_custody(v, &w->admin, AM_ACT_EXTRACT, refs, 1, "curious", NULL,
+		CHECK_ST(am_record_custody(v, trust_of(v), &w->admin, AM_ACT_EXTRACT, refs, 1, "curious", NULL,
 					   NULL),
 			 AM_EAUTH);
 		CHECK(count_of(v) == n0);
-		CHECK_ST(am_record_custody(v, &w->cust, AM_ACT_EXTRACT, refs, 1,
+		CHECK_ST(am_record_custody(v, trust_of(v), &w->cust, AM_ACT_EXTRACT, refs, 1,
 					   "fictional court request", &cseq, NULL),
 			 AM_OK);
 		CHECK(cseq == n0);
@@ -530,11 +569,11 @@ static void test_main_flow(struct world *w)
 		      strcmp(buf, "fictional court request") == 0);
 		am_fields_release(&f);
 		refs[0] = cseq + 1;
-		CHECK_ST(am_record_custody(v, &w->cust, AM_ACT_SHOW, refs, 1, NULL, NULL, NULL),
+		CHECK_ST(am_record_custody(v, trust_of(v), &w->cust, AM_ACT_SHOW, refs, 1, NULL, NULL, NULL),
 			 AM_EINPUT);
 	}
 	CHECK(verify_ok(v, AM_VERIFY_FULL, NULL));
-	am_vault_close(v);
+	close_vault(v);
 }
 
 /* Custodians see only what is sealed after they join; revoked officers seal nothing. */
@@ -551,7 +590,7 @@ static void test_membership_changes(struct world *w)
 	must(am_vault_open(w->path, 1, &v, &e), &e, "open");
 	CHECK_ST(seal_bytes(v, &w->officer, AM_T_DOCUMENT, content, 5000, 0, "before", &before, NULL),
 		 AM_OK);
-	CHECK_ST(am_enroll(v, &w->admin, &w->late, AM_ROLE_CUSTODIAN, NULL, NULL), AM_OK);
+	CHECK_ST(am_enroll(v, trust_of(v), &w->admin, &w->late, AM_ROLE_CUSTODIAN, NULL, NULL), AM_OK);
 	CHECK_ST(seal_bytes(v, &w->officer, AM_T_DOCUMENT, content, 5000, 1, "after", &after, NULL),
 		 AM_OK);
 
@@ -586,37 +625,37 @@ static void test_membership_changes(struct world *w)
 		unsigned char unknown[AM_SIGN_PK_LEN];
 		memset(unknown, 0x42, sizeof(unknown));
 		n0 = count_of(v);
-		CHECK_ST(am_revoke(v, &w->admin, unknown, NULL, NULL), AM_EINPUT);
-		CHECK_ST(am_revoke(v, &w->officer, w->cust.sign_pk, NULL, NULL), AM_EAUTH);
+		CHECK_ST(am_revoke(v, trust_of(v), &w->admin, unknown, NULL, NULL), AM_EINPUT);
+		CHECK_ST(am_revoke(v, trust_of(v), &w->officer, w->cust.sign_pk, NULL, NULL), AM_EAUTH);
 		CHECK(count_of(v) == n0);
 	}
-	CHECK_ST(am_revoke(v, &w->admin, w->officer.sign_pk, NULL, NULL), AM_OK);
-	CHECK_ST(am_revoke(v, &w->admin, w->officer.sign_pk, NULL, NULL), AM_EINPUT);
+	CHECK_ST(am_revoke(v, trust_of(v), &w->admin, w->officer.sign_pk, NULL, NULL), AM_OK);
+	CHECK_ST(am_revoke(v, trust_of(v), &w->admin, w->officer.sign_pk, NULL, NULL), AM_EINPUT);
 	n0 = count_of(v);
 	am_err_init(&e);
 	CHECK_ST(seal_bytes(v, &w->officer, AM_T_TESTIMONY, content, 10, 0, NULL, NULL, &e), AM_EAUTH);
 	CHECK(count_of(v) == n0);
 	{
 		struct am_members ms;
-		CHECK_ST(am_vault_members(v, &ms, NULL), AM_OK);
+		CHECK_ST(am_vault_members(trust_of(v), &ms, NULL), AM_OK);
 		const struct am_member *m = am_members_find(&ms, w->officer.sign_pk);
 		CHECK(m != NULL && m->roles == 0);
 		am_members_release(&ms);
 	}
 	/* a revoked custodian is no longer sealed to */
-	CHECK_ST(am_revoke(v, &w->admin, w->late.sign_pk, NULL, NULL), AM_OK);
+	CHECK_ST(am_revoke(v, trust_of(v), &w->admin, w->late.sign_pk, NULL, NULL), AM_OK);
 	CHECK_ST(seal_bytes(v, &w->admin, AM_T_CASE, content, 10, 0, NULL, &after, NULL), AM_OK);
 	CHECK_ST(am_can_open(v, &w->late, after, NULL), AM_EAUTH);
 	CHECK_ST(am_can_open(v, &w->cust, after, NULL), AM_OK);
 	/* revoking the last custodian leaves nobody to seal to */
-	CHECK_ST(am_revoke(v, &w->admin, w->cust.sign_pk, NULL, NULL), AM_OK);
+	CHECK_ST(am_revoke(v, trust_of(v), &w->admin, w->cust.sign_pk, NULL, NULL), AM_OK);
 	n0 = count_of(v);
 	CHECK(seal_bytes(v, &w->admin, AM_T_CASE, content, 10, 0, NULL, NULL, NULL) != AM_OK);
 	CHECK(count_of(v) == n0);
 
 	CHECK(verify_ok(v, AM_VERIFY_QUICK, NULL));
 	CHECK(verify_ok(v, AM_VERIFY_FULL, NULL));
-	am_vault_close(v);
+	close_vault(v);
 
 	/* read-only: verification and reading work; appending does not */
 	must(am_vault_open(w->path, 0, &v, &e), &e, "open read-only");
@@ -626,9 +665,9 @@ static void test_membership_changes(struct world *w)
 	CHECK(got != NULL && got_n == 5000 && memcmp(got, content, 5000) == 0);
 	free(got);
 	n0 = count_of(v);
-	CHECK(am_enroll(v, &w->admin, &w->cust, AM_ROLE_CUSTODIAN, NULL, NULL) != AM_OK);
+	CHECK(am_enroll(v, trust_of(v), &w->admin, &w->cust, AM_ROLE_CUSTODIAN, NULL, NULL) != AM_OK);
 	CHECK(count_of(v) == n0);
-	am_vault_close(v);
+	close_vault(v);
 	free(content);
 }
 
@@ -645,7 +684,7 @@ static void test_solo_vault(const struct world *w)
 
 	path_in(p, sizeof(p), "solo.vault");
 	am_err_init(&e);
-	must(am_vault_create(p, &w->admin, NULL, 0, &e), &e, "create solo");
+	must(am_vault_create(p, &w->admin, NULL, 0, NULL, &e), &e, "create solo");
 	{
 		struct stat sb;
 		CHECK(stat(p, &sb) == 0 && (sb.st_mode & 077) == 0); /* private to its owner */
@@ -658,7 +697,7 @@ static void test_solo_vault(const struct world *w)
 	CHECK(got != NULL && got_n == 3000 && memcmp(got, content, 3000) == 0);
 	free(got);
 	CHECK(verify_ok(v, AM_VERIFY_FULL, NULL));
-	am_vault_close(v);
+	close_vault(v);
 	free(content);
 }
 
@@ -693,7 +732,7 @@ static int child_can_open_public(const struct world *w)
 	if (am_vault_open(w->path, 0, &v, NULL) != AM_OK)
 		return 100;
 	s = am_can_open(v, &pub, 4, NULL); /* the first sealed entry, wrapped to cust */
-	am_vault_close(v);
+	close_vault(v);
 	return (int)s;
 }
 
@@ -714,8 +753,8 @@ static int child_seal_public(const struct world *w)
 	memset(&req, 0, sizeof(req));
 	req.type = AM_T_CASE;
 	req.fd = -1;
-	s = am_seal(v, &pub, &req, NULL, NULL);
-	am_vault_close(v);
+	s = am_seal(v, trust_of(v), &pub, &req, NULL, NULL);
+	close_vault(v);
 	return (int)s;
 }
 
@@ -757,8 +796,8 @@ static void test_public_only_identities(const struct world *w)
 		} else {
 			CHECK(0);
 		}
-		am_vault_close(v);
-		am_vault_close(orig);
+		close_vault(v);
+		close_vault(orig);
 	}
 }
 
@@ -832,7 +871,7 @@ static void test_tamper_detected(const struct world *w)
 	got = extract_bytes(v, &w->cust, (uint64_t)victim, &got_n, &s, NULL);
 	CHECK_ST(s, AM_EVERIFY);
 	free(got);
-	am_vault_close(v);
+	close_vault(v);
 }
 
 int main(void)
@@ -856,7 +895,7 @@ int main(void)
 	must(am_identity_generate(&w.stranger, "stranger", &e), &e, "stranger");
 	path_in(w.path, sizeof(w.path), "main.vault");
 	old = umask(0); /* the vault must be private whatever the umask */
-	must(am_vault_create(w.path, &w.admin, &w.cust, 1, &e), &e, "create");
+	must(am_vault_create(w.path, &w.admin, &w.cust, 1, NULL, &e), &e, "create");
 	umask(old);
 	{
 		struct stat sb;

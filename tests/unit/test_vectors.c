@@ -796,19 +796,21 @@ static void genesis_and_enroll(struct kat *k, struct world *w)
 	struct am_buf pl;
 
 	kat_to(k, F_ENTRIES);
-	kat_val(k, "vault_id", w->vault_id, AM_VAULT_ID_LEN);
-
 	am_buf_init(&pl);
 	member_payload(k, "genesis", &w->admin, AM_ROLE_ADMIN, &pl);
 	memset(&h, 0, sizeof(h));
 	h.version = AM_FORMAT_VERSION;
 	h.type = AM_T_GENESIS;
-	memcpy(h.vault_id, w->vault_id, AM_VAULT_ID_LEN);
 	h.seq = 0;
 	h.sealed_at_ms = T0_MS;
+	memcpy(h.uid, w->vault_id, AM_UID_LEN); /* the genesis uid: a fixed pattern here */
 	memcpy(h.signer, w->admin.sign_pk, AM_SIGN_PK_LEN);
 	h.payload = pl.data;
 	h.payload_len = (uint32_t)pl.len;
+	/* the vault id is derived from the genesis itself (FORMAT.md §3) */
+	am_genesis_vault_id(w->vault_id, &h);
+	memcpy(h.vault_id, w->vault_id, AM_VAULT_ID_LEN);
+	kat_val(k, "vault_id", w->vault_id, AM_VAULT_ID_LEN);
 	sign_entry(k, "genesis", &h, &w->admin, &w->genesis);
 	CHECK(w->genesis.hdr.len == HEADER_FIXED_LEN + 4 + pl.len, "genesis header length %zu",
 	      w->genesis.hdr.len);
@@ -1327,8 +1329,8 @@ static void keyfile(struct kat *k, const struct world *w, const char *tmpdir)
 /* ---- the vectors as a vault ------------------------------------------- */
 
 /* Store b as entry seq (chunks first, as the triggers require) and its tree nodes. */
-static enum am_status put(struct am_vault *v, uint64_t seq, unsigned type, const struct built *b,
-			  struct am_err *e)
+static enum am_status put(struct am_vault *v, struct am_mt_frontier *fr, uint64_t seq,
+			  unsigned type, const struct built *b, struct am_err *e)
 {
 	enum am_status s = AM_OK;
 
@@ -1338,7 +1340,7 @@ static enum am_status put(struct am_vault *v, uint64_t seq, unsigned type, const
 		s = am_db_put_entry(v, seq, type, b->hdr.data, b->hdr.len, b->sig, b->hash,
 				    b->wraps.data, b->wraps.len, b->meta.data, b->meta.len, e);
 	if (s == AM_OK)
-		s = am_tree_append(v, seq, b->hash, e);
+		s = am_tree_append(v, fr, b->hash, e);
 	return s;
 }
 
@@ -1352,6 +1354,8 @@ static void as_vault(const struct world *w, const char *tmpdir)
 	struct am_members ms;
 	struct am_fields f;
 	struct am_checkpoint c;
+	struct am_trusted t, *vt = NULL;
+	struct am_pin nopin;
 	struct am_err e;
 	char path[4096], out[4096];
 	unsigned char *back = NULL;
@@ -1362,17 +1366,21 @@ static void as_vault(const struct world *w, const char *tmpdir)
 	snprintf(path, sizeof(path), "%s/vectors.amn", tmpdir);
 	snprintf(out, sizeof(out), "%s/testimony.out", tmpdir);
 	am_err_init(&e);
+	am_trusted_init(&t);
 	s = am_db_create(path, &v, &e);
 	if (s == AM_OK)
-		s = put(v, 0, AM_T_GENESIS, &w->genesis, &e);
+		s = put(v, &t.fr, 0, AM_T_GENESIS, &w->genesis, &e);
 	if (s == AM_OK)
-		s = put(v, 1, AM_T_ENROLL, &w->enroll, &e);
+		s = put(v, &t.fr, 1, AM_T_ENROLL, &w->enroll, &e);
 	if (s == AM_OK)
-		s = put(v, 2, AM_T_TESTIMONY, &w->testimony, &e);
+		s = put(v, &t.fr, 2, AM_T_TESTIMONY, &w->testimony, &e);
 	if (s == AM_OK)
-		s = put(v, 3, AM_T_CUSTODY, &w->custody, &e);
+		s = put(v, &t.fr, 3, AM_T_CUSTODY, &w->custody, &e);
+	/* the checkpoint is signed over the tree as built here, never as stored */
+	t.size = 4;
+	memcpy(t.vault_id, w->vault_id, AM_VAULT_ID_LEN);
 	if (s == AM_OK)
-		s = am_checkpoint_store(v, &w->cust, 4, &c, &e);
+		s = am_checkpoint_store(v, &t, &w->cust, &c, &e);
 	if (s == AM_OK) {
 		CHECK(c.len == w->note.len && memcmp(c.text, w->note.data, c.len) == 0,
 		      "the vault signs another checkpoint:\n%s", c.text);
@@ -1386,6 +1394,10 @@ static void as_vault(const struct world *w, const char *tmpdir)
 		goto out;
 	CHECK(am_vault_open(path, 0, &v, &e) == AM_OK, "cannot open the vector vault: %s", e.msg);
 	if (v == NULL)
+		goto out;
+	memset(&nopin, 0, sizeof(nopin));
+	CHECK(am_trust(v, &nopin, &vt, &e) == AM_OK, "the vector vault is not trusted: %s", e.msg);
+	if (vt == NULL)
 		goto out;
 	for (int tier = AM_VERIFY_QUICK; tier <= AM_VERIFY_FULL; tier++) {
 		CHECK(am_verify(v, (enum am_verify_tier)tier, none, &r, &e) == AM_OK && r.ok &&
@@ -1401,7 +1413,7 @@ static void as_vault(const struct world *w, const char *tmpdir)
 	CHECK(am_verify_ex(v, &o, &r, &e) == AM_OK && r.ok && r.complete && r.entries == 4 &&
 	      r.undecryptable == 0, "deep verification by the custodian: entry %llu: %s %s",
 	      (unsigned long long)r.bad_seq, r.reason, e.msg);
-	CHECK(am_vault_members(v, &ms, &e) == AM_OK && ms.n == 2 &&
+	CHECK(am_vault_members(vt, &ms, &e) == AM_OK && ms.n == 2 &&
 	      am_members_find(&ms, w->cust.sign_pk) != NULL &&
 	      am_members_find(&ms, w->cust.sign_pk)->roles == (AM_ROLE_OFFICER | AM_ROLE_CUSTODIAN),
 	      "members replayed from the vectors");
@@ -1430,6 +1442,7 @@ static void as_vault(const struct world *w, const char *tmpdir)
 	}
 	CHECK(am_extract(v, &w->cust, 3, -1, none, &e) == AM_OK, "extract custody: %s", e.msg);
 out:
+	am_trusted_free(vt);
 	am_vault_close(v);
 	unlink(path);
 }
