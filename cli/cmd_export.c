@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../vault/export.h"
+#include "../bundle/export.h"
 #include "cli.h"
 
 #define MAX_SEL 1024

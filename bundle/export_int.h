@@ -6,9 +6,9 @@
 #define AMANAT_EXPORT_INT_H
 
 #include "export.h"
-#include "note.h"
+#include "../vault/note.h"
 #include "sink.h"
-#include "vault_int.h"
+#include "../vault/vault_int.h"
 
 struct ex_item {
 	uint64_t seq;

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "../crypto/minisign.h"
-#include "proof.h"
+#include "../vault/proof.h"
 
 /* Append a string literal. */
 #define ADDS(b, lit) am_buf_add((b), (lit), sizeof(lit) - 1)

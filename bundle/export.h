@@ -5,7 +5,7 @@
 #ifndef AMANAT_EXPORT_H
 #define AMANAT_EXPORT_H
 
-#include "vault.h"
+#include "../vault/vault.h"
 
 /* The consent scopes an export can be made for (docs/BUNDLE.md, "Consent"). */
 int am_scope_ok(const char *scope);

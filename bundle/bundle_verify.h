@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "note.h"
-#include "vault.h"
+#include "../vault/note.h"
+#include "../vault/vault.h"
 
 struct am_bundle_verify_opts {
 	/*

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "merkle.h"
-#include "proof.h"
+#include "../vault/merkle.h"
+#include "../vault/proof.h"
 
 #define ENTRIES_DIR "amanat/entries/"
 #define KEYS_DIR "amanat/keys/"

@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 #include "bundle_verify.h"
-#include "vault_int.h"
+#include "../vault/vault_int.h"
 
 /* Bounds that keep a hostile bundle from exhausting memory. */
 #define BV_MAX_FILES 100000u
