@@ -10,8 +10,10 @@
 
 #include <sqlite3.h>
 
+#include "../common/bytes.h"
+#include "../common/fsutil.h"
+#include "../vault/vault_layer.h"
 #include "bundle_verify.h"
-#include "../vault/vault_int.h"
 
 /* Bounds that keep a hostile bundle from exhausting memory. */
 #define BV_MAX_FILES 100000u

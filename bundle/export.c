@@ -621,7 +621,7 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 	if (!(am_auth_roles(&a, req->custodian->sign_pk) & AM_ROLE_CUSTODIAN)) {
 		am_auth_release(&a);
 		return am_fail(e, AM_EAUTH, "%s is not a custodian of %s", req->custodian->name,
-			       v->path);
+			       am_vault_path(v));
 	}
 	am_auth_release(&a);
 	s = am_vault_count(v, &n, e);
@@ -631,7 +631,7 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 		return s;
 	for (size_t i = 0; i < req->nseqs; i++)
 		if (req->seqs[i] >= n)
-			return am_fail(e, AM_EINPUT, "%s has no entry %llu", v->path,
+			return am_fail(e, AM_EINPUT, "%s has no entry %llu", am_vault_path(v),
 				       (unsigned long long)req->seqs[i]);
 	am_origin(x.origin, vid);
 	if (access(req->out, F_OK) == 0)

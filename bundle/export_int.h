@@ -5,10 +5,12 @@
 #ifndef AMANAT_EXPORT_INT_H
 #define AMANAT_EXPORT_INT_H
 
-#include "export.h"
+#include "../common/bytes.h"
+#include "../common/fsutil.h"
 #include "../vault/note.h"
+#include "../vault/vault_layer.h"
+#include "export.h"
 #include "sink.h"
-#include "../vault/vault_int.h"
 
 struct ex_item {
 	uint64_t seq;
