@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../bundle/export.h"
+#include "../bundle/bundle.h"
 #include "cli.h"
 
 #define MAX_SEL 1024
