@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../vault/export.h"
+#include "../bundle/bundle.h"
 #include "cli.h"
 #include "pin.h"
 

@@ -2,7 +2,7 @@
 #include <getopt.h>
 #include <string.h>
 
-#include "../vault/export.h"
+#include "../bundle/bundle.h"
 #include "cli.h"
 
 int cmd_open_bundle(int argc, char **argv)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../vault/bundle_verify.h"
+#include "../bundle/bundle.h"
 #include "cli.h"
 #include "trust.h"
 

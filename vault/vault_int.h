@@ -10,15 +10,14 @@
 #include "../common/fsutil.h"
 #include "merkle.h"
 #include "vault.h"
+#include "vault_layer.h"
 
 #define AM_FORMAT_VERSION 1
 #define AM_HEADER_MAGIC "AMNE"
 #define AM_APPLICATION_ID 0x414d4e54 /* "AMNT" */
 #define AM_SCHEMA_VERSION 1
-#define AM_CHUNK_SIZE (1u << 20)
 #define AM_MAX_REFS (1u << 16)
 #define AM_MAX_PAYLOAD (1u << 16)
-#define AM_MAX_FIELDS 4096u
 #define AM_MAX_META (64u << 20)
 #define AM_MAX_WRAPS 4096u
 /* a stored chunk: mode byte + at most compressBound(chunk) + tag */
@@ -32,13 +31,10 @@
 #define AM_DOM_SIG "amanat-entry-sig-v1"
 #define AM_DOM_VAULT_ID "amanat-vault-id-v1"
 #define AM_DOM_FIELD "amanat-field-v1"
-#define AM_DOM_FIELDS "amanat-fields-v1"
 #define AM_DOM_CHUNK_AD "amanat-chunk-v1"
 #define AM_DOM_META_AD "amanat-meta-v1"
-#define AM_KDF_CTX_CHUNK "amnchunk"
 #define AM_KDF_CTX_META "amnmeta_"
 
-#define AM_CHUNK_STORED 0
 #define AM_CHUNK_ZLIB 1
 
 struct am_vault {
@@ -66,9 +62,7 @@ int am_member_parse(const unsigned char *p, size_t n, struct am_member *m);
 /* Private metadata block and its commitments. */
 void am_fields_encode(struct am_buf *b, const struct am_fields *f);
 AM_WUR int am_fields_parse(const unsigned char *p, size_t n, struct am_fields *out);
-void am_field_digest(unsigned char out[AM_HASH_LEN], const struct am_field *fl);
 void am_fields_root(unsigned char out[AM_HASH_LEN], const struct am_fields *f);
-int am_field_name_ok(const char *name);
 
 /* Wrapped keys: u32 count, then (box pk, sealed box) sorted by pk. */
 struct am_wraps {
@@ -86,34 +80,17 @@ void am_meta_ad(unsigned char *ad, size_t *adlen, const unsigned char vid[AM_VAU
 
 /* ---- authority.c: who may do what, replayed from the log -------------- */
 
-struct am_auth {
-	struct am_members ms;
-	size_t cap;
-	uint64_t last_seq; /* the latest genesis/enroll/revoke entry applied */
-};
-void am_auth_init(struct am_auth *a);
-void am_auth_release(struct am_auth *a);
-/*
- * Check that the entry h is allowed by the state so far, then apply it.
- * Returns 0, or -1 with a reason.
- */
-int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_t whylen);
+/* struct am_auth, and what upper layers may call of it, are in vault_layer.h. */
 /*
  * The box keys of current custodians, sorted, into a malloc'ed array of
  * n * AM_BOX_PK_LEN bytes.
  */
 int am_auth_recipients(const struct am_auth *a, unsigned char **pks, size_t *n);
-/* Roles of pk now (0 when not a member). */
-unsigned am_auth_roles(const struct am_auth *a, const unsigned char pk[AM_SIGN_PK_LEN]);
 /* Roles allowed to sign an entry of this type. */
 unsigned am_type_signer_roles(unsigned type);
 
 /* Deep copy of a's members; -1 when out of memory. */
 int am_auth_copy(struct am_auth *dst, const struct am_auth *src);
-/* The same, as they stood after authority entry `at` of vault vid. */
-AM_WUR enum am_status am_auth_replay(struct am_vault *v, uint64_t at,
-				     const unsigned char vid[AM_VAULT_ID_LEN], struct am_auth *a,
-				     struct am_err *e);
 
 /*
  * The vault id a genesis header must carry: the first 16 bytes of

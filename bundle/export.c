@@ -13,30 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const scopes[] = {
-	"internal", "un-mechanism", "court", "defence-identity", "publication", "re-contact",
-};
-
-int am_scope_ok(const char *scope)
+/* 1 when the request withholds field name. */
+static int withheld(const struct am_export_req *req, const char *name)
 {
-	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
-		if (strcmp(scope, scopes[i]) == 0)
-			return 1;
-	return 0;
-}
-
-int ex_withheld(const struct am_export_req *req, const char *name)
-{
-	for (size_t i = 0; i < req->nwithhold; i++) {
-		const char *w = req->withhold[i];
-		size_t n = strlen(w);
-		if (strcmp(w, name) == 0)
-			return 1;
-		/* "witness.*" withholds every field under witness. */
-		if (n >= 2 && w[n - 1] == '*' && w[n - 2] == '.' && strncmp(w, name, n - 1) == 0)
-			return 1;
-	}
-	return 0;
+	return bundle_withheld(req->withhold, req->nwithhold, name);
 }
 
 void am_export_result_release(struct am_export_result *r)
@@ -62,22 +42,6 @@ static void ctx_release(struct ex_ctx *x)
 	free(x->entries);
 	am_members_release(&x->ms);
 	am_checkpoint_release(&x->cp);
-}
-
-const struct ex_entry *ex_entry_find(const struct ex_ctx *x, uint64_t seq)
-{
-	size_t lo = 0, hi = x->nentries;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (x->entries[mid].seq == seq)
-			return &x->entries[mid];
-		if (x->entries[mid].seq < seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
 }
 
 /*
@@ -388,9 +352,9 @@ static enum am_status prepare_items(struct ex_ctx *x, struct am_err *e)
 		if (it->withheld == NULL)
 			return am_fail(e, AM_ENOMEM, "out of memory");
 		for (size_t j = 0; j < it->f.n; j++)
-			it->withheld[j] = (unsigned char)ex_withheld(x->req, it->f.v[j].name);
+			it->withheld[j] = (unsigned char)withheld(x->req, it->f.v[j].name);
 		fn = am_fields_get(&it->f, "filename");
-		if (fn != NULL && !ex_withheld(x->req, "filename")) {
+		if (fn != NULL && !withheld(x->req, "filename")) {
 			/* keep a safe form of the original name; the exact one is in the fields */
 			for (size_t j = 0; j < fn->vlen && k < sizeof(name) - 1; j++) {
 				unsigned char ch = fn->value[j];
@@ -631,7 +595,7 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 	if (!am_scope_ok(req->scope))
 		return am_fail(e, AM_EINPUT, "'%s' is not a consent scope (internal, un-mechanism, "
 			       "court, defence-identity, publication, re-contact)", req->scope);
-	if (ex_withheld(req, "sha256") || ex_withheld(req, "size"))
+	if (withheld(req, "sha256") || withheld(req, "size"))
 		return am_fail(e, AM_EINPUT, "sha256 and size tie the exported file to its signed "
 			       "header and cannot be withheld");
 	if (req->nseqs == 0 && !has_filters(req))
@@ -641,11 +605,11 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 	me = am_members_find(ms, req->custodian->sign_pk);
 	if (me == NULL || !(me->roles & AM_ROLE_CUSTODIAN))
 		return am_fail(e, AM_EAUTH, "%s is not a custodian of %s", req->custodian->name,
-			       v->path);
+			       am_vault_path(v));
 	n = am_trusted_size(req->trusted);
 	for (size_t i = 0; i < req->nseqs; i++)
 		if (req->seqs[i] >= n)
-			return am_fail(e, AM_EINPUT, "%s has no entry %llu", v->path,
+			return am_fail(e, AM_EINPUT, "%s has no entry %llu", am_vault_path(v),
 				       (unsigned long long)req->seqs[i]);
 	if (access(req->out, F_OK) == 0)
 		return am_fail(e, AM_EEXIST, "%s already exists; refusing to overwrite it", req->out);

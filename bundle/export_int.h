@@ -1,14 +1,18 @@
 /*
- * export_int.h — what export.c (selection, consent, records) and bundle.c
- * (the bundle's files) share.
+ * export_int.h — what the exporter's files share: export.c (selection,
+ * consent, records) calls bundle.c (the bundle's files) and bundle_crypt.c
+ * (--for); both export.c and bundle.c call export_ctx.c and sink.c, which
+ * call neither.
  */
 #ifndef AMANAT_EXPORT_INT_H
 #define AMANAT_EXPORT_INT_H
 
-#include "export.h"
-#include "note.h"
+#include "../vault/note.h"
+#include "bundle_int.h"
 #include "sink.h"
-#include "vault_int.h"
+
+/* Append a string literal. */
+#define ADDS(b, lit) am_buf_add((b), (lit), sizeof(lit) - 1)
 
 struct ex_item {
 	uint64_t seq;
@@ -45,19 +49,26 @@ struct ex_ctx {
 	char date[16];               /* YYYY-MM-DD */
 };
 
-/* 1 when field name is withheld by the request's patterns. */
-int ex_withheld(const struct am_export_req *req, const char *name);
+/* ---- export_ctx.c -------------------------------------------------------- */
+
 /* The entry record for seq, or NULL. */
 const struct ex_entry *ex_entry_find(const struct ex_ctx *x, uint64_t seq);
 
-/* bundle.c: write every file of the bundle into the sink, signed. */
+/*
+ * Append p as a JSON string, quotes included: quote and backslash escaped, control
+ * bytes as \u00XX, every other byte as it is (check ex_utf8_ok first).
+ */
+void ex_json_str(struct am_buf *b, const unsigned char *p, size_t n);
+/* Append p as HTML text; control bytes other than newline become '?'. */
+void ex_html(struct am_buf *b, const unsigned char *p, size_t n);
+/* 1 when p is UTF-8 that a JSON string can carry exactly. */
+int ex_utf8_ok(const unsigned char *p, size_t n);
+
+/* ---- bundle.c ------------------------------------------------------------ */
+
+/* Write every file of the bundle into the sink, signed. */
 AM_WUR enum am_status ex_write_bundle(struct ex_ctx *x, struct am_sink *s,
 				      unsigned char tagmanifest_sha[AM_HASH_LEN],
 				      struct am_err *e);
-
-/* JSON and HTML text helpers. */
-void ex_json_str(struct am_buf *b, const unsigned char *p, size_t n);
-void ex_html(struct am_buf *b, const unsigned char *p, size_t n);
-int ex_utf8_ok(const unsigned char *p, size_t n);
 
 #endif

@@ -1,17 +1,20 @@
 /*
- * bundle_verify_int.h — what the bundle verifier's files share:
- * bundle_reader.c (files of a directory or a ZIP), bundle_bagit.c (BagIt
- * manifests and the minisign signature), bundle_verify.c (the report, the
- * checkpoint, proofs and enrollment), bundle_json.c (SQLite JSON helpers and
- * bundle.json) and bundle_items.c (the item records).
+ * bundle_verify_int.h — what the bundle verifier's files share, each file
+ * calling only those listed above it: bv_report.c (the report and its
+ * problems), bundle_reader.c (files of a directory or a ZIP), bv_ctx.c (the
+ * verification context: problems, loading files, carried entries),
+ * bundle_bagit.c (BagIt manifests and the minisign signature), bundle_json.c
+ * (SQLite JSON helpers and bundle.json), bundle_items.c (the item records)
+ * and, above them all, bundle_verify.c (the order of the checks, the
+ * checkpoint, proofs and enrollment).
  */
 #ifndef AMANAT_BUNDLE_VERIFY_INT_H
 #define AMANAT_BUNDLE_VERIFY_INT_H
 
 #include <sqlite3.h>
+#include <stdarg.h>
 
-#include "bundle_verify.h"
-#include "vault_int.h"
+#include "bundle_int.h"
 
 /* Bounds that keep a hostile bundle from exhausting memory. */
 #define BV_MAX_FILES 100000u
@@ -30,6 +33,13 @@
  * exhausting memory.
  */
 #define BV_SQLITE_HEAP ((sqlite3_int64)1 << 30)
+
+/* ---- bv_report.c -------------------------------------------------------- */
+
+/* Record a problem: "<fmt>", made printable ASCII. */
+void bv_report_add(struct am_bundle_report *r, const char *fmt, ...) AM_PRINTF(2, 3);
+/* The same, with the arguments as a va_list. */
+void bv_report_vadd(struct am_bundle_report *r, const char *fmt, va_list ap) AM_PRINTF(2, 0);
 
 /* ---- bundle_reader.c ---------------------------------------------------- */
 
@@ -76,7 +86,7 @@ AM_WUR enum am_status bv_reader_load(struct bv_reader *rd, struct bv_file *f, si
 /* 1 when a path matches [A-Za-z0-9._/-]+ with no empty, "." or ".." part. */
 int bv_path_ok(const char *p, size_t n);
 
-/* ---- bundle_verify.c ---------------------------------------------------- */
+/* ---- bv_ctx.c ----------------------------------------------------------- */
 
 /* An entry the bundle carries in amanat/entries/<seq>.tlog-proof. */
 struct bv_entry {
@@ -116,8 +126,7 @@ struct bv_ctx {
 	char io_msg[512];
 };
 
-/* Record a problem: "<fmt>", made printable ASCII. */
-void bv_report_add(struct am_bundle_report *r, const char *fmt, ...) AM_PRINTF(2, 3);
+/* Record a problem in the context's report, as bv_report_add. */
 void bv_problem(struct bv_ctx *x, const char *fmt, ...) AM_PRINTF(2, 3);
 /* The carried entry seq, or NULL. */
 struct bv_entry *bv_entry_find(struct bv_ctx *x, uint64_t seq);

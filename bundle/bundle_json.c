@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export.h"
-
 static const char *const js_sql[] = {
     "SELECT json_valid(?1), json_type(?1)",
     "SELECT key, type FROM json_each(?1)",

@@ -13,10 +13,7 @@
 #include <time.h>
 
 #include "../crypto/minisign.h"
-#include "proof.h"
-
-/* Append a string literal. */
-#define ADDS(b, lit) am_buf_add((b), (lit), sizeof(lit) - 1)
+#include "../vault/proof.h"
 
 struct slot {
 	char *path;
@@ -29,50 +26,9 @@ struct slots {
 	size_t n;
 };
 
-int ex_utf8_ok(const unsigned char *p, size_t n)
-{
-	/* what a JSON string can carry exactly */
-	return am_utf8_ok(p, n);
-}
-
-void ex_json_str(struct am_buf *b, const unsigned char *p, size_t n)
-{
-	char esc[8];
-
-	am_buf_u8(b, '"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = p[i];
-		if (c == '"' || c == '\\') {
-			am_buf_u8(b, '\\');
-			am_buf_u8(b, c);
-		} else if (c < 0x20 || c == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			am_buf_add(b, esc, 6);
-		} else {
-			am_buf_u8(b, c);
-		}
-	}
-	am_buf_u8(b, '"');
-}
-
 static void json_cstr(struct am_buf *b, const char *s)
 {
 	ex_json_str(b, (const unsigned char *)s, strlen(s));
-}
-
-void ex_html(struct am_buf *b, const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		switch (p[i]) {
-		case '<': ADDS(b, "&lt;"); break;
-		case '>': ADDS(b, "&gt;"); break;
-		case '&': ADDS(b, "&amp;"); break;
-		case '"': ADDS(b, "&quot;"); break;
-		case '\'': ADDS(b, "&#39;"); break;
-		default:
-			am_buf_u8(b, p[i] < 0x20 && p[i] != '\n' ? '?' : p[i]);
-		}
-	}
 }
 
 static void html_cstr(struct am_buf *b, const char *s)

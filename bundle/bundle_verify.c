@@ -1,124 +1,23 @@
 /*
  * bundle_verify.c — amanat verify-bundle (docs/BUNDLE.md, "Verification"):
- * the order of the checks, the report, and the checks on the log: the
- * checkpoint and its signer, every inclusion proof, and the enrollment of
- * every signer, replayed with the vault's own rules (authority.c).  The BagIt
+ * the order of the checks, and the checks on the log: the checkpoint and its
+ * signer, every inclusion proof, and the enrollment of every signer, replayed
+ * with the vault's own rules (authority.c).  The BagIt
  * layer and the signature are bundle_bagit.c's, bundle.json bundle_json.c's,
- * the items bundle_items.c's, and reading files bundle_reader.c's.
+ * the items bundle_items.c's, reading files bundle_reader.c's, and the report
+ * and context they share bv_report.c's and bv_ctx.c's.
  */
 #include "bundle_verify_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "merkle.h"
-#include "proof.h"
+#include "../vault/merkle.h"
+#include "../vault/proof.h"
 
 #define ENTRIES_DIR "amanat/entries/"
 #define KEYS_DIR "amanat/keys/"
-
-/* ---- problems ----------------------------------------------------------- */
-
-static void vadd(struct am_bundle_report *r, const char *fmt, va_list ap)
-{
-	char msg[640], **g;
-
-	if (r->nproblems >= BV_MAX_PROBLEMS) {
-		r->more_problems++;
-		return;
-	}
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	for (char *p = msg; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
-			*p = '?'; /* names come from the bundle: no terminal escapes */
-	g = realloc(r->problems, (r->nproblems + 1) * sizeof(*g));
-	if (g == NULL || (g[r->nproblems] = strdup(msg)) == NULL) {
-		if (g != NULL)
-			r->problems = g;
-		r->more_problems++;
-		return;
-	}
-	r->problems = g;
-	r->nproblems++;
-}
-
-void bv_report_add(struct am_bundle_report *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vadd(r, fmt, ap);
-	va_end(ap);
-}
-
-void bv_problem(struct bv_ctx *x, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vadd(x->r, fmt, ap);
-	va_end(ap);
-}
-
-void bv_read_failed(struct bv_ctx *x, enum am_status s)
-{
-	if (s == AM_EVERIFY) {
-		bv_problem(x, "%s", x->e->msg);
-	} else if (x->io == AM_OK) {
-		x->io = s;
-		snprintf(x->io_msg, sizeof(x->io_msg), "%s", x->e->msg);
-	}
-	am_err_init(x->e);
-}
-
-unsigned char *bv_load(struct bv_ctx *x, const char *name, size_t max, size_t *len, int required)
-{
-	struct bv_file *f = bv_reader_find(x->rd, name);
-	unsigned char *buf = NULL;
-	enum am_status s;
-
-	*len = 0;
-	if (f == NULL) {
-		if (required)
-			bv_problem(x, "%s: is missing", name);
-		return NULL;
-	}
-	s = bv_reader_load(x->rd, f, max, &buf, len, x->e);
-	if (s != AM_OK) {
-		bv_read_failed(x, s);
-		return NULL;
-	}
-	return buf;
-}
-
-void am_bundle_report_release(struct am_bundle_report *r)
-{
-	for (size_t i = 0; i < r->nproblems; i++)
-		free(r->problems[i]);
-	free(r->problems);
-	for (size_t i = 0; i < r->nitems; i++)
-		free(r->items[i].payload);
-	free(r->items);
-	memset(r, 0, sizeof(*r));
-}
-
-struct bv_entry *bv_entry_find(struct bv_ctx *x, uint64_t seq)
-{
-	size_t lo = 0, hi = x->nents;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (x->ents[mid].seq == seq)
-			return &x->ents[mid];
-		if (x->ents[mid].seq < seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
 
 /* ---- proofs ------------------------------------------------------------- */
 

@@ -14,17 +14,10 @@
 
 #define ITEMS_DIR "amanat/items/"
 
-/* As export.c's ex_withheld: a name, or "prefix.*". */
+/* 1 when bundle.json's "withheld" patterns cover field name. */
 static int withheld(const struct bv_ctx *x, const char *name)
 {
-	for (size_t i = 0; i < x->nwithheld; i++) {
-		const char *w = x->withheld[i];
-		size_t n = strlen(w);
-		if (strcmp(w, name) == 0 ||
-		    (n >= 2 && w[n - 1] == '*' && w[n - 2] == '.' && strncmp(w, name, n - 1) == 0))
-			return 1;
-	}
-	return 0;
+	return bundle_withheld((const char *const *)x->withheld, x->nwithheld, name);
 }
 
 /* Whether a JSON text holds the escape \u0000, which SQLite cannot decode. */
