@@ -95,11 +95,13 @@ struct am_bundle_verify_opts {
 	 * Checkpoint verifier keys the caller trusts (--vault-key).  When any
 	 * are given, the checkpoint must carry a valid signature by one of
 	 * them; otherwise, by an identity enrolled in the vault.  A key whose
-	 * name is empty is taken under the bundle's origin (a key read from a
-	 * .pub file, whose checkpoint key name is not known in advance).
+	 * name is empty is taken under `origin` (a key read from a .pub file:
+	 * a bare key pins no vault, so the caller must say which).
 	 */
 	const struct am_vkey *vault_keys;
 	size_t nvault_keys;
+	/* The vault the bundle must be of ("amanat/<hex>"), or NULL. */
+	const char *origin;
 	/*
 	 * A checkpoint obtained independently (--checkpoint), or NULL: the
 	 * bundle's checkpoint must have its origin, size and root.
@@ -129,6 +131,9 @@ struct am_bundle_report {
 	char exporter_name[AM_NAME_MAX + 1];
 	char exporter_key_id[2 * AM_KEYID_LEN + 1];
 	int by_vault_key; /* the checkpoint was checked with --vault-key */
+	/* who signed the checkpoint (the first valid signature by a key checked) */
+	char ckpt_signer_name[AM_NAME_MAX + 1]; /* "" when not an enrolled identity */
+	char ckpt_signer_key_id[2 * AM_KEYID_LEN + 1];
 	int pinned;       /* and matched --checkpoint */
 	size_t nentries;  /* entries carried with a valid inclusion proof */
 	struct am_bundle_item *items;

@@ -183,6 +183,16 @@ static void replay(struct bv_ctx *x)
 			           "a valid proof, so no signer's enrollment can be checked");
 		return;
 	}
+	/*
+	 * The last entry of the proved tree ends the chain of authority links:
+	 * with it carried, leaving out any enrollment or revocation up to the
+	 * checkpoint breaks a link that the replay below checks.
+	 */
+	if (x->have_cp && x->cp.size > 0 && bv_entry_find(x, x->cp.size - 1) == NULL)
+		bv_problem(x, ENTRIES_DIR "%llu.tlog-proof: entry %llu, the last of the tree the "
+		           "checkpoint commits to, is not carried, so the bundle cannot show that no "
+		           "enrollment or revocation was left out",
+		           (unsigned long long)x->cp.size - 1, (unsigned long long)x->cp.size - 1);
 	for (size_t i = 0; i < x->nents; i++) {
 		struct bv_entry *en = &x->ents[i];
 		const struct am_header *h = &en->h;
@@ -214,6 +224,22 @@ static void replay(struct bv_ctx *x)
 	x->have_auth = 1;
 }
 
+/* Record who signed the checkpoint: the first of keys with a valid signature. */
+static void name_signer(struct bv_ctx *x, const struct am_vkey *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct am_member *m;
+		if (am_note_count_valid(&x->cp, &keys[i], 1, NULL) != 1)
+			continue;
+		am_key_id_hex(x->r->ckpt_signer_key_id, keys[i].pk);
+		m = x->have_auth ? am_members_find(&x->auth.ms, keys[i].pk) : NULL;
+		if (m != NULL)
+			snprintf(x->r->ckpt_signer_name, sizeof(x->r->ckpt_signer_name), "%s",
+			         m->name);
+		return;
+	}
+}
+
 /* The checkpoint's signature: by --vault-key, or by an identity enrolled at its size. */
 static void check_checkpoint_sig(struct bv_ctx *x)
 {
@@ -225,6 +251,11 @@ static void check_checkpoint_sig(struct bv_ctx *x)
 
 	if (!x->have_cp)
 		return;
+	if (o->origin != NULL && strcmp(o->origin, x->cp.origin) != 0) {
+		bv_problem(x, "amanat/checkpoint.txt: is a checkpoint of %s, not of %s, the vault "
+		              "given", x->cp.origin, o->origin);
+		return;
+	}
 	keys = calloc(cap ? cap : 1, sizeof(*keys));
 	if (keys == NULL) {
 		bv_problem(x, "amanat/checkpoint.txt: out of memory");
@@ -239,6 +270,8 @@ static void check_checkpoint_sig(struct bv_ctx *x)
 				keys[i] = *k;
 		}
 		valid = am_note_count_valid(&x->cp, keys, o->nvault_keys, NULL);
+		if (valid > 0)
+			name_signer(x, keys, o->nvault_keys);
 		if (valid < 0)
 			bv_problem(
 			    x, "amanat/checkpoint.txt: a signature by a --vault-key key does not "
@@ -259,6 +292,8 @@ static void check_checkpoint_sig(struct bv_ctx *x)
 				am_vkey_make(&keys[n++], x->cp.origin, AM_NOTE_ED25519,
 				             ms->m[i].sign_pk);
 		valid = am_note_count_valid(&x->cp, keys, n, NULL);
+		if (valid > 0)
+			name_signer(x, keys, n);
 		if (valid == 0) {
 			for (size_t i = n = 0; i < ms->n; i++)
 				am_vkey_make(&keys[n++], x->cp.origin, AM_NOTE_ED25519,
@@ -409,7 +444,7 @@ static void check_bundle(struct bv_ctx *x)
 enum am_status am_bundle_verify(const char *path, const struct am_bundle_verify_opts *o,
                                 struct am_bundle_report *r, struct am_err *e)
 {
-	struct am_bundle_verify_opts none = {NULL, 0, NULL};
+	struct am_bundle_verify_opts none = {NULL, 0, NULL, NULL};
 	struct bv_ctx x;
 	sqlite3_int64 heap;
 	enum am_status s;

@@ -15,6 +15,7 @@
 struct keyargs {
 	const char *log[MAX_KEYS], *wit[MAX_KEYS];
 	size_t nlog, nwit, quorum;
+	const char *origin; /* --vault: the vault the proof must be of, or NULL */
 };
 
 /* Check cp's log signature and witness quorum. */
@@ -25,6 +26,9 @@ static enum am_status check_cp(const struct keyargs *ka, const struct am_checkpo
 	enum am_status s;
 	int valid;
 
+	if (ka->origin != NULL && strcmp(ka->origin, cp->origin) != 0)
+		return am_fail(e, AM_EVERIFY, "%s: is a proof for %s, not for %s, the vault given",
+			       what, cp->origin, ka->origin);
 	for (size_t i = 0; i < ka->nlog; i++) {
 		s = cli_key_arg(ka->log[i], cp->origin, AM_NOTE_ED25519, &keys[i], e);
 		if (s != AM_OK)
@@ -155,6 +159,7 @@ int cmd_check_proof(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },
+		{ "vault", required_argument, NULL, 'v' },
 		{ "old", required_argument, NULL, 'o' },
 		{ "witness", required_argument, NULL, 'w' },
 		{ "quorum", required_argument, NULL, 'q' },
@@ -164,6 +169,7 @@ int cmd_check_proof(int argc, char **argv)
 	const struct cli_cmd *c = cli_find("check-proof");
 	struct keyargs ka;
 	const char *old = NULL;
+	char origin[AM_ORIGIN_MAX];
 	unsigned char *text = NULL;
 	size_t len = 0;
 	uint64_t q;
@@ -194,6 +200,12 @@ int cmd_check_proof(int argc, char **argv)
 		case 'o':
 			old = optarg;
 			break;
+		case 'v':
+			if (cli_parse_origin(optarg, origin) != 0)
+				return cli_usage_error(c, "--vault needs amanat/ and the vault's 32 hex "
+						       "digits, got '%s'", optarg);
+			ka.origin = origin;
+			break;
 		case 'j':
 			json = 1;
 			break;
@@ -205,6 +217,11 @@ int cmd_check_proof(int argc, char **argv)
 		return cli_usage_error(c, "expected one PROOF file");
 	if (ka.nlog == 0)
 		return cli_usage_error(c, "give at least one --key: the log's verifier key or PUB");
+	for (size_t i = 0; i < ka.nlog && ka.origin == NULL; i++)
+		if (cli_key_is_file(ka.log[i]))
+			return cli_usage_error(c, "a .pub given as --key pins no vault: add --vault "
+					       "amanat/<id> (the id you were given), or give the verifier "
+					       "key from 'amanat verifier-key', which names it");
 	if (!quorum_set)
 		ka.quorum = ka.nwit;
 	if (quorum_set && ka.quorum > ka.nwit)

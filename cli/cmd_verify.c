@@ -108,8 +108,16 @@ static int run(struct run *ru)
 	o.max_seconds = ru->max_seconds;
 	if (ru->tier == AM_VERIFY_DEEP || ru->since != NULL || ru->checkpoint != NULL) {
 		/* a custody record, or the members who sign checkpoints: from the pin first */
+		memset(&r, 0, sizeof(r));
+		ct.report = &r;
 		s = cli_trust_open(&ct, ru->path, ru->tier == AM_VERIFY_DEEP, &e);
 		v = ct.v;
+		if (s == AM_EVERIFY && r.reason[0] != '\0') {
+			/* the log does not verify up to here: say so as verify does */
+			am_origin(origin, r.vault_id);
+			rc = report(ru, &r, 0, origin, NULL);
+			goto cleanup;
+		}
 	} else {
 		s = am_vault_open(ru->path, 0, &v, &e);
 	}

@@ -38,6 +38,14 @@ static void print_json(const char *path, const struct am_bundle_report *r, enum 
 		json_cstr(stdout, r->exporter_name);
 		printf(",\"key_id\":\"%s\"}", r->exporter_key_id);
 	}
+	if (r->ckpt_signer_key_id[0]) {
+		printf(",\"checkpoint_signer\":{\"name\":");
+		if (r->ckpt_signer_name[0])
+			json_cstr(stdout, r->ckpt_signer_name);
+		else
+			printf("null");
+		printf(",\"key_id\":\"%s\"}", r->ckpt_signer_key_id);
+	}
 	printf(",\"checkpoint_key\":\"%s\",\"checkpoint_pinned\":%s,\"entries\":%zu,\"items\":[",
 	       r->by_vault_key ? "vault-key" : "member", r->pinned ? "true" : "false", r->nentries);
 	for (size_t i = 0; i < r->nitems; i++) {
@@ -75,9 +83,11 @@ static void print_summary(const struct am_bundle_report *r)
 {
 	char kid[2 * AM_KEYID_LEN + 1], when[32];
 
-	printf("ok: %zu item%s verified: %s at tree size %llu, exported by %s (key %s)", r->nitems,
-	       r->nitems == 1 ? "" : "s", r->origin, (unsigned long long)r->tree_size,
-	       r->exporter_name, r->exporter_key_id);
+	printf("ok: %zu item%s verified: %s at tree size %llu, exported by %s (key %s), "
+	       "checkpoint signed by %s (key %s)", r->nitems, r->nitems == 1 ? "" : "s", r->origin,
+	       (unsigned long long)r->tree_size, r->exporter_name, r->exporter_key_id,
+	       r->ckpt_signer_name[0] ? r->ckpt_signer_name : "a key not enrolled",
+	       r->ckpt_signer_key_id);
 	for (size_t i = 0; i < r->nitems; i++) {
 		const struct am_bundle_item *it = &r->items[i];
 		am_key_id_hex(kid, it->signer);
@@ -93,6 +103,7 @@ int cmd_verify_bundle(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"vault-key", required_argument, NULL, 'k'},
+	    {"vault", required_argument, NULL, 'v'},
 	    {"checkpoint", required_argument, NULL, 'c'},
 	    {"json", no_argument, NULL, 'j'},
 	    {NULL, 0, NULL, 0},
@@ -102,7 +113,9 @@ int cmd_verify_bundle(int argc, char **argv)
 	struct am_checkpoint cp;
 	struct am_bundle_verify_opts o;
 	struct am_bundle_report r;
-	const char *keyargs[MAX_KEYS], *cpath = NULL, *path;
+	const char *keyargs[MAX_KEYS], *cpath = NULL, *path, *vault = NULL;
+	char origin[AM_ORIGIN_MAX];
+	int bare = 0;
 	size_t nkeys = 0;
 	struct am_err e;
 	enum am_status s = AM_OK;
@@ -121,6 +134,9 @@ int cmd_verify_bundle(int argc, char **argv)
 		case 'c':
 			cpath = optarg;
 			break;
+		case 'v':
+			vault = optarg;
+			break;
 		case 'j':
 			json = 1;
 			break;
@@ -131,7 +147,17 @@ int cmd_verify_bundle(int argc, char **argv)
 	if (argc - optind != 1)
 		return cli_usage_error(c, "expected one BUNDLE (a directory or a .zip)");
 	path = argv[optind];
-	/* a .pub key's checkpoint name is the bundle's origin: left empty for the library */
+	if (vault != NULL && cli_parse_origin(vault, origin) != 0)
+		return cli_usage_error(c, "--vault needs amanat/ and the vault's 32 hex digits, got "
+				       "'%s'", vault);
+	for (size_t i = 0; i < nkeys; i++)
+		bare |= cli_key_is_file(keyargs[i]);
+	/* a key alone signs for any vault its owner makes: the court must name which */
+	if (bare && vault == NULL)
+		return cli_usage_error(c, "a .pub given as --vault-key pins no vault: add --vault "
+				       "amanat/<id> (the id the exporter gave you), or give the "
+				       "verifier key from 'amanat verifier-key', which names it");
+	/* a .pub key's checkpoint name is the vault's origin: left empty for the library */
 	for (size_t i = 0; i < nkeys && s == AM_OK; i++)
 		s = cli_key_arg(keyargs[i], "", AM_NOTE_ED25519, &keys[i], &e);
 	if (s == AM_OK && cpath != NULL)
@@ -140,6 +166,7 @@ int cmd_verify_bundle(int argc, char **argv)
 		return cli_fail(&e, s);
 	o.vault_keys = keys;
 	o.nvault_keys = nkeys;
+	o.origin = vault != NULL ? origin : NULL;
 	o.checkpoint = cpath != NULL ? &cp : NULL;
 
 	s = am_bundle_verify(path, &o, &r, &e);

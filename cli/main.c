@@ -132,12 +132,13 @@ const struct cli_cmd cli_commands[] = {
 	  "Writes 'old N', the proof hashes, a blank line and the checkpoint of NEW_SIZE\n"
 	  "(default: the newest), the body format of C2SP tlog-witness.\n" },
 	{ "check-proof", cmd_check_proof, "verify a proof with public keys only, no vault",
-	  "usage: amanat check-proof PROOF --key KEY [--key KEY]... [--old CHECKPOINT]\n"
-	  "                         [--witness KEY]... [--quorum K] [--json]\n"
+	  "usage: amanat check-proof PROOF --key KEY [--key KEY]... [--vault amanat/<id>]\n"
+	  "                         [--old CHECKPOINT] [--witness KEY]... [--quorum K] [--json]\n"
 	  "\n"
-	  "KEY is a verifier key (from 'amanat verifier-key') or a .pub file.  An inclusion\n"
-	  "proof is checked against its checkpoint; a consistency proof against --old, the\n"
-	  "earlier checkpoint you trust.\n" },
+	  "KEY is a verifier key (from 'amanat verifier-key', which names the vault) or a\n"
+	  ".pub file, which needs --vault: a key alone would accept any vault its owner\n"
+	  "made.  An inclusion proof is checked against its checkpoint; a consistency proof\n"
+	  "against --old, the earlier checkpoint you trust.\n" },
 	{ "witness", cmd_witness, "cosign another vault's checkpoint as a witness",
 	  "usage: amanat witness cosign FILE --as WITNESS.id --log-key KEY [--log-key KEY]...\n"
 	  "                      [--state FILE] [--passphrase-fd N]\n"
@@ -164,15 +165,19 @@ const struct cli_cmd cli_commands[] = {
 	  "stays provable.  --for encrypts the ZIP to one person (see open-bundle).  The\n"
 	  "export is recorded as custody entries before and after.\n" },
 	{ "verify-bundle", cmd_verify_bundle, "check an evidence bundle with nothing but the bundle",
-	  "usage: amanat verify-bundle BUNDLE [--vault-key KEY]... [--checkpoint FILE] [--json]\n"
+	  "usage: amanat verify-bundle BUNDLE [--vault-key KEY]... [--vault amanat/<id>]\n"
+	  "                           [--checkpoint FILE] [--json]\n"
 	  "\n"
 	  "BUNDLE is a bundle directory or its .zip.  Checks the BagIt manifests, the\n"
 	  "minisign signature, the checkpoint, every inclusion proof and header signature,\n"
-	  "the signers' enrollment and the disclosed fields.  KEY (a verifier key or .pub)\n"
-	  "pins who must have signed the checkpoint; FILE is a checkpoint obtained\n"
-	  "independently that the bundle's must equal.  Without either, the vault is the one\n"
-	  "the bundle's own genesis entry names.  Names every problem and exits 1 if there\n"
-	  "is any, 2 if BUNDLE is not a bundle at all, 4 if it cannot be read.\n" },
+	  "the whole chain of enrollments up to the checkpoint and the disclosed fields.\n"
+	  "KEY pins who must have signed the checkpoint (the exporting custodian signs it):\n"
+	  "a verifier key names the vault; a .pub needs --vault, the vault's id as the\n"
+	  "exporter gave it to you.  FILE is a checkpoint obtained independently that the\n"
+	  "bundle's must equal.  Without either, the vault is the one the bundle's own\n"
+	  "genesis entry names.  Prints the vault id and who signed the checkpoint, to\n"
+	  "compare out of band.  Names every problem and exits 1 if there is any, 2 if\n"
+	  "BUNDLE is not a bundle at all, 4 if it cannot be read.\n" },
 	{ "open-bundle", cmd_open_bundle, "decrypt a bundle exported with --for",
 	  "usage: amanat open-bundle FILE --as ID -o OUT.zip [--passphrase-fd N]\n" },
 	{ "demo", cmd_demo, "build a fictional vault and show what amanat does",

@@ -283,9 +283,12 @@ enum am_status cli_trust_open(struct cli_trust *ct, const char *path, int writab
 	enum am_status s;
 
 	int quiet = ct->quiet;
+	struct am_verify_report *report = ct->report, r;
 
 	memset(ct, 0, sizeof(*ct));
 	ct->quiet = quiet;
+	ct->report = report;
+	memset(&r, 0, sizeof(r));
 	cli_pin_init(&p);
 	memset(&none, 0, sizeof(none));
 	ct->path = path;
@@ -307,7 +310,7 @@ enum am_status cli_trust_open(struct cli_trust *ct, const char *path, int writab
 			goto fail;
 		}
 	}
-	s = am_trust(ct->v, found ? &p.pin : &none, &ct->t, e);
+	s = am_trust_ex(ct->v, found ? &p.pin : &none, &ct->t, report ? report : &r, e);
 	if (s != AM_OK)
 		goto fail;
 	am_vault_use_trust(ct->v, ct->t);

@@ -39,7 +39,9 @@ struct cli_trust {
 	const char *path;
 	char *pinfile;   /* NULL when there is no state directory */
 	uint64_t saved;  /* size of the pin on disk */
-	int quiet;       /* no first-use or change notices (JSON output keeps them) */
+	int quiet;       /* no first-use or change notices */
+	/* set by the caller to receive verification's report of a problem */
+	struct am_verify_report *report;
 };
 
 /*

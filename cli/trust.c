@@ -13,14 +13,31 @@
 #include "../common/fsutil.h"
 #include "trust.h"
 
+int cli_key_is_file(const char *arg)
+{
+	/* a verifier key string has two '+'; anything else is a key file */
+	return strchr(arg, '+') == NULL || access(arg, F_OK) == 0;
+}
+
+int cli_parse_origin(const char *arg, char origin[AM_ORIGIN_MAX])
+{
+	unsigned char vid[AM_VAULT_ID_LEN];
+
+	if (strncmp(arg, "amanat/", 7) == 0)
+		arg += 7;
+	if (strlen(arg) != 2 * AM_VAULT_ID_LEN || am_unhex(vid, AM_VAULT_ID_LEN, arg, strlen(arg)) != 0)
+		return -1;
+	am_origin(origin, vid);
+	return 0;
+}
+
 enum am_status cli_key_arg(const char *arg, const char *name, uint8_t type, struct am_vkey *k,
 			   struct am_err *e)
 {
 	struct am_identity id;
 	enum am_status s;
 
-	/* a verifier key string has two '+'; anything else is a key file */
-	if (strchr(arg, '+') != NULL && access(arg, F_OK) != 0) {
+	if (!cli_key_is_file(arg)) {
 		s = am_vkey_parse(arg, k, e);
 		/* a log key is not a witness key, nor the other way round */
 		if (s == AM_OK && k->type != type)

@@ -16,6 +16,11 @@
  */
 enum am_status cli_key_arg(const char *arg, const char *name, uint8_t type, struct am_vkey *k,
 			   struct am_err *e);
+/* 1 when a key argument names a key file (.pub, .id), not a verifier key string. */
+int cli_key_is_file(const char *arg);
+/* "amanat/<32 hex>" or the hex alone, as an origin; 0, or -1 if it is neither. */
+int cli_parse_origin(const char *arg, char origin[AM_ORIGIN_MAX]);
+
 /* Checkpoint verifier keys of every identity enrolled in the verified log t. */
 enum am_status cli_member_keys(const struct am_trusted *t, const char *origin,
 			       struct am_vkey **keys, size_t *n, struct am_err *e);

@@ -140,37 +140,6 @@ enum am_status am_checkpoint_store(struct am_vault *v, const struct am_trusted *
 	return AM_OK;
 }
 
-enum am_status am_vault_checkpoint(struct am_vault *v, struct am_trusted *t,
-				   const struct am_identity *signer, struct am_checkpoint *out,
-				   struct am_err *e)
-{
-	struct am_trusted work;
-	enum am_status s;
-
-	memset(out, 0, sizeof(*out));
-	if (signer->sign_sk == NULL)
-		return am_fail(e, AM_EINPUT, "%s: a public key cannot sign; give the secret identity "
-			       "file", signer->name);
-	s = am_write_begin(v, t, &work, e);
-	if (s != AM_OK)
-		return s;
-	if (am_auth_roles(&work.auth, signer->sign_pk) == 0) {
-		char kid[2 * AM_KEYID_LEN + 1];
-		am_key_id_hex(kid, signer->sign_pk);
-		s = am_fail(e, AM_EAUTH, "%s (%s) is not enrolled in %s; only members sign its "
-			    "checkpoints", signer->name, kid, v->path);
-	}
-	if (s == AM_OK)
-		s = am_checkpoint_store(v, &work, signer, out, e);
-	if (s == AM_OK)
-		s = am_write_commit(v, t, &work, e);
-	else
-		am_write_abort(v, &work);
-	if (s != AM_OK)
-		am_checkpoint_release(out);
-	return s;
-}
-
 enum am_status am_stored_checkpoint(struct am_vault *v, uint64_t size, struct am_checkpoint *out,
 				    struct am_err *e)
 {

@@ -18,69 +18,6 @@
 
 #include "note.h"
 
-void am_trusted_init(struct am_trusted *t)
-{
-	memset(t, 0, sizeof(*t));
-	am_mt_frontier_init(&t->fr);
-	am_auth_init(&t->auth);
-	t->ckpt_id = -1;
-}
-
-void am_trusted_clear(struct am_trusted *t)
-{
-	am_auth_release(&t->auth);
-	am_trusted_init(t);
-}
-
-int am_trusted_copy(struct am_trusted *dst, const struct am_trusted *src)
-{
-	*dst = *src;
-	if (am_auth_copy(&dst->auth, &src->auth) != 0) {
-		am_auth_init(&dst->auth);
-		am_trusted_clear(dst);
-		return -1;
-	}
-	return 0;
-}
-
-void am_trusted_free(struct am_trusted *t)
-{
-	if (t == NULL)
-		return;
-	am_trusted_clear(t);
-	free(t);
-}
-
-void am_trusted_pin(const struct am_trusted *t, struct am_pin *pin)
-{
-	memset(pin, 0, sizeof(*pin));
-	pin->has_vault_id = 1;
-	memcpy(pin->vault_id, t->vault_id, AM_VAULT_ID_LEN);
-	memcpy(pin->genesis, t->genesis, AM_HASH_LEN);
-	pin->size = t->size;
-	am_mt_frontier_root(&t->fr, pin->root);
-}
-
-const struct am_members *am_trusted_members(const struct am_trusted *t)
-{
-	return &t->auth.ms;
-}
-
-uint64_t am_trusted_size(const struct am_trusted *t)
-{
-	return t->size;
-}
-
-const unsigned char *am_trusted_vault_id(const struct am_trusted *t)
-{
-	return t->vault_id;
-}
-
-void am_vault_use_trust(struct am_vault *v, const struct am_trusted *t)
-{
-	v->trusted = t;
-}
-
 /* "VAULT: entry N: REASON" for a verification that found a problem. */
 static enum am_status report_problem(struct am_vault *v, const struct am_verify_report *r,
 				     const char *hint, struct am_err *e)
@@ -94,6 +31,14 @@ static enum am_status report_problem(struct am_vault *v, const struct am_verify_
 enum am_status am_trust(struct am_vault *v, const struct am_pin *pin, struct am_trusted **out,
 			struct am_err *e)
 {
+	struct am_verify_report r;
+
+	return am_trust_ex(v, pin, out, &r, e);
+}
+
+enum am_status am_trust_ex(struct am_vault *v, const struct am_pin *pin, struct am_trusted **out,
+			   struct am_verify_report *rep, struct am_err *e)
+{
 	struct am_verify_opts o;
 	struct am_verify_report r;
 	struct am_trusted *t;
@@ -101,6 +46,7 @@ enum am_status am_trust(struct am_vault *v, const struct am_pin *pin, struct am_
 	enum am_status s;
 
 	*out = NULL;
+	memset(&r, 0, sizeof(r));
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return am_fail(e, AM_ENOMEM, "out of memory");
@@ -117,8 +63,11 @@ enum am_status am_trust(struct am_vault *v, const struct am_pin *pin, struct am_
 	if (s != AM_OK)
 		goto fail;
 	if (!r.ok) {
-		s = report_problem(v, &r, pin->size > 0 ? " (checked from the tree you trusted before)"
-						       : "", e);
+		char hint[96] = "";
+		if (pin->size > 0)
+			snprintf(hint, sizeof(hint), "; it does not extend the log of %llu entries you "
+				 "trusted before", (unsigned long long)pin->size);
+		s = report_problem(v, &r, hint, e);
 		goto fail;
 	}
 	if (pin->has_vault_id && !am_equal(pin->vault_id, t->vault_id, AM_VAULT_ID_LEN)) {
@@ -133,8 +82,15 @@ enum am_status am_trust(struct am_vault *v, const struct am_pin *pin, struct am_
 		goto fail;
 	}
 	*out = t;
+	*rep = r;
 	return AM_OK;
 fail:
+	*rep = r;
+	if (s == AM_EVERIFY && r.ok) {
+		/* a problem found after the walk (another vault, another genesis) */
+		rep->ok = 0;
+		snprintf(rep->reason, sizeof(rep->reason), "%.399s", e != NULL ? e->msg : "");
+	}
 	am_trusted_free(t);
 	return s;
 }
@@ -161,65 +117,5 @@ enum am_status am_trust_advance(struct am_vault *v, struct am_trusted *t, struct
 	}
 	am_trusted_clear(t);
 	*t = next;
-	return AM_OK;
-}
-
-enum am_status am_write_begin(struct am_vault *v, struct am_trusted *t, struct am_trusted *work,
-			      struct am_err *e)
-{
-	enum am_status s;
-
-	am_trusted_init(work);
-	s = am_db_begin(v, e);
-	if (s == AM_OK)
-		s = am_trust_advance(v, t, e);
-	if (s == AM_OK && am_trusted_copy(work, t) != 0)
-		s = am_fail(e, AM_ENOMEM, "out of memory");
-	if (s != AM_OK)
-		am_db_rollback(v);
-	return s;
-}
-
-enum am_status am_write_commit(struct am_vault *v, struct am_trusted *t, struct am_trusted *work,
-			       struct am_err *e)
-{
-	enum am_status s = am_db_commit(v, e);
-
-	if (s != AM_OK) {
-		am_trusted_clear(work);
-		return s;
-	}
-	am_trusted_clear(t);
-	*t = *work;
-	am_auth_init(&work->auth);
-	am_trusted_clear(work);
-	return AM_OK;
-}
-
-void am_write_abort(struct am_vault *v, struct am_trusted *work)
-{
-	am_db_rollback(v);
-	am_trusted_clear(work);
-}
-
-enum am_status am_trusted_check_entry(struct am_vault *v, const struct am_trusted *t,
-				   const struct am_entry_pub *p, struct am_err *e)
-{
-	unsigned char proof[AM_MT_MAX_PROOF][AM_MT_HASH], leaf[AM_HASH_LEN], hash[AM_HASH_LEN];
-	unsigned char root[AM_HASH_LEN];
-	size_t count = 0;
-
-	if (p->h.seq >= t->size)
-		return am_fail(e, AM_EVERIFY, "%s: entry %llu was not verified (the log verified "
-			       "holds %llu entries)", v->path, (unsigned long long)p->h.seq,
-			       (unsigned long long)t->size);
-	am_entry_hash(hash, p->buf, p->len, p->sig);
-	am_mt_leaf_hash(leaf, hash, AM_HASH_LEN);
-	am_mt_frontier_root(&t->fr, root);
-	if (am_mt_inclusion(am_tree_source, v, p->h.seq, t->size, proof, &count) != 0 ||
-	    am_mt_verify_inclusion(p->h.seq, t->size, leaf, AM_MT_CONST(proof), count, root) != 0)
-		return am_fail(e, AM_EVERIFY, "%s: entry %llu is not the entry the verified log holds "
-			       "at this position (it was altered after it was verified); run 'amanat "
-			       "verify'", v->path, (unsigned long long)p->h.seq);
 	return AM_OK;
 }

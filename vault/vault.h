@@ -179,6 +179,11 @@ struct am_entry_pub;
  */
 AM_WUR enum am_status am_trust(struct am_vault *v, const struct am_pin *pin,
 			       struct am_trusted **out, struct am_err *e);
+struct am_verify_report;
+/* am_trust, leaving the verification's report in r (entry and reason of a problem). */
+AM_WUR enum am_status am_trust_ex(struct am_vault *v, const struct am_pin *pin,
+				  struct am_trusted **out, struct am_verify_report *r,
+				  struct am_err *e);
 void am_trusted_free(struct am_trusted *t);
 /* What to pin after t: its vault id, genesis, size and root. */
 void am_trusted_pin(const struct am_trusted *t, struct am_pin *pin);

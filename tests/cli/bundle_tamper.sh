@@ -97,8 +97,8 @@ cp "$V" zipvault.amn || fail "cannot copy the vault"
 # the demo leaves a checkpoint of its whole log: both exports prove against it
 dm 0 export "$V" --as "$K/custodian-demo.id" --purpose "tamper test" --scope un-mechanism \
 	--case DEMO-2024-001 -o good
-dm 0 export zipvault.amn --as "$K/custodian-demo.id" --purpose "tamper test" --scope un-mechanism \
-	--case DEMO-2024-001 -o good.zip
+on_laptop zip dm 0 export zipvault.amn --as "$K/custodian-demo.id" --purpose "tamper test" \
+	--scope un-mechanism --case DEMO-2024-001 -o good.zip
 validate 0 good
 in_dir 0 good sha256sum --strict -c tagmanifest-sha256.txt
 sigcheck 0 good

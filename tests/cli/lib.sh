@@ -339,6 +339,40 @@ forget_pins() {
 	rm -rf "$XDG_STATE_HOME"
 }
 
+# on_laptop NAME CMD... — run CMD as if on another machine NAME, with pins of
+# its own: for tests that let copies of one vault grow apart on purpose (a
+# fork made by members on two laptops, a copy put back by an attacker and then
+# used by someone who never saw the vault).  On one machine amanat refuses them.
+on_laptop() {
+	local saved=$XDG_STATE_HOME rc
+	export XDG_STATE_HOME="$T/.state-$1"
+	shift
+	"$@"
+	rc=$?
+	export XDG_STATE_HOME="$saved"
+	return $rc
+}
+
+# fresh_eyes CMD... — CMD by someone who never saw any vault before.
+fresh_eyes() {
+	rm -rf "$T/.state-fresh"
+	on_laptop fresh "$@"
+}
+
+# elsewhere CMD... — on_laptop elsewhere CMD...
+elsewhere() {
+	on_laptop elsewhere "$@"
+}
+
+# seal_as_fails WHO VAULT FILE — a seal refused because VAULT does not
+# extend what WHO's machine trusted (exit 1), leaving VAULT as it was.
+seal_as_fails() {
+	local who=$1 v=$2 f=$3 before
+	before=$(sq "$v" "SELECT count(*) FROM entries")
+	am_pw 1 seal "$v" --as "$who.id" --type testimony --case C-TEST "$f"
+	expect_eq "entries of $v after a refused seal" "$before" "$(sq "$v" "SELECT count(*) FROM entries")"
+}
+
 # ---- SQLite -----------------------------------------------------------------
 
 sq() { # DB SQL — run SQL with the sqlite3 shell; fail the test if it fails

@@ -134,7 +134,7 @@ seal_as officer v.db one.txt # 4
 seal_as officer v.db two.txt # 5
 cp v.db fork.db
 seal_as officer v.db one.txt --title "six" # 6
-seal_as officer fork.db forked.txt        # 6, another entry
+elsewhere seal_as officer fork.db forked.txt # 6, another entry (another laptop)
 expect_eq "entries" 7 "$(entry_count v.db)"
 
 # ---- checkpoint ---------------------------------------------------------------
@@ -156,7 +156,7 @@ expect_eq "origin in verify --json" "$origin" "$(json_str origin)"
 expect_eq "root of the checkpoint" "$(json_str root)" "$(sed -n 3p cp7.txt | b64hex)"
 expect_eq "size in verify --json" 7 "$(json_num size)"
 # the fork has the same origin (it is a copy) but another root at 7
-am_pw 0 checkpoint fork.db --as auditor.id
+elsewhere am_pw 0 checkpoint fork.db --as auditor.id
 cp "$OUT" fcp7.txt
 expect_eq "fork origin" "$origin" "$(sed -n 1p fcp7.txt)"
 [ "$(sed -n 3p fcp7.txt)" != "$(sed -n 3p cp7.txt)" ] || fail "fork has the same root"
@@ -211,7 +211,8 @@ for seq in 0 3 4 6; do
 	expect_eq "proof index" "index $seq" "$(sed -n 3p "p$seq.txt")"
 	am 0 check-proof "p$seq.txt" --key "$VK"
 	expect_stdout_contains "ok: entry $seq "
-	am 0 check-proof "p$seq.txt" --key auditor.pub --json
+	am 2 check-proof "p$seq.txt" --key auditor.pub # a bare key pins no vault
+	am 0 check-proof "p$seq.txt" --key auditor.pub --vault "$origin" --json
 	expect_eq "json entry" "$seq" "$(json_num entry)"
 	expect_eq "json tree_size" 7 "$(json_num tree_size)"
 	expect_stdout_contains "\"origin\":\"$origin\""
@@ -260,7 +261,7 @@ for seq in 0 4 6; do
 	am 1 check-proof bad.txt --key "$VK"
 	# another vault's key (same identity, other origin), or a key that did not sign
 	am 1 check-proof "$f" --key "$VK_ADMIN"
-	am 1 check-proof "$f" --key outsider.pub
+	am 1 check-proof "$f" --key outsider.pub --vault "$origin"
 	# the checkpoint of the fork (same origin, signed by the same key, other root)
 	swap_checkpoint "$f" fcp7.txt bad.txt
 	am 1 check-proof bad.txt --key "$VK"
@@ -354,7 +355,7 @@ am 1 check-proof bad.txt --key "$VK" --key "$VK_OFF" --old cp6.txt
 # the proof's checkpoint signed by no key given
 am 1 check-proof c7.txt --key "$VK_ADMIN" --old cp7.txt
 # the fork's own consistency proof does not extend this vault's 7
-seal_as officer fork.db two.txt
+elsewhere seal_as officer fork.db two.txt
 am 0 consistency fork.db 7
 cp "$OUT" fc7.txt
 am 1 check-proof fc7.txt --key "$VK" --key "$VK_OFF" --old cp7.txt
@@ -390,7 +391,7 @@ am 1 verify v.db --checkpoint fcp7.txt
 am 1 verify v.db --since wcp.txt
 am 1 verify v.db --since cp7_size8.txt
 am 1 verify fork.db --since cp9.txt
-am 0 verify fork.db --since fcp7.txt --json
+elsewhere am 0 verify fork.db --since fcp7.txt --json
 expect_eq "fork entries checked since its 7" 1 "$(json_num entries_checked)"
 # a damaged entry before the trusted point is not re-checked (it is proved
 # by the tree), but one after it is found

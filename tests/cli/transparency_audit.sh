@@ -55,15 +55,21 @@ am 2 audit v.db --state damaged.st
 cp base.db r.db
 audit_json 0 r.db st_r # 5 entries
 cp r.db r_old.db
-seal_as officer r.db b.txt
-seal_as officer r.db c.txt
+# r.db grows on another laptop than v.db, which has pins of its own
+elsewhere seal_as officer r.db b.txt
+elsewhere seal_as officer r.db c.txt
 audit_json 0 r.db st_r
 expect_eq "rollback: state before" 7 "$(state_size st_r)"
 cp st_r st_r.before
-am_pw 0 checkpoint r.db --as auditor.id
+elsewhere am_pw 0 checkpoint r.db --as auditor.id
 cp "$OUT" r_cp7.txt
 cp r_old.db r.db # the attacker restores the older, internally consistent copy
-am 0 verify r.db
+# someone who never saw this vault finds a consistent log ...
+on_laptop new am 0 verify r.db
+# ... whoever used it is told it was rolled back, and refuses to write to it
+elsewhere am 1 verify r.db
+expect_stderr_contains "rolled back or truncated"
+elsewhere seal_as_fails officer r.db a.txt
 audit_json 1 r.db st_r
 expect_stdout_contains '"ok":false'
 expect_stderr_contains "rolled back or truncated"
@@ -73,19 +79,19 @@ expect_same_file st_r st_r.before
 am 1 verify r.db --since r_cp7.txt
 am 1 verify r.db --checkpoint r_cp7.txt
 # new entries sealed into the old copy do not make it good: 6 < 7, and a fork
-seal_as officer r.db a.txt
-am 0 verify r.db
+on_laptop new seal_as officer r.db a.txt
+on_laptop new am 0 verify r.db
 audit_json 1 r.db st_r
-seal_as officer r.db a.txt
+on_laptop new seal_as officer r.db a.txt
 audit_json 1 r.db st_r # 7 entries now, but not the 7 audited
 expect_stderr_contains "forked or rewritten"
 expect_same_file st_r st_r.before
 
 # ---- (b) truncation: the last entries removed consistently ------------------------
 cp base.db t.db
-seal_as officer t.db b.txt # 5
-seal_as officer t.db c.txt # 6
-seal_as officer t.db a.txt # 7
+on_laptop t seal_as officer t.db b.txt # 5 (each copy below grows on a laptop of its own)
+on_laptop t seal_as officer t.db c.txt # 6
+on_laptop t seal_as officer t.db a.txt # 7
 audit_json 0 t.db st_t
 expect_eq "truncation: state" 8 "$(state_size st_t)"
 cp st_t st_t.before
@@ -107,29 +113,29 @@ truncate_to() {
 # verify alone already sees that a larger log was signed
 cp t.db t1.db
 truncate_to t1.db 6
-am 1 verify t1.db
+fresh_eyes am 1 verify t1.db
 expect_stderr_contains "entries were removed from the end"
 audit_json 1 t1.db st_t
 expect_same_file st_t st_t.before
 # (b2) the checkpoints too: an internally consistent log of 6 entries
 cp t.db t2.db
 truncate_to t2.db 6 all
-am 0 verify t2.db --json
+fresh_eyes am 0 verify t2.db --json
 expect_eq "truncated vault verifies alone" 6 "$(json_num size)"
 audit_json 1 t2.db st_t
 expect_stderr_contains "rolled back or truncated"
 am 1 audit t2.db --state st_t --full
 expect_same_file st_t st_t.before
 # ... and a checkpoint held from before (size 8) catches it as well
-am_pw 0 checkpoint t.db --as auditor.id
+on_laptop t am_pw 0 checkpoint t.db --as auditor.id
 cp "$OUT" t_cp8.txt
-am 1 verify t2.db --checkpoint t_cp8.txt
-am 1 verify t2.db --since t_cp8.txt
+fresh_eyes am 1 verify t2.db --checkpoint t_cp8.txt
+fresh_eyes am 1 verify t2.db --since t_cp8.txt
 # (b3) truncated by one entry only, through a power of two (8 -> 7 -> 4)
 for k in 7 4; do
 	cp t.db t3.db
 	truncate_to t3.db "$k" all
-	am 0 verify t3.db
+	fresh_eyes am 0 verify t3.db
 	audit_json 1 t3.db st_t
 done
 expect_same_file st_t st_t.before
@@ -140,10 +146,10 @@ audit_json 0 t.db st_t
 cp base.db f.db # 5 entries
 audit_json 0 f.db st_f
 cp f.db g.db
-seal_as officer f.db b.txt # f: 5 = B
-seal_as officer g.db c.txt # g: 5 = C
-am 0 verify f.db
-am 0 verify g.db
+on_laptop f seal_as officer f.db b.txt # f: 5 = B
+on_laptop g seal_as officer g.db c.txt # g: 5 = C
+fresh_eyes am 0 verify f.db
+fresh_eyes am 0 verify g.db
 cp st_f st_f0 # remembers 5 entries, common to both
 audit_json 0 f.db st_f
 cp st_f st_f.before
@@ -157,20 +163,20 @@ cp st_f0 st_g
 audit_json 0 g.db st_g
 audit_json 1 f.db st_g
 # a fork that is longer than what was audited does not extend it either
-seal_as officer g.db a.txt # g: 7 entries
+on_laptop g seal_as officer g.db a.txt # g: 7 entries
 audit_json 1 g.db st_f
 expect_same_file st_f st_f.before
 # a fork that is shorter
 cp f.db h.db
 audit_json 0 h.db st_h
-seal_as officer h.db a.txt # h: 7 entries
+on_laptop h seal_as officer h.db a.txt # h: 7 entries
 audit_json 0 h.db st_h
 audit_json 1 g.db st_h # g: 7, another tree
 # checkpoints exchanged between the two copies show the fork too
-am_pw 0 checkpoint f.db --as auditor.id
+on_laptop f am_pw 0 checkpoint f.db --as auditor.id
 cp "$OUT" f_cp.txt
-am 1 verify g.db --since f_cp.txt
-am 1 verify g.db --checkpoint f_cp.txt
+fresh_eyes am 1 verify g.db --since f_cp.txt
+fresh_eyes am 1 verify g.db --checkpoint f_cp.txt
 # two vaults in one state file do not disturb each other
 am_pw 0 init other2.db --as admin.id --recipient custodian.pub
 audit_json 0 other2.db st_f

@@ -159,10 +159,10 @@ am 2 verify v.db --checkpoint cp5_w12.txt --witness "$WK1" --quorum 2
 cp v.db f.db              # a copy at 5 entries
 seal_as officer v.db b.txt # v: 5 = B
 seal_as officer v.db c.txt # v: 6 = C  -> 7 entries
-seal_as officer f.db c.txt # f: 5 = C
+on_laptop f seal_as officer f.db c.txt # f: 5 = C (a fork, grown on another laptop)
 cp f.db f6.db              # a fork of 6 entries
-seal_as officer f.db b.txt # f: 6 = B  -> 7 entries, another tree
-seal_as officer f.db a.txt # f: 8 entries
+on_laptop f seal_as officer f.db b.txt # f: 6 = B  -> 7 entries, another tree
+on_laptop f seal_as officer f.db a.txt # f: 8 entries
 cp f.db f8.db
 am_pw 0 checkpoint v.db --as auditor.id
 cp "$OUT" cp7.txt
