@@ -35,6 +35,10 @@ expect_rc() {
     if [ "$rc" = "$want" ]; then pass "$what"; else fail "$what: exit $rc, want $want: $out"; fi
 }
 
+# the values FORMAT.md §23 copies (vault id derived from the genesis included)
+# are what amverify recomputes from the spec's inputs
+expect_rc 0 "amverify recomputes FORMAT.md's test vectors" amv vectors "$TESTS_DIR/../docs/FORMAT.md"
+
 # sql FILE STATEMENTS: change a vault behind amanat's back (no triggers)
 sql() {
     if command -v sqlite3 >/dev/null 2>&1; then

@@ -48,6 +48,11 @@ def H(data):
     return hashlib.sha256(data).digest()
 
 
+def genesis_vault_id(raw_header):
+    """§3: the vault id is H(domain || 00 || the genesis header with a zero id)[0..16)."""
+    return H(b"amanat-vault-id-v1\x00" + raw_header[:8] + bytes(16) + raw_header[24:])[:16]
+
+
 # ---------------------------------------------------------------- §1 conventions
 
 DOM_SIG = b"amanat-entry-sig-v1\x00"
@@ -221,6 +226,8 @@ class Membership:
         if (h.type == GENESIS) != (h.seq == 0):                               # 2
             raise Fail("genesis must be exactly entry 0")
         if h.type == GENESIS:                                                 # 3
+            if h.vault_id != genesis_vault_id(h.raw):                         # §3
+                raise Fail("the genesis does not carry the vault id derived from it")
             spk, bpk, roles, name = parse_identity_record(h.payload)
             if spk != h.signer or not roles & ADMIN:
                 raise Fail("genesis not signed by the admin it names")
@@ -994,7 +1001,10 @@ def check_spec_vectors(path):
         raise Fail("vector tree.inclusion.2.4")
     if not verify_consistency(3, 4, V["tree.root.3"], V["tree.root.4"], split(V["tree.consistency.3.4"])):
         raise Fail("vector tree.consistency.3.4")
-    key = VerifierKey("amanat/" + pattern(0xa0, 16).hex(), TYPE_ED25519, V["custodian.sign_pk"])
+    gen = Header.parse(V["genesis.header"])
+    if gen.uid != pattern(0xa0, 16):
+        raise Fail("vector genesis: uid")
+    key = VerifierKey("amanat/" + gen.vault_id.hex(), TYPE_ED25519, V["custodian.sign_pk"])
     want("checkpoint.key_id", key.id)
     cp = Note.parse(note)
     check_note(cp, [key], origin=key.name)

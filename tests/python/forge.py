@@ -203,8 +203,14 @@ def membership_at(db, a):
             break
         a = h.auth_seq
     m = av.Membership()
-    for h in reversed(path):
-        m.apply(h)
+    # the attacker's own replay: a forged genesis keeps the victim's id, which
+    # is exactly what an honest verifier refuses (FORMAT.md §3), so skip that
+    derive, av.genesis_vault_id = av.genesis_vault_id, lambda raw: raw[8:24]
+    try:
+        for h in reversed(path):
+            m.apply(h)
+    finally:
+        av.genesis_vault_id = derive
     return m
 
 

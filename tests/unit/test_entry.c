@@ -1256,6 +1256,32 @@ static void test_authority(void)
 	CHECK(apply(&a, AM_T_GENESIS, admin.id.sign_pk, admin.rec, admin.rec_len - 1) == -1);
 	CHECK(apply(&a, AM_T_GENESIS, admin.id.sign_pk, NULL, 0) == -1);
 	CHECK(a.ms.n == 0);
+	/* the vault id is derived from the genesis: any other id, or any change, fails */
+	{
+		struct am_header g;
+		char why[256];
+		memset(&g, 0, sizeof(g));
+		g.version = AM_FORMAT_VERSION;
+		g.type = AM_T_GENESIS;
+		memcpy(g.signer, admin.id.sign_pk, 32);
+		g.payload = admin.rec;
+		g.payload_len = (uint32_t)admin.rec_len;
+		am_genesis_vault_id(g.vault_id, &g);
+		CHECK(am_auth_apply(&a, &g, why, sizeof(why)) == 0);
+		am_auth_release(&a);
+		am_auth_init(&a);
+		g.vault_id[15] ^= 1;
+		CHECK(am_auth_apply(&a, &g, why, sizeof(why)) == -1);
+		CHECK(strstr(why, "vault id") != NULL);
+		g.vault_id[15] ^= 1;
+		/* the same id on a genesis made at another time, or with another uid */
+		g.sealed_at_ms = 1;
+		CHECK(am_auth_apply(&a, &g, why, sizeof(why)) == -1);
+		g.sealed_at_ms = 0;
+		g.uid[0] = 1;
+		CHECK(am_auth_apply(&a, &g, why, sizeof(why)) == -1);
+		CHECK(a.ms.n == 0);
+	}
 	CHECK(apply(&a, AM_T_GENESIS, admin.id.sign_pk, admin.rec, admin.rec_len) == 0);
 	CHECK(am_auth_roles(&a, admin.id.sign_pk) == AM_ROLE_ADMIN);
 	CHECK(am_auth_roles(&a, officer.id.sign_pk) == 0);
