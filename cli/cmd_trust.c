@@ -6,16 +6,7 @@
 #include "../vault/note.h"
 #include "cli.h"
 #include "pin.h"
-
-/* "amanat/<32 hex>" or the hex alone into vid; -1 on anything else. */
-static int parse_vault_id(const char *arg, unsigned char vid[AM_VAULT_ID_LEN])
-{
-	if (strncmp(arg, "amanat/", 7) == 0)
-		arg += 7;
-	if (strlen(arg) != 2 * AM_VAULT_ID_LEN)
-		return -1;
-	return am_unhex(vid, AM_VAULT_ID_LEN, arg, strlen(arg));
-}
+#include "trust.h"
 
 int cmd_trust(int argc, char **argv)
 {
@@ -46,7 +37,7 @@ int cmd_trust(int argc, char **argv)
 		return cli_usage_error(c, "expected one VAULT");
 	if (want == NULL)
 		return cli_usage_error(c, "--vault amanat/<id> is required: the id you were given");
-	if (parse_vault_id(want, vid) != 0)
+	if (cli_parse_vault_id(want, vid) != 0)
 		return cli_usage_error(c, "--vault needs amanat/ and 32 hex digits, got '%s'", want);
 	am_origin(origin, vid);
 	file = cli_pin_file(vid);

@@ -126,23 +126,6 @@ enum am_status cli_pin_load(const char *file, struct cli_pin *p, int *found, str
 	return s;
 }
 
-/* mkdir -p for file's directory, private to the user. */
-static void make_parent(const char *file)
-{
-	char *d = strdup(file), *p;
-
-	if (d == NULL)
-		return;
-	for (p = d + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(d, 0700);
-		*p = '/';
-	}
-	free(d);
-}
-
 enum am_status cli_pin_store(const char *file, const char *vault_path, const struct am_pin *pin,
 			     const struct am_members *ms, struct am_err *e)
 {
@@ -150,7 +133,7 @@ enum am_status cli_pin_store(const char *file, const char *vault_path, const str
 	char hex[2 * AM_HASH_LEN + 1], line[PATH_MAX + 64], real[PATH_MAX];
 	enum am_status s;
 
-	make_parent(file);
+	cli_make_parent(file);
 	s = am_newfile_open(&f, file, 0600, 1, e);
 	if (s != AM_OK)
 		return s;

@@ -19,13 +19,20 @@ int cli_key_is_file(const char *arg)
 	return strchr(arg, '+') == NULL || access(arg, F_OK) == 0;
 }
 
+int cli_parse_vault_id(const char *arg, unsigned char vid[AM_VAULT_ID_LEN])
+{
+	if (strncmp(arg, "amanat/", 7) == 0)
+		arg += 7;
+	if (strlen(arg) != 2 * AM_VAULT_ID_LEN || am_unhex(vid, AM_VAULT_ID_LEN, arg, strlen(arg)) != 0)
+		return -1;
+	return 0;
+}
+
 int cli_parse_origin(const char *arg, char origin[AM_ORIGIN_MAX])
 {
 	unsigned char vid[AM_VAULT_ID_LEN];
 
-	if (strncmp(arg, "amanat/", 7) == 0)
-		arg += 7;
-	if (strlen(arg) != 2 * AM_VAULT_ID_LEN || am_unhex(vid, AM_VAULT_ID_LEN, arg, strlen(arg)) != 0)
+	if (cli_parse_vault_id(arg, vid) != 0)
 		return -1;
 	am_origin(origin, vid);
 	return 0;
@@ -237,8 +244,7 @@ enum am_status cli_state_set(struct cli_state *st, const char *origin, uint64_t 
 	return AM_OK;
 }
 
-/* mkdir -p for the state file's directory, private to the user. */
-static void make_parent(const char *path)
+void cli_make_parent(const char *path)
 {
 	char *d = strdup(path), *p;
 
@@ -260,7 +266,7 @@ enum am_status cli_state_save(const struct cli_state *st, struct am_err *e)
 	enum am_status s;
 	char line[AM_ORIGIN_MAX + 96], b64[64];
 
-	make_parent(st->path);
+	cli_make_parent(st->path);
 	s = am_newfile_open(&f, st->path, 0600, 1, e);
 	if (s != AM_OK)
 		return s;

@@ -18,8 +18,12 @@ enum am_status cli_key_arg(const char *arg, const char *name, uint8_t type, stru
 			   struct am_err *e);
 /* 1 when a key argument names a key file (.pub, .id), not a verifier key string. */
 int cli_key_is_file(const char *arg);
-/* "amanat/<32 hex>" or the hex alone, as an origin; 0, or -1 if it is neither. */
+/* "amanat/<32 hex>" or the hex alone, as a vault id; 0, or -1 if it is neither. */
+int cli_parse_vault_id(const char *arg, unsigned char vid[AM_VAULT_ID_LEN]);
+/* The same, as an origin ("amanat/<32 hex>"). */
 int cli_parse_origin(const char *arg, char origin[AM_ORIGIN_MAX]);
+/* mkdir -p of path's directory, private to the user (mode 0700); errors show later. */
+void cli_make_parent(const char *path);
 
 /* Checkpoint verifier keys of every identity enrolled in the verified log t. */
 enum am_status cli_member_keys(const struct am_trusted *t, const char *origin,

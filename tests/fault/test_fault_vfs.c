@@ -50,6 +50,7 @@
 #include <sqlite3.h>
 
 #include "vault/vault.h"
+#include "../unit/trusted.h"
 
 /* ---- checks ---------------------------------------------------------------- */
 
@@ -938,45 +939,6 @@ static void make_content(const char *path, size_t n, uint64_t seed)
 	}
 	img_store(&im, path);
 	img_release(&im);
-}
-
-/*
- * Writers take the log as verified from a pin; these tests trust each vault
- * they open from its genesis (first use), once per handle, before a fault
- * is armed.
- */
-static struct {
-	struct am_vault *v;
-	struct am_trusted *t;
-} trusts[16];
-
-static struct am_trusted *trust_of(struct am_vault *v)
-{
-	struct am_pin none;
-	size_t free_slot = 16;
-
-	for (size_t i = 0; i < 16; i++) {
-		if (trusts[i].v == v)
-			return trusts[i].t;
-		if (trusts[i].v == NULL && free_slot == 16)
-			free_slot = i;
-	}
-	memset(&none, 0, sizeof(none));
-	if (free_slot == 16 || am_trust(v, &none, &trusts[free_slot].t, NULL) != AM_OK)
-		return NULL;
-	trusts[free_slot].v = v;
-	return trusts[free_slot].t;
-}
-
-static void close_vault(struct am_vault *v)
-{
-	for (size_t i = 0; i < 16; i++)
-		if (trusts[i].v == v && v != NULL) {
-			am_trusted_free(trusts[i].t);
-			trusts[i].v = NULL;
-			trusts[i].t = NULL;
-		}
-	am_vault_close(v);
 }
 
 static enum am_status seal_fd(struct am_vault *v, unsigned type, int fd, const char *title,

@@ -20,6 +20,7 @@
 
 #include "vault/vault_int.h"
 #include "check.h"
+#include "trusted.h"
 
 #define MIB ((size_t)1 << 20)
 
@@ -137,45 +138,6 @@ static int verify_ok(struct am_vault *v, enum am_verify_tier tier, uint64_t *ent
 struct prog {
 	uint64_t calls, last_done, last_total;
 };
-
-/*
- * Writers take the log as verified from a pin; these tests trust each vault
- * they open from its genesis (first use), once per handle.
- */
-static struct {
-	struct am_vault *v;
-	struct am_trusted *t;
-} trusts[16];
-
-static struct am_trusted *trust_of(struct am_vault *v)
-{
-	struct am_pin none;
-	size_t free_slot = 16;
-
-	for (size_t i = 0; i < 16; i++) {
-		if (trusts[i].v == v)
-			return trusts[i].t;
-		if (trusts[i].v == NULL && free_slot == 16)
-			free_slot = i;
-	}
-	memset(&none, 0, sizeof(none));
-	if (free_slot == 16 || am_trust(v, &none, &trusts[free_slot].t, NULL) != AM_OK)
-		return NULL;
-	trusts[free_slot].v = v;
-	am_vault_use_trust(v, trusts[free_slot].t);
-	return trusts[free_slot].t;
-}
-
-static void close_vault(struct am_vault *v)
-{
-	for (size_t i = 0; i < 16; i++)
-		if (trusts[i].v == v && v != NULL) {
-			am_trusted_free(trusts[i].t);
-			trusts[i].v = NULL;
-			trusts[i].t = NULL;
-		}
-	am_vault_close(v);
-}
 
 static void on_progress(void *ctx, uint64_t done, uint64_t total)
 {

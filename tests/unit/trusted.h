@@ -1,0 +1,54 @@
+/*
+ * trusted.h — for tests that drive the vault library directly: writers take
+ * the log as verified from a pin, and these tests trust each vault handle
+ * they open from its genesis (first use), once per handle.  trust_of(v)
+ * verifies and remembers; close_vault(v) forgets and closes.  Header-only,
+ * shared by tests/unit and tests/fault.
+ */
+#ifndef AMANAT_TEST_TRUSTED_H
+#define AMANAT_TEST_TRUSTED_H
+
+#include <string.h>
+
+#include "vault/vault.h"
+
+#define TRUSTED_MAX 16
+
+static struct {
+	struct am_vault *v;
+	struct am_trusted *t;
+} trusts[TRUSTED_MAX];
+
+/* v's verified state (verified from genesis on first call), or NULL if it does not verify. */
+static struct am_trusted *trust_of(struct am_vault *v)
+{
+	struct am_pin none;
+	size_t free_slot = TRUSTED_MAX;
+
+	for (size_t i = 0; i < TRUSTED_MAX; i++) {
+		if (trusts[i].v == v)
+			return trusts[i].t;
+		if (trusts[i].v == NULL && free_slot == TRUSTED_MAX)
+			free_slot = i;
+	}
+	memset(&none, 0, sizeof(none));
+	if (free_slot == TRUSTED_MAX || am_trust(v, &none, &trusts[free_slot].t, NULL) != AM_OK)
+		return NULL;
+	trusts[free_slot].v = v;
+	am_vault_use_trust(v, trusts[free_slot].t);
+	return trusts[free_slot].t;
+}
+
+/* Forget v's verified state and close it. */
+static void close_vault(struct am_vault *v)
+{
+	for (size_t i = 0; i < TRUSTED_MAX; i++)
+		if (trusts[i].v == v && v != NULL) {
+			am_trusted_free(trusts[i].t);
+			trusts[i].v = NULL;
+			trusts[i].t = NULL;
+		}
+	am_vault_close(v);
+}
+
+#endif
