@@ -1,5 +1,6 @@
 /*
- * reading.c — reading a vault through its pin for list and log (reading.h).
+ * reading.c — reading a vault through its pin for list and log, and for show
+ * and extract (reading.h).
  */
 #include <string.h>
 
@@ -84,4 +85,39 @@ int cli_listing_finish(struct cli_listing *l)
 	if (l->s != AM_OK)
 		return cli_fail(&l->e, l->s);
 	return cli_finish(EXIT_OK);
+}
+
+void cli_reading_init(struct cli_reading *r, uint64_t seq)
+{
+	memset(r, 0, sizeof(*r));
+	am_identity_init(&r->reader);
+	r->seq = seq;
+}
+
+void cli_reading_release(struct cli_reading *r)
+{
+	cli_trust_close(&r->ct);
+	am_identity_release(&r->reader);
+}
+
+enum am_status cli_reading_open(struct cli_reading *r, const char *path, struct am_err *e)
+{
+	return cli_trust_open(&r->ct, path, 1, e);
+}
+
+enum am_status cli_reading_unlock(struct cli_reading *r, const struct cli_common *co,
+				  struct am_err *e)
+{
+	enum am_status s = cli_unlock(&co->pass, co->as, &r->reader, e);
+
+	if (s == AM_OK)
+		s = am_can_open(r->ct.v, &r->reader, r->seq, e);
+	return s;
+}
+
+enum am_status cli_reading_record(struct cli_reading *r, unsigned action,
+				  const struct cli_common *co, struct am_err *e)
+{
+	return am_record_custody(r->ct.v, r->ct.t, &r->reader, action, &r->seq, 1, co->purpose,
+				 NULL, e);
 }

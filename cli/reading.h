@@ -1,6 +1,7 @@
 /*
- * reading.h — what list and log share: reading a vault through its pin, with
- * a custodian's reading put on the record before anything is decrypted.
+ * reading.h — what list and log, and show and extract, share: reading a
+ * vault through its pin, with a custodian's reading put on the record before
+ * anything is decrypted.
  */
 #ifndef AMANAT_CLI_READING_H
 #define AMANAT_CLI_READING_H
@@ -46,5 +47,25 @@ int cli_listing_next(struct cli_listing *l);
 void cli_listing_row(struct cli_listing *l);
 /* End the JSON array if all went well, release l; returns the exit code. */
 int cli_listing_finish(struct cli_listing *l);
+
+/*
+ * show and extract: a custodian reading one entry.  Opened, unlocked and
+ * checked first; recorded (cli_reading_record) before anything is decrypted.
+ */
+struct cli_reading {
+	struct cli_trust ct;
+	struct am_identity reader;
+	uint64_t seq;
+};
+void cli_reading_init(struct cli_reading *r, uint64_t seq);
+void cli_reading_release(struct cli_reading *r);
+/* Open path through its pin, writable: the reading will be recorded in it. */
+enum am_status cli_reading_open(struct cli_reading *r, const char *path, struct am_err *e);
+/* Unlock the custodian --as names and check it may open the entry (AM_EAUTH if not). */
+enum am_status cli_reading_unlock(struct cli_reading *r, const struct cli_common *co,
+				  struct am_err *e);
+/* Record the reading (action, with --purpose) as a custody entry. */
+enum am_status cli_reading_record(struct cli_reading *r, unsigned action,
+				  const struct cli_common *co, struct am_err *e);
 
 #endif
