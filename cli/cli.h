@@ -42,6 +42,8 @@ int cli_help(const struct cli_cmd *c);
 const struct cli_cmd *cli_find(const char *name);
 /* Flush stdout and turn a failed write into EXIT_IO. */
 int cli_finish(int code);
+/* A command's last word: s reported (cli_fail), or EXIT_OK once stdout is written. */
+int cli_done(const struct am_err *e, enum am_status s);
 
 /* Where a passphrase comes from: --passphrase-fd, then AMANAT_PASSPHRASE, then the tty. */
 struct cli_pass {
@@ -88,7 +90,7 @@ enum { CLI_AS = 0x100, CLI_JSON, CLI_PASSPHRASE_FD, CLI_PURPOSE };
  */
 int cli_getopt(const struct cli_cmd *c, int argc, char **argv, const char *shortopts,
 	       const struct option *opts, struct cli_common *co);
-/* For a command with no options of its own: all of them into co; 0 or EXIT_USAGE. */
+/* For a command with no options of its own: set up co and parse into it; 0 or EXIT_USAGE. */
 int cli_options(const struct cli_cmd *c, int argc, char **argv, const struct option *opts,
 		struct cli_common *co);
 /* Unlock an identity file, asking for its passphrase. */

@@ -24,7 +24,6 @@ int cmd_checkpoint(int argc, char **argv)
 	am_identity_init(&id);
 	memset(&cp, 0, sizeof(cp));
 	memset(&ct, 0, sizeof(ct));
-	cli_common_init(&co);
 	if (cli_options(c, argc, argv, opts, &co) != 0)
 		return EXIT_USAGE;
 	if (argc - optind != 1)
@@ -41,7 +40,5 @@ int cmd_checkpoint(int argc, char **argv)
 	am_checkpoint_release(&cp);
 	am_identity_release(&id);
 	cli_trust_close(&ct);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

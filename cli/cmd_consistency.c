@@ -50,7 +50,5 @@ cleanup:
 	am_buf_release(&b);
 	am_checkpoint_release(&cp);
 	am_vault_close(v);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

@@ -90,9 +90,7 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 	}
 	cli_trust_close(&ct);
 	am_identity_release(&admin);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }
 
 int cmd_enroll(int argc, char **argv)

@@ -183,7 +183,5 @@ cleanup:
 	am_export_result_release(&res);
 	am_identity_release(&custodian);
 	cli_trust_close(&ct);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

@@ -81,7 +81,5 @@ int cmd_extract(int argc, char **argv)
 		fprintf(stderr, "extracted entry %llu to %s (checked against its sealed SHA-256)\n",
 			(unsigned long long)seq, path);
 	cli_reading_release(&r);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

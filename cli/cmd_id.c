@@ -92,7 +92,5 @@ cleanup:
 	am_identity_release(&id);
 	free(secret_path);
 	free(pub_path);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

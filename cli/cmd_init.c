@@ -68,7 +68,5 @@ cleanup:
 	am_identity_release(&admin);
 	free(recips);
 	free(rpaths);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

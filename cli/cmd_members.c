@@ -18,7 +18,6 @@ int cmd_members(int argc, char **argv)
 	enum am_status s;
 
 	am_err_init(&e);
-	cli_common_init(&co);
 	if (cli_options(c, argc, argv, opts, &co) != 0)
 		return EXIT_USAGE;
 	if (argc - optind != 1)

@@ -80,7 +80,5 @@ cleanup:
 	am_entry_pub_release(&pub);
 	am_checkpoint_release(&cp);
 	cli_trust_close(&ct);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

@@ -25,7 +25,6 @@ int cmd_show(int argc, char **argv)
 	enum am_status s;
 
 	am_err_init(&e);
-	cli_common_init(&co);
 	if (cli_options(c, argc, argv, opts, &co) != 0)
 		return EXIT_USAGE;
 	if (argc - optind != 2 || cli_parse_u64(argv[optind + 1], &seq) != 0)
@@ -79,7 +78,5 @@ cleanup:
 	am_entry_pub_release(&p);
 	am_members_release(&ms);
 	cli_reading_release(&r);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

@@ -100,7 +100,5 @@ done:
 		cli_trust_close(&ct);
 	cli_pin_release(&p);
 	free(file);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

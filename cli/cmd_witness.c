@@ -110,7 +110,5 @@ cleanup:
 	am_consistency_release(&p);
 	cli_state_release(&st);
 	am_identity_release(&id);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

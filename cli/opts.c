@@ -51,6 +51,8 @@ int cli_getopt(const struct cli_cmd *c, int argc, char **argv, const char *short
 int cli_options(const struct cli_cmd *c, int argc, char **argv, const struct option *opts,
 		struct cli_common *co)
 {
+	if (co != NULL)
+		cli_common_init(co);
 	/* every option in opts is common, so anything returned is an error already said */
 	if (cli_getopt(c, argc, argv, "", opts, co) != -1)
 		return EXIT_USAGE;

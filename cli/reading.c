@@ -27,7 +27,6 @@ int cli_listing_start(struct cli_listing *l, const char *name, int argc, char **
 	const struct cli_cmd *c = cli_find(name);
 
 	memset(l, 0, sizeof(*l));
-	cli_common_init(&l->co);
 	am_identity_init(&l->reader);
 	am_fields_init(&l->f);
 	am_err_init(&l->e);
@@ -82,9 +81,7 @@ int cli_listing_finish(struct cli_listing *l)
 	if (l->s == AM_OK && l->co.json)
 		printf("\n]\n");
 	listing_release(l);
-	if (l->s != AM_OK)
-		return cli_fail(&l->e, l->s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&l->e, l->s);
 }
 
 void cli_reading_init(struct cli_reading *r, uint64_t seq)
