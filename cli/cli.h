@@ -6,6 +6,7 @@
 #ifndef AMANAT_CLI_H
 #define AMANAT_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "../vault/vault.h"
@@ -41,6 +42,8 @@ int cli_help(const struct cli_cmd *c);
 const struct cli_cmd *cli_find(const char *name);
 /* Flush stdout and turn a failed write into EXIT_IO. */
 int cli_finish(int code);
+/* A command's last word: s reported (cli_fail), or EXIT_OK once stdout is written. */
+int cli_done(const struct am_err *e, enum am_status s);
 
 /* Where a passphrase comes from: --passphrase-fd, then AMANAT_PASSPHRASE, then the tty. */
 struct cli_pass {
@@ -54,6 +57,42 @@ enum am_status cli_read_pass(const struct cli_pass *p, const char *prompt, int c
 			     char **out, size_t *len, struct am_err *e);
 /* Parse --passphrase-fd's argument into p; 0, or -1 for a bad number. */
 int cli_pass_fd(const char *arg, struct cli_pass *p);
+
+/*
+ * The options that mean the same in every command that takes them, parsed in
+ * one place (opts.c).  A command names the ones it takes in its getopt_long
+ * table with the CLI_OPT_* entries, where its usage line has them, and reads
+ * its options with cli_getopt; it never sees these.  Nothing here is owned:
+ * the strings point into argv.
+ */
+struct cli_common {
+	const char *as;       /* --as ID: who acts, or NULL */
+	const char *purpose;  /* --purpose TEXT: why, for the custody record, or NULL */
+	int json;             /* --json */
+	struct cli_pass pass; /* --passphrase-fd N */
+};
+void cli_common_init(struct cli_common *co);
+
+/* getopt_long's values for them: above every short option letter a command may use. */
+enum { CLI_AS = 0x100, CLI_JSON, CLI_PASSPHRASE_FD, CLI_PURPOSE };
+#define CLI_OPT_AS { "as", required_argument, NULL, CLI_AS }
+#define CLI_OPT_JSON { "json", no_argument, NULL, CLI_JSON }
+#define CLI_OPT_PASSPHRASE_FD { "passphrase-fd", required_argument, NULL, CLI_PASSPHRASE_FD }
+#define CLI_OPT_PURPOSE { "purpose", required_argument, NULL, CLI_PURPOSE }
+#define CLI_OPT_END { NULL, 0, NULL, 0 }
+
+/*
+ * getopt_long for command c: keeps the common options in co and returns the
+ * next of the command's own, -1 after the last, or '?' once it has printed a
+ * usage error (an unknown option, a missing argument, a bad --passphrase-fd),
+ * on which the command returns EXIT_USAGE.  co may be NULL when opts holds
+ * none of the common options.
+ */
+int cli_getopt(const struct cli_cmd *c, int argc, char **argv, const char *shortopts,
+	       const struct option *opts, struct cli_common *co);
+/* For a command with no options of its own: set up co and parse into it; 0 or EXIT_USAGE. */
+int cli_options(const struct cli_cmd *c, int argc, char **argv, const struct option *opts,
+		struct cli_common *co);
 /* Unlock an identity file, asking for its passphrase. */
 enum am_status cli_unlock(const struct cli_pass *p, const char *path, struct am_identity *id,
 			  struct am_err *e);

@@ -1,5 +1,4 @@
 /* cmd_consistency.c — amanat consistency: a consistency proof between two tree sizes. */
-#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
@@ -7,6 +6,7 @@
 
 int cmd_consistency(int argc, char **argv)
 {
+	static const struct option none[] = { CLI_OPT_END };
 	const struct cli_cmd *c = cli_find("consistency");
 	unsigned char proof[AM_MT_MAX_PROOF][AM_MT_HASH], old_root[AM_HASH_LEN];
 	struct am_checkpoint cp;
@@ -20,8 +20,8 @@ int cmd_consistency(int argc, char **argv)
 	am_err_init(&e);
 	memset(&cp, 0, sizeof(cp));
 	am_buf_init(&b);
-	if (getopt_long(argc, argv, "", (const struct option[]){ { NULL, 0, NULL, 0 } }, NULL) != -1)
-		return cli_usage_error(c, "unknown option");
+	if (cli_options(c, argc, argv, none, NULL) != 0)
+		return EXIT_USAGE;
 	if (argc - optind < 2 || argc - optind > 3 || cli_parse_u64(argv[optind + 1], &m) != 0 ||
 	    (argc - optind == 3 && cli_parse_u64(argv[optind + 2], &n) != 0))
 		return cli_usage_error(c, "expected VAULT OLD_SIZE [NEW_SIZE]");
@@ -50,7 +50,5 @@ cleanup:
 	am_buf_release(&b);
 	am_checkpoint_release(&cp);
 	am_vault_close(v);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

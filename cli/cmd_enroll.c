@@ -1,5 +1,4 @@
 /* cmd_enroll.c — amanat enroll / revoke: change who holds which role. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,16 +29,15 @@ static unsigned parse_roles(const char *arg)
 static int enroll_or_revoke(int argc, char **argv, int revoke)
 {
 	static const struct option opts[] = {
-		{ "as", required_argument, NULL, 'a' },
+		CLI_OPT_AS,
 		{ "role", required_argument, NULL, 'r' },
-		{ "passphrase-fd", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_PASSPHRASE_FD,
+		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find(revoke ? "revoke" : "enroll");
-	struct cli_pass pass = { -1 };
+	struct cli_common co;
 	struct am_identity admin, who;
 	struct cli_trust ct;
-	const char *as = NULL;
 	unsigned roles = 0;
 	char rs[64], kid[2 * AM_KEYID_LEN + 1];
 	struct am_err e;
@@ -51,11 +49,9 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 	am_identity_init(&admin);
 	am_identity_init(&who);
 	memset(&ct, 0, sizeof(ct));
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	cli_common_init(&co);
+	while ((ch = cli_getopt(c, argc, argv, "", opts, &co)) != -1) {
 		switch (ch) {
-		case 'a':
-			as = optarg;
-			break;
 		case 'r':
 			if (revoke)
 				return cli_usage_error(c, "revoke takes no --role");
@@ -63,17 +59,13 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 			if (roles == 0)
 				return cli_usage_error(c, "unknown role in '%s'", optarg);
 			break;
-		case 'p':
-			if (cli_pass_fd(optarg, &pass) != 0)
-				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			break;
-		default:
-			return cli_usage_error(c, "unknown option");
+		default: /* cli_getopt has said what is wrong */
+			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 2)
 		return cli_usage_error(c, "expected VAULT and PUB");
-	if (as == NULL)
+	if (co.as == NULL)
 		return cli_usage_error(c, "--as ADMIN.id is required");
 	if (!revoke && roles == 0)
 		return cli_usage_error(c, "--role is required");
@@ -81,7 +73,7 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 	if (s == AM_OK)
 		s = cli_trust_open(&ct, argv[optind], 1, &e);
 	if (s == AM_OK)
-		s = cli_unlock(&pass, as, &admin, &e);
+		s = cli_unlock(&co.pass, co.as, &admin, &e);
 	if (s == AM_OK)
 		s = revoke ? am_revoke(ct.v, ct.t, &admin, who.sign_pk, &seq, &e)
 			   : am_enroll(ct.v, ct.t, &admin, &who, roles, &seq, &e);
@@ -98,9 +90,7 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 	}
 	cli_trust_close(&ct);
 	am_identity_release(&admin);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }
 
 int cmd_enroll(int argc, char **argv)

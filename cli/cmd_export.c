@@ -1,5 +1,4 @@
 /* cmd_export.c — amanat export: an evidence bundle for a court or a commission. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,37 +30,37 @@ static int parse_date(const char *s, int end_of_day, int64_t *ms)
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "as", required_argument, NULL, 'a' },
+		CLI_OPT_AS,
 		{ "case", required_argument, NULL, 'c' },
 		{ "entry", required_argument, NULL, 'n' },
 		{ "type", required_argument, NULL, 't' },
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'T' },
-		{ "purpose", required_argument, NULL, 'P' },
+		CLI_OPT_PURPOSE,
 		{ "scope", required_argument, NULL, 's' },
 		{ "withhold", required_argument, NULL, 'w' },
 		{ "override-consent", required_argument, NULL, 'O' },
 		{ "for", required_argument, NULL, 'r' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "passphrase-fd", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_JSON,
+		CLI_OPT_PASSPHRASE_FD,
+		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("export");
 	static uint64_t seqs[MAX_SEL];
 	static const char *cases[MAX_SEL], *withhold[MAX_SEL];
-	struct cli_pass pass = { -1 };
+	struct cli_common co;
 	struct cli_progress prog;
 	struct am_export_req req;
 	struct am_export_result res;
 	struct am_identity custodian, recipient;
 	struct cli_trust ct;
-	const char *as = NULL, *for_path = NULL;
+	const char *for_path = NULL;
 	char hex[2 * AM_HASH_LEN + 1];
 	size_t len;
 	struct am_err e;
 	enum am_status s;
-	int json = 0, ch;
+	int ch;
 	unsigned t;
 
 	am_err_init(&e);
@@ -73,11 +72,9 @@ int cmd_export(int argc, char **argv)
 	req.seqs = seqs;
 	req.cases = cases;
 	req.withhold = withhold;
-	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	cli_common_init(&co);
+	while ((ch = cli_getopt(c, argc, argv, "o:", opts, &co)) != -1) {
 		switch (ch) {
-		case 'a':
-			as = optarg;
-			break;
 		case 'c':
 			if (req.ncases == MAX_SEL)
 				return cli_usage_error(c, "too many --case");
@@ -104,9 +101,6 @@ int cmd_export(int argc, char **argv)
 				return cli_usage_error(c, "--to needs a date YYYY-MM-DD");
 			req.has_to = 1;
 			break;
-		case 'P':
-			req.purpose = optarg;
-			break;
 		case 's':
 			req.scope = optarg;
 			break;
@@ -124,20 +118,14 @@ int cmd_export(int argc, char **argv)
 		case 'o':
 			req.out = optarg;
 			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'p':
-			if (cli_pass_fd(optarg, &pass) != 0)
-				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			break;
-		default:
-			return cli_usage_error(c, "unknown option");
+		default: /* cli_getopt has said what is wrong */
+			return EXIT_USAGE;
 		}
 	}
+	req.purpose = co.purpose;
 	if (argc - optind != 1)
 		return cli_usage_error(c, "expected one VAULT");
-	if (as == NULL || req.purpose == NULL || req.out == NULL || req.scope == NULL)
+	if (co.as == NULL || req.purpose == NULL || req.out == NULL || req.scope == NULL)
 		return cli_usage_error(c, "--as, --purpose, --scope and -o are required");
 	if (req.purpose[0] == '\0' || (req.override_consent && req.override_consent[0] == '\0'))
 		return cli_usage_error(c, "--purpose and --override-consent must say why");
@@ -154,7 +142,7 @@ int cmd_export(int argc, char **argv)
 	if (s == AM_OK)
 		s = cli_trust_open(&ct, argv[optind], 1, &e);
 	if (s == AM_OK)
-		s = cli_unlock(&pass, as, &custodian, &e);
+		s = cli_unlock(&co.pass, co.as, &custodian, &e);
 	if (s != AM_OK)
 		goto cleanup;
 	req.custodian = &custodian;
@@ -170,7 +158,7 @@ int cmd_export(int argc, char **argv)
 	if (s != AM_OK)
 		goto cleanup;
 	am_hex(hex, req.zip ? res.file_sha256 : res.tagmanifest_sha256, AM_HASH_LEN);
-	if (json) {
+	if (co.json) {
 		printf("{\"items\":%zu,\"refused\":%zu,\"overridden\":%zu,\"tree_size\":%llu,"
 		       "\"custody\":[%llu,%llu],\"sha256\":\"%s\",\"output\":",
 		       res.nitems, res.nrefused, res.overridden, (unsigned long long)res.tree_size,
@@ -195,7 +183,5 @@ cleanup:
 	am_export_result_release(&res);
 	am_identity_release(&custodian);
 	cli_trust_close(&ct);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

@@ -1,5 +1,4 @@
 /* cmd_id.c — amanat id new NAME: create an identity. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,11 +10,11 @@ int cmd_id(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
 		{ "kdf", required_argument, NULL, 'k' },
-		{ "passphrase-fd", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_PASSPHRASE_FD,
+		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("id");
-	struct cli_pass pass = { -1 };
+	struct cli_common co;
 	enum am_kdf_level lvl = AM_KDF_MODERATE;
 	struct am_identity id;
 	struct am_err e;
@@ -28,7 +27,8 @@ int cmd_id(int argc, char **argv)
 
 	am_err_init(&e);
 	am_identity_init(&id);
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	cli_common_init(&co);
+	while ((ch = cli_getopt(c, argc, argv, "", opts, &co)) != -1) {
 		switch (ch) {
 		case 'd':
 			dir = optarg;
@@ -43,12 +43,8 @@ int cmd_id(int argc, char **argv)
 			else
 				return cli_usage_error(c, "unknown --kdf level '%s'", optarg);
 			break;
-		case 'p':
-			if (cli_pass_fd(optarg, &pass) != 0)
-				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			break;
-		default:
-			return cli_usage_error(c, "unknown option");
+		default: /* cli_getopt has said what is wrong */
+			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 2 || strcmp(argv[optind], "new") != 0)
@@ -72,7 +68,7 @@ int cmd_id(int argc, char **argv)
 			    access(secret_path, F_OK) == 0 ? secret_path : pub_path);
 		goto cleanup;
 	}
-	s = cli_read_pass(&pass, "passphrase for the new identity: ", 1, &pw, &pwlen, &e);
+	s = cli_read_pass(&co.pass, "passphrase for the new identity: ", 1, &pw, &pwlen, &e);
 	if (s != AM_OK)
 		goto cleanup;
 	s = am_identity_generate(&id, name, &e);
@@ -96,7 +92,5 @@ cleanup:
 	am_identity_release(&id);
 	free(secret_path);
 	free(pub_path);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

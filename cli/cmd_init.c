@@ -1,5 +1,4 @@
 /* cmd_init.c — amanat init VAULT: create a vault. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,15 +9,15 @@
 int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "as", required_argument, NULL, 'a' },
+		CLI_OPT_AS,
 		{ "recipient", required_argument, NULL, 'r' },
-		{ "passphrase-fd", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_PASSPHRASE_FD,
+		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("init");
-	struct cli_pass pass = { -1 };
+	struct cli_common co;
 	struct am_identity admin, *recips = NULL;
-	const char *as = NULL, *path;
+	const char *path;
 	char **rpaths = NULL, origin[AM_ORIGIN_MAX];
 	struct am_pin pin;
 	size_t nr = 0;
@@ -31,26 +30,15 @@ int cmd_init(int argc, char **argv)
 	rpaths = calloc((size_t)argc, sizeof(*rpaths));
 	if (rpaths == NULL)
 		return cli_fail(NULL, AM_ENOMEM);
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			as = optarg;
-			break;
-		case 'r':
-			rpaths[nr++] = optarg;
-			break;
-		case 'p':
-			if (cli_pass_fd(optarg, &pass) != 0) {
-				free(rpaths);
-				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			}
-			break;
-		default:
+	cli_common_init(&co);
+	while ((ch = cli_getopt(c, argc, argv, "", opts, &co)) != -1) {
+		if (ch != 'r') {
 			free(rpaths);
-			return cli_usage_error(c, "unknown option");
+			return EXIT_USAGE; /* cli_getopt has said what is wrong */
 		}
+		rpaths[nr++] = optarg;
 	}
-	if (argc - optind != 1 || as == NULL) {
+	if (argc - optind != 1 || co.as == NULL) {
 		free(rpaths);
 		return cli_usage_error(c, argc - optind != 1 ? "expected one VAULT path"
 							    : "--as ADMIN.id is required");
@@ -66,7 +54,7 @@ int cmd_init(int argc, char **argv)
 		if (s != AM_OK)
 			goto cleanup;
 	}
-	s = cli_unlock(&pass, as, &admin, &e);
+	s = cli_unlock(&co.pass, co.as, &admin, &e);
 	if (s != AM_OK)
 		goto cleanup;
 	s = am_vault_create(path, &admin, recips, nr, &pin, &e);
@@ -80,7 +68,5 @@ cleanup:
 	am_identity_release(&admin);
 	free(recips);
 	free(rpaths);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

@@ -1,5 +1,4 @@
 /* cmd_members.c — amanat members: who is enrolled, with which roles and keys. */
-#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
@@ -8,22 +7,19 @@
 int cmd_members(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_JSON,
+		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("members");
+	struct cli_common co;
 	struct am_members ms = { NULL, 0 };
 	struct cli_trust ct;
 	struct am_err e;
 	enum am_status s;
-	int json = 0, ch;
 
 	am_err_init(&e);
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'j')
-			return cli_usage_error(c, "unknown option");
-		json = 1;
-	}
+	if (cli_options(c, argc, argv, opts, &co) != 0)
+		return EXIT_USAGE;
 	if (argc - optind != 1)
 		return cli_usage_error(c, "expected one VAULT");
 	memset(&ct, 0, sizeof(ct));
@@ -33,7 +29,7 @@ int cmd_members(int argc, char **argv)
 	cli_trust_close(&ct);
 	if (s != AM_OK)
 		return cli_fail(&e, s);
-	if (json)
+	if (co.json)
 		printf("[");
 	else
 		printf("%-20s %-16s %-28s %s\n", "NAME", "KEY ID", "ROLES", "SINCE ENTRY");
@@ -43,7 +39,7 @@ int cmd_members(int argc, char **argv)
 		am_roles_str(ms.m[i].roles, roles, sizeof(roles));
 		if (ms.m[i].roles == 0)
 			snprintf(roles, sizeof(roles), "revoked");
-		if (json) {
+		if (co.json) {
 			am_hex(box, ms.m[i].box_pk, AM_BOX_PK_LEN);
 			printf("%s\n{\"name\":", i ? "," : "");
 			json_cstr(stdout, ms.m[i].name);
@@ -54,7 +50,7 @@ int cmd_members(int argc, char **argv)
 			       (unsigned long long)ms.m[i].since_seq);
 		}
 	}
-	if (json)
+	if (co.json)
 		printf("\n]\n");
 	am_members_release(&ms);
 	return cli_finish(EXIT_OK);

@@ -1,5 +1,4 @@
 /* cmd_open_bundle.c — amanat open-bundle: decrypt a bundle made with export --for. */
-#include <getopt.h>
 #include <string.h>
 
 #include "../bundle/bundle.h"
@@ -8,40 +7,30 @@
 int cmd_open_bundle(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "as", required_argument, NULL, 'a' },
+		CLI_OPT_AS,
 		{ "output", required_argument, NULL, 'o' },
-		{ "passphrase-fd", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_PASSPHRASE_FD,
+		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("open-bundle");
-	struct cli_pass pass = { -1 };
+	struct cli_common co;
 	struct am_identity id;
-	const char *as = NULL, *out = NULL;
+	const char *out = NULL;
 	struct am_err e;
 	enum am_status s;
 	int ch;
 
 	am_err_init(&e);
 	am_identity_init(&id);
-	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			as = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'p':
-			if (cli_pass_fd(optarg, &pass) != 0)
-				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			break;
-		default:
-			return cli_usage_error(c, "unknown option");
-		}
+	cli_common_init(&co);
+	while ((ch = cli_getopt(c, argc, argv, "o:", opts, &co)) != -1) {
+		if (ch != 'o')
+			return EXIT_USAGE; /* cli_getopt has said what is wrong */
+		out = optarg;
 	}
-	if (argc - optind != 1 || as == NULL || out == NULL)
+	if (argc - optind != 1 || co.as == NULL || out == NULL)
 		return cli_usage_error(c, "expected FILE, --as ID and -o OUT.zip");
-	s = cli_unlock(&pass, as, &id, &e);
+	s = cli_unlock(&co.pass, co.as, &id, &e);
 	if (s == AM_OK)
 		s = am_bundle_decrypt(argv[optind], &id, out, &e);
 	am_identity_release(&id);

@@ -1,5 +1,4 @@
 /* cmd_prove.c — amanat prove: a c2sp.org/tlog-proof@v1 inclusion proof of one entry. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +10,7 @@ int cmd_prove(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "checkpoint", required_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("prove");
 	unsigned char proof[AM_MT_MAX_PROOF][AM_MT_HASH], leaf[AM_MT_HASH], eh[AM_HASH_LEN];
@@ -33,9 +32,9 @@ int cmd_prove(int argc, char **argv)
 	memset(&ct, 0, sizeof(ct));
 	am_buf_init(&b);
 	am_buf_init(&extra);
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(c, argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'c')
-			return cli_usage_error(c, "unknown option");
+			return EXIT_USAGE; /* cli_getopt has said what is wrong */
 		cpath = optarg;
 	}
 	if (argc - optind != 2 || cli_parse_u64(argv[optind + 1], &seq) != 0)
@@ -81,7 +80,5 @@ cleanup:
 	am_entry_pub_release(&pub);
 	am_checkpoint_release(&cp);
 	cli_trust_close(&ct);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

@@ -1,7 +1,6 @@
 /* cmd_seal.c — amanat seal: encrypt, sign and append one item. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,29 +49,29 @@ static enum am_status meta_from(struct am_fields *f, const char *path, struct am
 int cmd_seal(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "as", required_argument, NULL, 'a' },
+		CLI_OPT_AS,
 		{ "type", required_argument, NULL, 't' },
 		{ "case", required_argument, NULL, 'c' },
 		{ "title", required_argument, NULL, 'T' },
 		{ "meta", required_argument, NULL, 'm' },
 		{ "meta-from", required_argument, NULL, 'M' },
 		{ "ref", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "passphrase-fd", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_JSON,
+		CLI_OPT_PASSPHRASE_FD,
+		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("seal");
-	struct cli_pass pass = { -1 };
+	struct cli_common co;
 	struct cli_progress prog;
 	struct am_identity signer;
 	struct am_fields f;
 	struct am_seal_req req;
 	struct cli_trust ct;
-	const char *as = NULL, *kase = NULL, *input;
+	const char *kase = NULL, *input;
 	uint64_t refs[MAX_REFS], seq = 0;
 	size_t nrefs = 0;
 	unsigned type = 0;
-	int json = 0, in = -1, ch, rc = EXIT_OK;
+	int in = -1, ch, rc = EXIT_OK;
 	struct am_err e;
 	enum am_status s = AM_OK;
 
@@ -80,12 +79,10 @@ int cmd_seal(int argc, char **argv)
 	am_identity_init(&signer);
 	am_fields_init(&f);
 	memset(&ct, 0, sizeof(ct));
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	cli_common_init(&co);
+	while ((ch = cli_getopt(c, argc, argv, "", opts, &co)) != -1) {
 		char *eq;
 		switch (ch) {
-		case 'a':
-			as = optarg;
-			break;
 		case 't':
 			type = am_type_from_name(optarg);
 			if (type < AM_T_TESTIMONY || type > AM_T_CASE) {
@@ -124,17 +121,8 @@ int cmd_seal(int argc, char **argv)
 			}
 			nrefs++;
 			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'p':
-			if (cli_pass_fd(optarg, &pass) != 0) {
-				rc = cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-				goto cleanup;
-			}
-			break;
-		default:
-			rc = cli_usage_error(c, "unknown option");
+		default: /* cli_getopt has said what is wrong */
+			rc = EXIT_USAGE;
 			goto cleanup;
 		}
 		if (s != AM_OK) {
@@ -148,7 +136,7 @@ int cmd_seal(int argc, char **argv)
 	}
 	if (kase == NULL && am_fields_get(&f, "case") != NULL)
 		kase = "(from --meta-from)";
-	if (as == NULL || type == 0 || kase == NULL) {
+	if (co.as == NULL || type == 0 || kase == NULL) {
 		rc = cli_usage_error(c, "--as, --type and --case are required");
 		goto cleanup;
 	}
@@ -188,7 +176,7 @@ int cmd_seal(int argc, char **argv)
 	s = cli_trust_open(&ct, argv[optind], 1, &e);
 	if (s != AM_OK)
 		goto fail;
-	s = cli_unlock(&pass, as, &signer, &e);
+	s = cli_unlock(&co.pass, co.as, &signer, &e);
 	if (s != AM_OK)
 		goto fail;
 	memset(&req, 0, sizeof(req));
@@ -202,7 +190,7 @@ int cmd_seal(int argc, char **argv)
 	cli_progress_end(&prog);
 	if (s != AM_OK)
 		goto fail;
-	if (json)
+	if (co.json)
 		printf("{\"seq\":%llu,\"type\":\"%s\"}\n", (unsigned long long)seq, am_type_name(type));
 	else
 		printf("%llu\n", (unsigned long long)seq);

@@ -1,5 +1,4 @@
 /* cmd_trust.c — amanat trust: pin a vault's id, or show what is pinned. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +11,7 @@ int cmd_trust(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "vault", required_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("trust");
 	unsigned char vid[AM_VAULT_ID_LEN];
@@ -28,9 +27,9 @@ int cmd_trust(int argc, char **argv)
 	am_err_init(&e);
 	cli_pin_init(&p);
 	memset(&ct, 0, sizeof(ct));
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(c, argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'v')
-			return cli_usage_error(c, "unknown option");
+			return EXIT_USAGE; /* cli_getopt has said what is wrong */
 		want = optarg;
 	}
 	if (argc - optind != 1)
@@ -92,7 +91,5 @@ done:
 		cli_trust_close(&ct);
 	cli_pin_release(&p);
 	free(file);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

@@ -1,5 +1,4 @@
 /* cmd_verifier_key.c — amanat verifier-key: an identity's C2SP note verifier key. */
-#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
@@ -9,7 +8,7 @@ int cmd_verifier_key(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "witness", no_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("verifier-key");
 	unsigned char vid[AM_VAULT_ID_LEN];
@@ -22,9 +21,9 @@ int cmd_verifier_key(int argc, char **argv)
 	int witness = 0, ch;
 
 	am_err_init(&e);
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(c, argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'w')
-			return cli_usage_error(c, "unknown option");
+			return EXIT_USAGE; /* cli_getopt has said what is wrong */
 		witness = 1;
 	}
 	if (witness) {

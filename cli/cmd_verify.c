@@ -6,7 +6,6 @@
  * replaced by an older copy, truncated or forked fails even when it is
  * internally consistent.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,13 +17,13 @@
 #define MAX_WITNESSES 64
 
 struct run {
-	int audit, json, full;
+	int audit, full;
 	enum am_verify_tier tier;
-	const char *path, *as, *since, *checkpoint, *state, *resume;
+	const char *path, *since, *checkpoint, *state, *resume;
 	const char *wit[MAX_WITNESSES];
 	size_t nwit, quorum;
 	double max_seconds;
-	struct cli_pass pass;
+	struct cli_common co; /* --as (with --deep), --json, --passphrase-fd */
 };
 
 static const char *tier_name(enum am_verify_tier t)
@@ -39,7 +38,7 @@ static int report(const struct run *ru, const struct am_verify_report *r, uint64
 	char root[2 * AM_HASH_LEN + 1];
 
 	am_hex(root, r->root, AM_HASH_LEN);
-	if (ru->json) {
+	if (ru->co.json) {
 		printf("{\"ok\":%s,\"complete\":%s,\"origin\":\"%s\",\"tier\":\"%s\",\"from\":%llu,"
 		       "\"size\":%llu,\"entries_checked\":%llu,\"chunks\":%llu,\"checkpoints\":%llu,"
 		       "\"root\":\"%s\"",
@@ -199,7 +198,7 @@ static int run(struct run *ru)
 		/* decrypting everything is a reading like any other: on the record first */
 		uint64_t *refs = NULL;
 		size_t nrefs = 0;
-		s = cli_unlock(&ru->pass, ru->as, &reader, &e);
+		s = cli_unlock(&ru->co.pass, ru->co.as, &reader, &e);
 		if (s == AM_OK)
 			s = cli_entries_of(v, 2, &refs, &nrefs, &e);
 		if (s == AM_OK)
@@ -282,7 +281,7 @@ static int verify_main(int argc, char **argv, int audit)
 	static const struct option opts[] = {
 		{ "quick", no_argument, NULL, 'q' },
 		{ "deep", no_argument, NULL, 'd' },
-		{ "as", required_argument, NULL, 'a' },
+		CLI_OPT_AS,
 		{ "since", required_argument, NULL, 's' },
 		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "witness", required_argument, NULL, 'w' },
@@ -291,9 +290,9 @@ static int verify_main(int argc, char **argv, int audit)
 		{ "resume", required_argument, NULL, 'r' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "full", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "passphrase-fd", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_JSON,
+		CLI_OPT_PASSPHRASE_FD,
+		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find(audit ? "audit" : "verify");
 	struct run ru;
@@ -303,17 +302,14 @@ static int verify_main(int argc, char **argv, int audit)
 	memset(&ru, 0, sizeof(ru));
 	ru.audit = audit;
 	ru.tier = AM_VERIFY_FULL;
-	ru.pass.fd = -1;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	cli_common_init(&ru.co);
+	while ((ch = cli_getopt(c, argc, argv, "", opts, &ru.co)) != -1) {
 		switch (ch) {
 		case 'q':
 			ru.tier = AM_VERIFY_QUICK;
 			break;
 		case 'd':
 			ru.tier = AM_VERIFY_DEEP;
-			break;
-		case 'a':
-			ru.as = optarg;
 			break;
 		case 's':
 			if (audit)
@@ -354,21 +350,14 @@ static int verify_main(int argc, char **argv, int audit)
 				return cli_usage_error(c, "--full is for audit (verify checks everything)");
 			ru.full = 1;
 			break;
-		case 'j':
-			ru.json = 1;
-			break;
-		case 'p':
-			if (cli_pass_fd(optarg, &ru.pass) != 0)
-				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			break;
-		default:
-			return cli_usage_error(c, "unknown option");
+		default: /* cli_getopt has said what is wrong */
+			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(c, "expected one VAULT");
 	ru.path = argv[optind];
-	if ((ru.tier == AM_VERIFY_DEEP) != (ru.as != NULL))
+	if ((ru.tier == AM_VERIFY_DEEP) != (ru.co.as != NULL))
 		return cli_usage_error(c, "--deep and --as CUSTODIAN.id go together");
 	if (ru.max_seconds > 0 && ru.resume == NULL)
 		return cli_usage_error(c, "--max-seconds needs --resume FILE to record where it stopped");

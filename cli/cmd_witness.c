@@ -4,7 +4,6 @@
  * (c2sp.org/tlog-cosignature), so that two offices can witness each other's
  * vaults by carrying files.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,15 +17,15 @@
 int cmd_witness(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "as", required_argument, NULL, 'a' },
+		CLI_OPT_AS,
 		{ "log-key", required_argument, NULL, 'k' },
 		{ "state", required_argument, NULL, 'S' },
-		{ "passphrase-fd", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_PASSPHRASE_FD,
+		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("witness");
-	struct cli_pass pass = { -1 };
-	const char *as = NULL, *state = NULL, *logkeys[MAX_LOG_KEYS];
+	struct cli_common co;
+	const char *state = NULL, *logkeys[MAX_LOG_KEYS];
 	struct am_vkey keys[MAX_LOG_KEYS];
 	struct am_consistency_text p;
 	struct am_identity id;
@@ -43,11 +42,9 @@ int cmd_witness(int argc, char **argv)
 	am_identity_init(&id);
 	memset(&p, 0, sizeof(p));
 	memset(&st, 0, sizeof(st));
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	cli_common_init(&co);
+	while ((ch = cli_getopt(c, argc, argv, "", opts, &co)) != -1) {
 		switch (ch) {
-		case 'a':
-			as = optarg;
-			break;
 		case 'k':
 			if (nkeys == MAX_LOG_KEYS)
 				return cli_usage_error(c, "too many --log-key");
@@ -56,17 +53,13 @@ int cmd_witness(int argc, char **argv)
 		case 'S':
 			state = optarg;
 			break;
-		case 'p':
-			if (cli_pass_fd(optarg, &pass) != 0)
-				return cli_usage_error(c, "--passphrase-fd needs a file descriptor number");
-			break;
-		default:
-			return cli_usage_error(c, "unknown option");
+		default: /* cli_getopt has said what is wrong */
+			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 2 || strcmp(argv[optind], "cosign") != 0)
 		return cli_usage_error(c, "expected 'cosign FILE'");
-	if (as == NULL || nkeys == 0)
+	if (co.as == NULL || nkeys == 0)
 		return cli_usage_error(c, "--as WITNESS.id and at least one --log-key are required");
 	s = am_read_small_file(argv[optind + 1], 1 << 20, &text, &len, &e);
 	if (s == AM_OK)
@@ -101,7 +94,7 @@ int cmd_witness(int argc, char **argv)
 			    (unsigned long long)en->size);
 		goto cleanup;
 	}
-	s = cli_unlock(&pass, as, &id, &e);
+	s = cli_unlock(&co.pass, co.as, &id, &e);
 	if (s == AM_OK)
 		s = am_cosign(&p.cp, id.name, id.sign_sk, id.sign_pk, (uint64_t)time(NULL), line,
 			      sizeof(line), &e);
@@ -117,7 +110,5 @@ cleanup:
 	am_consistency_release(&p);
 	cli_state_release(&st);
 	am_identity_release(&id);
-	if (s != AM_OK)
-		return cli_fail(&e, s);
-	return cli_finish(EXIT_OK);
+	return cli_done(&e, s);
 }

@@ -70,6 +70,13 @@ int cli_finish(int code)
 	return code;
 }
 
+int cli_done(const struct am_err *e, enum am_status s)
+{
+	if (s != AM_OK)
+		return cli_fail(e, s);
+	return cli_finish(EXIT_OK);
+}
+
 /* Read one line from fd into secure memory, without its newline. */
 static enum am_status read_line(int fd, char *buf, size_t cap, size_t *len, const char *what,
 				struct am_err *e)
