@@ -163,10 +163,11 @@ int cmd_check_proof(int argc, char **argv)
 		{ "old", required_argument, NULL, 'o' },
 		{ "witness", required_argument, NULL, 'w' },
 		{ "quorum", required_argument, NULL, 'q' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_JSON,
+		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("check-proof");
+	struct cli_common co;
 	struct keyargs ka;
 	const char *old = NULL;
 	char origin[AM_ORIGIN_MAX];
@@ -175,11 +176,12 @@ int cmd_check_proof(int argc, char **argv)
 	uint64_t q;
 	struct am_err e;
 	enum am_status s;
-	int json = 0, ch, quorum_set = 0;
+	int ch, quorum_set = 0;
 
 	am_err_init(&e);
 	memset(&ka, 0, sizeof(ka));
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	cli_common_init(&co);
+	while ((ch = cli_getopt(c, argc, argv, "", opts, &co)) != -1) {
 		switch (ch) {
 		case 'k':
 			if (ka.nlog == MAX_KEYS)
@@ -201,27 +203,20 @@ int cmd_check_proof(int argc, char **argv)
 			old = optarg;
 			break;
 		case 'v':
-			if (cli_parse_origin(optarg, origin) != 0)
-				return cli_usage_error(c, "--vault needs amanat/ and the vault's 32 hex "
-						       "digits, got '%s'", optarg);
-			ka.origin = origin;
-			break;
-		case 'j':
-			json = 1;
+			ka.origin = optarg;
 			break;
 		default:
-			return cli_usage_error(c, "unknown option");
+			return EXIT_USAGE; /* cli_getopt has said what is wrong */
 		}
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(c, "expected one PROOF file");
 	if (ka.nlog == 0)
 		return cli_usage_error(c, "give at least one --key: the log's verifier key or PUB");
-	for (size_t i = 0; i < ka.nlog && ka.origin == NULL; i++)
-		if (cli_key_is_file(ka.log[i]))
-			return cli_usage_error(c, "a .pub given as --key pins no vault: add --vault "
-					       "amanat/<id> (the id you were given), or give the verifier "
-					       "key from 'amanat verifier-key', which names it");
+	if (cli_keys_vault(c, "--key", ka.log, ka.nlog, ka.origin, origin) != 0)
+		return EXIT_USAGE;
+	if (ka.origin != NULL)
+		ka.origin = origin;
 	if (!quorum_set)
 		ka.quorum = ka.nwit;
 	if (quorum_set && ka.quorum > ka.nwit)
@@ -231,9 +226,9 @@ int cmd_check_proof(int argc, char **argv)
 		return cli_fail(&e, s);
 	if (len >= strlen(AM_TLOG_PROOF_HEADER) &&
 	    memcmp(text, AM_TLOG_PROOF_HEADER, strlen(AM_TLOG_PROOF_HEADER)) == 0)
-		s = check_inclusion(&ka, argv[optind], (const char *)text, len, json, &e);
+		s = check_inclusion(&ka, argv[optind], (const char *)text, len, co.json, &e);
 	else if (len >= 4 && memcmp(text, "old ", 4) == 0)
-		s = check_consistency(&ka, argv[optind], (const char *)text, len, old, json, &e);
+		s = check_consistency(&ka, argv[optind], (const char *)text, len, old, co.json, &e);
 	else
 		s = am_fail(&e, AM_EINPUT, "%s is neither an inclusion proof nor a consistency proof",
 			    argv[optind]);

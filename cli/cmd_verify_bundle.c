@@ -105,26 +105,27 @@ int cmd_verify_bundle(int argc, char **argv)
 	    {"vault-key", required_argument, NULL, 'k'},
 	    {"vault", required_argument, NULL, 'v'},
 	    {"checkpoint", required_argument, NULL, 'c'},
-	    {"json", no_argument, NULL, 'j'},
-	    {NULL, 0, NULL, 0},
+	    CLI_OPT_JSON,
+	    CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("verify-bundle");
+	struct cli_common co;
 	struct am_vkey keys[MAX_KEYS];
 	struct am_checkpoint cp;
 	struct am_bundle_verify_opts o;
 	struct am_bundle_report r;
 	const char *keyargs[MAX_KEYS], *cpath = NULL, *path, *vault = NULL;
 	char origin[AM_ORIGIN_MAX];
-	int bare = 0;
 	size_t nkeys = 0;
 	struct am_err e;
 	enum am_status s = AM_OK;
-	int json = 0, ch;
+	int json, ch;
 
 	am_err_init(&e);
 	memset(&cp, 0, sizeof(cp));
 	memset(&o, 0, sizeof(o));
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	cli_common_init(&co);
+	while ((ch = cli_getopt(c, argc, argv, "", opts, &co)) != -1) {
 		switch (ch) {
 		case 'k':
 			if (nkeys == MAX_KEYS)
@@ -137,26 +138,16 @@ int cmd_verify_bundle(int argc, char **argv)
 		case 'v':
 			vault = optarg;
 			break;
-		case 'j':
-			json = 1;
-			break;
 		default:
-			return cli_usage_error(c, "unknown option");
+			return EXIT_USAGE; /* cli_getopt has said what is wrong */
 		}
 	}
+	json = co.json;
 	if (argc - optind != 1)
 		return cli_usage_error(c, "expected one BUNDLE (a directory or a .zip)");
 	path = argv[optind];
-	if (vault != NULL && cli_parse_origin(vault, origin) != 0)
-		return cli_usage_error(c, "--vault needs amanat/ and the vault's 32 hex digits, got "
-				       "'%s'", vault);
-	for (size_t i = 0; i < nkeys; i++)
-		bare |= cli_key_is_file(keyargs[i]);
-	/* a key alone signs for any vault its owner makes: the court must name which */
-	if (bare && vault == NULL)
-		return cli_usage_error(c, "a .pub given as --vault-key pins no vault: add --vault "
-				       "amanat/<id> (the id the exporter gave you), or give the "
-				       "verifier key from 'amanat verifier-key', which names it");
+	if (cli_keys_vault(c, "--vault-key", keyargs, nkeys, vault, origin) != 0)
+		return EXIT_USAGE;
 	/* a .pub key's checkpoint name is the vault's origin: left empty for the library */
 	for (size_t i = 0; i < nkeys && s == AM_OK; i++)
 		s = cli_key_arg(keyargs[i], "", AM_NOTE_ED25519, &keys[i], &e);

@@ -38,6 +38,22 @@ int cli_parse_origin(const char *arg, char origin[AM_ORIGIN_MAX])
 	return 0;
 }
 
+int cli_keys_vault(const struct cli_cmd *c, const char *opt, const char *const *keys, size_t n,
+		   const char *vault, char origin[AM_ORIGIN_MAX])
+{
+	origin[0] = '\0';
+	if (vault != NULL && cli_parse_origin(vault, origin) != 0)
+		return cli_usage_error(c, "--vault needs amanat/ and the vault's 32 hex digits, got "
+				       "'%s'", vault);
+	for (size_t i = 0; vault == NULL && i < n; i++)
+		if (cli_key_is_file(keys[i]))
+			return cli_usage_error(c, "a .pub given as %s pins no vault: add --vault "
+					       "amanat/<id> (the id you were given with the key), or give "
+					       "the verifier key from 'amanat verifier-key', which names it",
+					       opt);
+	return 0;
+}
+
 enum am_status cli_key_arg(const char *arg, const char *name, uint8_t type, struct am_vkey *k,
 			   struct am_err *e)
 {

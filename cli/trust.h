@@ -8,6 +8,7 @@
 #include "../vault/note.h"
 #include "../vault/proof.h"
 #include "../vault/vault.h"
+#include "cli.h"
 
 /*
  * A key from an argument: a verifier key string (name+id+key), or a .pub /
@@ -22,6 +23,14 @@ int cli_key_is_file(const char *arg);
 int cli_parse_vault_id(const char *arg, unsigned char vid[AM_VAULT_ID_LEN]);
 /* The same, as an origin ("amanat/<32 hex>"). */
 int cli_parse_origin(const char *arg, char origin[AM_ORIGIN_MAX]);
+/*
+ * For --key/--vault-key (named opt) and --vault: parse vault into origin,
+ * and refuse (a usage error, printed; returns EXIT_USAGE) a key file given
+ * without it.  A key alone signs for any vault its owner makes, so whoever
+ * checks must say which vault they mean; a verifier key names it.
+ */
+int cli_keys_vault(const struct cli_cmd *c, const char *opt, const char *const *keys, size_t n,
+		   const char *vault, char origin[AM_ORIGIN_MAX]);
 /* mkdir -p of path's directory, private to the user (mode 0700); errors show later. */
 void cli_make_parent(const char *path);
 
