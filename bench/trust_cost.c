@@ -135,6 +135,7 @@ int main(int argc, char **argv)
 	}
 	printf("%8s %12s %12s %12s %12s %8s\n", "new", "verify s", "seal s", "baseline s",
 	       "us/new", "ratio");
+	/* us/new: (seal s - baseline s) per new entry; verify s: the part of seal s spent verifying */
 	fflush(stdout);
 	for (size_t i = 0; i < nks; i++) {
 		double vs = 1e9, seal_s = 1e9, base_s = 1e9, bvs = 1e9;
@@ -158,7 +159,7 @@ int main(int argc, char **argv)
 				die("trust", &e);
 		}
 		printf("%8llu %12.4f %12.4f %12.4f %12.1f %8.2f\n", (unsigned long long)ks[i], vs,
-		       seal_s, base_s, (vs - bvs) * 1e6 / (double)ks[i], seal_s / base_s);
+		       seal_s, base_s, (seal_s - base_s) * 1e6 / (double)ks[i], seal_s / base_s);
 		fflush(stdout);
 	}
 	am_trusted_free(w);
