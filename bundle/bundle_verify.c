@@ -264,14 +264,15 @@ static void check_checkpoint_sig(struct bv_ctx *x)
 	if (o->nvault_keys > 0) {
 		for (size_t i = 0; i < o->nvault_keys; i++) {
 			const struct am_vkey *k = &o->vault_keys[i];
+			/* a verifier key names its vault: one of another vault proves nothing */
 			if (k->name[0] == '\0')
-				am_vkey_make(&keys[i], x->cp.origin, k->type, k->pk);
-			else
-				keys[i] = *k;
+				am_vkey_make(&keys[n++], x->cp.origin, k->type, k->pk);
+			else if (strcmp(k->name, x->cp.origin) == 0)
+				keys[n++] = *k;
 		}
-		valid = am_note_count_valid(&x->cp, keys, o->nvault_keys, NULL);
+		valid = n == 0 ? 0 : am_note_count_valid(&x->cp, keys, n, NULL);
 		if (valid > 0)
-			name_signer(x, keys, o->nvault_keys);
+			name_signer(x, keys, n);
 		if (valid < 0)
 			bv_problem(
 			    x, "amanat/checkpoint.txt: a signature by a --vault-key key does not "

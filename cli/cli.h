@@ -97,13 +97,6 @@ int cli_options(const struct cli_cmd *c, int argc, char **argv, const struct opt
 enum am_status cli_unlock(const struct cli_pass *p, const char *path, struct am_identity *id,
 			  struct am_err *e);
 
-/*
- * The entries a reading will touch, for its custody record: which 0 for
- * evidence (testimony, documents, media, cases), 1 for custody entries, 2 for
- * every sealed entry.  At most 65536, the most a record can name.
- */
-enum am_status cli_entries_of(struct am_vault *v, int which, uint64_t **out, size_t *n,
-			      struct am_err *e);
 /* Parse a non-negative decimal; -1 on anything else. */
 int cli_parse_u64(const char *s, uint64_t *out);
 /* Parse an entry number argument against the vault. */

@@ -29,12 +29,20 @@ static enum am_status check_cp(const struct keyargs *ka, const struct am_checkpo
 	if (ka->origin != NULL && strcmp(ka->origin, cp->origin) != 0)
 		return am_fail(e, AM_EVERIFY, "%s: is a proof for %s, not for %s, the vault given",
 			       what, cp->origin, ka->origin);
+	size_t n = 0;
+
 	for (size_t i = 0; i < ka->nlog; i++) {
-		s = cli_key_arg(ka->log[i], cp->origin, AM_NOTE_ED25519, &keys[i], e);
+		s = cli_key_arg(ka->log[i], cp->origin, AM_NOTE_ED25519, &keys[n], e);
 		if (s != AM_OK)
 			return s;
+		/* a verifier key names its vault: a key of another vault proves nothing here */
+		if (strcmp(keys[n].name, cp->origin) == 0)
+			n++;
 	}
-	valid = am_note_count_valid(cp, keys, ka->nlog, NULL);
+	if (n == 0)
+		return am_fail(e, AM_EVERIFY, "%s: none of the keys given is a key of %s", what,
+			       cp->origin);
+	valid = am_note_count_valid(cp, keys, n, NULL);
 	if (valid <= 0)
 		return am_fail(e, AM_EVERIFY, "%s: no valid signature of %s by the keys given%s", what,
 			       cp->origin, valid < 0 ? " (one names a given key and does not verify)" : "");

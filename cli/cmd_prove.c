@@ -50,6 +50,17 @@ int cmd_prove(int argc, char **argv)
 		s = am_fail(&e, AM_EVERIFY, "%s: the stored checkpoint of %llu entries does not "
 			    "match the verified tree; run 'amanat verify'", argv[optind],
 			    (unsigned long long)pin.size);
+	/* a stored row is the file's word: hand out only a note a current member signed */
+	if (s == AM_OK && cpath == NULL) {
+		struct am_vkey *keys = NULL;
+		size_t nkeys = 0;
+		s = cli_member_keys(ct.t, cp.origin, &keys, &nkeys, &e);
+		if (s == AM_OK && am_note_count_valid(&cp, keys, nkeys, NULL) <= 0)
+			s = am_fail(&e, AM_EVERIFY, "%s: the stored checkpoint of %llu entries is not "
+				    "signed by a current member; sign one with 'amanat checkpoint'",
+				    argv[optind], (unsigned long long)pin.size);
+		free(keys);
+	}
 	if (s == AM_OK)
 		s = cli_read_verified(&ct, seq, &pub, &e);
 	if (s == AM_OK)

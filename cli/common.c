@@ -358,34 +358,3 @@ void cli_signer_name(const struct am_members *ms, const unsigned char pk[AM_SIGN
 	snprintf(buf, n, "%s", kid);
 }
 
-enum am_status cli_entries_of(struct am_vault *v, int which, uint64_t **out, size_t *n,
-			      struct am_err *e)
-{
-	uint64_t count = 0;
-	enum am_status s = am_vault_count(v, &count, e);
-
-	*out = NULL;
-	*n = 0;
-	if (s != AM_OK)
-		return s;
-	*out = malloc((count ? count : 1) * sizeof(**out));
-	if (*out == NULL)
-		return am_fail(e, AM_ENOMEM, "out of memory");
-	for (uint64_t i = 0; i < count && *n < 65536; i++) {
-		struct am_entry_pub p;
-		int take;
-		s = am_entry_read(v, i, &p, e);
-		if (s != AM_OK) {
-			free(*out);
-			*out = NULL;
-			*n = 0;
-			return s;
-		}
-		take = am_type_sealed(p.h.type) &&
-		       (which == 2 || (which == 1) == (p.h.type == AM_T_CUSTODY));
-		if (take)
-			(*out)[(*n)++] = i;
-		am_entry_pub_release(&p);
-	}
-	return AM_OK;
-}

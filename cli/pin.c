@@ -12,12 +12,13 @@
  *   path <the vault file's real path>
  *   member <key id> <roles> <name>      (one per current member)
  */
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -169,45 +170,69 @@ enum am_status cli_pin_store(const char *file, const char *vault_path, const str
 }
 
 /*
- * The vault id pinned for this path by another pin file, if any: a file
- * that now holds a different vault than the one used here before is not
- * trusted on first use.
+ * Every path at which this user used a vault, with the vault's id, in one
+ * index ($XDG_STATE_HOME/amanat/paths: lines of "<32 hex> <real path>").  A
+ * file that now holds another vault than the one used at its path before is
+ * not trusted on first use.  Kept apart from the pins because one vault is
+ * used at many paths (a laptop copy, the USB stick).
  */
-static int other_vault_at(const char *path, const unsigned char vid[AM_VAULT_ID_LEN],
-			  unsigned char other[AM_VAULT_ID_LEN])
+static char *paths_file(void)
 {
-	char real[PATH_MAX], *dir = cli_state_path("pins");
-	struct dirent *d;
-	DIR *dp;
+	return cli_state_path("paths");
+}
+
+/* The vault id recorded for real path `real`; 0 when there is none. */
+static int path_vault(const char *real, unsigned char vid[AM_VAULT_ID_LEN])
+{
+	char *file = paths_file(), *line, *save = NULL;
+	unsigned char *buf = NULL;
+	size_t len = 0;
 	int found = 0;
 
-	if (dir == NULL || realpath(path, real) == NULL || (dp = opendir(dir)) == NULL) {
-		free(dir);
+	if (file == NULL || access(file, F_OK) != 0 ||
+	    am_read_small_file(file, 16u << 20, &buf, &len, NULL) != AM_OK) {
+		free(file);
 		return 0;
 	}
-	while (!found && (d = readdir(dp)) != NULL) {
-		size_t n = strlen(d->d_name), flen;
-		struct cli_pin p;
-		int ok = 0;
-		char *file;
-
-		if (n < 5 || strcmp(d->d_name + n - 4, ".pin") != 0)
-			continue;
-		flen = strlen(dir) + n + 2;
-		if ((file = malloc(flen)) == NULL)
-			break;
-		snprintf(file, flen, "%s/%s", dir, d->d_name);
-		if (cli_pin_load(file, &p, &ok, NULL) == AM_OK && ok && p.path != NULL &&
-		    strcmp(p.path, real) == 0 && !am_equal(p.pin.vault_id, vid, AM_VAULT_ID_LEN)) {
-			memcpy(other, p.pin.vault_id, AM_VAULT_ID_LEN);
+	for (line = strtok_r((char *)buf, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		/* the last line for a path wins: paths are appended as they are used */
+		if (strlen(line) > 2 * AM_VAULT_ID_LEN + 1 && line[2 * AM_VAULT_ID_LEN] == ' ' &&
+		    strcmp(line + 2 * AM_VAULT_ID_LEN + 1, real) == 0 &&
+		    am_unhex(vid, AM_VAULT_ID_LEN, line, 2 * AM_VAULT_ID_LEN) == 0)
 			found = 1;
-		}
-		cli_pin_release(&p);
-		free(file);
 	}
-	closedir(dp);
-	free(dir);
+	free(buf);
+	free(file);
 	return found;
+}
+
+/* Record that the vault vid was used at path (appended; a failure is only a warning). */
+static void path_remember(const char *path, const unsigned char vid[AM_VAULT_ID_LEN])
+{
+	char real[PATH_MAX], hex[2 * AM_VAULT_ID_LEN + 1], *file;
+	unsigned char had[AM_VAULT_ID_LEN];
+	FILE *f;
+	int fd;
+
+	if (realpath(path, real) == NULL || strchr(real, '\n') != NULL ||
+	    (path_vault(real, had) && am_equal(had, vid, AM_VAULT_ID_LEN)))
+		return;
+	if ((file = paths_file()) == NULL)
+		return;
+	cli_make_parent(file);
+	fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "a") : NULL;
+	am_hex(hex, vid, AM_VAULT_ID_LEN);
+	if (f == NULL || fprintf(f, "%s %s\n", hex, real) < 0 || fflush(f) != 0 ||
+	    fsync(fileno(f)) != 0)
+		fprintf(stderr, "amanat: warning: cannot record where %s was used, in %s\n", path,
+			file);
+	if (f != NULL)
+		fclose(f);
+	else if (fd >= 0)
+		close(fd);
+	free(file);
 }
 
 /* One line per current member, for a first use. */
@@ -259,7 +284,7 @@ enum am_status cli_trust_open(struct cli_trust *ct, const char *path, int writab
 			      struct am_err *e)
 {
 	unsigned char vid[AM_VAULT_ID_LEN], other[AM_VAULT_ID_LEN];
-	char origin[AM_ORIGIN_MAX], was[AM_ORIGIN_MAX];
+	char origin[AM_ORIGIN_MAX], was[AM_ORIGIN_MAX], real[PATH_MAX];
 	struct cli_pin p;
 	struct am_pin none;
 	int found = 0;
@@ -279,23 +304,37 @@ enum am_status cli_trust_open(struct cli_trust *ct, const char *path, int writab
 	if (s != AM_OK)
 		return s;
 	/* which pin to use: by the id the file claims; verification decides the rest */
-	if (am_vault_id(ct->v, vid, NULL) == AM_OK && (ct->pinfile = cli_pin_file(vid)) != NULL) {
+	if (am_vault_id(ct->v, vid, NULL) != AM_OK) {
+		/* never a reason to trust on first use: the file may answer differently next time */
+		s = am_fail(e, AM_EVERIFY, "%s: entry 0 (genesis) cannot be read; run 'amanat "
+			    "verify'", path);
+		goto fail;
+	}
+	if ((ct->pinfile = cli_pin_file(vid)) != NULL) {
 		s = cli_pin_load(ct->pinfile, &p, &found, e);
 		if (s != AM_OK)
 			goto fail;
-		if (!found && other_vault_at(path, vid, other)) {
-			am_origin(origin, vid);
-			am_origin(was, other);
-			s = am_fail(e, AM_EVERIFY, "%s held the vault %s when you last used it; it now "
-				    "holds %s.  If that is the vault you mean to use, check its id with "
-				    "whoever gave it to you, then run 'amanat trust %s --vault %s'",
-				    path, was, origin, path, origin);
-			goto fail;
-		}
+	}
+	if (!found && realpath(path, real) != NULL && path_vault(real, other) &&
+	    !am_equal(other, vid, AM_VAULT_ID_LEN)) {
+		am_origin(origin, vid);
+		am_origin(was, other);
+		s = am_fail(e, AM_EVERIFY, "%s held the vault %s when you last used it; it now "
+			    "holds %s.  If that is the vault you mean to use, check its id with "
+			    "whoever gave it to you, then run 'amanat trust %s --vault %s'",
+			    path, was, origin, path, origin);
+		goto fail;
 	}
 	s = am_trust_ex(ct->v, found ? &p.pin : &none, &ct->t, report ? report : &r, e);
 	if (s != AM_OK)
 		goto fail;
+	/* the id verified must be the one whose pin was used (or that had none) */
+	if (!am_equal(am_trusted_vault_id(ct->t), vid, AM_VAULT_ID_LEN)) {
+		s = am_fail(e, AM_EVERIFY, "%s: entry 0 reads differently from one moment to the "
+			    "next; run 'amanat verify'", path);
+		goto fail;
+	}
+	path_remember(path, vid);
 	am_vault_use_trust(ct->v, ct->t);
 	ct->saved = found ? p.pin.size : 0;
 	if (!ct->quiet) {
@@ -314,6 +353,7 @@ enum am_status cli_trust_open(struct cli_trust *ct, const char *path, int writab
 		}
 	}
 	/* pin what was just verified, even if the command goes on to fail */
+	ct->loaded = found ? p.pin.size : 0;
 	if (!found || p.pin.size == 0 || p.nmembers == 0 || ct->saved < am_trusted_size(ct->t))
 		ct->saved = (uint64_t)-1; /* force the first save */
 	cli_pin_release(&p);
@@ -346,10 +386,33 @@ enum am_status cli_trust_created(const char *path, const struct am_pin *pin, str
 	return s;
 }
 
+/*
+ * May the stored pin be replaced by ours?  Only by a pin that extends it: a
+ * pin never moves back, though two amanat processes save theirs in any order.
+ */
+static int pin_extends(struct cli_trust *ct, const struct am_pin *ours, const struct am_pin *stored)
+{
+	unsigned char root[AM_HASH_LEN];
+
+	if (stored->size > ours->size)
+		return 0; /* another process verified further: keep it */
+	if (stored->size <= ct->loaded || stored->size == 0)
+		return 1; /* what this process started from, or less */
+	/* grown by another process since we opened: it must be a prefix of what we verified */
+	if (stored->size == ours->size)
+		return am_equal(stored->root, ours->root, AM_HASH_LEN);
+	return am_vault_root(ct->v, stored->size, root, NULL) == AM_OK &&
+	       am_equal(root, stored->root, AM_HASH_LEN);
+}
+
 void cli_trust_save(struct cli_trust *ct)
 {
 	struct am_pin pin;
+	struct cli_pin stored;
 	struct am_err e;
+	char *lock;
+	int fd = -1, found = 0;
+	size_t n;
 
 	if (ct->t == NULL || ct->pinfile == NULL)
 		return;
@@ -357,10 +420,32 @@ void cli_trust_save(struct cli_trust *ct)
 		return;
 	am_err_init(&e);
 	am_trusted_pin(ct->t, &pin);
-	if (cli_pin_store(ct->pinfile, ct->path, &pin, am_trusted_members(ct->t), &e) != AM_OK)
+	cli_pin_init(&stored);
+	/* read, compare and replace under a lock shared by every amanat of this user */
+	n = strlen(ct->pinfile) + 8;
+	if ((lock = malloc(n)) != NULL) {
+		snprintf(lock, n, "%s.lock", ct->pinfile);
+		cli_make_parent(lock);
+		fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		free(lock);
+	}
+	if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+		fprintf(stderr, "amanat: warning: cannot lock %s; what was verified is not recorded\n",
+			ct->pinfile);
+	} else if (cli_pin_load(ct->pinfile, &stored, &found, &e) == AM_OK &&
+		   found && !pin_extends(ct, &pin, &stored.pin)) {
+		if (stored.pin.size <= pin.size)
+			fprintf(stderr, "amanat: warning: %s and the copy another amanat pinned meanwhile "
+				"have grown apart (a fork); keeping that pin\n", ct->path);
+	} else if (cli_pin_store(ct->pinfile, ct->path, &pin, am_trusted_members(ct->t), &e) !=
+		   AM_OK) {
 		fprintf(stderr, "amanat: warning: cannot record what was verified: %s\n", e.msg);
-	else
+	} else {
 		ct->saved = pin.size;
+	}
+	cli_pin_release(&stored);
+	if (fd >= 0)
+		close(fd); /* and with it the lock */
 }
 
 void cli_trust_close(struct cli_trust *ct)
@@ -386,7 +471,7 @@ enum am_status cli_open_listing(struct cli_trust *ct, const char *path, const ch
 		s = cli_unlock(pass, as, reader, e);
 		/* the reading is itself recorded, naming what it reads, before it happens */
 		if (s == AM_OK)
-			s = cli_entries_of(ct->v, which, &refs, &nrefs, e);
+			s = cli_entries_of(ct, which, &refs, &nrefs, e);
 		if (s == AM_OK)
 			s = am_record_custody(ct->v, ct->t, reader, action, refs, nrefs, NULL, NULL, e);
 		free(refs);
@@ -417,4 +502,32 @@ void cli_show_recipients(const struct am_members *ms)
 		sep = ", ";
 	}
 	fputc('\n', stderr);
+}
+
+enum am_status cli_entries_of(struct cli_trust *ct, int which, uint64_t **out, size_t *n,
+			      struct am_err *e)
+{
+	/* the verified size, never the file's own count: it bounds what is allocated */
+	uint64_t count = am_trusted_size(ct->t);
+	size_t cap = count < 65536 ? (size_t)count : 65536;
+
+	*n = 0;
+	*out = malloc((cap ? cap : 1) * sizeof(**out));
+	if (*out == NULL)
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	for (uint64_t i = 0; i < count && *n < cap; i++) {
+		struct am_entry_pub p;
+		enum am_status s = cli_read_verified(ct, i, &p, e);
+		if (s != AM_OK) {
+			free(*out);
+			*out = NULL;
+			*n = 0;
+			return s;
+		}
+		if (am_type_sealed(p.h.type) &&
+		    (which == 2 || (which == 1) == (p.h.type == AM_T_CUSTODY)))
+			(*out)[(*n)++] = i;
+		am_entry_pub_release(&p);
+	}
+	return AM_OK;
 }

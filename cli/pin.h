@@ -39,6 +39,7 @@ struct cli_trust {
 	const char *path;
 	char *pinfile;   /* NULL when there is no state directory */
 	uint64_t saved;  /* size of the pin on disk */
+	uint64_t loaded; /* size of the pin this open verified from */
 	int quiet;       /* no first-use or change notices */
 	/* set by the caller to receive verification's report of a problem */
 	struct am_verify_report *report;
@@ -67,6 +68,14 @@ void cli_trust_close(struct cli_trust *ct);
 enum am_status cli_open_listing(struct cli_trust *ct, const char *path, const char *as,
 				const struct cli_pass *pass, struct am_identity *reader, int which,
 				unsigned action, struct am_members *ms, struct am_err *e);
+/*
+ * The entries a reading will touch, for its custody record: which 0 for
+ * evidence (testimony, documents, media, cases), 1 for custody entries, 2 for
+ * every sealed entry, among the entries of the verified log.  At most 65536,
+ * the most a record can name.
+ */
+enum am_status cli_entries_of(struct cli_trust *ct, int which, uint64_t **out, size_t *n,
+			      struct am_err *e);
 /* Read entry seq, checked to be the one the verified log holds there. */
 enum am_status cli_read_verified(struct cli_trust *ct, uint64_t seq, struct am_entry_pub *p,
 				 struct am_err *e);

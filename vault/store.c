@@ -212,6 +212,70 @@ static enum am_status check_size(struct am_vault *v, struct am_err *e)
 	return AM_OK;
 }
 
+/*
+ * The file's schema must be exactly the one amanat creates: the same tables
+ * with the same definitions, and no view, index or trigger of anyone else's
+ * (the append-only triggers may be missing: anyone with write access can drop
+ * them, and verification does not rely on them).  A view or trigger planted in
+ * the file could make SQLite answer one query differently from the next.
+ */
+static enum am_status check_schema(struct am_vault *v, struct am_err *e)
+{
+	static const char *const q =
+		"SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name";
+	sqlite3 *ref = NULL;
+	sqlite3_stmt *st = NULL, *want = NULL;
+	enum am_status s = AM_OK;
+	int rc, tables = 0, have = 0;
+
+	rc = sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(ref, schema_sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(ref, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
+					-1, &want, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(want) == SQLITE_ROW)
+		tables = sqlite3_column_int(want, 0);
+	sqlite3_finalize(want);
+	want = NULL;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(ref, "SELECT 1 FROM sqlite_schema WHERE type IS ?1 AND name IS ?2"
+					     " AND tbl_name IS ?3 AND sql IS ?4", -1, &want, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(v->db, q, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		s = rc == SQLITE_NOMEM ? am_fail(e, AM_ENOMEM, "out of memory")
+				       : am_db_error(v, rc, "reading the schema", e);
+		goto cleanup;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(st, 0);
+		int known;
+		sqlite3_reset(want);
+		for (int i = 0; i < 4; i++)
+			sqlite3_bind_value(want, i + 1, sqlite3_column_value(st, i));
+		known = sqlite3_step(want) == SQLITE_ROW;
+		if (!known) {
+			s = am_fail(e, AM_EVERIFY, "%s: its database holds a %s '%s' that amanat did not "
+				    "make (the file was altered); run 'amanat verify' on a good copy",
+				    v->path, type ? type : "?",
+				    sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "?");
+			goto cleanup;
+		}
+		have += type != NULL && strcmp(type, "table") == 0;
+	}
+	if (rc != SQLITE_DONE)
+		s = am_db_error(v, rc, "reading the schema", e);
+	else if (have != tables)
+		s = am_fail(e, AM_EVERIFY, "%s: tables of the vault are missing (the file was "
+			    "altered)", v->path);
+cleanup:
+	sqlite3_finalize(st);
+	sqlite3_finalize(want);
+	sqlite3_close(ref);
+	return s;
+}
+
 /* Check the file is an amanat vault of a version we read. */
 static enum am_status check_identity(struct am_vault *v, struct am_err *e)
 {
@@ -239,6 +303,9 @@ static enum am_status check_identity(struct am_vault *v, struct am_err *e)
 	if (uver != AM_SCHEMA_VERSION)
 		return am_fail(e, AM_EINPUT, "%s is an amanat vault of schema %d; this build reads %d",
 			       v->path, uver, AM_SCHEMA_VERSION);
+	rc = check_schema(v, e);
+	if (rc != AM_OK)
+		return (enum am_status)rc;
 	/* readers go on: verification names what the lost bytes damaged */
 	return v->writable ? check_size(v, e) : AM_OK;
 }

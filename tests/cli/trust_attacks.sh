@@ -372,4 +372,63 @@ on officer seal_as officer other.db w2.txt
 expect_stderr_contains "$(vault_hex other.db)"
 verify_ok v.db
 
+# ---- 7. what a review of the fix found ----------------------------------------------------------
+# (a) a view in place of the entries table makes SQLite answer genesis one way
+# for the pin lookup and another for the check (here: never), so that the
+# file looked like a new vault: a schema amanat did not make is refused.
+cp v.db good7.db
+sq v.db "PRAGMA writable_schema=OFF; ALTER TABLE entries RENAME TO e2;
+	CREATE VIEW entries AS SELECT * FROM e2 WHERE seq <> 0;"
+refused "officer's seal into a vault whose entries are a view" v.db \
+	officer seal v.db --as officer.id --type testimony --case C-TEST w1.txt
+expect_stderr_matches 'did not make|altered'
+# the same with an extra trigger of the attacker's
+cp good7.db v.db
+sq v.db "CREATE TRIGGER x AFTER INSERT ON checkpoints BEGIN SELECT 1; END;"
+refused "officer's seal into a vault with a planted trigger" v.db \
+	officer seal v.db --as officer.id --type testimony --case C-TEST w1.txt
+expect_stderr_matches 'did not make|altered'
+cp good7.db v.db
+# (b) one vault used at two paths (a laptop copy and the USB stick): replacing
+# the first with the attacker's own vault must not be trusted on first use,
+# even though the officer sealed at the other path since
+mkdir -p usb
+cp v.db usb/v.db
+on officer seal_as officer usb/v.db w1.txt "${CONSENT[@]}"
+on evil2 am_pw 0 init evil.db --as mallory.id
+on evil2 am_pw 0 enroll evil.db officer.pub --role officer --as mallory.id
+cp v.db good7b.db
+cp evil.db v.db
+refused "officer's seal into the attacker's vault at a path used before" v.db \
+	officer seal v.db --as officer.id --type testimony --case C-TEST w1.txt
+expect_stderr_matches 'held the vault|vault'
+cp usb/v.db v.db # the laptop copy catches up with the stick
+# (c) a row with a huge sequence number planted in the file: refused, no crash
+# (the custody record's list of entries is sized from the verified log)
+cp v.db good7c.db
+drop_triggers v.db
+sq v.db "INSERT INTO entries(seq, type, header, sig, hash, wraps, meta)
+	SELECT 2305843009213693951, type, header, sig, hash, wraps, meta FROM entries WHERE seq = 5"
+refused "custodian's list --as with a huge planted seq" v.db \
+	custodian list v.db --as custodian.id
+cp good7c.db v.db
+# (d) a verifier key names its vault: the key of another vault proves nothing
+am 0 verifier-key other.db officer.pub
+OTHER_VK=$(cat "$OUT")
+on officer am 0 prove v.db 5
+cp "$OUT" p7.txt
+am 1 check-proof p7.txt --key "$OTHER_VK"
+expect_stderr_matches 'none of the keys|key of'
+# (e) prove hands out only a stored checkpoint a member signed: a newer row of
+# the same size with a junk signature is refused, not passed on
+cp v.db good7e.db
+drop_triggers v.db
+sq v.db "INSERT INTO checkpoints(size, root, signer, note)
+	SELECT size, root, signer, replace(note, substr(note, -30, 10), 'AAAAAAAAAA')
+	FROM checkpoints ORDER BY id DESC LIMIT 1"
+on officer am 1 prove v.db 5
+expect_stderr_matches 'not signed|does not verify|signature'
+cp good7e.db v.db
+verify_ok v.db
+
 finish
