@@ -60,14 +60,22 @@ void am_b64(char *out, const void *in, size_t n)
 	sodium_bin2base64(out, am_b64_len(n), in, n, sodium_base64_VARIANT_ORIGINAL);
 }
 
-int am_unb64(unsigned char *out, size_t want, const char *in, size_t inlen)
+int am_unb64_any(unsigned char *out, size_t max, size_t *outlen, const char *in, size_t inlen)
 {
 	size_t got = 0;
 	const char *end = NULL;
 
-	memset(out, 0, want);
-	/* sodium rejects bad padding; we also insist on length and the alphabet */
-	if (inlen != 4 * ((want + 2) / 3))
+	size_t pad = 0;
+
+	*outlen = 0;
+	memset(out, 0, max);
+	/* sodium rejects bad padding; we also insist on whole quanta and the alphabet */
+	if (inlen % 4 != 0)
+		return -1;
+	if (inlen == 0)
+		return 0;
+	pad = (in[inlen - 1] == '=') + (in[inlen - 2] == '=');
+	if (inlen / 4 * 3 - pad > max)
 		return -1;
 	for (size_t i = 0; i < inlen; i++) {
 		char c = in[i];
@@ -75,9 +83,22 @@ int am_unb64(unsigned char *out, size_t want, const char *in, size_t inlen)
 		      c == '+' || c == '/' || c == '='))
 			return -1;
 	}
-	if (sodium_base642bin(out, want, in, inlen, NULL, &got, &end,
+	if (sodium_base642bin(out, max, in, inlen, NULL, &got, &end,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    got != want || end != in + inlen) {
+	    end != in + inlen) {
+		memset(out, 0, max);
+		return -1;
+	}
+	*outlen = got;
+	return 0;
+}
+
+int am_unb64(unsigned char *out, size_t want, const char *in, size_t inlen)
+{
+	size_t got = 0;
+
+	if (inlen != 4 * ((want + 2) / 3) || am_unb64_any(out, want, &got, in, inlen) != 0 ||
+	    got != want) {
 		memset(out, 0, want);
 		return -1;
 	}

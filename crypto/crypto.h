@@ -63,6 +63,9 @@ void am_b64(char *out, const void *in, size_t n);
  * length, bad character or trailing data.
  */
 AM_WUR int am_unb64(unsigned char *out, size_t want, const char *in, size_t inlen);
+/* Standard base64 of any length up to max bytes, strictly padded; 0 or -1. */
+AM_WUR int am_unb64_any(unsigned char *out, size_t max, size_t *outlen, const char *in,
+			size_t inlen);
 /* Decode exactly want bytes of hex; -1 otherwise. */
 AM_WUR int am_unhex(unsigned char *out, size_t want, const char *in, size_t inlen);
 

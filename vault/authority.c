@@ -5,6 +5,7 @@
  */
 #include "vault_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,22 +18,66 @@ void am_auth_init(struct am_auth *a)
 void am_auth_release(struct am_auth *a)
 {
 	free(a->ms.m);
+	free(a->by_sign);
+	free(a->by_box);
 	am_auth_init(a);
 }
 
 int am_auth_copy(struct am_auth *dst, const struct am_auth *src)
 {
+	size_t n = src->ms.n;
+
 	am_auth_init(dst);
 	dst->last_seq = src->last_seq;
-	if (src->ms.n == 0)
+	if (n == 0)
 		return 0;
-	dst->ms.m = malloc(src->ms.n * sizeof(*dst->ms.m));
-	if (dst->ms.m == NULL)
+	dst->ms.m = malloc(n * sizeof(*dst->ms.m));
+	dst->by_sign = malloc(n * sizeof(*dst->by_sign));
+	dst->by_box = malloc(n * sizeof(*dst->by_box));
+	if (dst->ms.m == NULL || dst->by_sign == NULL || dst->by_box == NULL) {
+		am_auth_release(dst);
 		return -1;
-	memcpy(dst->ms.m, src->ms.m, src->ms.n * sizeof(*dst->ms.m));
-	dst->ms.n = dst->cap = src->ms.n;
+	}
+	memcpy(dst->ms.m, src->ms.m, n * sizeof(*dst->ms.m));
+	memcpy(dst->by_sign, src->by_sign, n * sizeof(*dst->by_sign));
+	memcpy(dst->by_box, src->by_box, n * sizeof(*dst->by_box));
+	dst->ms.n = dst->cap = n;
 	return 0;
 }
+
+/*
+ * Where key (at offset `off` in struct am_member) is, or would go, in the
+ * index idx: the position of the first entry not below it.
+ */
+static size_t index_pos(const struct am_auth *a, const size_t *idx, size_t off,
+			const unsigned char *key)
+{
+	size_t lo = 0, hi = a->ms.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (memcmp((const unsigned char *)&a->ms.m[idx[mid]] + off, key, 32) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The member whose key (at offset off) is key, through index idx; NULL if none. */
+static struct am_member *index_find(const struct am_auth *a, const size_t *idx, size_t off,
+				    const unsigned char *key)
+{
+	size_t i = index_pos(a, idx, off, key);
+
+	if (i < a->ms.n && memcmp((const unsigned char *)&a->ms.m[idx[i]] + off, key, 32) == 0)
+		return &a->ms.m[idx[i]];
+	return NULL;
+}
+
+_Static_assert(AM_SIGN_PK_LEN == 32 && AM_BOX_PK_LEN == 32, "index_pos compares 32-byte keys");
+#define SIGN_OFF offsetof(struct am_member, sign_pk)
+#define BOX_OFF offsetof(struct am_member, box_pk)
 
 void am_members_release(struct am_members *ms)
 {
@@ -52,7 +97,7 @@ const struct am_member *am_members_find(const struct am_members *ms,
 
 unsigned am_auth_roles(const struct am_auth *a, const unsigned char pk[AM_SIGN_PK_LEN])
 {
-	const struct am_member *m = am_members_find(&a->ms, pk);
+	const struct am_member *m = index_find(a, a->by_sign, SIGN_OFF, pk);
 	return m ? m->roles : 0;
 }
 
@@ -76,15 +121,32 @@ unsigned am_type_signer_roles(unsigned type)
 
 static int add_member(struct am_auth *a, const struct am_member *m)
 {
-	if (a->ms.n == a->cap) {
+	size_t ps, pb, n = a->ms.n;
+
+	if (n == a->cap) {
 		size_t cap = a->cap ? 2 * a->cap : 8;
 		struct am_member *g = realloc(a->ms.m, cap * sizeof(*g));
-		if (g == NULL)
+		size_t *s = realloc(a->by_sign, cap * sizeof(*s)), *b;
+		if (g != NULL)
+			a->ms.m = g;
+		if (s != NULL)
+			a->by_sign = s;
+		b = realloc(a->by_box, cap * sizeof(*b));
+		if (b != NULL)
+			a->by_box = b;
+		if (g == NULL || s == NULL || b == NULL)
 			return -1;
-		a->ms.m = g;
 		a->cap = cap;
 	}
-	a->ms.m[a->ms.n++] = *m;
+	/* positions found before the member is counted, then both indexes shifted */
+	ps = index_pos(a, a->by_sign, SIGN_OFF, m->sign_pk);
+	pb = index_pos(a, a->by_box, BOX_OFF, m->box_pk);
+	a->ms.m[n] = *m;
+	memmove(&a->by_sign[ps + 1], &a->by_sign[ps], (n - ps) * sizeof(*a->by_sign));
+	memmove(&a->by_box[pb + 1], &a->by_box[pb], (n - pb) * sizeof(*a->by_box));
+	a->by_sign[ps] = n;
+	a->by_box[pb] = n;
+	a->ms.n = n + 1;
 	return 0;
 }
 
@@ -125,21 +187,20 @@ int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_
 		    am_type_name(h->type));
 	}
 	if (h->type == AM_T_ENROLL) {
+		struct am_member *by_box;
 		if (am_member_parse(h->payload, h->payload_len, &m) != 0)
 			BAD("enroll payload is not a valid identity record");
-		for (size_t i = 0; i < a->ms.n; i++) {
-			cur = &a->ms.m[i];
-			int same_sign = memcmp(cur->sign_pk, m.sign_pk, AM_SIGN_PK_LEN) == 0;
-			int same_box = memcmp(cur->box_pk, m.box_pk, AM_BOX_PK_LEN) == 0;
-			if (same_sign != same_box)
-				BAD("enroll reuses a key of another identity");
-			if (same_sign) {
-				cur->roles = m.roles;
-				cur->since_seq = h->seq;
-				snprintf(cur->name, sizeof(cur->name), "%s", m.name);
-				a->last_seq = h->seq;
-				return 0;
-			}
+		/* both keys belong to one identity, or neither is known yet */
+		cur = index_find(a, a->by_sign, SIGN_OFF, m.sign_pk);
+		by_box = index_find(a, a->by_box, BOX_OFF, m.box_pk);
+		if (cur != by_box)
+			BAD("enroll reuses a key of another identity");
+		if (cur != NULL) {
+			cur->roles = m.roles;
+			cur->since_seq = h->seq;
+			snprintf(cur->name, sizeof(cur->name), "%s", m.name);
+			a->last_seq = h->seq;
+			return 0;
 		}
 		m.since_seq = h->seq;
 		if (add_member(a, &m) != 0)
@@ -150,7 +211,7 @@ int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_
 	if (h->type == AM_T_REVOKE) {
 		if (h->payload_len != AM_SIGN_PK_LEN)
 			BAD("revoke payload is not a public key");
-		cur = (struct am_member *)am_members_find(&a->ms, h->payload);
+		cur = index_find(a, a->by_sign, SIGN_OFF, h->payload);
 		if (cur == NULL || cur->roles == 0)
 			BAD("revoke names an identity that is not enrolled");
 		cur->roles = 0;
@@ -265,6 +326,8 @@ enum am_status am_vault_members(const struct am_trusted *t, struct am_members *o
 	out->n = 0;
 	if (am_auth_copy(&a, &t->auth) != 0)
 		return am_fail(e, AM_ENOMEM, "out of memory");
-	*out = a.ms; /* hand over ownership */
+	*out = a.ms; /* hand over ownership of the members; the indexes are not wanted */
+	free(a.by_sign);
+	free(a.by_box);
 	return AM_OK;
 }

@@ -157,10 +157,25 @@ enum am_status am_checkpoint_parse(const char *text, size_t len, struct am_check
 	}
 	if (line < 3)
 		return am_fail(e, AM_EINPUT, "checkpoint has fewer than three lines");
-	/* every line after the blank one is a signature line */
+	/*
+	 * Every line after the blank one is a signature line, well formed whoever
+	 * signed it (C2SP signed-note): em dash, space, a key name, space, and
+	 * base64 of a 4-byte key id and at least one byte of signature.
+	 */
 	for (p = sep + 1; p < text + len; p = nl + 1) {
+		const char *name = p + 4, *sp;
+		unsigned char raw[(AM_NOTE_MAX / 4) * 3];
+		size_t rawlen = 0;
+
 		nl = memchr(p, '\n', (size_t)(text + len - p));
-		if ((size_t)(nl - p) < 4 || memcmp(p, EM_DASH " ", 4) != 0)
+		if (++c->nsigs > AM_NOTE_MAX_SIGS)
+			return am_fail(e, AM_EINPUT, "checkpoint has more than %d signatures",
+				       AM_NOTE_MAX_SIGS);
+		if ((size_t)(nl - p) < 4 || memcmp(p, EM_DASH " ", 4) != 0 ||
+		    (sp = memchr(name, ' ', (size_t)(nl - name))) == NULL ||
+		    !name_ok(name, (size_t)(sp - name)) ||
+		    am_unb64_any(raw, sizeof(raw), &rawlen, sp + 1, (size_t)(nl - sp - 1)) != 0 ||
+		    rawlen < 5)
 			return am_fail(e, AM_EINPUT, "checkpoint has a malformed signature line");
 	}
 	c->text = malloc(len + 1);
@@ -249,7 +264,7 @@ int am_note_count_valid(const struct am_checkpoint *c, const struct am_vkey *key
 		memset(valid_mask, 0, nkeys * sizeof(*valid_mask));
 	for (; p < end; p = nl + 1) {
 		const char *name = p + 4, *sp;
-		unsigned char raw[4 + 8 + AM_SIG_LEN];
+		unsigned char raw[(AM_NOTE_MAX / 4) * 3];
 		size_t b64len;
 
 		nl = memchr(p, '\n', (size_t)(end - p));
@@ -260,15 +275,22 @@ int am_note_count_valid(const struct am_checkpoint *c, const struct am_vkey *key
 		for (size_t k = 0; k < nkeys; k++) {
 			const struct am_vkey *key = &keys[k];
 			size_t siglen = key->type == AM_NOTE_COSIG ? 8 + AM_SIG_LEN : AM_SIG_LEN;
+			size_t rawlen = 0;
 			struct am_buf msg;
 			int bad;
 
 			if (strlen(key->name) != (size_t)(sp - name) ||
 			    memcmp(key->name, name, (size_t)(sp - name)) != 0)
 				continue;
-			if (am_unb64(raw, 4 + siglen, sp + 1, b64len) != 0 ||
+			/* the parser checked the line: at least a key id and one byte */
+			if (am_unb64_any(raw, sizeof(raw), &rawlen, sp + 1, b64len) != 0 || rawlen < 4 ||
 			    am_get_u32(raw) != key->id)
 				continue; /* another key of the same name: not ours to judge */
+			if (rawlen != 4 + siglen) {
+				/* a known key's signature of the wrong length does not verify */
+				free(seen);
+				return -1;
+			}
 			am_buf_init(&msg);
 			if (key->type == AM_NOTE_COSIG)
 				cosig_msg(&msg, c, am_get_u64(raw + 4));

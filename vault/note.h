@@ -16,6 +16,8 @@
 #define AM_NOTE_COSIG 0x04
 #define AM_ORIGIN_MAX 128
 #define AM_NOTE_MAX 65536
+/* Signature lines a note may carry (C2SP: verifiers must accept at least 16). */
+#define AM_NOTE_MAX_SIGS 100
 
 /* "amanat/<vault id in lowercase hex>" */
 void am_origin(char out[AM_ORIGIN_MAX], const unsigned char vid[AM_VAULT_ID_LEN]);
@@ -44,6 +46,7 @@ struct am_checkpoint {
 	char *text;      /* malloc'ed, NUL-terminated */
 	size_t len;
 	size_t body_len; /* bytes of the note text, including its final newline */
+	size_t nsigs;    /* signature lines */
 };
 void am_checkpoint_release(struct am_checkpoint *c);
 

@@ -28,6 +28,8 @@ struct am_auth {
 	struct am_members ms;
 	size_t cap;
 	uint64_t last_seq; /* the latest genesis/enroll/revoke entry applied */
+	/* indexes into ms.m, sorted by signing key and by box key: lookups in log time */
+	size_t *by_sign, *by_box;
 };
 void am_auth_init(struct am_auth *a);
 void am_auth_release(struct am_auth *a);

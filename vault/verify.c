@@ -38,6 +38,12 @@ struct vstate {
 	sqlite3_stmt *chunks, *node, *ckpt;
 	int ckpt_pending;       /* ckpt holds a row not yet checked */
 	uint64_t last_ckpt_size;
+	unsigned char last_signer[AM_SIGN_PK_LEN]; /* of entry fr.n - 1 */
+	int appender_signed;    /* a checkpoint of size fr.n by last_signer was checked */
+	/* checkpoints of size seen_size already verified: H(signer || note) */
+	unsigned char (*seen)[AM_HASH_LEN];
+	size_t nseen, capseen;
+	uint64_t seen_size;
 	uint64_t chunk_rows_expected;
 	enum am_status s;       /* an error that stopped the checks */
 	struct am_err *e;
@@ -183,7 +189,8 @@ static int node_done(void *ctx, unsigned level, uint64_t index, const unsigned c
 	rc = sqlite3_step(vs->node);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_failed(vs, rc, "reading the tree");
-	same = rc == SQLITE_ROW && sqlite3_column_bytes(vs->node, 0) == AM_HASH_LEN &&
+	same = rc == SQLITE_ROW && sqlite3_column_type(vs->node, 0) == SQLITE_BLOB &&
+	       sqlite3_column_bytes(vs->node, 0) == AM_HASH_LEN &&
 	       am_equal(sqlite3_column_blob(vs->node, 0), h, AM_HASH_LEN);
 	if (!same)
 		return problem(vs, index << level, "stored tree node (level %u, index %llu) %s", level,
@@ -198,6 +205,13 @@ static int next_ckpt(struct vstate *vs)
 
 	if (rc == SQLITE_ROW) {
 		uint64_t size = (uint64_t)sqlite3_column_int64(vs->ckpt, 1);
+		/* each column of its own storage class: a size stored as 2.5 is not 2 */
+		if (sqlite3_column_type(vs->ckpt, 1) != SQLITE_INTEGER || size == 0 ||
+		    sqlite3_column_type(vs->ckpt, 2) != SQLITE_BLOB ||
+		    sqlite3_column_type(vs->ckpt, 3) != SQLITE_BLOB ||
+		    sqlite3_column_type(vs->ckpt, 4) != SQLITE_TEXT)
+			return problem(vs, size ? size - 1 : 0, "checkpoint %lld is malformed (a column "
+				       "of the wrong type, or size 0)", sqlite3_column_int64(vs->ckpt, 0));
 		if (size < vs->last_ckpt_size)
 			return problem(vs, size, "checkpoint %lld shrinks the log from %llu to %llu",
 				       sqlite3_column_int64(vs->ckpt, 0),
@@ -218,10 +232,13 @@ static int check_ckpt(struct vstate *vs, const unsigned char root[AM_HASH_LEN])
 	uint64_t size = (uint64_t)sqlite3_column_int64(st, 1);
 	const unsigned char *signer = sqlite3_column_blob(st, 3);
 	const char *note = (const char *)sqlite3_column_text(st, 4);
-	char origin[AM_ORIGIN_MAX];
+	char origin[AM_ORIGIN_MAX], body[AM_ORIGIN_MAX + 96], b64[64];
+	unsigned char key[AM_HASH_LEN];
 	struct am_checkpoint c;
 	struct am_vkey k;
 	struct am_err ignore;
+	am_sha256_ctx hc;
+	size_t nlen = (size_t)sqlite3_column_bytes(st, 4);
 	int valid;
 
 	am_origin(origin, vs->r->vault_id);
@@ -232,19 +249,56 @@ static int check_ckpt(struct vstate *vs, const unsigned char root[AM_HASH_LEN])
 	if (signer == NULL || sqlite3_column_bytes(st, 3) != AM_SIGN_PK_LEN || note == NULL ||
 	    am_checkpoint_parse(note, (size_t)sqlite3_column_bytes(st, 4), &c, &ignore) != AM_OK)
 		return problem(vs, size - 1, "checkpoint %lld is malformed", id);
-	if (strcmp(c.origin, origin) != 0 || c.size != size || !am_equal(c.root, root, AM_HASH_LEN)) {
+	/* exactly the three lines amanat writes, and exactly one signature: the signer's */
+	am_b64(b64, root, AM_HASH_LEN);
+	snprintf(body, sizeof(body), "%s\n%llu\n%s\n", origin, (unsigned long long)size, b64);
+	if (strcmp(c.origin, origin) != 0 || c.size != size || !am_equal(c.root, root, AM_HASH_LEN) ||
+	    c.body_len != strlen(body) || memcmp(c.text, body, c.body_len) != 0) {
 		am_checkpoint_release(&c);
 		return problem(vs, size - 1, "checkpoint %lld does not say what the log holds", id);
+	}
+	if (c.nsigs != 1) {
+		am_checkpoint_release(&c);
+		return problem(vs, size - 1, "checkpoint %lld carries %zu signatures, not exactly its "
+			       "signer's", id, c.nsigs);
 	}
 	if (am_auth_roles(&vs->auth, signer) == 0) {
 		am_checkpoint_release(&c);
 		return problem(vs, size - 1, "checkpoint %lld is signed by someone not enrolled", id);
 	}
+	/* the same note by the same signer again: verified once per size */
+	am_sha256_init(&hc);
+	am_sha256_update(&hc, signer, AM_SIGN_PK_LEN);
+	am_sha256_update(&hc, note, nlen);
+	am_sha256_final(&hc, key);
+	if (vs->seen_size != size)
+		vs->nseen = 0;
+	vs->seen_size = size;
+	for (size_t i = 0; i < vs->nseen; i++)
+		if (am_equal(vs->seen[i], key, AM_HASH_LEN))
+			goto counted;
 	am_vkey_make(&k, origin, AM_NOTE_ED25519, signer);
 	valid = am_note_count_valid(&c, &k, 1, NULL);
-	am_checkpoint_release(&c);
-	if (valid != 1)
+	if (valid != 1) {
+		am_checkpoint_release(&c);
 		return problem(vs, size - 1, "checkpoint %lld signature does not verify", id);
+	}
+	if (vs->nseen == vs->capseen) {
+		size_t cap = vs->capseen ? 2 * vs->capseen : 8;
+		unsigned char(*g)[AM_HASH_LEN] = realloc(vs->seen, cap * sizeof(*g));
+		if (g == NULL) {
+			am_checkpoint_release(&c);
+			vs->s = am_fail(vs->e, AM_ENOMEM, "out of memory");
+			return -1;
+		}
+		vs->seen = g;
+		vs->capseen = cap;
+	}
+	memcpy(vs->seen[vs->nseen++], key, AM_HASH_LEN);
+counted:
+	am_checkpoint_release(&c);
+	if (am_equal(signer, vs->last_signer, AM_SIGN_PK_LEN))
+		vs->appender_signed = 1;
 	vs->r->checkpoints++;
 	return 0;
 }
@@ -264,7 +318,9 @@ static int check_chunks(struct vstate *vs, const struct am_header *h)
 		size_t n = (size_t)sqlite3_column_bytes(vs->chunks, 1);
 		const void *d = sqlite3_column_blob(vs->chunks, 1);
 
-		if ((uint64_t)sqlite3_column_int64(vs->chunks, 0) != idx)
+		if (sqlite3_column_type(vs->chunks, 0) != SQLITE_INTEGER ||
+		    sqlite3_column_type(vs->chunks, 1) != SQLITE_BLOB ||
+		    (uint64_t)sqlite3_column_int64(vs->chunks, 0) != idx)
 			return problem(vs, h->seq, "chunk %llu is missing or out of order",
 				       (unsigned long long)idx);
 		if (idx >= h->chunk_count)
@@ -364,6 +420,12 @@ static int check_entry(struct vstate *vs, sqlite3_stmt *st, uint64_t want_seq,
 			       sqlite3_column_int64(st, 0));
 	if (hdr == NULL || sig == NULL || sqlite3_column_bytes(st, 3) != AM_SIG_LEN)
 		return problem(vs, want_seq, "has no header or signature");
+	/* each column of its own storage class: a type stored as 4.5 or '4' is no type */
+	if (sqlite3_column_type(st, 1) != SQLITE_INTEGER)
+		return problem(vs, want_seq, "stored type column is not an integer");
+	for (int col = 2; col <= 6; col++)
+		if (sqlite3_column_type(st, col) != SQLITE_BLOB)
+			return problem(vs, want_seq, "a stored column (%d) is not a blob", col);
 	if (am_header_parse(hdr, hn, &h, why, sizeof(why)) != 0)
 		return problem(vs, want_seq, "%s", why);
 	if (h.seq != want_seq)
@@ -413,6 +475,7 @@ static int check_entry(struct vstate *vs, sqlite3_stmt *st, uint64_t want_seq,
 	if (am_mt_frontier_add(&vs->fr, leaf, node_done, vs) != 0)
 		return -1;
 	memcpy(prev, hash, AM_HASH_LEN);
+	memcpy(vs->last_signer, h.signer, AM_SIGN_PK_LEN);
 	return 0;
 }
 
@@ -427,6 +490,7 @@ static int check_points(struct vstate *vs)
 		return problem(vs, n - 1, "the log of %llu entries does not match the trusted "
 			       "checkpoint of that size: the log was forked or rewritten",
 			       (unsigned long long)n);
+	vs->appender_signed = 0;
 	while (vs->ckpt_pending) {
 		uint64_t size = (uint64_t)sqlite3_column_int64(vs->ckpt, 1);
 		int rc;
@@ -442,6 +506,10 @@ static int check_points(struct vstate *vs)
 			return -1;
 		vs->ckpt_pending = rc;
 	}
+	/* every append stores a checkpoint signed by whoever appended: removing one shows */
+	if (!vs->appender_signed)
+		return problem(vs, n - 1, "the checkpoint of %llu entries that its signer stored with "
+			       "it is missing (stored checkpoints were removed)", (unsigned long long)n);
 	return 0;
 }
 
@@ -673,6 +741,7 @@ cleanup:
 	sqlite3_finalize(vs.node);
 	sqlite3_finalize(vs.ckpt);
 	am_auth_release(&vs.auth);
+	free(vs.seen);
 	if (vs.s != AM_OK)
 		r->ok = 0;
 	return vs.s;

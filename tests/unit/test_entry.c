@@ -1441,6 +1441,105 @@ static void test_authority(void)
 	am_identity_release(&stranger.id);
 }
 
+/*
+ * Many members: the replay indexes them by both keys, so every lookup and the
+ * one-identity-per-key rule must hold at any size and in any insertion order.
+ */
+static void test_authority_many(void)
+{
+	enum { N = 3000 };
+	struct am_auth a, b;
+	struct am_header h;
+	struct am_member m;
+	struct am_buf rec;
+	char why[256];
+	unsigned char pk[32];
+	int ok = 1;
+
+	am_auth_init(&a);
+	memset(&h, 0, sizeof(h));
+	h.version = AM_FORMAT_VERSION;
+	/* keys in a scrambled order: member i has sign key H(s,i) and box key H(b,i) */
+	for (uint32_t i = 0; i < N && ok; i++) {
+		unsigned char seed[5] = { 's', (unsigned char)(i >> 24), (unsigned char)(i >> 16),
+					  (unsigned char)(i >> 8), (unsigned char)i };
+		memset(&m, 0, sizeof(m));
+		am_sha256(m.sign_pk, seed, sizeof(seed));
+		seed[0] = 'b';
+		am_sha256(m.box_pk, seed, sizeof(seed));
+		snprintf(m.name, sizeof(m.name), "member-%u", (unsigned)i);
+		m.roles = i == 0 ? AM_ROLE_ADMIN : (i % 3 == 0 ? AM_ROLE_CUSTODIAN : AM_ROLE_OFFICER);
+		am_buf_init(&rec);
+		am_member_encode(&rec, &m);
+		h.seq = i;
+		h.type = i == 0 ? AM_T_GENESIS : AM_T_ENROLL;
+		h.auth_seq = i == 0 ? 0 : a.last_seq;
+		if (i == 0)
+			memcpy(h.signer, m.sign_pk, 32);
+		h.payload = rec.data;
+		h.payload_len = (uint32_t)rec.len;
+		if (i == 0)
+			am_genesis_vault_id(h.vault_id, &h);
+		ok = am_auth_apply(&a, &h, why, sizeof(why)) == 0;
+		am_buf_release(&rec);
+	}
+	CHECK(ok && a.ms.n == N);
+	for (uint32_t i = 0; i < N; i++) {
+		unsigned char seed[5] = { 's', (unsigned char)(i >> 24), (unsigned char)(i >> 16),
+					  (unsigned char)(i >> 8), (unsigned char)i };
+		am_sha256(pk, seed, sizeof(seed));
+		ok &= am_auth_roles(&a, pk) ==
+		      (i == 0 ? AM_ROLE_ADMIN : (i % 3 == 0 ? AM_ROLE_CUSTODIAN : AM_ROLE_OFFICER));
+	}
+	CHECK(ok);
+	memset(pk, 0xee, sizeof(pk));
+	CHECK(am_auth_roles(&a, pk) == 0);
+	/* a new identity that reuses member 1234's box key, then its signing key */
+	am_auth_copy(&b, &a);
+	memset(&m, 0, sizeof(m));
+	memset(m.sign_pk, 0xee, 32);
+	memcpy(m.box_pk, a.ms.m[1234].box_pk, 32);
+	snprintf(m.name, sizeof(m.name), "intruder");
+	m.roles = AM_ROLE_CUSTODIAN;
+	am_buf_init(&rec);
+	am_member_encode(&rec, &m);
+	h.seq = N;
+	h.type = AM_T_ENROLL;
+	h.auth_seq = b.last_seq;
+	h.payload = rec.data;
+	h.payload_len = (uint32_t)rec.len;
+	CHECK(am_auth_apply(&b, &h, why, sizeof(why)) == -1 && strstr(why, "reuses") != NULL);
+	am_buf_release(&rec);
+	memcpy(m.sign_pk, a.ms.m[1234].sign_pk, 32);
+	memset(m.box_pk, 0xee, 32);
+	am_buf_init(&rec);
+	am_member_encode(&rec, &m);
+	h.payload = rec.data;
+	h.payload_len = (uint32_t)rec.len;
+	CHECK(am_auth_apply(&b, &h, why, sizeof(why)) == -1 && strstr(why, "reuses") != NULL);
+	am_buf_release(&rec);
+	/* the same identity again: a re-enrollment, found through the index of the copy */
+	m = b.ms.m[2999];
+	m.roles = AM_ROLE_AUDITOR;
+	am_buf_init(&rec);
+	am_member_encode(&rec, &m);
+	h.payload = rec.data;
+	h.payload_len = (uint32_t)rec.len;
+	CHECK(am_auth_apply(&b, &h, why, sizeof(why)) == 0 && b.ms.n == N &&
+	      am_auth_roles(&b, m.sign_pk) == AM_ROLE_AUDITOR &&
+	      am_auth_roles(&a, m.sign_pk) == AM_ROLE_OFFICER);
+	am_buf_release(&rec);
+	/* a revocation through the index */
+	h.seq = N + 1;
+	h.type = AM_T_REVOKE;
+	h.auth_seq = b.last_seq;
+	h.payload = b.ms.m[7].sign_pk;
+	h.payload_len = 32;
+	CHECK(am_auth_apply(&b, &h, why, sizeof(why)) == 0 && am_auth_roles(&b, b.ms.m[7].sign_pk) == 0);
+	am_auth_release(&b);
+	am_auth_release(&a);
+}
+
 int main(void)
 {
 	if (am_crypto_init() != 0) {
@@ -1460,5 +1559,6 @@ int main(void)
 	test_ad();
 	test_chunk_pack();
 	test_authority();
+	test_authority_many();
 	return check_done();
 }
