@@ -183,6 +183,12 @@ tamper wraps-byte "UPDATE entries SET wraps = $(flip_sql wraps 50) WHERE seq = $
 tamper meta-byte "UPDATE entries SET meta = $(flip_sql meta 30) WHERE seq = $SEQ_TXT;"
 tamper tree-node "UPDATE tree SET hash = $(flip_sql hash 5) WHERE level = 1 AND idx = 0;"
 tamper tree-extra-row "INSERT INTO tree VALUES (40, 0, zeroblob(32));"
+# the stored checkpoints as FORMAT.md §19-20 require them
+tamper checkpoint-deleted "DELETE FROM checkpoints WHERE id = 3;"
+tamper checkpoint-size-real "UPDATE checkpoints SET size = size + 0.5 WHERE id = 2;"
+tamper checkpoint-size-zero "INSERT INTO checkpoints(size, root, signer, note) SELECT 0, root, signer, note FROM checkpoints WHERE id = 1;"
+tamper checkpoint-sig-twice "UPDATE checkpoints SET note = note || substr(note, instr(note, char(10) || char(10)) + 2) WHERE id = 4;"
+tamper entry-type-real "UPDATE entries SET type = type + 0.5 WHERE seq = 5;"
 tamper type-column "UPDATE entries SET type = 4 WHERE seq = $SEQ_TXT;"
 tamper checkpoint-root "UPDATE checkpoints SET root = $(flip_sql root 1) WHERE id = 3;"
 tamper checkpoint-beyond-log "INSERT INTO checkpoints(size, root, signer, note) SELECT size + 1, root, signer, note FROM checkpoints ORDER BY id DESC LIMIT 1;"

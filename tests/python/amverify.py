@@ -601,8 +601,11 @@ def _verify_vault(db):
     last_size = 0
     for cid, size, root, signer, note in db.execute(
             "SELECT id, size, root, signer, note FROM checkpoints ORDER BY id"):
-        if not isinstance(size, int) or size <= 0:
-            continue
+        # §19 storage classes: id and size integers, root and signer blobs, note text
+        types = db.execute("SELECT typeof(size), typeof(root), typeof(signer), typeof(note)"
+                           " FROM checkpoints WHERE id = ?", (cid,)).fetchone()
+        if types != (b"integer", b"blob", b"blob", b"text") or size <= 0:
+            raise Fail("checkpoint %d: a column of the wrong type, or size 0" % cid)
         if size < last_size:
             raise Fail("checkpoint %d: size %d below the one before" % (cid, size))
         last_size = size
@@ -618,6 +621,11 @@ def _verify_vault(db):
                 raise Fail("row seq %s, want %d" % (seq, n))
             if not isinstance(hdr, bytes) or not isinstance(sig, bytes) or len(sig) != 64:  # 2
                 raise Fail("header or 64-byte signature missing")
+            # §19 storage classes
+            types = db.execute("SELECT typeof(type), typeof(hash), typeof(wraps), typeof(meta)"
+                               " FROM entries WHERE seq = ?", (seq,)).fetchone()
+            if types != (b"integer", b"blob", b"blob", b"blob"):
+                raise Fail("a column of the wrong storage class")
             h = Header.parse(hdr)                                                 # 3
             if h.seq != n:                                                        # 4
                 raise Fail("header seq %d" % h.seq)
@@ -665,12 +673,16 @@ def _verify_vault(db):
             prev = ehash                                                          # 13
             n += 1
             root = root_from_perfect(nodes, n)                                    # 14
+            by_appender = False
             while queue and queue[0][1] <= n:
                 cid, size, croot, csigner, note = queue.pop(0)
                 if size < n:
                     raise Fail("checkpoint %d out of order" % cid)
                 check_stored_checkpoint(cid, croot, csigner, note, auth, vault_id, n, root)
+                by_appender |= csigner == h.signer
                 checked += 1
+            if not by_appender:
+                raise Fail("no stored checkpoint of size %d by the entry's signer" % n)
         except Fail as e:
             raise Fail(where + str(e))
 
@@ -724,6 +736,8 @@ def check_stored_checkpoint(cid, root_col, signer, note, auth, vault_id, n, root
         raise Fail(what + str(e))
     if parsed.origin != origin or parsed.size != n or parsed.root != root:
         raise Fail(what + "note does not name this vault, size and root")
+    if len(parsed.lines) != 3 or len(parsed.sigs) != 1:
+        raise Fail(what + "not exactly three lines and one signature")
     if auth.roles(signer) == 0:
         raise Fail(what + "signer has no roles")
     key = VerifierKey(origin, TYPE_ED25519, signer)
