@@ -1,16 +1,15 @@
 /*
  * bundle.c — the files of an evidence bundle (docs/BUNDLE.md): proofs, item
- * records, BagIt tag files, the printable index, manifests and the minisign
- * signature.  Files go to the sink in byte order of their names, so a ZIP of
- * the same selection at the same tree size has the same bytes.
+ * records, BagIt tag files, the printable index (rendered by index_html.c,
+ * which verify-bundle calls too), manifests and the minisign signature.
+ * Files go to the sink in byte order of their names, so a ZIP of the same
+ * selection at the same tree size has the same bytes.
  */
 #include "export_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../crypto/minisign.h"
 #include "../vault/proof.h"
@@ -29,27 +28,6 @@ struct slots {
 static void json_cstr(struct am_buf *b, const char *s)
 {
 	ex_json_str(b, (const unsigned char *)s, strlen(s));
-}
-
-static void html_cstr(struct am_buf *b, const char *s)
-{
-	ex_html(b, (const unsigned char *)s, strlen(s));
-}
-
-static void addf(struct am_buf *b, const char *fmt, ...) AM_PRINTF(2, 3);
-static void addf(struct am_buf *b, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		b->oom = 1;
-	else
-		am_buf_add(b, tmp, (size_t)n);
 }
 
 static struct slot *new_slot(struct slots *ss, const char *path)
@@ -76,24 +54,6 @@ static void slots_release(struct slots *ss)
 		am_buf_release(&ss->v[i].buf);
 	}
 	free(ss->v);
-}
-
-static void when(char out[32], int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "%lld", (long long)ms);
-}
-
-static const char *member_name(const struct ex_ctx *x, const unsigned char pk[AM_SIGN_PK_LEN],
-			       char kid[2 * AM_KEYID_LEN + 1])
-{
-	const struct am_member *m = am_members_find(&x->ms, pk);
-
-	am_key_id_hex(kid, pk);
-	return m ? m->name : kid;
 }
 
 /* amanat/entries/<seq>.tlog-proof for every entry the bundle carries. */
@@ -134,8 +94,8 @@ static void item_json(const struct ex_ctx *x, const struct ex_item *it, struct a
 	unsigned char d[AM_HASH_LEN];
 
 	(void)x;
-	addf(b, "{\n  \"id\": \"%s\",\n  \"seq\": %llu,\n  \"type\": \"%s\",\n  \"payload\": ", it->id,
-	     (unsigned long long)it->seq, am_type_name(it->pub.h.type));
+	bundle_addf(b, "{\n  \"id\": \"%s\",\n  \"seq\": %llu,\n  \"type\": \"%s\",\n  \"payload\": ",
+		    it->id, (unsigned long long)it->seq, am_type_name(it->pub.h.type));
 	json_cstr(b, it->payload);
 	ADDS(b, ",\n  \"fields\": [");
 	for (size_t j = 0; j < it->f.n; j++) {
@@ -144,7 +104,7 @@ static void item_json(const struct ex_ctx *x, const struct ex_item *it, struct a
 		if (it->withheld[j]) {
 			am_field_digest(d, fl);
 			am_hex(hex, d, AM_HASH_LEN);
-			addf(b, "{\"withheld\": true, \"digest\": \"%s\"}", hex);
+			bundle_addf(b, "{\"withheld\": true, \"digest\": \"%s\"}", hex);
 			continue;
 		}
 		ADDS(b, "{\"name\": ");
@@ -166,11 +126,11 @@ static void item_json(const struct ex_ctx *x, const struct ex_item *it, struct a
 			free(vh);
 		}
 		am_hex(hex, fl->salt, AM_SALT_LEN);
-		addf(b, ", \"salt\": \"%s\"}", hex);
+		bundle_addf(b, ", \"salt\": \"%s\"}", hex);
 	}
 	ADDS(b, "\n  ],\n  \"custody\": [");
 	for (size_t j = 0; j < it->ncustody; j++)
-		addf(b, "%s%llu", j ? ", " : "", (unsigned long long)it->custody[j]);
+		bundle_addf(b, "%s%llu", j ? ", " : "", (unsigned long long)it->custody[j]);
 	ADDS(b, "]\n}\n");
 }
 
@@ -179,14 +139,15 @@ static void bundle_json(const struct ex_ctx *x, struct am_buf *b)
 	char kid[2 * AM_KEYID_LEN + 1];
 
 	am_key_id_hex(kid, x->req->custodian->sign_pk);
-	addf(b, "{\n  \"format\": \"amanat-bundle-1\",\n  \"origin\": \"%s\",\n  \"tree_size\": %llu,\n"
-		"  \"exported_by\": {\"name\": ", x->origin, (unsigned long long)x->cp.size);
+	bundle_addf(b, "{\n  \"format\": \"amanat-bundle-1\",\n  \"origin\": \"%s\",\n"
+		       "  \"tree_size\": %llu,\n  \"exported_by\": {\"name\": ",
+		    x->origin, (unsigned long long)x->cp.size);
 	json_cstr(b, x->req->custodian->name);
-	addf(b, ", \"key_id\": \"%s\"},\n  \"scope\": ", kid);
+	bundle_addf(b, ", \"key_id\": \"%s\"},\n  \"scope\": ", kid);
 	json_cstr(b, x->req->scope);
 	ADDS(b, ",\n  \"items\": [");
 	for (size_t i = 0; i < x->nitems; i++)
-		addf(b, "%s\"%s\"", i ? ", " : "", x->items[i].id);
+		bundle_addf(b, "%s\"%s\"", i ? ", " : "", x->items[i].id);
 	ADDS(b, "],\n  \"withheld\": [");
 	for (size_t i = 0; i < x->req->nwithhold; i++) {
 		if (i)
@@ -204,106 +165,72 @@ static void bag_info(const struct ex_ctx *x, struct am_buf *b)
 	for (size_t i = 0; i < x->nitems; i++)
 		bytes += x->items[i].pub.h.size;
 	am_key_id_hex(kid, x->req->custodian->sign_pk);
-	addf(b, "Source-Organization: %s\n", x->origin);
-	addf(b, "Bagging-Date: %s\n", x->date);
-	addf(b, "External-Identifier: %s\n", x->origin + strlen("amanat/"));
-	addf(b, "External-Description: Evidence exported from an amanat vault, with its proofs\n");
-	addf(b, "Bag-Size: %.1f MB\n", (double)bytes / 1e6);
-	addf(b, "Payload-Oxum: %llu.%zu\n", (unsigned long long)bytes, x->nitems);
-	addf(b, "Bag-Count: 1 of 1\n");
-	addf(b, "Bag-Group-Identifier: %s@%llu\n", x->origin, (unsigned long long)x->cp.size);
-	addf(b, "Internal-Sender-Identifier: %s %s\n", x->req->custodian->name, kid);
+	bundle_addf(b, "Source-Organization: %s\n", x->origin);
+	bundle_addf(b, "Bagging-Date: %s\n", x->date);
+	bundle_addf(b, "External-Identifier: %s\n", x->origin + strlen("amanat/"));
+	bundle_addf(b, "External-Description: Evidence exported from an amanat vault, with its proofs\n");
+	bundle_addf(b, "Bag-Size: %.1f MB\n", (double)bytes / 1e6);
+	bundle_addf(b, "Payload-Oxum: %llu.%zu\n", (unsigned long long)bytes, x->nitems);
+	bundle_addf(b, "Bag-Count: 1 of 1\n");
+	bundle_addf(b, "Bag-Group-Identifier: %s@%llu\n", x->origin, (unsigned long long)x->cp.size);
+	bundle_addf(b, "Internal-Sender-Identifier: %s %s\n", x->req->custodian->name, kid);
 }
 
-static int ex_withheld_item(const struct ex_item *it, const struct am_field *fl);
-
-static void html_field(struct am_buf *b, const struct ex_item *it, const char *name)
-{
-	const struct am_field *fl = am_fields_get(&it->f, name);
-
-	if (fl == NULL || ex_withheld_item(it, fl))
-		ADDS(b, "&mdash;");
-	else
-		ex_html(b, fl->value, fl->vlen);
-}
-
+/*
+ * index.html from what the export writes: the same facts verify-bundle
+ * reads back from the bundle (index_html.c renders both).
+ */
 static void index_html(const struct ex_ctx *x, struct am_buf *b)
 {
-	char kid[2 * AM_KEYID_LEN + 1], t[32];
+	struct bundle_page pg;
+	struct bundle_page_item *items = calloc(x->nitems ? x->nitems : 1, sizeof(*items));
+	const struct am_header **cust = NULL;
+	size_t ncust = 0, used = 0;
 
-	addf(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		"<title>Evidence bundle %s@%llu</title>\n", x->origin, (unsigned long long)x->cp.size);
-	ADDS(b, "<style>\nbody{font-family:serif;margin:2em;max-width:60em}"
-		      "table{border-collapse:collapse;width:100%;margin-bottom:1.5em}"
-		      "td,th{border:1px solid #444;padding:.3em;vertical-align:top;text-align:left}"
-		      "code{font-size:.85em;word-break:break-all}"
-		      ".item{page-break-inside:avoid}"
-		      "@media print{body{margin:0}}\n</style>\n</head>\n<body>\n");
-	addf(b, "<h1>Evidence bundle</h1>\n<p>Exported from the amanat vault <code>%s</code> at tree "
-		"size %llu on %s by ", x->origin, (unsigned long long)x->cp.size, x->date);
-	html_cstr(b, x->req->custodian->name);
-	am_key_id_hex(kid, x->req->custodian->sign_pk);
-	addf(b, " (key <code>%s</code>), for the consent scope &ldquo;", kid);
-	html_cstr(b, x->req->scope);
-	addf(b, "&rdquo;. It holds %zu item%s.", x->nitems, x->nitems == 1 ? "" : "s");
-	if (x->req->nwithhold > 0)
-		ADDS(b, " Some fields were withheld; their commitments let the disclosed ones "
-			      "be checked.");
-	ADDS(b, "</p>\n");
+	for (size_t i = 0; i < x->nitems; i++)
+		ncust += x->items[i].ncustody;
+	cust = calloc(ncust ? ncust : 1, sizeof(*cust));
+	if (items == NULL || cust == NULL) {
+		b->oom = 1;
+		goto done;
+	}
 	for (size_t i = 0; i < x->nitems; i++) {
 		const struct ex_item *it = &x->items[i];
-		char hex[2 * AM_HASH_LEN + 1];
+		struct bundle_page_item *pi = &items[i];
 
-		addf(b, "<div class=\"item\">\n<h2>%s</h2>\n<table>\n", it->id);
-		addf(b, "<tr><th>Entry</th><td>%llu (%s)</td></tr>\n", (unsigned long long)it->seq,
-		     am_type_name(it->pub.h.type));
-		ADDS(b, "<tr><th>Title</th><td>");
-		html_field(b, it, "title");
-		ADDS(b, "</td></tr>\n<tr><th>Case</th><td>");
-		html_field(b, it, "case");
-		when(t, it->pub.h.sealed_at_ms);
-		addf(b, "</td></tr>\n<tr><th>Sealed</th><td>%s (the sealer's clock) by ", t);
-		html_cstr(b, member_name(x, it->pub.h.signer, kid));
-		addf(b, " (key <code>%s</code>)</td></tr>\n", kid);
-		ADDS(b, "<tr><th>File</th><td><code>");
-		html_cstr(b, it->payload);
-		ADDS(b, "</code></td></tr>\n<tr><th>SHA-256</th><td><code>");
-		html_field(b, it, "sha256");
-		addf(b, "</code></td></tr>\n<tr><th>Size</th><td>%llu bytes</td></tr>\n",
-		     (unsigned long long)it->pub.h.size);
-		am_hex(hex, it->pub.h.fields_root, AM_HASH_LEN);
-		addf(b, "<tr><th>Fields root</th><td><code>%s</code></td></tr>\n", hex);
-		ADDS(b, "<tr><th>Custody</th><td>");
-		if (it->ncustody == 0)
-			ADDS(b, "no reading recorded before this export");
+		pi->id = it->id;
+		pi->h = &it->pub.h;
+		pi->payload = it->payload;
+		for (int k = 0; k < BUNDLE_PAGE_NFIELDS; k++) {
+			const struct am_field *fl = am_fields_get(&it->f, bundle_page_fields[k]);
+			if (fl != NULL && !it->withheld[fl - it->f.v]) {
+				pi->shown[k].p = fl->value;
+				pi->shown[k].n = fl->vlen;
+			}
+		}
+		pi->custody = &cust[used];
 		for (size_t j = 0; j < it->ncustody; j++) {
 			const struct ex_entry *c = ex_entry_find(x, it->custody[j]);
-			if (c == NULL)
-				continue;
-			when(t, c->pub.h.sealed_at_ms);
-			addf(b, "%sentry %llu: %s, %s by ", j ? "<br>\n" : "",
-			     (unsigned long long)c->seq,
-			     am_action_name(c->pub.h.payload_len ? c->pub.h.payload[0] : 0), t);
-			html_cstr(b, member_name(x, c->pub.h.signer, kid));
+			if (c != NULL)
+				cust[used + pi->ncustody++] = &c->pub.h;
 		}
-		ADDS(b, "</td></tr>\n</table>\n</div>\n");
+		used += pi->ncustody;
 	}
-	ADDS(b,
-		   "<h2>Verify it yourself</h2>\n<ol>\n"
-		   "<li>Every file is listed with its digest: <code>sha256sum -c manifest-sha256.txt"
-		   "</code> and <code>sha256sum -c tagmanifest-sha256.txt</code>.</li>\n"
-		   "<li>The tag manifest is signed by the exporting custodian: <code>minisign -Vm "
-		   "tagmanifest-sha256.txt -p amanat/signer.pub</code>.</li>\n"
-		   "<li>Everything else &mdash; each item's signature, its place in the vault's "
-		   "append-only log, the signer's enrollment, the disclosed fields &mdash; is checked "
-		   "by <code>amanat verify-bundle</code> on this folder or ZIP, with nothing but the "
-		   "bundle; the formats are in docs/BUNDLE.md and docs/FORMAT.md.</li>\n</ol>\n"
-		   "</body>\n</html>\n");
-}
-
-static int ex_withheld_item(const struct ex_item *it, const struct am_field *fl)
-{
-	return it->withheld[fl - it->f.v];
+	memset(&pg, 0, sizeof(pg));
+	pg.origin = x->origin;
+	pg.tree_size = x->cp.size;
+	pg.date = x->date;
+	pg.exporter = x->req->custodian->name;
+	pg.exporter_pk = x->req->custodian->sign_pk;
+	pg.scope = x->req->scope;
+	pg.withheld = x->req->nwithhold > 0;
+	pg.ms = &x->ms;
+	pg.items = items;
+	pg.nitems = x->nitems;
+	bundle_index_html(&pg, b);
+done:
+	free(items);
+	free(cust);
 }
 
 static int cmp_slot(const void *a, const void *b)
@@ -337,10 +264,10 @@ static enum am_status manifests(struct am_sink *s, const struct slots *ss, struc
 			continue;
 		if (ss->v[i].item != NULL) {
 			am_hex(hex, f->sha256, AM_HASH_LEN);
-			addf(&m256, "%s  %s\n", hex, f->path);
+			bundle_addf(&m256, "%s  %s\n", hex, f->path);
 			am_hex(hex, f->sha512, AM_SHA512_LEN);
 			am_buf_add(&m512, hex, strlen(hex));
-			addf(&m512, "  %s\n", f->path);
+			bundle_addf(&m512, "  %s\n", f->path);
 		}
 	}
 	st = am_sink_add(s, tagfiles[0], m256.data, m256.len, 0, e);
@@ -360,7 +287,7 @@ static enum am_status manifests(struct am_sink *s, const struct slots *ss, struc
 		if (f == NULL)
 			return am_fail(e, AM_EINPUT, "bundle file %s went missing", path);
 		am_hex(hex, f->sha256, AM_HASH_LEN);
-		addf(tag, "%s  %s\n", hex, path);
+		bundle_addf(tag, "%s  %s\n", hex, path);
 	}
 	if (tag->oom)
 		return am_fail(e, AM_ENOMEM, "out of memory");
@@ -419,7 +346,7 @@ enum am_status ex_write_bundle(struct ex_ctx *x, struct am_sink *s,
 		oom |= sl == NULL;
 	}
 	if (!oom && (sl = new_slot(&ss, "bagit.txt")) != NULL)
-		addf(&sl->buf, "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n");
+		bundle_addf(&sl->buf, "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n");
 	oom |= sl == NULL;
 	if (!oom && (sl = new_slot(&ss, "bag-info.txt")) != NULL)
 		bag_info(x, &sl->buf);

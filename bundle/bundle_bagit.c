@@ -230,6 +230,16 @@ void bv_check_tag_manifest(struct bv_ctx *x)
 	}
 }
 
+/* YYYY-MM-DD, digits and dashes. */
+static int date_ok(const char *d)
+{
+	int ok = strlen(d) == 10 && d[4] == '-' && d[7] == '-';
+
+	for (int i = 0; ok && i < 10; i++)
+		ok = i == 4 || i == 7 || (d[i] >= '0' && d[i] <= '9');
+	return ok;
+}
+
 static void check_bag_info(struct bv_ctx *x, struct bag_info *bi, uint64_t bytes, size_t files)
 {
 	size_t len, lineno = 0, last = 0;
@@ -287,14 +297,15 @@ static void check_bag_info(struct bv_ctx *x, struct bag_info *bi, uint64_t bytes
 		           bi->v[5], (unsigned long long)bytes, files);
 	if (bi->have[6] && strcmp(bi->v[6], "1 of 1") != 0)
 		bv_problem(x, "bag-info.txt: Bag-Count is not '1 of 1'");
-	if (bi->have[1]) {
-		const char *d = bi->v[1];
-		int ok = strlen(d) == 10 && d[4] == '-' && d[7] == '-';
-		for (int i = 0; ok && i < 10; i++)
-			ok = i == 4 || i == 7 || (d[i] >= '0' && d[i] <= '9');
-		if (!ok)
-			bv_problem(x, "bag-info.txt: Bagging-Date is not YYYY-MM-DD");
-	}
+	if (bi->have[1] && !date_ok(bi->v[1]))
+		bv_problem(x, "bag-info.txt: Bagging-Date is not YYYY-MM-DD");
+}
+
+const char *bv_bag_date(const struct bv_ctx *x)
+{
+	const struct bag_info *bi = x->bag ? &x->bag->bi : NULL;
+
+	return bi != NULL && bi->have[1] && date_ok(bi->v[1]) ? bi->v[1] : NULL;
 }
 
 /* What bag-info.txt and the signature's trusted comment say, against the rest. */

@@ -1,9 +1,9 @@
 /*
  * bundle_int.h — what every file of bundle/ may use and nothing above it
  * may: the layer's public header, the parts of vault/ an upper layer may use
- * (vault_layer.h), and the rules the exporter and the verifier both apply
- * (rules.c).  The exporter's files add export_int.h, the verifier's
- * bundle_verify_int.h.
+ * (vault_layer.h), the rules the exporter and the verifier both apply
+ * (rules.c) and the page both write (index_html.c).  The exporter's files
+ * add export_int.h, the verifier's bundle_verify_int.h.
  */
 #ifndef AMANAT_BUNDLE_INT_H
 #define AMANAT_BUNDLE_INT_H
@@ -20,5 +20,52 @@
  * "prefix.*" for every field under prefix.
  */
 int bundle_withheld(const char *const *patterns, size_t n, const char *name);
+
+/* ---- index_html.c -------------------------------------------------------- */
+
+/*
+ * index.html as a pure function of facts the verifier checks
+ * (docs/BUNDLE.md, "index.html"): the export renders it from what it writes,
+ * verify-bundle from what it verified, and the two must be the same bytes.
+ * Nothing on the page may come from anywhere else (no clock, no locale).
+ */
+
+/* The disclosed fields the page shows of each item, in bundle_page_fields' order. */
+enum { BUNDLE_PAGE_TITLE, BUNDLE_PAGE_CASE, BUNDLE_PAGE_SHA256, BUNDLE_PAGE_NFIELDS };
+extern const char *const bundle_page_fields[BUNDLE_PAGE_NFIELDS];
+
+struct bundle_page_value {
+	const unsigned char *p; /* NULL: withheld, or not a field of the item */
+	size_t n;
+};
+
+struct bundle_page_item {
+	const char *id;            /* AMN-000001 */
+	const struct am_header *h; /* its signed header */
+	const char *payload;       /* data/AMN-000001/<name> */
+	struct bundle_page_value shown[BUNDLE_PAGE_NFIELDS];
+	const struct am_header *const *custody; /* custody entries naming it, by seq */
+	size_t ncustody;
+};
+
+struct bundle_page {
+	const char *origin;    /* the checkpoint's */
+	uint64_t tree_size;
+	const char *date;      /* bag-info.txt's Bagging-Date, YYYY-MM-DD */
+	const char *exporter;  /* the enrolled name of the key that signs the bundle */
+	const unsigned char *exporter_pk;
+	const char *scope;     /* bundle.json's */
+	int withheld;          /* bundle.json withholds some field */
+	const struct am_members *ms; /* at the checkpoint: who signed what */
+	const struct bundle_page_item *items; /* in the order of their ids */
+	size_t nitems;
+};
+
+/* Append the page to b (b->oom on failure). */
+void bundle_index_html(const struct bundle_page *pg, struct am_buf *b);
+/* Append p as HTML text; control bytes other than newline become '?'. */
+void bundle_html(struct am_buf *b, const unsigned char *p, size_t n);
+/* Append printf-formatted text of at most 1023 bytes (b->oom when longer). */
+void bundle_addf(struct am_buf *b, const char *fmt, ...) AM_PRINTF(2, 3);
 
 #endif

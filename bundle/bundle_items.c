@@ -4,7 +4,8 @@
  * recomputed from the disclosed fields and the withheld digests, its
  * payload's SHA-256 and size against the disclosed sha256 and size fields,
  * and its custody list against the carried custody entries; and the set of
- * items against bundle.json's list and the payload files.
+ * items against bundle.json's list and the payload files.  What index.html
+ * shows of each item is kept for bundle_index.c.
  */
 #include "bundle_verify_int.h"
 
@@ -40,6 +41,7 @@ struct item_ctx {
 	const char *id;
 	const struct bv_entry *en;
 	const struct bv_file *payload;
+	struct bv_page_item *pg;
 	unsigned char (*digests)[AM_HASH_LEN];
 	size_t count;
 	char prev[AM_NAME_MAX + 2];
@@ -147,6 +149,14 @@ static void check_field(struct bv_ctx *x, struct item_ctx *ic, const char *el, s
 			bv_problem(x, "%s: is not the size of %s (%s bytes)", what,
 			           ic->payload->name, dec);
 	}
+	for (int k = 0; k < BUNDLE_PAGE_NFIELDS; k++)
+		if (strcmp(name, bundle_page_fields[k]) == 0) {
+			/* the value as decoded, for the page (val is freed below otherwise) */
+			free(ic->pg->shown[k]);
+			ic->pg->shown[k] = (unsigned char *)val;
+			ic->pg->nshown[k] = fl.vlen;
+			val = NULL;
+		}
 done:
 	free(name);
 	free(salt);
@@ -241,7 +251,7 @@ static int cmp_u64(const void *a, const void *b)
 
 /* "custody": carried custody entries that refer to the item, and all of them. */
 static void check_custody(struct bv_ctx *x, const char *file, const struct bv_entry *en,
-                          const char *j, size_t len, int *bad)
+                          const char *j, size_t len, struct bv_page_item *pg, int *bad)
 {
 	sqlite3_stmt *st = bv_js(x, BV_JS_EACH, j, len, "$.custody");
 	uint64_t *listed = calloc(x->nents + 1, sizeof(*listed));
@@ -272,6 +282,9 @@ static void check_custody(struct bv_ctx *x, const char *file, const struct bv_en
 	}
 	if (n > 1)
 		qsort(listed, n, sizeof(*listed), cmp_u64);
+	pg->custody = calloc(n ? n : 1, sizeof(*pg->custody));
+	if (pg->custody == NULL)
+		bv_problem(x, "%s: out of memory", file);
 	for (size_t i = 0; i < n; i++) {
 		const struct bv_entry *c;
 		if (i > 0 && listed[i] == listed[i - 1]) {
@@ -286,6 +299,8 @@ static void check_custody(struct bv_ctx *x, const char *file, const struct bv_en
 			continue;
 		}
 		*bad |= c->bad;
+		if (pg->custody != NULL)
+			pg->custody[pg->ncustody++] = &c->h;
 		if (c->h.type != AM_T_CUSTODY)
 			bv_problem(x, "%s: custody names entry %llu, which is a %s entry", file,
 			           (unsigned long long)listed[i], am_type_name(c->h.type));
@@ -308,7 +323,7 @@ static void check_custody(struct bv_ctx *x, const char *file, const struct bv_en
 
 /* One amanat/items/<id>.json. */
 static void check_item(struct bv_ctx *x, const char *file, const char *id, const char *j,
-                       size_t len, struct am_bundle_item *it)
+                       size_t len, struct am_bundle_item *it, struct bv_page_item *pg)
 {
 	static const struct bv_keyspec ks[] = {
 	    {"id", "text", 1},      {"seq", "integer", 1},  {"type", "text", 1},
@@ -326,6 +341,7 @@ static void check_item(struct bv_ctx *x, const char *file, const char *id, const
 	memset(&ic, 0, sizeof(ic));
 	ic.file = file;
 	ic.id = id;
+	ic.pg = pg;
 	if (bv_js_object(x, file, j, len) != 0)
 		return;
 	/* go on after a key problem (reported): each value is checked as it is read */
@@ -367,6 +383,7 @@ static void check_item(struct bv_ctx *x, const char *file, const char *id, const
 		return;
 	}
 	ic.en = en;
+	pg->en = en;
 	it->type = en->h.type;
 	it->sealed_at_ms = en->h.sealed_at_ms;
 	it->size = en->h.size;
@@ -387,7 +404,7 @@ static void check_item(struct bv_ctx *x, const char *file, const char *id, const
 	if (present & 16)
 		check_fields(x, &ic, j, len);
 	if (present & 32)
-		check_custody(x, file, en, j, len, &bad);
+		check_custody(x, file, en, j, len, pg, &bad);
 	it->ok = !bad && !en->bad && x->r->nproblems + x->r->more_problems == before;
 }
 
@@ -405,6 +422,7 @@ void bv_check_items(struct bv_ctx *x)
 	for (size_t i = 0; i < bv_reader_count(x->rd); i++) {
 		struct bv_file *f = bv_reader_at(x->rd, i);
 		struct am_bundle_item *g;
+		struct bv_page_item *page;
 		const char *id = f->name + pl;
 		char idbuf[32], *idp = idbuf;
 		size_t idlen, len = 0;
@@ -427,7 +445,10 @@ void bv_check_items(struct bv_ctx *x)
 		buf = bv_load(x, f->name, BV_MAX_ITEM_JSON, &len, 1);
 		if (buf == NULL)
 			continue;
-		g = realloc(x->r->items, (x->r->nitems + 1) * sizeof(*g));
+		page = realloc(x->pages, (x->npages + 1) * sizeof(*page));
+		if (page != NULL)
+			x->pages = page;
+		g = page ? realloc(x->r->items, (x->r->nitems + 1) * sizeof(*g)) : NULL;
 		if (g == NULL) {
 			free(buf);
 			bv_problem(x, "%s: out of memory", f->name);
@@ -436,8 +457,10 @@ void bv_check_items(struct bv_ctx *x)
 		x->r->items = g;
 		g = &g[x->r->nitems++];
 		memset(g, 0, sizeof(*g));
+		page = &x->pages[x->npages++];
+		memset(page, 0, sizeof(*page));
 		snprintf(g->id, sizeof(g->id), "%s", idbuf);
-		check_item(x, f->name, idbuf, (const char *)buf, len, g);
+		check_item(x, f->name, idbuf, (const char *)buf, len, g, page);
 		free(buf);
 		if (g->payload != NULL) {
 			char **pg = realloc(payloads, (npayloads + 1) * sizeof(*pg));
@@ -467,4 +490,16 @@ void bv_check_items(struct bv_ctx *x)
 			bv_problem(x, "%s: no item names this file as its payload", name);
 	}
 	free(payloads);
+}
+
+void bv_items_release(struct bv_ctx *x)
+{
+	for (size_t i = 0; i < x->npages; i++) {
+		for (int k = 0; k < BUNDLE_PAGE_NFIELDS; k++)
+			free(x->pages[i].shown[k]);
+		free(x->pages[i].custody);
+	}
+	free(x->pages);
+	x->pages = NULL;
+	x->npages = 0;
 }

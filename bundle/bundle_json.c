@@ -30,6 +30,8 @@ void bv_json_release(struct bv_ctx *x)
 	for (size_t i = 0; i < x->nwithheld; i++)
 		free(x->withheld[i]);
 	free(x->withheld);
+	free(x->scope);
+	x->scope = NULL;
 	x->listed = x->withheld = NULL;
 	x->nlisted = x->nwithheld = 0;
 }
@@ -300,6 +302,10 @@ void bv_check_bundle_json(struct bv_ctx *x)
 	if ((present & 16) &&
 	    ((s = bv_js_text(x, j, len, "$.scope", &n)) == NULL || !am_scope_ok(s)))
 		bv_problem(x, "%s: scope is not a consent scope", W);
+	else if (s != NULL) {
+		x->scope = s; /* index.html shows it */
+		s = NULL;
+	}
 	free(s);
 	s = NULL;
 	if (present & 32) {

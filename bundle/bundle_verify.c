@@ -4,8 +4,9 @@
  * signer, every inclusion proof, and the enrollment of every signer, replayed
  * with the vault's own rules (authority.c).  The BagIt
  * layer and the signature are bundle_bagit.c's, bundle.json bundle_json.c's,
- * the items bundle_items.c's, reading files bundle_reader.c's, and the report
- * and context they share bv_report.c's and bv_ctx.c's.
+ * the items bundle_items.c's, index.html bundle_index.c's, reading files
+ * bundle_reader.c's, and the report and context they share bv_report.c's
+ * and bv_ctx.c's.
  */
 #include "bundle_verify_int.h"
 
@@ -439,6 +440,7 @@ static void check_bundle(struct bv_ctx *x)
 	bv_check_bag_facts(x);
 	bv_check_bundle_json(x);
 	bv_check_items(x);
+	bv_check_index(x);
 	bv_check_tag_manifest(x);
 }
 
@@ -495,6 +497,7 @@ enum am_status am_bundle_verify(const char *path, const struct am_bundle_verify_
 	if (heap <= 0 || heap > BV_SQLITE_HEAP)
 		sqlite3_hard_heap_limit64(BV_SQLITE_HEAP);
 	check_bundle(&x);
+	bv_items_release(&x);
 	bv_json_release(&x);
 	sqlite3_close(x.db);
 	sqlite3_hard_heap_limit64(heap > 0 ? heap : 0);

@@ -4,9 +4,10 @@
  * problems), bundle_reader.c (files of a directory or a ZIP), bv_ctx.c (the
  * verification context: problems, loading files, carried entries),
  * bundle_bagit.c (BagIt manifests and the minisign signature), bundle_json.c
- * (SQLite JSON helpers and bundle.json), bundle_items.c (the item records)
- * and, above them all, bundle_verify.c (the order of the checks, the
- * checkpoint, proofs and enrollment).
+ * (SQLite JSON helpers and bundle.json), bundle_items.c (the item records),
+ * bundle_index.c (index.html against the page written again from what was
+ * verified, by index_html.c) and, above them all, bundle_verify.c (the order
+ * of the checks, the checkpoint, proofs and enrollment).
  */
 #ifndef AMANAT_BUNDLE_VERIFY_INT_H
 #define AMANAT_BUNDLE_VERIFY_INT_H
@@ -100,6 +101,20 @@ struct bv_entry {
 
 struct bv_bag;
 
+/*
+ * What index.html shows of one item, as bundle_items.c read and checked it
+ * (bundle_index.c renders it): its entry, its disclosed title, case and
+ * sha256 fields (bundle_page_fields), and the carried custody entries its
+ * record lists, by seq.
+ */
+struct bv_page_item {
+	const struct bv_entry *en; /* NULL: no carried entry */
+	unsigned char *shown[BUNDLE_PAGE_NFIELDS]; /* NULL: not disclosed */
+	size_t nshown[BUNDLE_PAGE_NFIELDS];
+	const struct am_header **custody;
+	size_t ncustody;
+};
+
 struct bv_ctx {
 	const struct am_bundle_verify_opts *o;
 	struct am_bundle_report *r;
@@ -122,7 +137,10 @@ struct bv_ctx {
 	size_t nwithheld;
 	char **listed; /* bundle.json "items", sorted */
 	size_t nlisted;
+	char *scope;   /* bundle.json "scope", when it is a consent scope */
 	int have_json; /* bundle.json parsed */
+	struct bv_page_item *pages; /* what index.html shows of r->items[i] */
+	size_t npages;              /* r->nitems */
 	char io_msg[512];
 };
 
@@ -150,6 +168,8 @@ unsigned char *bv_load(struct bv_ctx *x, const char *name, size_t max, size_t *l
 void bv_check_bag(struct bv_ctx *x);
 /* bag-info.txt and the trusted comment against the checkpoint and the exporter. */
 void bv_check_bag_facts(struct bv_ctx *x);
+/* bag-info.txt's Bagging-Date when it is given once, as YYYY-MM-DD; else NULL. */
+const char *bv_bag_date(const struct bv_ctx *x);
 /* Last: every tag file (read by then) against the tag manifest, and back. */
 void bv_check_tag_manifest(struct bv_ctx *x);
 void bv_bag_release(struct bv_ctx *x);
@@ -192,7 +212,19 @@ void bv_json_release(struct bv_ctx *x);
 
 /* ---- bundle_items.c ------------------------------------------------------ */
 
-/* Every item record (amanat/items/AMN-nnnnnn.json) against its entry and payload. */
+/*
+ * Every item record (amanat/items/AMN-nnnnnn.json) against its entry and
+ * payload; keeps, in x->pages, what index.html shows of each.
+ */
 void bv_check_items(struct bv_ctx *x);
+void bv_items_release(struct bv_ctx *x);
+
+/* ---- bundle_index.c ------------------------------------------------------ */
+
+/*
+ * index.html, byte for byte, against the page index_html.c writes from the
+ * verified contents: a difference is a problem naming the first line.
+ */
+void bv_check_index(struct bv_ctx *x);
 
 #endif

@@ -52,15 +52,6 @@ void ex_json_str(struct am_buf *b, const unsigned char *p, size_t n)
 
 void ex_html(struct am_buf *b, const unsigned char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		switch (p[i]) {
-		case '<': ADDS(b, "&lt;"); break;
-		case '>': ADDS(b, "&gt;"); break;
-		case '&': ADDS(b, "&amp;"); break;
-		case '"': ADDS(b, "&quot;"); break;
-		case '\'': ADDS(b, "&#39;"); break;
-		default:
-			am_buf_u8(b, p[i] < 0x20 && p[i] != '\n' ? '?' : p[i]);
-		}
-	}
+	/* the page's own escaping: what export.c forbids is what the page writes */
+	bundle_html(b, p, n);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""forge: the attacker's tools for tests/cli/trust_attacks.sh.
+"""forge: the attacker's tools for tests/cli/trust_attacks.sh and bundle_index.sh.
 
 The attacker can write the vault file (SQLite) and a bundle directory but
 holds no member's key.  Everything here is built from docs/FORMAT.md and
@@ -38,6 +38,12 @@ independent verifier next to this file); nothing calls amanat.
       rewrites tagmanifest-sha256.txt without it and signs the tag manifest
       again (minisign ED) with the exporter's key, opened with the
       passphrase in $VAR.  Without --identity, only the manifest is rehashed.
+  forge.py bundle-edit BAG PATH (--from FILE | --delete) --identity ID.id
+           --passphrase-env VAR
+      Replaces the tag file PATH of the bag directory BAG with the bytes of
+      FILE (or deletes it), rewrites its line of tagmanifest-sha256.txt (or
+      drops it) and signs the tag manifest again as bundle-drop does, so
+      that only PATH differs from what the exporter signed.
 """
 
 import base64
@@ -333,18 +339,27 @@ def cmd_wrapped_to(db_path, pub, after):
     print(count)
 
 
-def cmd_bundle_drop(bag, seq, identity, pass_env):
-    os.unlink(os.path.join(bag, "amanat", "entries", "%d.tlog-proof" % seq))
+def retag(bag, path, digest):
+    """Give the tag file path the sha-256 digest in the tag manifest, or drop
+    its line (digest None); returns the manifest's new bytes."""
     tm = os.path.join(bag, "tagmanifest-sha256.txt")
     lines = open(tm, "rb").read().split(b"\n")
-    gone = b"amanat/entries/%d.tlog-proof" % seq
-    kept = [ln for ln in lines if not ln.endswith(b"  " + gone)]
-    if len(kept) != len(lines) - 1:
-        raise SystemExit("forge: %s is not listed once in the tag manifest" % gone.decode())
-    tagmanifest = b"\n".join(kept)
+    name = path.encode()
+    hits = [i for i, ln in enumerate(lines) if ln.endswith(b"  " + name)]
+    if len(hits) != 1:
+        raise SystemExit("forge: %s is not listed once in the tag manifest" % path)
+    if digest is None:
+        del lines[hits[0]]
+    else:
+        lines[hits[0]] = digest.encode() + b"  " + name
+    tagmanifest = b"\n".join(lines)
     open(tm, "wb").write(tagmanifest)
-    if identity is None:
-        return
+    return tagmanifest
+
+
+def resign(bag, tagmanifest, identity, pass_env):
+    """Sign the tag manifest again (minisign ED) with the exporter's key."""
+    tm = os.path.join(bag, "tagmanifest-sha256.txt")
     pw = os.environ.get(pass_env, "").encode()
     _, sign_pk, _, seed, _ = av.open_keyfile(identity, pw)
     sk = nacl.signing.SigningKey(seed)
@@ -358,6 +373,26 @@ def cmd_bundle_drop(bag, seq, identity, pass_env):
     gsig = sk.sign(sig + comment).signature
     open(sigpath, "w").write("%s\n%s\n%s\n%s\n" % (untrusted, base64.b64encode(raw[:10] + sig).decode(),
                                                   trusted, base64.b64encode(gsig).decode()))
+
+
+def cmd_bundle_drop(bag, seq, identity, pass_env):
+    gone = "amanat/entries/%d.tlog-proof" % seq
+    os.unlink(os.path.join(bag, gone))
+    tagmanifest = retag(bag, gone, None)
+    if identity is not None:
+        resign(bag, tagmanifest, identity, pass_env)
+
+
+def cmd_bundle_edit(bag, path, src, identity, pass_env):
+    target = os.path.join(bag, path)
+    if src is None:
+        os.unlink(target)
+        digest = None
+    else:
+        data = open(src, "rb").read()
+        open(target, "wb").write(data)
+        digest = hashlib.sha256(data).hexdigest()
+    resign(bag, retag(bag, path, digest), identity, pass_env)
 
 
 def main(argv):
@@ -388,6 +423,14 @@ def main(argv):
     elif cmd == "bundle-drop":
         ident, env = opt("--identity"), opt("--passphrase-env", "AMANAT_PASSPHRASE")
         cmd_bundle_drop(argv[0], int(argv[1]), ident, env)
+    elif cmd == "bundle-edit":
+        src, delete = opt("--from"), "--delete" in argv
+        ident, env = opt("--identity"), opt("--passphrase-env", "AMANAT_PASSPHRASE")
+        if delete:
+            argv.remove("--delete")
+        if (src is None) == (not delete) or ident is None:
+            raise SystemExit("forge: bundle-edit needs --from FILE or --delete, and --identity")
+        cmd_bundle_edit(argv[0], argv[1], src, ident, env)
     else:
         raise SystemExit("forge: unknown command %s\n%s" % (cmd, __doc__))
 

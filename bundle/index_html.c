@@ -1,0 +1,175 @@
+/*
+ * index_html.c — a bundle's index.html (docs/BUNDLE.md, "index.html"), the
+ * one renderer that both the exporter (bundle.c) and the verifier
+ * (bundle_index.c) call, so that the page is a pure function of facts the
+ * verifier has checked: the export writes it, and verify-bundle writes it
+ * again from the verified contents and compares the two byte for byte.
+ * Also the text forms the bundle's writers share: formatted appends and
+ * HTML escaping.  It calls neither of its callers.
+ */
+#include "bundle_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Append a string literal. */
+#define PUT(b, lit) am_buf_add((b), (lit), sizeof(lit) - 1)
+
+const char *const bundle_page_fields[BUNDLE_PAGE_NFIELDS] = {"title", "case", "sha256"};
+
+void bundle_addf(struct am_buf *b, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		b->oom = 1;
+	else
+		am_buf_add(b, tmp, (size_t)n);
+}
+
+void bundle_html(struct am_buf *b, const unsigned char *p, size_t n)
+{
+	static const char *const entity[128] = {
+	    ['"'] = "&quot;", ['&'] = "&amp;", ['\''] = "&#39;", ['<'] = "&lt;", ['>'] = "&gt;",
+	};
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+		if (c < 128 && entity[c] != NULL)
+			am_buf_add(b, entity[c], strlen(entity[c]));
+		else
+			am_buf_u8(b, c < 0x20 && c != '\n' ? '?' : c);
+	}
+}
+
+static void html_cstr(struct am_buf *b, const char *s)
+{
+	bundle_html(b, (const unsigned char *)s, strlen(s));
+}
+
+/* A signed time as UTC, to the second. */
+static void when(char out[32], int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "%lld", (long long)ms);
+}
+
+/* The enrolled name of pk, or its key id when it is not a member. */
+static const char *member_name(const struct bundle_page *pg, const unsigned char pk[AM_SIGN_PK_LEN],
+                               char kid[2 * AM_KEYID_LEN + 1])
+{
+	const struct am_member *m = pg->ms ? am_members_find(pg->ms, pk) : NULL;
+
+	am_key_id_hex(kid, pk);
+	return m ? m->name : kid;
+}
+
+/* A disclosed value, or a dash for one withheld or absent. */
+static void shown(struct am_buf *b, const struct bundle_page_item *it, int k)
+{
+	if (it->shown[k].p == NULL)
+		PUT(b, "&mdash;");
+	else
+		bundle_html(b, it->shown[k].p, it->shown[k].n);
+}
+
+/* What the page is, and how to check what it summarises: before anything else. */
+static void notice(struct am_buf *b)
+{
+	PUT(b,
+	    "<p><strong>This page is not the evidence.</strong> It is a summary for reading and "
+	    "printing. The evidence is the files under <code>data/</code> and the signed entries, "
+	    "proofs, checkpoint and keys under <code>amanat/</code>; "
+	    "<code>amanat verify-bundle</code> checks them, writes this page again from what it "
+	    "verified and reports any difference. To check this bundle:</p>\n<ol>\n"
+	    "<li><code>amanat verify-bundle</code> on this folder or its ZIP checks everything "
+	    "with nothing but the bundle: each item's signature, its place in the vault's "
+	    "append-only log, the signer's enrollment, the disclosed fields and this page. The "
+	    "formats are in amanat's docs/BUNDLE.md and docs/FORMAT.md.</li>\n"
+	    "<li>With standard tools, in this folder: <code>sha256sum -c manifest-sha256.txt"
+	    "</code> and <code>sha256sum -c tagmanifest-sha256.txt</code> check every file "
+	    "against the manifests, and <code>minisign -Vm tagmanifest-sha256.txt -p "
+	    "amanat/signer.pub</code> checks the exporting custodian's signature over the tag "
+	    "manifest.</li>\n</ol>\n");
+}
+
+static void item(struct am_buf *b, const struct bundle_page *pg, const struct bundle_page_item *it)
+{
+	const struct am_header *h = it->h;
+	char kid[2 * AM_KEYID_LEN + 1], t[32], hex[2 * AM_HASH_LEN + 1];
+
+	bundle_addf(b, "<div class=\"item\">\n<h2>%s</h2>\n<table>\n", it->id);
+	bundle_addf(b, "<tr><th>Entry</th><td>%llu (%s)</td></tr>\n", (unsigned long long)h->seq,
+	            am_type_name(h->type));
+	PUT(b, "<tr><th>Title</th><td>");
+	shown(b, it, BUNDLE_PAGE_TITLE);
+	PUT(b, "</td></tr>\n<tr><th>Case</th><td>");
+	shown(b, it, BUNDLE_PAGE_CASE);
+	when(t, h->sealed_at_ms);
+	bundle_addf(b, "</td></tr>\n<tr><th>Sealed</th><td>%s (the sealer's clock) by ", t);
+	html_cstr(b, member_name(pg, h->signer, kid));
+	bundle_addf(b, " (key <code>%s</code>)</td></tr>\n", kid);
+	PUT(b, "<tr><th>File</th><td><code>");
+	html_cstr(b, it->payload);
+	PUT(b, "</code></td></tr>\n<tr><th>SHA-256</th><td><code>");
+	shown(b, it, BUNDLE_PAGE_SHA256);
+	bundle_addf(b, "</code></td></tr>\n<tr><th>Size</th><td>%llu bytes</td></tr>\n",
+	            (unsigned long long)h->size);
+	am_hex(hex, h->fields_root, AM_HASH_LEN);
+	bundle_addf(b, "<tr><th>Fields root</th><td><code>%s</code></td></tr>\n", hex);
+	PUT(b, "<tr><th>Custody</th><td>");
+	if (it->ncustody == 0)
+		PUT(b, "no reading recorded before this export");
+	for (size_t j = 0; j < it->ncustody; j++) {
+		const struct am_header *c = it->custody[j];
+		when(t, c->sealed_at_ms);
+		bundle_addf(b, "%sentry %llu: %s, %s by ", j ? "<br>\n" : "",
+		            (unsigned long long)c->seq,
+		            am_action_name(c->payload_len ? c->payload[0] : 0), t);
+		html_cstr(b, member_name(pg, c->signer, kid));
+	}
+	PUT(b, "</td></tr>\n</table>\n</div>\n");
+}
+
+void bundle_index_html(const struct bundle_page *pg, struct am_buf *b)
+{
+	char kid[2 * AM_KEYID_LEN + 1];
+
+	bundle_addf(b,
+	            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	            "<title>Evidence bundle %s@%llu</title>\n",
+	            pg->origin, (unsigned long long)pg->tree_size);
+	PUT(b,
+	    "<style>\nbody{font-family:serif;margin:2em;max-width:60em}"
+	    "table{border-collapse:collapse;width:100%;margin-bottom:1.5em}"
+	    "td,th{border:1px solid #444;padding:.3em;vertical-align:top;text-align:left}"
+	    "code{font-size:.85em;word-break:break-all}"
+	    ".item{page-break-inside:avoid}"
+	    "@media print{body{margin:0}}\n</style>\n</head>\n<body>\n<h1>Evidence bundle</h1>\n");
+	notice(b);
+	bundle_addf(b,
+	            "<p>Exported from the amanat vault <code>%s</code> at tree size %llu on %s by ",
+	            pg->origin, (unsigned long long)pg->tree_size, pg->date);
+	html_cstr(b, pg->exporter);
+	am_key_id_hex(kid, pg->exporter_pk);
+	bundle_addf(b, " (key <code>%s</code>), for the consent scope &ldquo;", kid);
+	html_cstr(b, pg->scope);
+	bundle_addf(b, "&rdquo;. It holds %zu item%s.", pg->nitems, pg->nitems == 1 ? "" : "s");
+	if (pg->withheld)
+		PUT(b, " Some fields were withheld; their commitments let the disclosed ones be "
+		       "checked.");
+	PUT(b, "</p>\n");
+	for (size_t i = 0; i < pg->nitems; i++)
+		item(b, pg, &pg->items[i]);
+	PUT(b, "</body>\n</html>\n");
+}
