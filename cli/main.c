@@ -235,12 +235,20 @@ static void harden(void)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/* The vault layer waits for another amanat's lock; say so once, after a second. */
+static void tell_waiting(void *ctx, const char *path)
+{
+	(void)ctx;
+	fprintf(stderr, "amanat: waiting for another amanat to finish writing %s...\n", path);
+}
+
 int main(int argc, char **argv)
 {
 	const struct cli_cmd *c;
 
 	harden();
 	cli_install_signals();
+	am_vault_on_wait(tell_waiting, NULL);
 	if (am_crypto_init() != 0) {
 		fprintf(stderr, "amanat: cannot initialise libsodium\n");
 		return EXIT_IO;

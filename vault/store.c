@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const schema_sql =
@@ -86,8 +87,9 @@ enum am_status am_db_error(struct am_vault *v, int rc, const char *what, struct 
 	if (prim == SQLITE_FULL)
 		return am_fail(e, AM_EIO, "%s: %s: the disk is full; nothing was changed", v->path, what);
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
-		return am_fail(e, AM_EIO, "%s: %s: the vault is busy (another amanat is writing it)",
-			       v->path, what);
+		return am_fail(e, AM_EIO, "%s: %s: the vault is still busy after %d seconds (another "
+			       "amanat is writing it); try again when it has finished",
+			       v->path, what, AM_BUSY_WAIT_SECONDS);
 	if (prim == SQLITE_READONLY)
 		return am_fail(e, AM_EIO, "%s: %s: the vault is read-only here", v->path, what);
 	return am_fail(e, s, "%s: %s: %s", v->path, what, msg);
@@ -127,15 +129,68 @@ void am_db_rollback(struct am_vault *v)
 	(void)sqlite3_exec(v->db, "SELECT 1 FROM sqlite_schema LIMIT 1", NULL, NULL, NULL);
 }
 
-/* Per-connection settings: durability, defensive mode, no temp files. */
-static enum am_status configure(struct am_vault *v, struct am_err *e)
+static void (*wait_fn)(void *ctx, const char *path);
+static void *wait_ctx;
+static int wait_told; /* the notice is given once per process */
+
+void am_vault_on_wait(void (*fn)(void *ctx, const char *path), void *ctx)
+{
+	wait_fn = fn;
+	wait_ctx = ctx;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * SQLite's busy handler: another connection holds the lock this one needs
+ * (a writer appending, or readers a writer must wait out before it commits).
+ * Wait for it, up to AM_BUSY_WAIT_SECONDS for each lock, telling the caller
+ * after about a second; short sleeps with jitter, since SQLite's file locks
+ * are not queued and waiting writers must not retry in step.
+ */
+static int busy_wait(void *arg, int count)
+{
+	struct am_vault *v = arg;
+	long long now = mono_ms(), ms;
+	struct timespec ts;
+
+	if (count == 0)
+		v->busy_since_ms = now;
+	if (now - v->busy_since_ms >= AM_BUSY_WAIT_SECONDS * 1000LL)
+		return 0;
+	if (now - v->busy_since_ms >= 1000 && !wait_told && wait_fn != NULL) {
+		wait_told = 1;
+		wait_fn(wait_ctx, v->path);
+	}
+	ms = count < 5 ? 1LL << count : 20;
+	ms += (now ^ (long long)getpid() * 7919) % (ms + 1);
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)(ms * 1000000);
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+/*
+ * Per-connection settings: durability, defensive mode, no temp files.  A
+ * salvage connection (a cut file, read-only) lets SQLite read past the
+ * header's page count, which defensive mode forbids.
+ */
+static enum am_status configure(struct am_vault *v, int salvage, struct am_err *e)
 {
 	int rc;
 
-	sqlite3_db_config(v->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(v->db, SQLITE_DBCONFIG_DEFENSIVE, !salvage, NULL);
 	sqlite3_db_config(v->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	sqlite3_db_config(v->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
-	sqlite3_busy_timeout(v->db, 5000);
+	if (salvage)
+		sqlite3_db_config(v->db, SQLITE_DBCONFIG_WRITABLE_SCHEMA, 1, NULL);
+	sqlite3_busy_handler(v->db, busy_wait, v);
 	rc = sqlite3_exec(v->db,
 			  /*
 			   * EXTRA, not FULL: with a rollback journal only EXTRA also syncs
@@ -185,31 +240,15 @@ static enum am_status vault_alloc(const char *path, struct am_vault **out, struc
 	return AM_OK;
 }
 
-/*
- * SQLite reads a missing tail of the last page as zeros; a vault cut short
- * must be refused before anyone appends on top of what was lost.
- */
-static enum am_status check_size(struct am_vault *v, struct am_err *e)
+int am_vault_cut(const struct am_vault *v, char *why, size_t n)
 {
-	sqlite3_stmt *st = NULL;
-	long long pages = -1, psize = -1;
-	struct stat sb;
-
-	if (sqlite3_prepare_v2(v->db, "SELECT page_count * 1, page_size * 1 FROM pragma_page_count, "
-				      "pragma_page_size", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW) {
-		pages = sqlite3_column_int64(st, 0);
-		psize = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-	if (pages < 0 || stat(v->path, &sb) != 0)
-		return am_fail(e, AM_EIO, "%s: cannot read its size", v->path);
-	/* a hot journal may legitimately leave the file longer until it is rolled back */
-	if ((long long)sb.st_size < pages * psize)
-		return am_fail(e, AM_EINPUT, "%s is truncated (%lld bytes, its pages need %lld); "
-			       "refusing to write to it: run 'amanat verify' and restore it from a "
-			       "copy", v->path, (long long)sb.st_size, pages * psize);
-	return AM_OK;
+	if (!v->cut)
+		return 0;
+	if (why != NULL && n > 0)
+		snprintf(why, n, "the file is cut short: %lld of %lld pages (%lld of %lld bytes)",
+			 v->file_bytes / v->page_size, v->want_pages, v->file_bytes,
+			 v->want_pages * v->page_size);
+	return 1;
 }
 
 /*
@@ -276,38 +315,128 @@ cleanup:
 	return s;
 }
 
-/* Check the file is an amanat vault of a version we read. */
-static enum am_status check_identity(struct am_vault *v, struct am_err *e)
+static unsigned long long be32(const unsigned char *p)
+{
+	return (unsigned long long)p[0] << 24 | (unsigned long long)p[1] << 16 |
+	       (unsigned long long)p[2] << 8 | p[3];
+}
+
+/*
+ * How long the file is and how many pages its header lists, read with
+ * SQLite's own file handle (closing another descriptor of the file would
+ * drop SQLite's locks) while the caller holds the read lock: no writer can
+ * be growing the file then, so a short file is a cut one.  SQLite reads a
+ * missing tail of the last page as zeros and, past the header's count,
+ * refuses the file as malformed; either way what was lost must be named.
+ */
+static int read_extent(struct am_vault *v)
+{
+	sqlite3_file *f = NULL;
+	sqlite3_int64 bytes = 0;
+	unsigned char h[100];
+	long long ps, pages;
+	int rc;
+
+	if (sqlite3_file_control(v->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+	    f == NULL || f->pMethods == NULL || f->pMethods->xFileSize(f, &bytes) != SQLITE_OK)
+		return -1;
+	memset(h, 0, sizeof(h));
+	rc = f->pMethods->xRead(f, h, (int)sizeof(h), 0);
+	if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ)
+		return -1;
+	ps = h[16] << 8 | h[17];
+	if (ps == 1)
+		ps = 65536;
+	if (ps < 512 || (ps & (ps - 1)) != 0)
+		return -1;
+	/* the header's page count is valid only when stamped by the same change */
+	pages = be32(h + 28);
+	if (pages == 0 || be32(h + 24) != be32(h + 92))
+		pages = (bytes + ps - 1) / ps;
+	v->file_bytes = bytes;
+	v->page_size = ps;
+	v->want_pages = pages;
+	v->cut = bytes < pages * ps;
+	return 0;
+}
+
+/* One header value; SQLite's result code. */
+static int header_value(struct am_vault *v, const char *sql, int *out)
 {
 	sqlite3_stmt *st = NULL;
-	int rc, appid = 0, uver = 0;
+	int rc = sqlite3_prepare_v2(v->db, sql, -1, &st, NULL);
 
-	rc = sqlite3_prepare_v2(v->db, "PRAGMA application_id", -1, &st, NULL);
+	*out = 0;
 	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		appid = sqlite3_column_int(st, 0);
+		*out = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && (rc & 0xff) == SQLITE_READONLY)
-		return am_fail(e, AM_EIO, "%s: an interrupted write left a journal to roll back, "
-			       "which needs write access to the vault and its directory", v->path);
-	if (rc != SQLITE_ROW && (rc & 0xff) != SQLITE_NOTADB)
-		return am_db_error(v, rc, "opening", e);
-	if (rc != SQLITE_ROW)
-		return am_fail(e, AM_EINPUT, "%s is not an amanat vault (%s)", v->path,
-			       sqlite3_errstr(rc));
-	if (appid != AM_APPLICATION_ID)
-		return am_fail(e, AM_EINPUT, "%s is not an amanat vault", v->path);
-	rc = sqlite3_prepare_v2(v->db, "PRAGMA user_version", -1, &st, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		uver = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (uver != AM_SCHEMA_VERSION)
-		return am_fail(e, AM_EINPUT, "%s is an amanat vault of schema %d; this build reads %d",
-			       v->path, uver, AM_SCHEMA_VERSION);
-	rc = check_schema(v, e);
-	if (rc != AM_OK)
-		return (enum am_status)rc;
+	return rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+/*
+ * Check the file is an amanat vault of a version we read, and how long it
+ * is, in one read transaction.  *cut_short is set when SQLite refused the
+ * file because it is shorter than its header says: open it for salvage.
+ */
+static enum am_status check_identity(struct am_vault *v, int *cut_short, struct am_err *e)
+{
+	enum am_status s = AM_OK;
+	int rc, appid = 0, uver = 0;
+	char why[160];
+
+	*cut_short = 0;
+	rc = sqlite3_exec(v->db, "BEGIN", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = header_value(v, "PRAGMA application_id", &appid);
+	if (rc != SQLITE_OK && (rc & 0xff) == SQLITE_READONLY)
+		s = am_fail(e, AM_EIO, "%s: an interrupted write left a journal to roll back, "
+			    "which needs write access to the vault and its directory", v->path);
+	else if ((rc & 0xff) == SQLITE_CORRUPT) {
+		*cut_short = 1;
+		s = am_db_error(v, rc, "opening", e);
+	} else if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_NOTADB)
+		s = am_db_error(v, rc, "opening", e);
+	else if (rc != SQLITE_OK)
+		s = am_fail(e, AM_EINPUT, "%s is not an amanat vault (%s)", v->path,
+			    sqlite3_errstr(rc));
+	else if (appid != AM_APPLICATION_ID)
+		s = am_fail(e, AM_EINPUT, "%s is not an amanat vault", v->path);
+	else if ((rc = header_value(v, "PRAGMA user_version", &uver)) != SQLITE_OK)
+		s = am_db_error(v, rc, "opening", e);
+	else if (uver != AM_SCHEMA_VERSION)
+		s = am_fail(e, AM_EINPUT, "%s is an amanat vault of schema %d; this build reads %d",
+			    v->path, uver, AM_SCHEMA_VERSION);
+	/* (a salvaged file is only read, to name what was lost, and always fails) */
+	else if (!v->salvage && (s = check_schema(v, e)) != AM_OK)
+		; /* a view or trigger of someone else's: nothing is read through it */
+	else if (read_extent(v) != 0)
+		s = am_fail(e, AM_EIO, "%s: cannot read its size", v->path);
 	/* readers go on: verification names what the lost bytes damaged */
-	return v->writable ? check_size(v, e) : AM_OK;
+	else if (v->writable && am_vault_cut(v, why, sizeof(why)))
+		s = am_fail(e, AM_EINPUT, "%s: %s; refusing to write to it: run 'amanat verify' "
+			    "and restore it from a copy", v->path, why);
+	if (!sqlite3_get_autocommit(v->db))
+		(void)sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL);
+	return s;
+}
+
+/* Open the connection: read-write when allowed, or read-only to salvage a cut file. */
+static enum am_status db_connect(struct am_vault *v, int salvage, struct am_err *e)
+{
+	int rc, flags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE;
+
+	/*
+	 * Readers open read-write when they may, with query_only on: after a
+	 * killed writer, the first reader must be able to roll its journal back.
+	 */
+	flags |= !salvage && (v->writable || access(v->path, W_OK) == 0) ? SQLITE_OPEN_READWRITE
+									  : SQLITE_OPEN_READONLY;
+	rc = sqlite3_open_v2(v->path, &v->db, flags, NULL);
+	if (rc != SQLITE_OK)
+		return am_db_error(v, rc, "opening", e);
+	/* before the first read: that read may have to wait for a writer */
+	sqlite3_busy_handler(v->db, busy_wait, v);
+	return AM_OK;
 }
 
 enum am_status am_vault_open(const char *path, int writable, struct am_vault **out,
@@ -316,7 +445,7 @@ enum am_status am_vault_open(const char *path, int writable, struct am_vault **o
 	struct am_vault *v;
 	struct stat st;
 	enum am_status s;
-	int rc;
+	int cut_short = 0;
 
 	*out = NULL;
 	if (stat(path, &st) != 0)
@@ -327,25 +456,38 @@ enum am_status am_vault_open(const char *path, int writable, struct am_vault **o
 	if (s != AM_OK)
 		return s;
 	v->writable = writable;
-	/*
-	 * Readers open read-write when they may, with query_only on: after a
-	 * killed writer, the first reader must be able to roll its journal back.
-	 */
-	rc = sqlite3_open_v2(path, &v->db,
-			     (writable || access(path, W_OK) == 0 ? SQLITE_OPEN_READWRITE
-								 : SQLITE_OPEN_READONLY) |
-				     SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE,
-			     NULL);
-	if (rc != SQLITE_OK) {
-		s = am_db_error(v, rc, "opening", e);
-		goto fail;
-	}
-	s = check_identity(v, e);
-	if (s != AM_OK)
-		goto fail;
-	s = configure(v, e);
-	if (s == AM_OK && !writable)
+	s = db_connect(v, 0, e);
+	if (s == AM_OK)
+		s = check_identity(v, &cut_short, e);
+	if (s == AM_OK && !v->cut)
+		s = configure(v, 0, e);
+	if (s == AM_OK && !v->cut && !writable)
 		s = am_db_exec(v, "PRAGMA query_only=ON", e);
+	if (v->cut || cut_short || (s == AM_EINPUT && !writable)) {
+		/*
+		 * Shorter than its header says, or with pages SQLite refuses: read
+		 * what is left, read-only, so that verification can name the first
+		 * entry lost.  A writer only learns why it must not write.
+		 */
+		struct am_err again;
+		enum am_status s2;
+
+		am_err_init(&again);
+		am_db_rollback(v);
+		sqlite3_close_v2(v->db);
+		v->db = NULL;
+		v->salvage = 1;
+		s2 = db_connect(v, 1, &again);
+		if (s2 == AM_OK)
+			s2 = configure(v, 1, &again);
+		if (s2 == AM_OK)
+			s2 = check_identity(v, &cut_short, &again);
+		if (s2 == AM_OK)
+			s2 = am_db_exec(v, "PRAGMA query_only=ON", &again);
+		/* a file that is not a vault at all stays refused as it was */
+		if (s2 == AM_OK || v->cut)
+			s = am_fail(e, s2, "%s", again.msg);
+	}
 	if (s != AM_OK)
 		goto fail;
 	*out = v;
@@ -388,7 +530,7 @@ enum am_status am_db_create(const char *path, struct am_vault **out, struct am_e
 		s = am_db_error(v, rc, "creating", e);
 		goto fail;
 	}
-	s = configure(v, e);
+	s = configure(v, 0, e);
 	if (s != AM_OK)
 		goto fail;
 	snprintf(pragma, sizeof(pragma),

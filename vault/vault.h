@@ -148,6 +148,21 @@ AM_WUR enum am_status am_vault_create(const char *path, const struct am_identity
 AM_WUR enum am_status am_vault_open(const char *path, int writable, struct am_vault **out,
 				    struct am_err *e);
 void am_vault_close(struct am_vault *v);
+/*
+ * 1 when the file was shorter, as opened, than the pages its database
+ * header lists (a truncated copy): why then says so ("the file is cut
+ * short: N of M pages").  Such a vault opens for reading only, so that
+ * verification can name what is left and what was lost.
+ */
+int am_vault_cut(const struct am_vault *v, char *why, size_t n);
+/*
+ * Called once per process, from the library's wait for the vault's lock,
+ * when another amanat has been writing path for about a second (the wait
+ * goes on for up to AM_BUSY_WAIT_SECONDS).  The library never prints: the
+ * caller says it to the person.  fn NULL: wait silently.
+ */
+#define AM_BUSY_WAIT_SECONDS 60
+void am_vault_on_wait(void (*fn)(void *ctx, const char *path), void *ctx);
 
 
 /* ---- pinned trust ------------------------------------------------------ */

@@ -43,6 +43,11 @@ struct am_vault {
 	int writable;
 	/* what readers check entries against once set (am_vault_use_trust); not owned */
 	const struct am_trusted *trusted;
+	/* the file as opened (read under the read lock): see am_vault_cut */
+	long long file_bytes, want_pages, page_size;
+	int cut;
+	int salvage; /* read-only, past SQLite's checks of a cut or damaged file */
+	long long busy_since_ms; /* when the current wait for the lock began */
 };
 
 /* ---- entry.c: canonical encodings ------------------------------------- */

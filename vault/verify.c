@@ -47,6 +47,8 @@ struct vstate {
 	uint64_t chunk_rows_expected;
 	enum am_status s;       /* an error that stopped the checks */
 	struct am_err *e;
+	uint64_t at;            /* the entry being read */
+	int ckpt_lost;          /* a damaged file's checkpoints could not be read */
 };
 
 AM_PRINTF(3, 4)
@@ -67,6 +69,17 @@ static int problem(struct vstate *vs, uint64_t seq, const char *fmt, ...)
 
 static int db_failed(struct vstate *vs, int rc, const char *what)
 {
+	int prim = rc & 0xff;
+	char why[256];
+
+	/* a cut or damaged file is a finding about the entry reached, not a failure to check */
+	if (prim != SQLITE_NOMEM && prim != SQLITE_BUSY && prim != SQLITE_LOCKED &&
+	    (vs->v->salvage || prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)) {
+		if (!am_vault_cut(vs->v, why, sizeof(why)))
+			snprintf(why, sizeof(why), "the database page holding it is damaged (%s)",
+				 sqlite3_errmsg(vs->v->db));
+		return problem(vs, vs->at, "cannot be read (%s): %s", what, why);
+	}
 	vs->s = am_db_error(vs->v, rc, what, vs->e);
 	return -1;
 }
@@ -209,15 +222,25 @@ static int next_ckpt(struct vstate *vs)
 		if (sqlite3_column_type(vs->ckpt, 1) != SQLITE_INTEGER || size == 0 ||
 		    sqlite3_column_type(vs->ckpt, 2) != SQLITE_BLOB ||
 		    sqlite3_column_type(vs->ckpt, 3) != SQLITE_BLOB ||
-		    sqlite3_column_type(vs->ckpt, 4) != SQLITE_TEXT)
-			return problem(vs, size ? size - 1 : 0, "checkpoint %lld is malformed (a column "
-				       "of the wrong type, or size 0)", sqlite3_column_int64(vs->ckpt, 0));
+		    sqlite3_column_type(vs->ckpt, 4) != SQLITE_TEXT) {
+			if (vs->v->salvage) {
+				vs->ckpt_lost = 1; /* a damaged page: the entries say best what was lost */
+				return 0;
+			}
+			return problem(vs, size ? size - 1 : 0, "checkpoint %lld has a column of the "
+				       "wrong storage class, or size 0", sqlite3_column_int64(vs->ckpt, 0));
+		}
 		if (size < vs->last_ckpt_size)
 			return problem(vs, size, "checkpoint %lld shrinks the log from %llu to %llu",
 				       sqlite3_column_int64(vs->ckpt, 0),
 				       (unsigned long long)vs->last_ckpt_size, (unsigned long long)size);
 		vs->last_ckpt_size = size;
 		return 1;
+	}
+	if (rc != SQLITE_DONE && vs->v->salvage) {
+		/* go on with the entries: they say best what was lost */
+		vs->ckpt_lost = 1;
+		return 0;
 	}
 	if (rc != SQLITE_DONE)
 		return db_failed(vs, rc, "reading checkpoints");
@@ -507,7 +530,7 @@ static int check_points(struct vstate *vs)
 		vs->ckpt_pending = rc;
 	}
 	/* every append stores a checkpoint signed by whoever appended: removing one shows */
-	if (!vs->appender_signed)
+	if (!vs->appender_signed && !vs->ckpt_lost)
 		return problem(vs, n - 1, "the checkpoint of %llu entries that its signer stored with "
 			       "it is missing (stored checkpoints were removed)", (unsigned long long)n);
 	return 0;
@@ -663,6 +686,7 @@ enum am_status am_verify_run(struct am_vault *v, const struct am_verify_opts *o,
 	unsigned char prev[AM_HASH_LEN];
 	double deadline = o->max_seconds > 0 ? now_s() + o->max_seconds : 0;
 	uint64_t seq = o->from_size, n = 0;
+	char why[160];
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -684,7 +708,13 @@ enum am_status am_verify_run(struct am_vault *v, const struct am_verify_opts *o,
 		return am_fail(e, AM_EINPUT, "internal: a verified state of %llu entries given to "
 			       "start at %llu", (unsigned long long)from->size,
 			       (unsigned long long)o->from_size);
+	vs.at = o->from_size;
 	vs.s = am_vault_count(v, &n, e);
+	if (vs.s == AM_EINPUT || vs.s == AM_EVERIFY || (v->salvage && vs.s != AM_ENOMEM)) {
+		/* the last entry cannot be read: the walk below finds where reading stops */
+		vs.s = AM_OK;
+		n = UINT64_MAX;
+	}
 	if (vs.s != AM_OK || prepare(&vs, &st) != 0)
 		goto cleanup;
 	if (o->from_size > n || o->pin_size > n) {
@@ -715,9 +745,11 @@ enum am_status am_verify_run(struct am_vault *v, const struct am_verify_opts *o,
 			r->complete = 0;
 			break;
 		}
+		vs.at = seq;
 		if (check_entry(&vs, st, seq, prev) != 0 || check_points(&vs) != 0)
 			goto cleanup;
 		seq++;
+		vs.at = seq;
 		r->entries++;
 		memcpy(r->head, prev, AM_HASH_LEN);
 	}
@@ -731,9 +763,20 @@ enum am_status am_verify_run(struct am_vault *v, const struct am_verify_opts *o,
 	}
 	if (r->complete)
 		check_counts(&vs, seq);
+	if (r->complete && am_vault_cut(v, why, sizeof(why)))
+		problem(&vs, seq, "%s: every entry before this one could be read%s, but any later "
+			"ones were lost with the missing pages", why,
+			o->tier == AM_VERIFY_QUICK ? " (not their content, at this tier)" : "");
+	if (r->complete && vs.ckpt_lost)
+		problem(&vs, seq, "the stored checkpoints cannot be read: the database pages "
+			"holding them are damaged");
 	if (out != NULL && r->ok && r->complete && vs.s == AM_OK)
 		export_state(&vs, out);
 cleanup:
+	/* whatever was found, a cut file is the likely cause: say so */
+	if (!r->ok && am_vault_cut(v, why, sizeof(why)) && strstr(r->reason, "cut short") == NULL)
+		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
+			 "; %s", why);
 	r->size = vs.fr.n;
 	am_mt_frontier_root(&vs.fr, r->root);
 	sqlite3_finalize(st);
