@@ -72,18 +72,23 @@ struct am_export_result {
 void am_export_result_release(struct am_export_result *r);
 
 /*
- * Export: record the export as a custody entry, select, apply consent, write
- * the bundle, and record its hash in a second custody entry.  Nothing is
- * written at `out` unless the whole bundle is complete.
+ * Export: record the export as a custody entry (naming every entry whose
+ * metadata or content will be decrypted), select, apply consent, write the
+ * bundle unnamed, record its hash in a second custody entry, and only then
+ * give it its name `out`.  Nothing is at `out` unless the whole bundle is
+ * complete and its closing record durable; a bad `out` (existing, or in a
+ * directory that does not exist) is refused before anything is recorded.
  */
 AM_WUR enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 				struct am_export_result *res, struct am_err *e);
 
-/* --for: encrypt bytes to a recipient's X25519 key into a new file. */
+/*
+ * --for: encrypt bytes to a recipient's X25519 key, written to fd (a new,
+ * still unnamed file the caller names once the export is recorded) and synced.
+ */
 AM_WUR enum am_status am_bundle_encrypt(const unsigned char *p, size_t n,
-					const unsigned char box_pk[AM_BOX_PK_LEN],
-					const char *path, unsigned char sha[AM_HASH_LEN],
-					struct am_err *e);
+					const unsigned char box_pk[AM_BOX_PK_LEN], int fd,
+					unsigned char sha[AM_HASH_LEN], struct am_err *e);
 /* open-bundle: decrypt a file made by am_bundle_encrypt into a new file. */
 AM_WUR enum am_status am_bundle_decrypt(const char *in, const struct am_identity *id,
 					const char *out, struct am_err *e);

@@ -23,20 +23,18 @@ static void bx_ad(unsigned char *ad, size_t *n, const unsigned char pk[AM_BOX_PK
 }
 
 enum am_status am_bundle_encrypt(const unsigned char *p, size_t n,
-				 const unsigned char box_pk[AM_BOX_PK_LEN], const char *path,
+				 const unsigned char box_pk[AM_BOX_PK_LEN], int fd,
 				 unsigned char sha[AM_HASH_LEN], struct am_err *e)
 {
 	unsigned char head[BX_HEAD], ad[64], nonce[AM_NONCE_LEN], lenb[4];
 	unsigned char *key = am_secure_alloc(AM_KEY_LEN), *ck = am_secure_alloc(AM_KEY_LEN);
 	unsigned char *pt = am_secure_alloc(AM_CHUNK_SIZE + 1);
 	unsigned char *ct = malloc(AM_CHUNK_SIZE + 1 + AM_AEAD_TAG_LEN);
-	struct am_newfile f;
 	am_sha256_ctx hc;
 	size_t adn, off = 0;
 	uint64_t idx = 0;
 	enum am_status s = AM_OK;
 
-	f.fd = -1;
 	if (!key || !ck || !pt || !ct) {
 		s = am_fail(e, AM_ENOMEM, "out of memory");
 		goto cleanup;
@@ -54,9 +52,8 @@ enum am_status am_bundle_encrypt(const unsigned char *p, size_t n,
 	am_put_u64(head + 8 + AM_BOX_PK_LEN + AM_WRAP_LEN, n);
 	bx_ad(ad, &adn, box_pk);
 	am_sha256_init(&hc);
-	s = am_newfile_open(&f, path, 0600, 0, e);
-	if (s == AM_OK)
-		s = am_newfile_write(&f, head, sizeof(head), e);
+	if (am_write_all(fd, head, sizeof(head)) != 0)
+		s = am_fail(e, AM_EIO, "cannot write the encrypted bundle: %s", strerror(errno));
 	am_sha256_update(&hc, head, sizeof(head));
 	/* an empty input still has one final chunk, as entry content does */
 	while (s == AM_OK) {
@@ -70,9 +67,10 @@ enum am_status am_bundle_encrypt(const unsigned char *p, size_t n,
 			break;
 		}
 		am_put_u32(lenb, (uint32_t)(take + 1 + AM_AEAD_TAG_LEN));
-		s = am_newfile_write(&f, lenb, 4, e);
-		if (s == AM_OK)
-			s = am_newfile_write(&f, ct, take + 1 + AM_AEAD_TAG_LEN, e);
+		if (am_write_all(fd, lenb, 4) != 0 ||
+		    am_write_all(fd, ct, take + 1 + AM_AEAD_TAG_LEN) != 0)
+			s = am_fail(e, AM_EIO, "cannot write the encrypted bundle: %s",
+				    strerror(errno));
 		am_sha256_update(&hc, lenb, 4);
 		am_sha256_update(&hc, ct, take + 1 + AM_AEAD_TAG_LEN);
 		off += take;
@@ -80,10 +78,8 @@ enum am_status am_bundle_encrypt(const unsigned char *p, size_t n,
 		if (last)
 			break;
 	}
-	if (s == AM_OK)
-		s = am_newfile_commit(&f, 0, e);
-	else
-		am_newfile_abort(&f);
+	if (s == AM_OK && fsync(fd) != 0)
+		s = am_fail(e, AM_EIO, "cannot sync the encrypted bundle: %s", strerror(errno));
 	am_sha256_final(&hc, sha);
 cleanup:
 	am_secure_free(key);

@@ -42,6 +42,7 @@ static void ctx_release(struct ex_ctx *x)
 	free(x->entries);
 	am_members_release(&x->ms);
 	am_checkpoint_release(&x->cp);
+	free(x->opens);
 }
 
 /*
@@ -194,6 +195,88 @@ static const char *consent_gap(const struct ex_item *it, const char *scope)
 	return NULL;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The most entries one custody record names (the vault's limit on references). */
+#define AM_MAX_NAMED 65536u
+
+static int in_sorted(const uint64_t *set, size_t n, uint64_t seq)
+{
+	return n > 0 && bsearch(&seq, set, n, sizeof(*set), cmp_u64) != NULL;
+}
+
+/* 1 when seq is among the entries the opening record names. */
+static int opens(const struct ex_ctx *x, uint64_t seq)
+{
+	return in_sorted(x->opens, x->nopens, seq);
+}
+
+/* Append seq (larger than any before) to a sorted set of at most AM_MAX_NAMED. */
+static enum am_status set_add(uint64_t **set, size_t *n, size_t *cap, uint64_t seq,
+			      struct am_err *e)
+{
+	if (*n == AM_MAX_NAMED)
+		return am_fail(e, AM_EINPUT, "the selection would open more than %u entries, more "
+			       "than one custody record can name; narrow it", AM_MAX_NAMED);
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 64;
+		uint64_t *g = realloc(*set, c * sizeof(*g));
+		if (g == NULL)
+			return am_fail(e, AM_ENOMEM, "out of memory");
+		*set = g;
+		*cap = c;
+	}
+	(*set)[(*n)++] = seq;
+	return AM_OK;
+}
+
+/*
+ * Before anything is decrypted, from public headers only: every entry whose
+ * metadata the selection will open, for the opening custody record to name.
+ * Those are the entries named by number, every evidence entry the other
+ * filters match on its header (a --case filter opens each one's metadata to
+ * read its case), and every evidence entry referring to one of those, which
+ * may amend its consent.  select_items opens these and no other.  An entry
+ * named by number that is not evidence is refused here, before the record.
+ */
+static enum am_status plan_opens(struct ex_ctx *x, uint64_t n, struct am_err *e)
+{
+	const struct am_export_req *req = x->req;
+	enum am_status s = AM_OK;
+	uint64_t *cand = NULL; /* the entries that may become items */
+	size_t ncand = 0, candcap = 0, cap = 0;
+
+	for (uint64_t seq = 0; seq < n && s == AM_OK; seq++) {
+		struct am_entry_pub p;
+		int wanted = 0, refers = 0;
+
+		s = ex_read_entry(x, seq, &p, e);
+		if (s != AM_OK)
+			break;
+		if (p.h.type >= AM_T_TESTIMONY && p.h.type <= AM_T_CASE) {
+			wanted = explicitly(req, seq) || (has_filters(req) && public_match(req, &p.h));
+			/* refers to an earlier candidate: a possible consent amendment */
+			for (uint32_t r = 0; r < p.h.nrefs; r++)
+				refers |= in_sorted(cand, ncand, am_header_ref(&p.h, r));
+		} else if (explicitly(req, seq)) {
+			s = am_fail(e, AM_EINPUT, "entry %llu is not testimony, a document, media or "
+				    "a case record: there is nothing to export",
+				    (unsigned long long)seq);
+		}
+		am_entry_pub_release(&p);
+		if (s == AM_OK && wanted)
+			s = set_add(&cand, &ncand, &candcap, seq, e);
+		if (s == AM_OK && (wanted || refers))
+			s = set_add(&x->opens, &x->nopens, &cap, seq, e);
+	}
+	free(cand);
+	return s;
+}
+
 /* Walk the log once: items, consent amendments, custody and enrollments. */
 static enum am_status select_items(struct ex_ctx *x, uint64_t n, struct am_export_result *res,
 				   struct am_err *e)
@@ -232,7 +315,8 @@ static enum am_status select_items(struct ex_ctx *x, uint64_t n, struct am_expor
 			for (uint32_t r = 0; r < p.h.nrefs; r++)
 				for (size_t i = 0; i < x->nitems; i++)
 					refers |= x->items[i].seq == am_header_ref(&p.h, r);
-			if (wanted || refers)
+			/* only what the opening record named (plan_opens) is opened */
+			if ((wanted || refers) && opens(x, seq))
 				os = am_open_fields(x->v, req->custodian, seq, &f, e);
 			if (os == AM_OK && refers)
 				for (uint32_t r = 0; r < p.h.nrefs && s == AM_OK; r++)
@@ -401,12 +485,6 @@ static enum am_status put(struct am_fields *f, const char *name, const char *val
 	return am_fields_set(f, name, value, strlen(value), e);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* The custody record made before anything is decrypted. */
 static enum am_status record_start(struct ex_ctx *x, uint64_t n, uint64_t *seq, struct am_err *e)
 {
@@ -420,18 +498,14 @@ static enum am_status record_start(struct ex_ctx *x, uint64_t n, uint64_t *seq, 
 
 	am_fields_init(&f);
 	am_buf_init(&sel);
-	refs = malloc((req->nseqs ? req->nseqs : 1) * sizeof(*refs));
+	(void)n;
+	/* every entry whose metadata or content will be decrypted (plan_opens) */
+	refs = malloc((x->nopens ? x->nopens : 1) * sizeof(*refs));
 	if (refs == NULL)
 		return am_fail(e, AM_ENOMEM, "out of memory");
-	for (size_t i = 0; i < req->nseqs; i++)
-		if (req->seqs[i] < n)
-			refs[nrefs++] = req->seqs[i];
-	qsort(refs, nrefs, sizeof(*refs), cmp_u64);
-	for (size_t i = 1; i < nrefs;)
-		if (refs[i] == refs[i - 1])
-			memmove(&refs[i], &refs[i + 1], (--nrefs - i) * sizeof(*refs));
-		else
-			i++;
+	if (x->nopens > 0)
+		memcpy(refs, x->opens, x->nopens * sizeof(*refs));
+	nrefs = x->nopens;
 	for (size_t i = 0; i < req->ncases; i++) {
 		am_buf_add(&sel, "case=", 5);
 		am_buf_add(&sel, req->cases[i], strlen(req->cases[i]));
@@ -553,26 +627,6 @@ static enum am_status forbid_forms(struct am_sink *sink, const struct am_field *
 	return s;
 }
 
-/* SHA-256 of a whole file. */
-static enum am_status hash_file(const char *path, unsigned char out[AM_HASH_LEN], struct am_err *e)
-{
-	unsigned char buf[65536];
-	am_sha256_ctx c;
-	long long n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return am_fail(e, AM_EIO, "cannot read back %s", path);
-	am_sha256_init(&c);
-	while ((n = am_read_full(fd, buf, sizeof(buf))) > 0)
-		am_sha256_update(&c, buf, (size_t)n);
-	close(fd);
-	if (n < 0)
-		return am_fail(e, AM_EIO, "cannot read back %s", path);
-	am_sha256_final(&c, out);
-	return AM_OK;
-}
-
 enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 			 struct am_export_result *res, struct am_err *e)
 {
@@ -611,8 +665,18 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 		if (req->seqs[i] >= n)
 			return am_fail(e, AM_EINPUT, "%s has no entry %llu", am_vault_path(v),
 				       (unsigned long long)req->seqs[i]);
-	if (access(req->out, F_OK) == 0)
-		return am_fail(e, AM_EEXIST, "%s already exists; refusing to overwrite it", req->out);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x.now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	t = ts.tv_sec;
+	gmtime_r(&t, &tm);
+	strftime(x.date, sizeof(x.date), "%Y-%m-%d", &tm);
+	/*
+	 * The output first, unnamed: an -o that exists, or whose directory does
+	 * not, is refused before anything is recorded or signed.
+	 */
+	s = am_sink_open(&sink, req->recipient ? 2 : req->zip ? 1 : 0, req->out, x.now_ms, e);
+	if (s != AM_OK)
+		return s;
 	/*
 	 * The bundle proves against the tree as it is before the export's own
 	 * records, in a checkpoint the exporting custodian signs now: the court
@@ -624,6 +688,8 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 		am_origin(x.origin, am_trusted_vault_id(req->trusted));
 		s = am_vault_members(req->trusted, &x.ms, e);
 	}
+	if (s == AM_OK)
+		s = plan_opens(&x, n, e);
 	if (s == AM_OK)
 		s = record_start(&x, n, &res->custody_before, e);
 	if (s == AM_OK)
@@ -642,14 +708,6 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 		prune_custody(&x);
 		s = prepare_items(&x, e);
 	}
-	if (s != AM_OK)
-		goto cleanup;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	x.now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	t = ts.tv_sec;
-	gmtime_r(&t, &tm);
-	strftime(x.date, sizeof(x.date), "%Y-%m-%d", &tm);
-	s = am_sink_open(&sink, req->recipient ? 2 : req->zip ? 1 : 0, req->out, x.now_ms, e);
 	if (s == AM_OK) {
 		/* named by what it holds, not by the file name, so exports repeat exactly */
 		char base[64];
@@ -668,25 +726,40 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 			}
 	if (s == AM_OK)
 		s = ex_write_bundle(&x, sink, res->tagmanifest_sha256, e);
-	if (s != AM_OK) {
-		am_sink_abort(sink);
-		goto cleanup;
-	}
-	s = am_sink_commit(sink, req->recipient ? &zip : NULL, &ziplen, e);
+	/* complete, synced, and still without its name */
+	if (s == AM_OK)
+		s = am_sink_finish(sink, req->recipient ? &zip : NULL, &ziplen, e);
 	if (s == AM_OK && req->recipient != NULL)
-		s = am_bundle_encrypt(zip, ziplen, req->recipient->box_pk, req->out, res->file_sha256, e);
-	else if (s == AM_OK && req->zip)
-		s = hash_file(req->out, res->file_sha256, e);
+		s = am_bundle_encrypt(zip, ziplen, req->recipient->box_pk, am_sink_fd(sink),
+				      res->file_sha256, e);
 	if (zip != NULL) {
 		am_wipe(zip, ziplen);
 		free(zip);
 	}
+	if (s == AM_OK && req->zip)
+		s = am_sink_file_sha256(sink, res->file_sha256, e);
 	if (s != AM_OK)
 		goto cleanup;
 	res->nitems = x.nitems;
 	res->tree_size = x.cp.size;
+	/*
+	 * The closing record before the name: a bundle at OUT always has its
+	 * record.  If recording fails, the unnamed bundle goes with the sink.
+	 */
 	s = record_done(&x, res, res->custody_before, &res->custody_after, e);
+	if (s != AM_OK)
+		goto cleanup;
+	s = am_sink_commit(sink, e);
+	sink = NULL;
+	if (s != AM_OK) {
+		char msg[sizeof(e->msg)];
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		am_fail(e, s, "%s (the export is recorded as custody entries %llu and %llu, but no "
+			"bundle was left at %s)", msg, (unsigned long long)res->custody_before,
+			(unsigned long long)res->custody_after, req->out);
+	}
 cleanup:
+	am_sink_abort(sink);
 	ctx_release(&x);
 	return s;
 }

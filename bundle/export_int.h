@@ -47,6 +47,8 @@ struct ex_ctx {
 	size_t nentries;
 	int64_t now_ms;
 	char date[16];               /* YYYY-MM-DD */
+	uint64_t *opens;             /* sorted: every entry whose metadata selection opens */
+	size_t nopens;
 };
 
 /* ---- export_ctx.c -------------------------------------------------------- */

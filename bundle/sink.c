@@ -167,9 +167,14 @@ enum am_status am_sink_open(struct am_sink **out, int kind, const char *path, in
 	s->zo.fd = -1;
 	s->nf.fd = -1;
 	s->dos = dos_time(time_ms);
-	if (access(path, F_OK) == 0 && kind != 2) {
-		am_sink_abort(s);
-		return am_fail(e, AM_EEXIST, "%s already exists; refusing to overwrite it", path);
+	{
+		struct stat sb;
+		/* lstat: a dangling symbolic link is there too */
+		if (lstat(path, &sb) == 0) {
+			am_sink_abort(s);
+			return am_fail(e, AM_EEXIST, "%s already exists; refusing to overwrite it",
+				       path);
+		}
 	}
 	if (kind == 0) {
 		size_t n = strlen(path) + 32;
@@ -193,14 +198,14 @@ enum am_status am_sink_open(struct am_sink **out, int kind, const char *path, in
 		return AM_OK;
 	}
 	snprintf(s->base, sizeof(s->base), "bag");
-	if (kind == 1) {
-		st = am_newfile_open(&s->nf, path, 0600, 0, e);
-		if (st != AM_OK) {
-			am_sink_abort(s);
-			return st;
-		}
-		s->zo.fd = s->nf.fd;
+	/* the output file, unnamed until commit; for kind 2 the encrypted ZIP goes there */
+	st = am_newfile_open(&s->nf, path, 0600, 0, e);
+	if (st != AM_OK) {
+		am_sink_abort(s);
+		return st;
 	}
+	if (kind == 1)
+		s->zo.fd = s->nf.fd;
 	memset(&ff, 0, sizeof(ff));
 	ff.zopen64_file = z_open;
 	ff.zread_file = z_read;
@@ -493,7 +498,7 @@ void am_sink_abort(struct am_sink *s)
 		close(s->fd);
 	if (s->zf != NULL)
 		zipClose(s->zf, NULL);
-	if (s->kind == 1)
+	if (s->kind != 0)
 		am_newfile_abort(&s->nf);
 	if (s->tmpdir != NULL)
 		remove_tmpdir(s);
@@ -501,7 +506,7 @@ void am_sink_abort(struct am_sink *s)
 	sink_free(s);
 }
 
-enum am_status am_sink_commit(struct am_sink *s, unsigned char **mem, size_t *memlen,
+enum am_status am_sink_finish(struct am_sink *s, unsigned char **mem, size_t *memlen,
 			      struct am_err *e)
 {
 	enum am_status st = AM_OK;
@@ -511,14 +516,74 @@ enum am_status am_sink_commit(struct am_sink *s, unsigned char **mem, size_t *me
 		*memlen = 0;
 	}
 	if (s->open && (st = am_sink_end(s, e)) != AM_OK)
-		goto fail;
+		return st;
+	if (s->kind == 0)
+		return AM_OK; /* every file was synced as it was closed */
+	if (s->zf != NULL) {
+		int zrc = zipClose(s->zf, NULL);
+		s->zf = NULL;
+		if (zrc != ZIP_OK || s->zo.err)
+			return am_fail(e, AM_EIO, "cannot finish the ZIP %s: %s", s->path,
+				       s->zo.err ? strerror(s->zo.err) : "minizip failed");
+	}
+	if (s->kind == 1 && fsync(s->nf.fd) != 0)
+		return am_fail(e, AM_EIO, "cannot sync %s: %s", s->path, strerror(errno));
+	if (s->kind == 2 && mem != NULL) {
+		*mem = s->zo.mem;
+		*memlen = s->zo.len;
+		s->zo.mem = NULL;
+		s->zo.cap = 0;
+	}
+	return AM_OK;
+}
+
+int am_sink_fd(const struct am_sink *s)
+{
+	return s->kind == 0 ? -1 : s->nf.fd;
+}
+
+enum am_status am_sink_file_sha256(struct am_sink *s, unsigned char out[AM_HASH_LEN],
+				   struct am_err *e)
+{
+	unsigned char buf[65536];
+	am_sha256_ctx c;
+	off_t off = 0;
+	ssize_t n;
+
+	if (s->kind == 0)
+		return am_fail(e, AM_EINPUT, "a directory bundle is not one file");
+	am_sha256_init(&c);
+	while ((n = pread(s->nf.fd, buf, sizeof(buf), off)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return am_fail(e, AM_EIO, "cannot read back %s: %s", s->path, strerror(errno));
+		am_sha256_update(&c, buf, (size_t)n);
+		off += n;
+	}
+	am_sha256_final(&c, out);
+	return AM_OK;
+}
+
+enum am_status am_sink_commit(struct am_sink *s, struct am_err *e)
+{
+	enum am_status st;
+
 	if (s->kind == 0) {
 		int dfd;
-		/* rename does not replace a non-empty directory, and we checked */
-		if (rename(s->tmpdir, s->path) != 0) {
-			st = am_fail(e, AM_EIO, "cannot move the bundle into %s: %s", s->path,
-				     strerror(errno));
-			goto fail;
+		/*
+		 * rename replaces an empty directory: make the one it replaces ourselves,
+		 * so that whatever appeared at path since am_sink_open is never replaced
+		 */
+		int made = mkdir(s->path, 0700) == 0;
+		if (!made || rename(s->tmpdir, s->path) != 0) {
+			int err = errno;
+			if (made)
+				rmdir(s->path);
+			st = am_fail(e, err == EEXIST ? AM_EEXIST : AM_EIO,
+				     "cannot move the bundle into %s: %s", s->path, strerror(err));
+			am_sink_abort(s);
+			return st;
 		}
 		free(s->tmpdir);
 		s->tmpdir = NULL;
@@ -538,24 +603,7 @@ enum am_status am_sink_commit(struct am_sink *s, unsigned char **mem, size_t *me
 		sink_free(s);
 		return AM_OK;
 	}
-	if (zipClose(s->zf, NULL) != ZIP_OK || s->zo.err) {
-		s->zf = NULL;
-		st = am_fail(e, AM_EIO, "cannot finish the ZIP %s: %s", s->path,
-			     s->zo.err ? strerror(s->zo.err) : "minizip failed");
-		goto fail;
-	}
-	s->zf = NULL;
-	if (s->kind == 1) {
-		st = am_newfile_commit(&s->nf, 0, e);
-		sink_free(s);
-		return st;
-	}
-	*mem = s->zo.mem;
-	*memlen = s->zo.len;
-	s->zo.mem = NULL;
+	st = am_newfile_commit(&s->nf, 0, e);
 	sink_free(s);
-	return AM_OK;
-fail:
-	am_sink_abort(s);
 	return st;
 }

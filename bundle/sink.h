@@ -1,7 +1,10 @@
 /*
  * sink.h — where a bundle's files go: a directory (built under a temporary
- * name and renamed into place when complete) or a ZIP (written through
- * minizip into a new file, or into memory when it is to be encrypted).
+ * name and renamed into place at commit) or a ZIP (written through minizip
+ * into a new, unnamed file linked into place at commit, or into memory when
+ * it is to be encrypted into such a file).  Nothing is at the output's path
+ * before am_sink_commit, so an export can finish, record what it made, and
+ * only then name it.
  * Every byte written is scanned for the values the export withholds, and
  * every file's SHA-256 and SHA-512 are kept for the manifests.
  */
@@ -24,7 +27,12 @@ struct am_sink_file {
 
 struct am_sink;
 
-/* kind: 0 directory at path, 1 ZIP file at path, 2 ZIP in memory. */
+/*
+ * kind: 0 directory at path, 1 ZIP file at path, 2 ZIP in memory, to be
+ * encrypted into the file at path (am_sink_fd).  Opening checks that path
+ * does not exist and that its directory takes new files, so a bad -o fails
+ * before anything else is done.
+ */
 AM_WUR enum am_status am_sink_open(struct am_sink **out, int kind, const char *path,
 				   int64_t time_ms, struct am_err *e);
 /*
@@ -49,12 +57,23 @@ AM_WUR enum am_status am_sink_add(struct am_sink *s, const char *path, const voi
 /* The record of a file already written, or NULL. */
 const struct am_sink_file *am_sink_find(const struct am_sink *s, const char *path);
 /*
- * Finish: close the ZIP or move the directory into place.  For kind 2 the
- * ZIP bytes are handed to the caller (*mem, *memlen; free with free()).
- * The sink is freed in every case.
+ * Complete the output without naming it: close the ZIP, sync every file.
+ * For kind 2 the ZIP bytes are handed to the caller (*mem, *memlen; wipe and
+ * free with free()).  The sink stays the caller's, to commit or abort.
  */
-AM_WUR enum am_status am_sink_commit(struct am_sink *s, unsigned char **mem, size_t *memlen,
+AM_WUR enum am_status am_sink_finish(struct am_sink *s, unsigned char **mem, size_t *memlen,
 				     struct am_err *e);
+/* The unnamed output file (kinds 1 and 2), open for reading and writing; -1 for a directory. */
+int am_sink_fd(const struct am_sink *s);
+/* SHA-256 of what the output file (kinds 1 and 2) holds now. */
+AM_WUR enum am_status am_sink_file_sha256(struct am_sink *s, unsigned char out[AM_HASH_LEN],
+					  struct am_err *e);
+/*
+ * After am_sink_finish: give the output its name (rename the directory, link
+ * the file), durably.  Never replaces anything.  The sink is freed in every
+ * case; on failure the output is removed.
+ */
+AM_WUR enum am_status am_sink_commit(struct am_sink *s, struct am_err *e);
 /* Give up and remove everything written.  NULL is fine. */
 void am_sink_abort(struct am_sink *s);
 

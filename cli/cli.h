@@ -62,24 +62,47 @@ int cli_pass_fd(const char *arg, struct cli_pass *p);
  * The options that mean the same in every command that takes them, parsed in
  * one place (opts.c).  A command names the ones it takes in its getopt_long
  * table with the CLI_OPT_* entries, where its usage line has them, and reads
- * its options with cli_getopt; it never sees these.  Nothing here is owned:
- * the strings point into argv.
+ * its options with cli_getopt; it never sees these.  The strings point into
+ * argv, or into text read from a file (--purpose-from), which co owns until
+ * cli_common_release.
  */
+#define CLI_MAX_OWNED 8
 struct cli_common {
 	const char *as;       /* --as ID: who acts, or NULL */
-	const char *purpose;  /* --purpose TEXT: why, for the custody record, or NULL */
+	const char *purpose;  /* --purpose TEXT or --purpose-from FILE: why, for custody */
+	int purpose_from;     /* 1 when purpose came from --purpose-from */
 	int json;             /* --json */
 	struct cli_pass pass; /* --passphrase-fd N */
+	const char *stdin_by; /* the option that read standard input ("-"), or NULL */
+	char *owned[CLI_MAX_OWNED]; /* text read from files, wiped and freed on release */
+	size_t owned_size[CLI_MAX_OWNED];
+	size_t nowned;
 };
 void cli_common_init(struct cli_common *co);
+/* Wipe and free the text read for co's options. */
+void cli_common_release(struct cli_common *co);
+/* Run fn with a struct cli_common set up for it and released after; fn's exit code. */
+int cli_run(int (*fn)(int argc, char **argv, struct cli_common *co), int argc, char **argv);
 
 /* getopt_long's values for them: above every short option letter a command may use. */
-enum { CLI_AS = 0x100, CLI_JSON, CLI_PASSPHRASE_FD, CLI_PURPOSE };
+enum { CLI_AS = 0x100, CLI_JSON, CLI_PASSPHRASE_FD, CLI_PURPOSE, CLI_PURPOSE_FROM };
 #define CLI_OPT_AS { "as", required_argument, NULL, CLI_AS }
 #define CLI_OPT_JSON { "json", no_argument, NULL, CLI_JSON }
 #define CLI_OPT_PASSPHRASE_FD { "passphrase-fd", required_argument, NULL, CLI_PASSPHRASE_FD }
-#define CLI_OPT_PURPOSE { "purpose", required_argument, NULL, CLI_PURPOSE }
+/* a command that takes --purpose takes both */
+#define CLI_OPT_PURPOSE { "purpose", required_argument, NULL, CLI_PURPOSE }, \
+	{ "purpose-from", required_argument, NULL, CLI_PURPOSE_FROM }
 #define CLI_OPT_END { NULL, 0, NULL, 0 }
+
+/*
+ * Text for option opt kept out of argv: read from the file arg, or from
+ * standard input when arg is "-" (once per command, and not with
+ * --passphrase-fd 0), at most max bytes of strict UTF-8 (no NUL), its one
+ * trailing newline removed.  co owns the result.  0, or EXIT_USAGE once the
+ * problem has been said (naming the command c).
+ */
+int cli_text_from(const struct cli_cmd *c, struct cli_common *co, const char *opt,
+		  const char *arg, size_t max, char **out, size_t *len);
 
 /*
  * getopt_long for command c: keeps the common options in co and returns the

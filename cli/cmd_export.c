@@ -6,6 +6,7 @@
 #include "../bundle/bundle.h"
 #include "cli.h"
 #include "pin.h"
+#include "reading.h"
 
 #define MAX_SEL 1024
 
@@ -27,11 +28,39 @@ static int parse_date(const char *s, int end_of_day, int64_t *ms)
 	return 0;
 }
 
-int cmd_export(int argc, char **argv)
+/*
+ * --case-from: one case id per line (blank lines skipped), appended to
+ * cases[]; the text is co's.  0, or EXIT_USAGE once said.
+ */
+static int cases_from(const struct cli_cmd *c, struct cli_common *co, const char *arg,
+		      const char **cases, size_t *ncases)
+{
+	char *text, *line, *save = NULL;
+	size_t len;
+
+	if (cli_text_from(c, co, "--case-from", arg, 1 << 20, &text, &len) != 0)
+		return EXIT_USAGE;
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		size_t n = strlen(line);
+		if (n > 0 && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
+		if (*ncases == MAX_SEL)
+			return cli_usage_error(c, "too many cases (--case and --case-from name at "
+					       "most %d)", MAX_SEL);
+		cases[(*ncases)++] = line;
+	}
+	return 0;
+}
+
+/* The command, with co released by cmd_export whatever happens. */
+static int run_export(int argc, char **argv, struct cli_common *co)
 {
 	static const struct option opts[] = {
 		CLI_OPT_AS,
 		{ "case", required_argument, NULL, 'c' },
+		{ "case-from", required_argument, NULL, 'C' },
 		{ "entry", required_argument, NULL, 'n' },
 		{ "type", required_argument, NULL, 't' },
 		{ "from", required_argument, NULL, 'F' },
@@ -40,6 +69,7 @@ int cmd_export(int argc, char **argv)
 		{ "scope", required_argument, NULL, 's' },
 		{ "withhold", required_argument, NULL, 'w' },
 		{ "override-consent", required_argument, NULL, 'O' },
+		{ "override-consent-from", required_argument, NULL, 'P' },
 		{ "for", required_argument, NULL, 'r' },
 		{ "output", required_argument, NULL, 'o' },
 		CLI_OPT_JSON,
@@ -49,7 +79,6 @@ int cmd_export(int argc, char **argv)
 	const struct cli_cmd *c = cli_find("export");
 	static uint64_t seqs[MAX_SEL];
 	static const char *cases[MAX_SEL], *withhold[MAX_SEL];
-	struct cli_common co;
 	struct cli_progress prog;
 	struct am_export_req req;
 	struct am_export_result res;
@@ -60,7 +89,7 @@ int cmd_export(int argc, char **argv)
 	size_t len;
 	struct am_err e;
 	enum am_status s;
-	int ch;
+	int ch, override_from = 0;
 	unsigned t;
 
 	am_err_init(&e);
@@ -72,13 +101,17 @@ int cmd_export(int argc, char **argv)
 	req.seqs = seqs;
 	req.cases = cases;
 	req.withhold = withhold;
-	cli_common_init(&co);
-	while ((ch = cli_getopt(c, argc, argv, "o:", opts, &co)) != -1) {
+	cli_common_init(co);
+	while ((ch = cli_getopt(c, argc, argv, "o:", opts, co)) != -1) {
 		switch (ch) {
 		case 'c':
 			if (req.ncases == MAX_SEL)
 				return cli_usage_error(c, "too many --case");
 			cases[req.ncases++] = optarg;
+			break;
+		case 'C':
+			if (cases_from(c, co, optarg, cases, &req.ncases) != 0)
+				return EXIT_USAGE;
 			break;
 		case 'n':
 			if (req.nseqs == MAX_SEL || cli_parse_u64(optarg, &seqs[req.nseqs]) != 0)
@@ -110,7 +143,21 @@ int cmd_export(int argc, char **argv)
 			withhold[req.nwithhold++] = optarg;
 			break;
 		case 'O':
-			req.override_consent = optarg;
+		case 'P':
+			if (req.override_consent != NULL && override_from != (ch == 'P'))
+				return cli_usage_error(c, "give --override-consent or "
+						       "--override-consent-from, not both");
+			override_from = ch == 'P';
+			if (ch == 'O') {
+				req.override_consent = optarg;
+			} else {
+				char *text;
+				size_t n;
+				if (cli_text_from(c, co, "--override-consent-from", optarg, 65536, &text,
+						  &n) != 0)
+					return EXIT_USAGE;
+				req.override_consent = text;
+			}
 			break;
 		case 'r':
 			for_path = optarg;
@@ -122,10 +169,10 @@ int cmd_export(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	req.purpose = co.purpose;
+	req.purpose = co->purpose;
 	if (argc - optind != 1)
 		return cli_usage_error(c, "expected one VAULT");
-	if (co.as == NULL || req.purpose == NULL || req.out == NULL || req.scope == NULL)
+	if (co->as == NULL || req.purpose == NULL || req.out == NULL || req.scope == NULL)
 		return cli_usage_error(c, "--as, --purpose, --scope and -o are required");
 	if (req.purpose[0] == '\0' || (req.override_consent && req.override_consent[0] == '\0'))
 		return cli_usage_error(c, "--purpose and --override-consent must say why");
@@ -139,10 +186,13 @@ int cmd_export(int argc, char **argv)
 	if (req.has_from && req.has_to && req.from_ms > req.to_ms)
 		return cli_usage_error(c, "--from is after --to");
 	s = for_path ? am_public_read(for_path, &recipient, &e) : AM_OK;
+	/* the export is recorded in the vault: a read-only one is refused before the passphrase */
+	if (s == AM_OK)
+		s = cli_check_recordable(argv[optind], &e);
 	if (s == AM_OK)
 		s = cli_trust_open(&ct, argv[optind], 1, &e);
 	if (s == AM_OK)
-		s = cli_unlock(&co.pass, co.as, &custodian, &e);
+		s = cli_unlock(&co->pass, co->as, &custodian, &e);
 	if (s != AM_OK)
 		goto cleanup;
 	req.custodian = &custodian;
@@ -158,7 +208,7 @@ int cmd_export(int argc, char **argv)
 	if (s != AM_OK)
 		goto cleanup;
 	am_hex(hex, req.zip ? res.file_sha256 : res.tagmanifest_sha256, AM_HASH_LEN);
-	if (co.json) {
+	if (co->json) {
 		printf("{\"items\":%zu,\"refused\":%zu,\"overridden\":%zu,\"tree_size\":%llu,"
 		       "\"custody\":[%llu,%llu],\"sha256\":\"%s\",\"output\":",
 		       res.nitems, res.nrefused, res.overridden, (unsigned long long)res.tree_size,
@@ -184,4 +234,9 @@ cleanup:
 	am_identity_release(&custodian);
 	cli_trust_close(&ct);
 	return cli_done(&e, s);
+}
+
+int cmd_export(int argc, char **argv)
+{
+	return cli_run(run_export, argc, argv);
 }

@@ -6,7 +6,8 @@
 #include "cli.h"
 #include "reading.h"
 
-int cmd_extract(int argc, char **argv)
+/* The command, with co released by cmd_extract whatever happens. */
+static int run_extract(int argc, char **argv, struct cli_common *co)
 {
 	static const struct option opts[] = {
 		CLI_OPT_AS,
@@ -17,19 +18,18 @@ int cmd_extract(int argc, char **argv)
 		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("extract");
-	struct cli_common co;
 	struct cli_progress prog;
 	struct cli_reading r;
-	struct am_newfile out = { -1, NULL, NULL };
+	struct am_output out;
 	const char *path = NULL;
 	uint64_t seq;
-	int force = 0, ch, to_stdout;
+	int force = 0, ch, to_stdout, opened;
 	struct am_err e;
 	enum am_status s;
 
 	am_err_init(&e);
-	cli_common_init(&co);
-	while ((ch = cli_getopt(c, argc, argv, "o:", opts, &co)) != -1) {
+	cli_common_init(co);
+	while ((ch = cli_getopt(c, argc, argv, "o:", opts, co)) != -1) {
 		switch (ch) {
 		case 'o':
 			path = optarg;
@@ -43,33 +43,38 @@ int cmd_extract(int argc, char **argv)
 	}
 	if (argc - optind != 2 || cli_parse_u64(argv[optind + 1], &seq) != 0)
 		return cli_usage_error(c, "expected VAULT and an entry number");
-	if (co.as == NULL || co.purpose == NULL || path == NULL)
+	if (co->as == NULL || co->purpose == NULL || path == NULL)
 		return cli_usage_error(c, "--as, --purpose and -o are required");
-	if (co.purpose[0] == '\0')
+	if (co->purpose[0] == '\0')
 		return cli_usage_error(c, "--purpose must say why");
 	to_stdout = strcmp(path, "-") == 0;
-	if (!to_stdout && !force && access(path, F_OK) == 0)
+	/* before any passphrase: what is at PATH, and whether it may be written */
+	s = am_output_check(path, force, &e);
+	if (s == AM_EEXIST)
 		return cli_fail(&e, am_fail(&e, AM_EEXIST, "%s already exists; refusing to overwrite "
 					    "it (use --force)", path));
+	if (s != AM_OK)
+		return cli_fail(&e, s);
 	cli_reading_init(&r, seq);
+	out.fd = -1;
 	s = cli_reading_open(&r, argv[optind], &e);
 	if (s == AM_OK)
-		s = cli_reading_unlock(&r, &co, &e);
-	if (s == AM_OK && !to_stdout)
-		s = am_newfile_open(&out, path, 0600, force, &e);
+		s = cli_reading_unlock(&r, co, &e);
+	/* a new file, one replaced (--force), or a device, FIFO or stdout written in place */
+	opened = s == AM_OK && (s = am_output_open(&out, path, 0600, force, &e)) == AM_OK;
 	/* nothing is decrypted until the reading is on the record */
 	if (s == AM_OK)
-		s = cli_reading_record(&r, AM_ACT_EXTRACT, &co, &e);
+		s = cli_reading_record(&r, AM_ACT_EXTRACT, co, &e);
 	if (s == AM_OK) {
-		s = am_extract(r.ct.v, &r.reader, seq, to_stdout ? STDOUT_FILENO : out.fd,
+		s = am_extract(r.ct.v, &r.reader, seq, out.fd,
 			       cli_progress_start(&prog, "extracting"), &e);
 		cli_progress_end(&prog);
 	}
-	if (!to_stdout) {
+	if (opened) {
 		if (s == AM_OK)
-			s = am_newfile_commit(&out, force, &e);
+			s = am_output_commit(&out, force, &e);
 		else
-			am_newfile_abort(&out);
+			am_output_abort(&out);
 	}
 	if (s == AM_EIO && strstr(e.msg, path) == NULL) {
 		/* name the file at fault: the library only knows "the output" */
@@ -82,4 +87,9 @@ int cmd_extract(int argc, char **argv)
 			(unsigned long long)seq, path);
 	cli_reading_release(&r);
 	return cli_done(&e, s);
+}
+
+int cmd_extract(int argc, char **argv)
+{
+	return cli_run(run_extract, argc, argv);
 }

@@ -4,7 +4,8 @@
 #include "cli.h"
 #include "reading.h"
 
-int cmd_show(int argc, char **argv)
+/* The command, with co released by cmd_show whatever happens. */
+static int run_show(int argc, char **argv, struct cli_common *co)
 {
 	static const struct option opts[] = {
 		CLI_OPT_AS,
@@ -14,7 +15,6 @@ int cmd_show(int argc, char **argv)
 		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("show");
-	struct cli_common co;
 	struct cli_reading r;
 	struct am_members ms = { NULL, 0 };
 	struct am_entry_pub p;
@@ -25,11 +25,11 @@ int cmd_show(int argc, char **argv)
 	enum am_status s;
 
 	am_err_init(&e);
-	if (cli_options(c, argc, argv, opts, &co) != 0)
+	if (cli_options(c, argc, argv, opts, co) != 0)
 		return EXIT_USAGE;
 	if (argc - optind != 2 || cli_parse_u64(argv[optind + 1], &seq) != 0)
 		return cli_usage_error(c, "expected VAULT and an entry number");
-	if (co.as == NULL)
+	if (co->as == NULL)
 		return cli_usage_error(c, "--as CUSTODIAN.id is required");
 	cli_reading_init(&r, seq);
 	am_fields_init(&f);
@@ -41,16 +41,16 @@ int cmd_show(int argc, char **argv)
 	if (s == AM_OK)
 		s = am_vault_members(r.ct.t, &ms, &e);
 	if (s == AM_OK)
-		s = cli_reading_unlock(&r, &co, &e);
+		s = cli_reading_unlock(&r, co, &e);
 	if (s == AM_OK)
-		s = cli_reading_record(&r, AM_ACT_SHOW, &co, &e);
+		s = cli_reading_record(&r, AM_ACT_SHOW, co, &e);
 	if (s == AM_OK)
 		s = am_open_fields(r.ct.v, &r.reader, seq, &f, &e);
 	if (s != AM_OK)
 		goto cleanup;
 	cli_time(when, p.h.sealed_at_ms);
 	cli_signer_name(&ms, p.h.signer, who, sizeof(who));
-	if (co.json) {
+	if (co->json) {
 		printf("{\"seq\":%llu,\"type\":\"%s\",\"sealed_at\":\"%s\",\"signer\":",
 		       (unsigned long long)seq, am_type_name(p.h.type), when);
 		json_cstr(stdout, who);
@@ -79,4 +79,9 @@ cleanup:
 	am_members_release(&ms);
 	cli_reading_release(&r);
 	return cli_done(&e, s);
+}
+
+int cmd_show(int argc, char **argv)
+{
+	return cli_run(run_show, argc, argv);
 }

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "pin.h"
+#include "reading.h"
 #include "trust.h"
 
 #define MAX_WITNESSES 64
@@ -125,7 +126,10 @@ static int run(struct run *ru)
 		/* a custody record, or the members who sign checkpoints: from the pin first */
 		memset(&r, 0, sizeof(r));
 		ct.report = &r;
-		s = cli_trust_open(&ct, ru->path, ru->tier == AM_VERIFY_DEEP, &e);
+		/* --deep records a custody entry: a read-only vault is said before the passphrase */
+		s = ru->tier == AM_VERIFY_DEEP ? cli_check_recordable(ru->path, &e) : AM_OK;
+		if (s == AM_OK)
+			s = cli_trust_open(&ct, ru->path, ru->tier == AM_VERIFY_DEEP, &e);
 		v = ct.v;
 		if (s == AM_EVERIFY && r.reason[0] != '\0') {
 			/* the log does not verify up to here: say so as verify does */

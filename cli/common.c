@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include "../common/cleanup.h"
+#include "../common/bytes.h"
 #include "../common/fsutil.h"
 #include "cli.h"
 
@@ -265,23 +266,62 @@ int cli_parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+/*
+ * 1 for a code point that can steer a terminal or hide what text says: C1
+ * controls (U+0080-U+009F: CSI, OSC, ... in 8-bit form), and the invisible
+ * format characters that reorder or split a line (bidi marks, embeddings,
+ * overrides and isolates, zero-width characters, line and paragraph
+ * separators, the byte order mark, interlinear annotations, tags).
+ */
+static int unsafe_cp(uint32_t c)
+{
+	return (c >= 0x80 && c <= 0x9f) || c == 0x061c || c == 0x180e ||
+	       (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) ||
+	       (c >= 0x2060 && c <= 0x206f) || c == 0xfeff || (c >= 0xfff9 && c <= 0xfffb) ||
+	       (c >= 0xe0000 && c <= 0xe007f);
+}
+
 void json_str(FILE *f, const char *s, size_t n)
 {
+	const unsigned char *p = (const unsigned char *)s;
+
 	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c == '\r')
-			fputs("\\r", f);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+		uint32_t cp;
+		size_t k;
+		if (c < 0x80) {
+			if (c == '"' || c == '\\')
+				fprintf(f, "\\%c", c);
+			else if (c == '\n')
+				fputs("\\n", f);
+			else if (c == '\t')
+				fputs("\\t", f);
+			else if (c == '\r')
+				fputs("\\r", f);
+			else if (c < 0x20 || c == 0x7f)
+				fprintf(f, "\\u%04x", c);
+			else
+				fputc(c, f);
+			i++;
+			continue;
+		}
+		k = am_utf8_next(p + i, n - i, &cp);
+		if (k == 0) {
+			/* not UTF-8: JSON cannot carry the byte, and raw it could be a C1 control */
+			fputs("\\ufffd", f);
+			i++;
+		} else if (unsafe_cp(cp) && cp > 0xffff) {
+			fprintf(f, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
+				0xdc00 + ((cp - 0x10000) & 0x3ff));
+			i += k;
+		} else if (unsafe_cp(cp)) {
+			fprintf(f, "\\u%04x", (unsigned)cp); /* the same string, parsed */
+			i += k;
+		} else {
+			fwrite(p + i, 1, k, f);
+			i += k;
+		}
 	}
 	fputc('"', f);
 }
@@ -293,8 +333,17 @@ void json_cstr(FILE *f, const char *s)
 
 void cli_print_value(FILE *f, const unsigned char *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		fputc(v[i] < 0x20 || v[i] == 0x7f ? '?' : v[i], f);
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = am_utf8_next(v + i, n - i, &cp);
+		if (k == 0 || cp < 0x20 || cp == 0x7f || unsafe_cp(cp)) {
+			fputc('?', f); /* a control, a format character, or a byte that is not UTF-8 */
+			i += k ? k : 1;
+		} else {
+			fwrite(v + i, 1, k, f);
+			i += k;
+		}
+	}
 }
 
 void cli_time(char buf[32], int64_t ms)

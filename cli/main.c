@@ -69,17 +69,25 @@ const struct cli_cmd cli_commands[] = {
 	  "a custodian also sees each entry's case and title; that reading is itself\n"
 	  "recorded as a custody entry.\n" },
 	{ "show", cmd_show, "decrypt and print an entry's metadata",
-	  "usage: amanat show VAULT SEQ --as CUSTODIAN.id [--purpose TEXT] [--json]\n"
-	  "                  [--passphrase-fd N]\n"
+	  "usage: amanat show VAULT SEQ --as CUSTODIAN.id [--purpose TEXT | --purpose-from FILE|-]\n"
+	  "                  [--json] [--passphrase-fd N]\n"
 	  "\n"
-	  "Records a custody entry (who, what, why) before anything is decrypted.\n" },
+	  "Records a custody entry (who, what, why) before anything is decrypted, so the\n"
+	  "vault must be writable.  Arguments are visible to other users of the machine:\n"
+	  "--purpose-from reads the purpose from FILE, or from standard input with -\n"
+	  "(UTF-8, its trailing newline removed).  Control and invisible formatting\n"
+	  "characters in what is printed are shown as ?.\n" },
 	{ "extract", cmd_extract, "decrypt an entry's content to a file",
-	  "usage: amanat extract VAULT SEQ --as CUSTODIAN.id --purpose TEXT -o FILE|-\n"
-	  "                     [--force] [--passphrase-fd N]\n"
+	  "usage: amanat extract VAULT SEQ --as CUSTODIAN.id (--purpose TEXT | --purpose-from FILE|-)\n"
+	  "                     -o FILE|- [--force] [--passphrase-fd N]\n"
 	  "\n"
 	  "Records a custody entry, then writes the content byte for byte as sealed,\n"
 	  "checking every chunk and the plaintext SHA-256.  FILE is created 0600 and only\n"
-	  "appears once complete and checked; --force replaces an existing FILE.\n" },
+	  "appears once complete and checked; --force replaces an existing regular FILE.\n"
+	  "A FIFO or character device is written in place (never replaced), as is\n"
+	  "standard output with -o -; a symbolic link is refused, never followed.\n"
+	  "--purpose-from reads the purpose from FILE, or standard input with -, so that\n"
+	  "it is not in the arguments other users can see.  The vault must be writable.\n" },
 	{ "log", cmd_log, "print the custody history",
 	  "usage: amanat log VAULT [--as CUSTODIAN.id] [--json] [--passphrase-fd N]\n"
 	  "\n"
@@ -148,9 +156,12 @@ const struct cli_cmd cli_commands[] = {
 	  "the consistency proof against the witness's state, then prints a C2SP\n"
 	  "tlog-cosignature line to append to the checkpoint.\n" },
 	{ "export", cmd_export, "export chosen items as a self-verifying evidence bundle",
-	  "usage: amanat export VAULT --as CUSTODIAN.id --purpose TEXT --scope SCOPE -o OUT\n"
-	  "                     (--entry SEQ | --case ID | --type T | --from DATE --to DATE)...\n"
-	  "                     [--withhold FIELD]... [--override-consent REASON]\n"
+	  "usage: amanat export VAULT --as CUSTODIAN.id (--purpose TEXT | --purpose-from FILE|-)\n"
+	  "                     --scope SCOPE -o OUT\n"
+	  "                     (--entry SEQ | --case ID | --case-from FILE|- | --type T |\n"
+	  "                      --from DATE --to DATE)...\n"
+	  "                     [--withhold FIELD]... [--override-consent REASON |\n"
+	  "                      --override-consent-from FILE|-]\n"
 	  "                     [--for RECIPIENT.pub] [--json] [--passphrase-fd N]\n"
 	  "\n"
 	  "Writes a BagIt bag (a directory, or one ZIP when OUT ends in .zip) holding the\n"
@@ -163,7 +174,11 @@ const struct cli_cmd cli_commands[] = {
 	  "left out and reported, unless --override-consent says why.  --withhold FIELD (or\n"
 	  "PREFIX.*) keeps a field's value out of every byte of the bundle while the rest\n"
 	  "stays provable.  --for encrypts the ZIP to one person (see open-bundle).  The\n"
-	  "export is recorded as custody entries before and after.\n" },
+	  "export is recorded as custody entries before (naming every entry it will\n"
+	  "decrypt) and after; OUT gets its name only once both are recorded.\n"
+	  "Arguments are visible to other users of the machine: --purpose-from,\n"
+	  "--case-from (one case id per line) and --override-consent-from read them from\n"
+	  "FILE instead, or from standard input with - (UTF-8, trailing newline removed).\n" },
 	{ "verify-bundle", cmd_verify_bundle, "check an evidence bundle with nothing but the bundle",
 	  "usage: amanat verify-bundle BUNDLE [--vault-key KEY]... [--vault amanat/<id>]\n"
 	  "                           [--checkpoint FILE] [--json]\n"

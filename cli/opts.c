@@ -1,18 +1,114 @@
 /*
  * opts.c — the options every command parses the same way (--as, --json,
- * --passphrase-fd, --purpose), so that a command's own loop holds only what
- * is its own and every command words their errors alike.
+ * --passphrase-fd, --purpose and --purpose-from), so that a command's own
+ * loop holds only what is its own and every command words their errors alike.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "../common/bytes.h"
+#include "../common/fsutil.h"
 #include "cli.h"
+
+/* The most text --purpose-from reads: a purpose is a sentence or a paragraph. */
+#define PURPOSE_MAX 65536
 
 void cli_common_init(struct cli_common *co)
 {
-	co->as = NULL;
-	co->purpose = NULL;
-	co->json = 0;
+	memset(co, 0, sizeof(*co));
 	co->pass.fd = -1;
+}
+
+void cli_common_release(struct cli_common *co)
+{
+	for (size_t i = 0; i < co->nowned; i++) {
+		am_wipe(co->owned[i], co->owned_size[i]);
+		free(co->owned[i]);
+	}
+	co->nowned = 0;
+}
+
+int cli_run(int (*fn)(int argc, char **argv, struct cli_common *co), int argc, char **argv)
+{
+	struct cli_common co;
+	int rc;
+
+	cli_common_init(&co);
+	rc = fn(argc, argv, &co);
+	cli_common_release(&co);
+	return rc;
+}
+
+int cli_text_from(const struct cli_cmd *c, struct cli_common *co, const char *opt,
+		  const char *arg, size_t max, char **out, size_t *len)
+{
+	int in = strcmp(arg, "-") == 0, fd;
+	unsigned char *buf;
+	long long got;
+	struct stat st;
+
+	*out = NULL;
+	*len = 0;
+	if (in && co->stdin_by != NULL) {
+		cli_usage_error(c, "%s - and %s - cannot both read standard input", co->stdin_by,
+				opt);
+		return EXIT_USAGE;
+	}
+	if (co->nowned == CLI_MAX_OWNED) {
+		cli_usage_error(c, "too many options read from files");
+		return EXIT_USAGE;
+	}
+	fd = in ? STDIN_FILENO : open(arg, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+		int err = fd < 0 ? errno : EISDIR;
+		if (fd >= 0 && !in)
+			close(fd);
+		fprintf(stderr, "amanat %s: %s: cannot read %s: %s\n", c->name, opt,
+			in ? "standard input" : arg, strerror(err));
+		return EXIT_USAGE;
+	}
+	if (in)
+		co->stdin_by = opt;
+	buf = malloc(max + 2);
+	if (buf == NULL) {
+		if (!in)
+			close(fd);
+		fprintf(stderr, "amanat: out of memory\n");
+		return EXIT_USAGE;
+	}
+	/* one byte more than allowed, to tell a long text from one that fits */
+	got = am_read_full(fd, buf, max + 1);
+	if (!in)
+		close(fd);
+	if (got < 0 || (size_t)got > max) {
+		fprintf(stderr, "amanat %s: %s: %s %s\n", c->name, opt, in ? "standard input" : arg,
+			got < 0 ? "cannot be read" : "is too long");
+		am_wipe(buf, max + 2);
+		free(buf);
+		return EXIT_USAGE;
+	}
+	if (got > 0 && buf[got - 1] == '\n')
+		got--;
+	if (got > 0 && buf[got - 1] == '\r')
+		got--;
+	buf[got] = '\0';
+	if (!am_utf8_ok(buf, (size_t)got)) {
+		fprintf(stderr, "amanat %s: %s: %s is not UTF-8 text (or holds a NUL byte)\n",
+			c->name, opt, in ? "standard input" : arg);
+		am_wipe(buf, max + 2);
+		free(buf);
+		return EXIT_USAGE;
+	}
+	co->owned[co->nowned] = (char *)buf;
+	co->owned_size[co->nowned++] = max + 2;
+	*out = (char *)buf;
+	*len = (size_t)got;
+	return 0;
 }
 
 int cli_getopt(const struct cli_cmd *c, int argc, char **argv, const char *shortopts,
@@ -35,7 +131,22 @@ int cli_getopt(const struct cli_cmd *c, int argc, char **argv, const char *short
 			}
 			break;
 		case CLI_PURPOSE:
-			co->purpose = optarg;
+		case CLI_PURPOSE_FROM:
+			if (co->purpose != NULL && co->purpose_from != (ch == CLI_PURPOSE_FROM)) {
+				cli_usage_error(c, "give --purpose or --purpose-from, not both");
+				return '?';
+			}
+			co->purpose_from = ch == CLI_PURPOSE_FROM;
+			if (ch == CLI_PURPOSE) {
+				co->purpose = optarg;
+			} else {
+				char *text;
+				size_t n;
+				if (cli_text_from(c, co, "--purpose-from", optarg, PURPOSE_MAX, &text,
+						  &n) != 0)
+					return '?';
+				co->purpose = text;
+			}
 			break;
 		case '?':
 			/* getopt_long has named the option; say which command's usage applies */
@@ -44,6 +155,11 @@ int cli_getopt(const struct cli_cmd *c, int argc, char **argv, const char *short
 		default:
 			return ch;
 		}
+	}
+	if (co != NULL && co->stdin_by != NULL && co->pass.fd == STDIN_FILENO) {
+		cli_usage_error(c, "%s - has read standard input: the passphrase cannot come from "
+				"it too (--passphrase-fd 0)", co->stdin_by);
+		return '?';
 	}
 	return -1;
 }

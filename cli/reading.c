@@ -2,9 +2,46 @@
  * reading.c — reading a vault through its pin for list and log, and for show
  * and extract (reading.h).
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "reading.h"
+
+/* errno from access(path, W_OK) when it says the file cannot be written, else 0. */
+static int not_writable(const char *path)
+{
+	if (access(path, W_OK) == 0)
+		return 0;
+	return errno == EROFS || errno == EACCES || errno == EPERM ? errno : 0;
+}
+
+enum am_status cli_check_recordable(const char *path, struct am_err *e)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? strdup(".") : slash == path ? strdup("/")
+					   : strndup(path, (size_t)(slash - path));
+	int err;
+
+	if (dir == NULL)
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	if (access(path, F_OK) != 0) {
+		free(dir);
+		return AM_OK;
+	}
+	err = not_writable(path);
+	if (err == 0)
+		err = not_writable(dir);
+	free(dir);
+	if (err == 0)
+		return AM_OK;
+	return am_fail(e, AM_EIO, "%s cannot be written here (%s), and every reading by a "
+		       "custodian is first recorded in the vault as a custody entry, so reading "
+		       "needs a writable vault; copy the vault file to a writable place and read "
+		       "the copy (then bring the copy, with its custody entry, back to be kept), "
+		       "or read in the office's vault", path, strerror(err));
+}
 
 static void listing_release(struct cli_listing *l)
 {
@@ -35,6 +72,9 @@ int cli_listing_start(struct cli_listing *l, const char *name, int argc, char **
 		return EXIT_USAGE;
 	if (argc - optind != 1)
 		return cli_usage_error(c, "expected one VAULT");
+	/* with --as the reading is recorded: say so before asking for a passphrase */
+	if (l->co.as != NULL && (l->s = cli_check_recordable(argv[optind], &l->e)) != AM_OK)
+		return cli_fail(&l->e, l->s);
 	l->s = cli_open_listing(&l->ct, argv[optind], l->co.as, &l->co.pass, &l->reader, which,
 				action, &l->ms, &l->e);
 	if (l->s != AM_OK) {
@@ -99,7 +139,9 @@ void cli_reading_release(struct cli_reading *r)
 
 enum am_status cli_reading_open(struct cli_reading *r, const char *path, struct am_err *e)
 {
-	return cli_trust_open(&r->ct, path, 1, e);
+	enum am_status s = cli_check_recordable(path, e);
+
+	return s == AM_OK ? cli_trust_open(&r->ct, path, 1, e) : s;
 }
 
 enum am_status cli_reading_unlock(struct cli_reading *r, const struct cli_common *co,

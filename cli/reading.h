@@ -10,6 +10,15 @@
 #include "pin.h"
 
 /*
+ * A custodian's reading is recorded in the vault before anything is
+ * decrypted, so the vault at path must be writable here (the file, and its
+ * directory for SQLite's journal).  AM_OK, or AM_EIO saying so and what to
+ * do; called before any passphrase is asked.  A path that does not exist is
+ * left for opening it to report.
+ */
+enum am_status cli_check_recordable(const char *path, struct am_err *e);
+
+/*
  * list and log: the verified entries of a vault one row at a time, with the
  * signer's name and, for the reader --as names, the fields it could open.
  */

@@ -128,34 +128,48 @@ unsigned char *am_buf_detach(struct am_buf *b, size_t *len)
 	return d;
 }
 
+size_t am_utf8_next(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	unsigned c, need, min;
+	uint32_t v;
+
+	*cp = 0;
+	if (n == 0)
+		return 0;
+	c = p[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if ((c & 0xe0) == 0xc0)
+		need = 1, min = 0x80, v = c & 0x1f;
+	else if ((c & 0xf0) == 0xe0)
+		need = 2, min = 0x800, v = c & 0x0f;
+	else if ((c & 0xf8) == 0xf0)
+		need = 3, min = 0x10000, v = c & 0x07;
+	else
+		return 0;
+	if (n <= need)
+		return 0;
+	for (unsigned k = 1; k <= need; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (p[k] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return need + 1;
+}
+
 int am_utf8_ok(const unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i < n;) {
-		unsigned c = p[i], need, min, cp;
-		if (c == 0)
+		uint32_t cp;
+		size_t k = am_utf8_next(p + i, n - i, &cp);
+		if (k == 0 || cp == 0)
 			return 0;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0)
-			need = 1, min = 0x80, cp = c & 0x1f;
-		else if ((c & 0xf0) == 0xe0)
-			need = 2, min = 0x800, cp = c & 0x0f;
-		else if ((c & 0xf8) == 0xf0)
-			need = 3, min = 0x10000, cp = c & 0x07;
-		else
-			return 0;
-		if (n - i <= need)
-			return 0;
-		for (unsigned k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += need + 1;
+		i += k;
 	}
 	return 1;
 }

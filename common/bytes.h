@@ -44,6 +44,11 @@ unsigned char *am_buf_detach(struct am_buf *b, size_t *len);
  * points above U+10FFFF) and holds no NUL.
  */
 int am_utf8_ok(const unsigned char *p, size_t n);
+/*
+ * The strict UTF-8 sequence at p (of at most n bytes): its length (1 to 4)
+ * with its code point in *cp, or 0 when p does not start one (NUL is 1).
+ */
+size_t am_utf8_next(const unsigned char *p, size_t n, uint32_t *cp);
 
 /*
  * A reader over bytes it does not own.  Every get fails (returns -1, and

@@ -105,13 +105,21 @@ enum am_status am_newfile_open(struct am_newfile *f, const char *path,
 			       int mode, int overwrite, struct am_err *e)
 {
 	char *dir = NULL;
+	struct stat sb;
 	int tries, err;
 
 	f->fd = -1;
 	f->tmp = NULL;
 	f->final = NULL;
-	if (!overwrite && access(path, F_OK) == 0)
-		return am_fail(e, AM_EEXIST, "%s already exists; refusing to overwrite it", path);
+	/* lstat: a dangling symbolic link is there too, and is never replaced */
+	if (lstat(path, &sb) == 0) {
+		if (!overwrite)
+			return am_fail(e, AM_EEXIST, "%s already exists; refusing to overwrite it",
+				       path);
+		if (!S_ISREG(sb.st_mode))
+			return am_fail(e, AM_EEXIST, "%s is not a regular file; refusing to replace it",
+				       path);
+	}
 	dir = dir_of(path);
 	f->final = strdup(path);
 	if (dir == NULL || f->final == NULL)
@@ -119,14 +127,15 @@ enum am_status am_newfile_open(struct am_newfile *f, const char *path,
 	/*
 	 * An unnamed file first: if we are killed, even with SIGKILL, nothing
 	 * is left behind, plaintext included.  It gets its name only at commit.
+	 * Readable too, so that what was written can be hashed before it is named.
 	 */
-	f->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+	f->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
 	for (tries = 0; f->fd < 0 && tries < 100; tries++) {
 		free(f->tmp);
 		f->tmp = temp_name(dir);
 		if (f->tmp == NULL)
 			goto oom;
-		f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		f->fd = open(f->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		if (f->fd < 0 && errno != EEXIST)
 			break;
 	}
@@ -177,8 +186,14 @@ void am_newfile_abort(struct am_newfile *f)
 static int place_file(struct am_newfile *f, int overwrite)
 {
 	char proc[64], *tmp;
+	struct stat st;
 	int rc;
 
+	/* replace a regular file only: never a link, a device, a FIFO or a directory */
+	if (overwrite && lstat(f->final, &st) == 0 && !S_ISREG(st.st_mode)) {
+		errno = EEXIST;
+		return -1;
+	}
 	if (f->tmp != NULL) {
 		if (overwrite)
 			return rename(f->tmp, f->final);
@@ -217,10 +232,14 @@ enum am_status am_newfile_commit(struct am_newfile *f, int overwrite, struct am_
 	}
 	if (place_file(f, overwrite) != 0) {
 		err = errno;
-		s = am_fail(e, err == EEXIST ? AM_EEXIST : AM_EIO,
-			    err == EEXIST ? "%s already exists; refusing to overwrite it"
-					  : "cannot create %s: %s",
-			    f->final, strerror(err));
+		if (err == EEXIST && overwrite)
+			s = am_fail(e, AM_EEXIST, "%s is not a regular file; refusing to replace it",
+				    f->final);
+		else if (err == EEXIST)
+			s = am_fail(e, AM_EEXIST, "%s already exists; refusing to overwrite it",
+				    f->final);
+		else
+			s = am_fail(e, AM_EIO, "cannot create %s: %s", f->final, strerror(err));
 		goto fail;
 	}
 	if (close(f->fd) != 0) {
@@ -243,6 +262,114 @@ enum am_status am_newfile_commit(struct am_newfile *f, int overwrite, struct am_
 fail:
 	am_newfile_abort(f);
 	return s;
+}
+
+/* What path is, for am_output: 0 nothing there, 1 a regular file, 2 a stream; or a refusal. */
+static enum am_status output_kind(const char *path, int overwrite, int *kind, struct am_err *e)
+{
+	struct stat st;
+
+	*kind = 0;
+	if (strcmp(path, "-") == 0) {
+		*kind = 2;
+		return AM_OK;
+	}
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return AM_OK;
+		return am_fail(e, errno == ENOTDIR ? AM_EINPUT : AM_EIO, "cannot check %s: %s", path,
+			       strerror(errno));
+	}
+	if (S_ISLNK(st.st_mode))
+		return am_fail(e, AM_EINPUT, "%s is a symbolic link; refusing to follow or replace "
+			       "it (name the file it points to, or remove the link)", path);
+	if (S_ISDIR(st.st_mode))
+		return am_fail(e, AM_EINPUT, "%s is a directory", path);
+	if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+		*kind = 2;
+		return AM_OK;
+	}
+	if (!S_ISREG(st.st_mode))
+		return am_fail(e, AM_EINPUT, "%s is neither a regular file, a character device nor "
+			       "a FIFO; refusing to write to it", path);
+	if (!overwrite)
+		return am_fail(e, AM_EEXIST, "%s already exists; refusing to overwrite it", path);
+	*kind = 1;
+	return AM_OK;
+}
+
+enum am_status am_output_check(const char *path, int overwrite, struct am_err *e)
+{
+	int kind;
+
+	return output_kind(path, overwrite, &kind, e);
+}
+
+enum am_status am_output_open(struct am_output *o, const char *path, int mode, int overwrite,
+			      struct am_err *e)
+{
+	struct stat st;
+	enum am_status s;
+	int kind;
+
+	o->nf.fd = -1;
+	o->nf.tmp = o->nf.final = NULL;
+	o->fd = -1;
+	o->stream = 0;
+	o->own = 0;
+	s = output_kind(path, overwrite, &kind, e);
+	if (s != AM_OK)
+		return s;
+	if (kind != 2) {
+		s = am_newfile_open(&o->nf, path, mode, overwrite, e);
+		o->fd = o->nf.fd;
+		return s;
+	}
+	o->stream = 1;
+	if (strcmp(path, "-") == 0) {
+		o->fd = STDOUT_FILENO;
+		return AM_OK;
+	}
+	/* in place: no O_CREAT, no O_TRUNC, no link followed; a FIFO waits for its reader */
+	o->fd = open(path, O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (o->fd < 0)
+		return am_fail(e, errno == ELOOP ? AM_EINPUT : AM_EIO, "cannot open %s: %s", path,
+			       errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+	o->own = 1;
+	/* what was opened must still be a stream, not a regular file put there since */
+	if (fstat(o->fd, &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+		am_output_abort(o);
+		return am_fail(e, AM_EINPUT, "%s changed while it was being opened; nothing written",
+			       path);
+	}
+	return AM_OK;
+}
+
+enum am_status am_output_commit(struct am_output *o, int overwrite, struct am_err *e)
+{
+	int rc;
+
+	if (!o->stream)
+		return am_newfile_commit(&o->nf, overwrite, e);
+	if (!o->own)
+		return AM_OK;
+	rc = close(o->fd);
+	o->fd = -1;
+	o->own = 0;
+	if (rc != 0)
+		return am_fail(e, AM_EIO, "cannot finish writing: %s", strerror(errno));
+	return AM_OK;
+}
+
+void am_output_abort(struct am_output *o)
+{
+	if (!o->stream) {
+		am_newfile_abort(&o->nf);
+	} else if (o->own) {
+		close(o->fd);
+		o->own = 0;
+	}
+	o->fd = -1;
 }
 
 enum am_status am_write_new_file(const char *path, int mode, const void *buf,

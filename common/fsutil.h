@@ -40,6 +40,31 @@ AM_WUR enum am_status am_newfile_commit(struct am_newfile *f, int overwrite,
 /* Give up: close and remove the temporary file.  Safe on a released f. */
 void am_newfile_abort(struct am_newfile *f);
 
+/*
+ * Where decrypted output goes when the person names it (extract -o): a new
+ * file (struct am_newfile: unnamed until commit, then linked, or with
+ * overwrite renamed over an existing regular file), or a stream written in
+ * place: standard output ("-"), or an existing character device or FIFO,
+ * opened without O_CREAT or O_TRUNC and never replaced.  A symbolic link is
+ * neither followed nor replaced; directories, block devices and sockets are
+ * refused.  Refusals are AM_EEXIST ("already exists", for a regular file
+ * without overwrite) or AM_EINPUT (what it is), each naming path.
+ */
+struct am_output {
+	struct am_newfile nf; /* a file: nf.fd >= 0 */
+	int fd;               /* where to write */
+	int stream;           /* 1: written in place, nothing to commit */
+	int own;              /* 1: fd was opened here and is closed at the end */
+};
+/* Check what path is, opening nothing: the refusal am_output_open would give, or AM_OK. */
+AM_WUR enum am_status am_output_check(const char *path, int overwrite, struct am_err *e);
+AM_WUR enum am_status am_output_open(struct am_output *o, const char *path, int mode,
+				     int overwrite, struct am_err *e);
+/* A file: fsync and put in place (am_newfile_commit); a stream: close it if ours. */
+AM_WUR enum am_status am_output_commit(struct am_output *o, int overwrite, struct am_err *e);
+/* Give up: a file is removed unnamed; a stream is closed (what it got stays written). */
+void am_output_abort(struct am_output *o);
+
 /* Write a whole small file atomically; refuses to overwrite. */
 AM_WUR enum am_status am_write_new_file(const char *path, int mode,
 					const void *buf, size_t n,

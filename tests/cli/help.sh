@@ -43,7 +43,9 @@ expect_eq "files made by --help" "" "$(find . -type f ! -name '.out' ! -name '.e
 expect_stdout_contains "usage: amanat help [COMMAND]"
 grep -q -- "--as ID --type testimony|document|media|case --case CASE" help-seal.txt || fail "seal usage"
 pass
-grep -q -- "--purpose TEXT -o FILE|-" help-extract.txt || fail "extract usage"
+grep -q -- "(--purpose TEXT | --purpose-from FILE|-)" help-extract.txt || fail "extract usage (purpose)"
+pass
+grep -q -- " -o FILE|- " help-extract.txt || fail "extract usage (-o)"
 pass
 grep -q -- "usage: amanat verify VAULT .*\[--quick" help-verify.txt || fail "verify usage"
 pass
