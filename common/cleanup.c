@@ -10,6 +10,17 @@
 
 static char dir_path[4096];
 static volatile int dir_set;
+static char file_path[4096];
+static volatile int file_set;
+
+void am_cleanup_file(const char *path)
+{
+	file_set = 0;
+	if (path == NULL || strlen(path) >= sizeof(file_path))
+		return;
+	memcpy(file_path, path, strlen(path) + 1);
+	file_set = 1;
+}
 
 void am_cleanup_dir(const char *path)
 {
@@ -73,6 +84,8 @@ void am_cleanup_run(void)
 {
 	int fd;
 
+	if (file_set)
+		unlink(file_path);
 	if (!dir_set)
 		return;
 	fd = open(dir_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);

@@ -10,6 +10,12 @@
 
 /* Register (or with NULL, clear) the one directory to remove on a signal. */
 void am_cleanup_dir(const char *path);
+/*
+ * Register (or with NULL, clear) the one named temporary file to remove on a
+ * signal: where a file system has no O_TMPFILE (vfat, exFAT, NFS, many FUSE
+ * mounts: a USB stick), an output file is named while it is written.
+ */
+void am_cleanup_file(const char *path);
 /* Remove the registered directory; async-signal-safe (raw system calls only). */
 void am_cleanup_run(void);
 

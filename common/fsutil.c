@@ -1,5 +1,6 @@
 /* fsutil.c — race-free creation of new files. */
 #include "fsutil.h"
+#include "cleanup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -139,6 +140,9 @@ enum am_status am_newfile_open(struct am_newfile *f, const char *path,
 		if (f->fd < 0 && errno != EEXIST)
 			break;
 	}
+	/* a named temporary file (no O_TMPFILE here): removed if we are interrupted */
+	if (f->fd >= 0 && f->tmp != NULL)
+		am_cleanup_file(f->tmp);
 	if (f->fd < 0) {
 		enum am_status st;
 		err = errno;
@@ -173,8 +177,10 @@ void am_newfile_abort(struct am_newfile *f)
 {
 	if (f->fd >= 0)
 		close(f->fd);
-	if (f->tmp != NULL)
+	if (f->tmp != NULL) {
 		unlink(f->tmp);
+		am_cleanup_file(NULL);
+	}
 	free(f->tmp);
 	free(f->final);
 	f->fd = -1;
@@ -196,10 +202,14 @@ static int place_file(struct am_newfile *f, int overwrite)
 	}
 	if (f->tmp != NULL) {
 		if (overwrite)
-			return rename(f->tmp, f->final);
-		rc = link(f->tmp, f->final);
-		if (rc == 0)
+			rc = rename(f->tmp, f->final);
+		else if ((rc = link(f->tmp, f->final)) == 0)
 			unlink(f->tmp);
+		else if (errno == EPERM || errno == EOPNOTSUPP || errno == ENOSYS)
+			/* vfat and exFAT have no hard links: rename, still never replacing */
+			rc = renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->final, RENAME_NOREPLACE);
+		if (rc == 0)
+			am_cleanup_file(NULL);
 		return rc;
 	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);

@@ -770,6 +770,13 @@ enum am_status am_verify_run(struct am_vault *v, const struct am_verify_opts *o,
 	if (r->complete && vs.ckpt_lost)
 		problem(&vs, seq, "the stored checkpoints cannot be read: the database pages "
 			"holding them are damaged");
+	/*
+	 * A file SQLite could read only in salvage mode is damaged, whatever the
+	 * entries read say: it never verifies (and so nothing trusts or writes it).
+	 */
+	if (r->complete && v->salvage)
+		problem(&vs, seq, "the database file is damaged (SQLite reads it only in salvage "
+			"mode); restore it from a copy");
 	if (out != NULL && r->ok && r->complete && vs.s == AM_OK)
 		export_state(&vs, out);
 cleanup:

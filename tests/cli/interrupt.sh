@@ -71,6 +71,56 @@ for sig in INT TERM KILL; do
 	pass
 done
 
+# a file system without O_TMPFILE (vfat, exFAT, NFS: a USB stick) gets a named
+# temporary file while the output is written: a signal must remove it too.
+# A shim makes O_TMPFILE fail as such file systems do.
+if command -v cc >/dev/null 2>&1; then
+	cat >notmp.c <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+int open(const char *path, int flags, ...)
+{
+	static int (*real)(const char *, int, ...);
+	va_list ap;
+	int mode;
+	if ((flags & O_TMPFILE) == O_TMPFILE) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	va_start(ap, flags);
+	mode = va_arg(ap, int);
+	va_end(ap);
+	if (real == NULL)
+		real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+	return real(path, flags, mode);
+}
+C
+	cc -shared -fPIC -O1 -o notmp.so notmp.c -ldl || fail "cannot build the O_TMPFILE shim"
+	caught=0
+	for sig in INT TERM; do
+		mkdir -p "stick-$sig"
+		LD_PRELOAD="$T/notmp.so" "$AMANAT" extract v.amn "$SEQ" --as custodian.id \
+			--purpose "interrupt test" -o "stick-$sig/x.bin" >/dev/null 2>&1 &
+		pid=$!
+		if appears "stick-$sig/.amanat-tmp-*"; then
+			caught=$((caught + 1))
+			stop "$pid" "$sig"
+			[ -e "stick-$sig/x.bin" ] && expect_same_file "stick-$sig/x.bin" big.bin
+			compgen -G "stick-$sig/.amanat-tmp-*" >/dev/null &&
+				fail "SIG$sig: a named temporary file with plaintext was left behind"
+			pass
+		else
+			wait "$pid"
+		fi
+	done
+	[ "$caught" -ge 1 ] || fail "the shim never made amanat write a named temporary file"
+	pass
+fi
+
 unset AMANAT_PASSPHRASE
 verify_ok v.amn
 finish

@@ -389,6 +389,19 @@ refused "officer's seal into a vault with a planted trigger" v.db \
 	officer seal v.db --as officer.id --type testimony --case C-TEST w1.txt
 expect_stderr_matches 'did not make|altered'
 cp good7.db v.db
+# the same view behind an unparseable schema row, which once sent readers to a
+# salvage mode that skipped the schema check: a file that needs salvage never verifies
+sq v.db "ALTER TABLE entries RENAME TO e2; CREATE VIEW entries AS SELECT * FROM e2;
+	CREATE TABLE junk(x); PRAGMA writable_schema=ON;
+	UPDATE sqlite_schema SET sql = 'CREATE TABLE junk(' WHERE name = 'junk';"
+am 1 verify v.db
+am 1 verify v.db --quick --json
+expect_stdout_contains '"ok":false'
+before=$(sha256sum <v.db)
+XDG_STATE_HOME="$T/st-officer" AMANAT_PASSPHRASE="$PASS" expect_exit_in "1 2" \
+	"$AMANAT" seal v.db --as officer.id --type testimony --case C-TEST w1.txt
+expect_eq "the vault with a broken schema after a refused seal" "$before" "$(sha256sum <v.db)"
+cp good7.db v.db
 # (b) one vault used at two paths (a laptop copy and the USB stick): replacing
 # the first with the attacker's own vault must not be trusted on first use,
 # even though the officer sealed at the other path since
