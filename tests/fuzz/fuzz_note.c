@@ -10,7 +10,7 @@
 #include "fuzz.h"
 #include "vault/note.h"
 
-/* The keys of the vault and the witness that signed corpus/note/ (mkcorpus.sh). */
+/* The keys of the vault and the witness that signed corpus/note/ (docs/RELIABILITY.md). */
 static const char *const KEYS[] = {
 	"amanat/dfa72734ccbb13964b885675331b8a83+081b21e6+AeVQ+fEbra/6/rntyDRVEOBYhAhZSklyvdcyGlckLrsz",
 	"wit+5c3521db+BFNsv10cEHE4I0bIIyyJNk6qkpkidDrevTcpSUyQt3g1",
