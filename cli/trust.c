@@ -206,13 +206,15 @@ enum am_status cli_state_load(const char *path, const char *def, struct cli_stat
 	p[len] = '\0';
 	for (line = strtok_r(p, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		struct cli_state_entry en, *g;
-		char origin[AM_ORIGIN_MAX], root[64];
-		unsigned long long size;
+		char origin[AM_ORIGIN_MAX], root[64], num[32];
+		uint64_t size = 0;
 
 		memset(&en, 0, sizeof(en));
 		if (line[0] == '#')
 			continue;
-		if (sscanf(line, "%127s %llu %63s", origin, &size, root) != 3 ||
+		/* a strict decimal: sscanf's %llu would read "-1" as 2^64-1 */
+		if (sscanf(line, "%127s %31s %63s", origin, num, root) != 3 ||
+		    cli_parse_u64(num, &size) != 0 ||
 		    am_unb64(en.root, AM_HASH_LEN, root, strlen(root)) != 0) {
 			free(buf);
 			cli_state_release(st);
