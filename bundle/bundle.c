@@ -160,7 +160,7 @@ static void bundle_json(const struct ex_ctx *x, struct am_buf *b)
 static void bag_info(const struct ex_ctx *x, struct am_buf *b)
 {
 	uint64_t bytes = 0;
-	char kid[2 * AM_KEYID_LEN + 1];
+	char kid[2 * AM_KEYID_LEN + 1], size[32];
 
 	for (size_t i = 0; i < x->nitems; i++)
 		bytes += x->items[i].pub.h.size;
@@ -169,7 +169,9 @@ static void bag_info(const struct ex_ctx *x, struct am_buf *b)
 	bundle_addf(b, "Bagging-Date: %s\n", x->date);
 	bundle_addf(b, "External-Identifier: %s\n", x->origin + strlen("amanat/"));
 	bundle_addf(b, "External-Description: Evidence exported from an amanat vault, with its proofs\n");
-	bundle_addf(b, "Bag-Size: %.1f MB\n", (double)bytes / 1e6);
+	/* RFC 8493 §2.2.2: free text "intended for human consumption" */
+	am_bundle_size_text(size, bytes);
+	bundle_addf(b, "Bag-Size: %s\n", size);
 	bundle_addf(b, "Payload-Oxum: %llu.%zu\n", (unsigned long long)bytes, x->nitems);
 	bundle_addf(b, "Bag-Count: 1 of 1\n");
 	bundle_addf(b, "Bag-Group-Identifier: %s@%llu\n", x->origin, (unsigned long long)x->cp.size);

@@ -93,6 +93,14 @@ AM_WUR enum am_status am_bundle_encrypt(const unsigned char *p, size_t n,
 AM_WUR enum am_status am_bundle_decrypt(const char *in, const struct am_identity *id,
 					const char *out, struct am_err *e);
 
+/*
+ * A size for people, as bag-info.txt's Bag-Size and index.html give it:
+ * "129 bytes" below 1000, else one decimal of the largest decimal unit (kB,
+ * MB, GB, ...) that keeps it under 1000: "1.2 MB".  The same text on every
+ * machine (no locale).
+ */
+void am_bundle_size_text(char out[32], uint64_t n);
+
 /* ---- verification ------------------------------------------------------- */
 
 struct am_bundle_verify_opts {

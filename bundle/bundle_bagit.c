@@ -115,8 +115,8 @@ static void parse_manifest(struct bv_ctx *x, struct manifest *m)
 		}
 		if (!bv_path_ok(p + hexlen + 2, n - hexlen - 2)) {
 			bv_problem(x,
-			           "%s line %zu: path has characters outside [A-Za-z0-9._/-] or an "
-			           "empty, '.' or '..' part",
+			           "%s line %zu: path has a character a bundle name may not hold "
+			           "(docs/BUNDLE.md, \"Shape\"), or an empty, '.' or '..' part",
 			           m->name, lineno);
 			continue;
 		}

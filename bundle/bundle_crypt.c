@@ -115,7 +115,9 @@ enum am_status am_bundle_decrypt(const char *in, const struct am_identity *id, c
 	}
 	if (am_read_full(fd, head, sizeof(head)) != (long long)sizeof(head) ||
 	    memcmp(head, BX_MAGIC, 4) != 0 || am_get_u16(head + 4) != 1 || am_get_u16(head + 6) != 0) {
-		s = am_fail(e, AM_EINPUT, "%s is not an encrypted amanat bundle", in);
+		s = am_fail(e, AM_EINPUT, "%s is not an encrypted amanat bundle (.amanat-sealed, "
+			    "from 'amanat export --for'); a ZIP or directory bundle needs no "
+			    "opening: check it with 'amanat verify-bundle'", in);
 		goto cleanup;
 	}
 	if (memcmp(head + 8, id->box_pk, AM_BOX_PK_LEN) != 0 ||

@@ -21,6 +21,17 @@
  */
 int bundle_withheld(const char *const *patterns, size_t n, const char *name);
 
+/*
+ * The character at p (n > 0 bytes left) in a bundle file name: its length in
+ * bytes (1 for a byte that does not start valid UTF-8), and *ok = 1 when a
+ * name may hold it: ASCII letters, digits, '.', '_' and '-', and UTF-8
+ * letters and marks of any script, but no '/', space or control character,
+ * no bidirectional or invisible formatting, nothing Windows turns into a
+ * path separator (docs/BUNDLE.md, "Shape").  The exporter writes names of
+ * such characters only, and the verifier accepts nothing else.
+ */
+size_t bundle_name_char(const unsigned char *p, size_t n, int *ok);
+
 /* ---- index_html.c -------------------------------------------------------- */
 
 /*
@@ -31,7 +42,13 @@ int bundle_withheld(const char *const *patterns, size_t n, const char *name);
  */
 
 /* The disclosed fields the page shows of each item, in bundle_page_fields' order. */
-enum { BUNDLE_PAGE_TITLE, BUNDLE_PAGE_CASE, BUNDLE_PAGE_SHA256, BUNDLE_PAGE_NFIELDS };
+enum {
+	BUNDLE_PAGE_TITLE,
+	BUNDLE_PAGE_CASE,
+	BUNDLE_PAGE_SHA256,
+	BUNDLE_PAGE_FILENAME,
+	BUNDLE_PAGE_NFIELDS
+};
 extern const char *const bundle_page_fields[BUNDLE_PAGE_NFIELDS];
 
 struct bundle_page_value {

@@ -36,19 +36,23 @@ int bv_path_ok(const char *p, size_t n)
 
 	if (n == 0)
 		return 0;
-	for (size_t i = 0; i <= n; i++) {
+	for (size_t i = 0; i <= n;) {
+		size_t len;
+		int ok;
+
 		if (i == n || p[i] == '/') {
-			size_t len = i - start;
+			len = i - start;
 			if (len == 0 || (len == 1 && p[start] == '.') ||
 			    (len == 2 && p[start] == '.' && p[start + 1] == '.'))
 				return 0;
-			start = i + 1;
+			start = ++i;
 			continue;
 		}
-		char c = p[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
+		/* the characters the exporter writes (rules.c), UTF-8 included */
+		len = bundle_name_char((const unsigned char *)p + i, n - i, &ok);
+		if (!ok)
 			return 0;
+		i += len;
 	}
 	return 1;
 }
@@ -206,8 +210,8 @@ static enum am_status walk(struct bv_reader *rd, struct am_bundle_report *rep, i
 			bv_report_add(rep, "%s: is not a regular file", rel);
 		} else if (!bv_path_ok(rel, (size_t)n)) {
 			bv_report_add(rep,
-			              "%s: name is not a safe bundle path ([A-Za-z0-9._-] "
-			              "parts joined by /)",
+			              "%s: name is not a safe bundle path (parts of letters, digits, "
+			              "'.', '_' and '-' joined by /)",
 			              rel);
 		} else if (add_file(rd, rep, rel, (uint64_t)st.st_size, NULL) != 0) {
 			s = rd->n == BV_MAX_FILES ? AM_EVERIFY
@@ -293,6 +297,17 @@ static enum am_status stream_dir(struct bv_reader *rd, struct bv_file *f, uint64
 
 /* ---- ZIP ---------------------------------------------------------------- */
 
+/* ZIP general purpose bit 11 (APPNOTE 4.4.4): the name is UTF-8. */
+#define ZIP_UTF8_FLAG (1u << 11)
+
+static int ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
 /* 1 when a '/'-separated name has a ".." part. */
 static int has_dotdot(const char *name)
 {
@@ -350,8 +365,14 @@ static enum am_status list_zip(struct bv_reader *rd, struct am_bundle_report *re
 			              name);
 		} else if (!bv_path_ok(name, len)) {
 			bv_report_add(rep,
-			              "%s: name is not a safe bundle path ([A-Za-z0-9._-] "
-			              "parts joined by /)",
+			              "%s: name is not a safe bundle path (parts of letters, digits, "
+			              "'.', '_' and '-' joined by /)",
+			              name);
+		} else if (!(fi.flag & ZIP_UTF8_FLAG) && !ascii(name)) {
+			bv_report_add(rep,
+			              "%s: ZIP entry name is not ASCII and its UTF-8 flag (general "
+			              "purpose bit 11) is not set, so unzip tools read it as another "
+			              "name",
 			              name);
 		} else if (fi.flag & 1) {
 			bv_report_add(rep, "%s: is an encrypted ZIP entry", name);

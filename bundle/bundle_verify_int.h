@@ -84,7 +84,10 @@ AM_WUR enum am_status bv_reader_stream(struct bv_reader *rd, struct bv_file *f, 
 AM_WUR enum am_status bv_reader_load(struct bv_reader *rd, struct bv_file *f, size_t max,
                                      unsigned char **out, size_t *len, struct am_err *e);
 
-/* 1 when a path matches [A-Za-z0-9._/-]+ with no empty, "." or ".." part. */
+/*
+ * 1 when a path is '/'-separated parts of the characters bundle_name_char
+ * allows (rules.c), with no empty, "." or ".." part.
+ */
 int bv_path_ok(const char *p, size_t n);
 
 /* ---- bv_ctx.c ----------------------------------------------------------- */

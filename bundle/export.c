@@ -439,14 +439,26 @@ static enum am_status prepare_items(struct ex_ctx *x, struct am_err *e)
 			it->withheld[j] = (unsigned char)withheld(x->req, it->f.v[j].name);
 		fn = am_fields_get(&it->f, "filename");
 		if (fn != NULL && !withheld(x->req, "filename")) {
-			/* keep a safe form of the original name; the exact one is in the fields */
-			for (size_t j = 0; j < fn->vlen && k < sizeof(name) - 1; j++) {
-				unsigned char ch = fn->value[j];
-				int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-					 (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
-				if (k == 0 && ch == '.')
+			/*
+			 * keep a safe form of the original name, UTF-8 included; each
+			 * character a name may not hold becomes '_' (the exact name is
+			 * in the fields), and no name starts with '.', so none is "..".
+			 */
+			for (size_t j = 0; j < fn->vlen;) {
+				int ok;
+				size_t len = bundle_name_char(fn->value + j, fn->vlen - j, &ok);
+				if (k == 0 && fn->value[j] == '.') {
+					j++;
 					continue;
-				name[k++] = ok ? (char)ch : '_';
+				}
+				if (k + (ok ? len : 1) > sizeof(name) - 1)
+					break; /* never cut a character in two */
+				if (ok)
+					memcpy(name + k, fn->value + j, len);
+				else
+					name[k] = '_';
+				k += ok ? len : 1;
+				j += len;
 			}
 		}
 		name[k] = '\0';

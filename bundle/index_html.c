@@ -17,7 +17,28 @@
 /* Append a string literal. */
 #define PUT(b, lit) am_buf_add((b), (lit), sizeof(lit) - 1)
 
-const char *const bundle_page_fields[BUNDLE_PAGE_NFIELDS] = {"title", "case", "sha256"};
+const char *const bundle_page_fields[BUNDLE_PAGE_NFIELDS] = {"title", "case", "sha256",
+                                                              "filename"};
+
+void am_bundle_size_text(char out[32], uint64_t n)
+{
+	static const char *const unit[] = {"kB", "MB", "GB", "TB", "PB", "EB"};
+	uint64_t scale = 1000;
+
+	if (n < 1000) {
+		snprintf(out, 32, "%llu byte%s", (unsigned long long)n, n == 1 ? "" : "s");
+		return;
+	}
+	/* integers only: no locale's decimal comma, the same text on every machine */
+	for (size_t u = 0; u < sizeof(unit) / sizeof(unit[0]); u++, scale *= 1000) {
+		uint64_t tenths = n / (scale / 10) + (n % (scale / 10) >= scale / 20);
+		if (tenths < 10000 || u + 1 == sizeof(unit) / sizeof(unit[0])) {
+			snprintf(out, 32, "%llu.%llu %s", (unsigned long long)(tenths / 10),
+			         (unsigned long long)(tenths % 10), unit[u]);
+			return;
+		}
+	}
+}
 
 void bundle_addf(struct am_buf *b, const char *fmt, ...)
 {
@@ -74,39 +95,92 @@ static const char *member_name(const struct bundle_page *pg, const unsigned char
 	return m ? m->name : kid;
 }
 
-/* A disclosed value, or a dash for one withheld or absent. */
+/*
+ * A disclosed value, or a dash for one withheld or absent.  Text (not the
+ * hash) is isolated from the page's left-to-right flow, so that a Dari title
+ * reads whole and its direction cannot spill over what follows.
+ */
 static void shown(struct am_buf *b, const struct bundle_page_item *it, int k)
 {
-	if (it->shown[k].p == NULL)
+	int text = k != BUNDLE_PAGE_SHA256;
+
+	if (it->shown[k].p == NULL) {
 		PUT(b, "&mdash;");
-	else
-		bundle_html(b, it->shown[k].p, it->shown[k].n);
+		return;
+	}
+	if (text)
+		PUT(b, "<bdi>");
+	bundle_html(b, it->shown[k].p, it->shown[k].n);
+	if (text)
+		PUT(b, "</bdi>");
 }
 
-/* What the page is, and how to check what it summarises: before anything else. */
+/*
+ * A path inside the bag as a relative URL: every byte but unreserved ASCII
+ * and '/' percent-encoded, so a UTF-8 name links to its file on any system.
+ */
+static void href(struct am_buf *b, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		unsigned char c = *p;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '_' || c == '-' || c == '~' || c == '/') {
+			am_buf_u8(b, c);
+		} else {
+			char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+			am_buf_add(b, esc, 3);
+		}
+	}
+}
+
+/*
+ * What the page is, and how to check what it summarises, with the commands
+ * of each system: before anything else.  It names nothing outside the
+ * bundle, so that it reads the same wherever the bundle goes.
+ */
 static void notice(struct am_buf *b)
 {
 	PUT(b,
 	    "<p><strong>This page is not the evidence.</strong> It is a summary for reading and "
-	    "printing. The evidence is the files under <code>data/</code> and the signed entries, "
-	    "proofs, checkpoint and keys under <code>amanat/</code>; "
-	    "<code>amanat verify-bundle</code> checks them, writes this page again from what it "
-	    "verified and reports any difference. To check this bundle:</p>\n<ol>\n"
-	    "<li><code>amanat verify-bundle</code> on this folder or its ZIP checks everything "
-	    "with nothing but the bundle: each item's signature, its place in the vault's "
-	    "append-only log, the signer's enrollment, the disclosed fields and this page. The "
-	    "formats are in amanat's docs/BUNDLE.md and docs/FORMAT.md.</li>\n"
-	    "<li>With standard tools, in this folder: <code>sha256sum -c manifest-sha256.txt"
-	    "</code> and <code>sha256sum -c tagmanifest-sha256.txt</code> check every file "
-	    "against the manifests, and <code>minisign -Vm tagmanifest-sha256.txt -p "
-	    "amanat/signer.pub</code> checks the exporting custodian's signature over the tag "
-	    "manifest.</li>\n</ol>\n");
+	    "printing. The evidence is the files under <code>data/</code>, each linked below, "
+	    "and the signed entries, proofs, checkpoint and keys under <code>amanat/</code>. "
+	    "<code>manifest-sha256.txt</code> lists the SHA-256 of every file under "
+	    "<code>data/</code>; <code>tagmanifest-sha256.txt</code> lists that of every other "
+	    "file, this page included; <code>tagmanifest-sha256.txt.minisig</code> is the "
+	    "exporting custodian's signature over the tag manifest, and so over the whole "
+	    "bundle.</p>\n"
+	    "<h2>Check it yourself</h2>\n"
+	    "<p>Unpack the ZIP if the bundle came as one, open a terminal in this folder (the one "
+	    "that holds this page) and run:</p>\n<ul>\n"
+	    "<li>With amanat: <code>amanat verify-bundle .</code> checks everything with "
+	    "nothing but the bundle: each item's signature, its place in the vault's "
+	    "append-only log, the signer's enrollment, the disclosed fields and this page, "
+	    "which it writes again from what it verified.</li>\n"
+	    "<li>Linux: <code>sha256sum -c manifest-sha256.txt tagmanifest-sha256.txt</code> "
+	    "(or <code>sha256sum -c manifest-sha256.txt</code> and <code>sha256sum -c "
+	    "tagmanifest-sha256.txt</code>)</li>\n"
+	    "<li>macOS: <code>shasum -a 256 -c manifest-sha256.txt tagmanifest-sha256.txt</code>"
+	    "</li>\n"
+	    "<li>Windows (PowerShell): <code>Get-Content -Encoding UTF8 manifest-sha256.txt, "
+	    "tagmanifest-sha256.txt | ForEach-Object { $h, $p = $_ -split '  ', 2; if "
+	    "((Get-FileHash -Algorithm SHA256 -LiteralPath $p).Hash -eq $h) { 'OK: ' + $p } "
+	    "else { 'FAILED: ' + $p } }</code>; for one file, <code>Get-FileHash -Algorithm "
+	    "SHA256 -LiteralPath FILE</code> gives the SHA-256 to compare with the one shown "
+	    "below (letter case aside).</li>\n"
+	    "</ul>\n"
+	    "<p>Every file must be reported OK. Then check the signature with minisign (for "
+	    "Linux, macOS and Windows): <code>minisign -Vm tagmanifest-sha256.txt -p "
+	    "amanat/signer.pub</code>. <code>amanat/signer.pub</code> holds the custodian's "
+	    "key, whose id is shown below: compare it with the key id you were given "
+	    "separately.</p>\n");
 }
 
 static void item(struct am_buf *b, const struct bundle_page *pg, const struct bundle_page_item *it)
 {
 	const struct am_header *h = it->h;
-	char kid[2 * AM_KEYID_LEN + 1], t[32], hex[2 * AM_HASH_LEN + 1];
+	char kid[2 * AM_KEYID_LEN + 1], t[32], hex[2 * AM_HASH_LEN + 1], size[32];
 
 	bundle_addf(b, "<div class=\"item\">\n<h2>%s</h2>\n<table>\n", it->id);
 	bundle_addf(b, "<tr><th>Entry</th><td>%llu (%s)</td></tr>\n", (unsigned long long)h->seq,
@@ -119,12 +193,28 @@ static void item(struct am_buf *b, const struct bundle_page *pg, const struct bu
 	bundle_addf(b, "</td></tr>\n<tr><th>Sealed</th><td>%s (the sealer's clock) by ", t);
 	html_cstr(b, member_name(pg, h->signer, kid));
 	bundle_addf(b, " (key <code>%s</code>)</td></tr>\n", kid);
-	PUT(b, "<tr><th>File</th><td><code>");
+	PUT(b, "<tr><th>File</th><td><a href=\"");
+	href(b, it->payload);
+	PUT(b, "\"><code><bdi>");
 	html_cstr(b, it->payload);
-	PUT(b, "</code></td></tr>\n<tr><th>SHA-256</th><td><code>");
+	PUT(b, "</bdi></code></a>");
+	{
+		/* the name as sealed, when the file's had to be made safe */
+		const struct bundle_page_value *fn = &it->shown[BUNDLE_PAGE_FILENAME];
+		const char *base = strrchr(it->payload, '/');
+		base = base ? base + 1 : it->payload;
+		if (fn->p != NULL && (fn->n != strlen(base) || memcmp(fn->p, base, fn->n) != 0)) {
+			PUT(b, "<br>\nsealed as ");
+			shown(b, it, BUNDLE_PAGE_FILENAME);
+		}
+	}
+	PUT(b, "</td></tr>\n<tr><th>SHA-256</th><td><code>");
 	shown(b, it, BUNDLE_PAGE_SHA256);
-	bundle_addf(b, "</code></td></tr>\n<tr><th>Size</th><td>%llu bytes</td></tr>\n",
-	            (unsigned long long)h->size);
+	am_bundle_size_text(size, h->size);
+	bundle_addf(b, "</code></td></tr>\n<tr><th>Size</th><td>%s", size);
+	if (h->size >= 1000)
+		bundle_addf(b, " (%llu bytes)", (unsigned long long)h->size);
+	PUT(b, "</td></tr>\n");
 	am_hex(hex, h->fields_root, AM_HASH_LEN);
 	bundle_addf(b, "<tr><th>Fields root</th><td><code>%s</code></td></tr>\n", hex);
 	PUT(b, "<tr><th>Custody</th><td>");

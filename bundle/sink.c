@@ -50,6 +50,19 @@ struct am_sink {
 	size_t nfiles;
 };
 
+/* ZIP general purpose bit 11 (APPNOTE 4.4.4): the name is UTF-8. */
+#define ZIP_UTF8_FLAG (1u << 11)
+/* "version made by" (APPNOTE 4.4.2): Unix, ZIP specification 3.0 */
+#define ZIP_MADE_BY_UNIX ((3u << 8) | 30u)
+
+static int ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
 /* ---- minizip I/O over struct zout ---- */
 
 static voidpf ZCALLBACK z_open(voidpf opaque, const void *name, int mode)
@@ -345,9 +358,16 @@ enum am_status am_sink_begin(struct am_sink *s, const char *path, int store, str
 		memset(&zi, 0, sizeof(zi));
 		zi.dosDate = s->dos;
 		zi.external_fa = 0600u << 16; /* unix mode: unzip keeps evidence private */
-		zrc = zipOpenNewFileInZip3_64(s->zf, name, &zi, NULL, 0, NULL, 0, NULL,
+		/*
+		 * a name that is not ASCII is UTF-8 and says so (general purpose bit 11,
+		 * APPNOTE 4.4.4), or unzip tools read it as CP437; made by Unix, so that
+		 * unzip reads the name as it is (it converts a DOS-made one from the
+		 * OEM code page) and applies the mode above
+		 */
+		zrc = zipOpenNewFileInZip4_64(s->zf, name, &zi, NULL, 0, NULL, 0, NULL,
 					      store ? 0 : Z_DEFLATED, store ? 0 : 6, 0, -MAX_WBITS, 8,
-					      Z_DEFAULT_STRATEGY, NULL, 0, 1);
+					      Z_DEFAULT_STRATEGY, NULL, 0, ZIP_MADE_BY_UNIX,
+					      ascii(name) ? 0 : ZIP_UTF8_FLAG, 1);
 		free(name);
 		if (zrc != ZIP_OK)
 			return am_fail(e, AM_EIO, "cannot add %s to the ZIP: %s", path,

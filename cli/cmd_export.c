@@ -9,6 +9,15 @@
 #include "reading.h"
 
 #define MAX_SEL 1024
+/* an encrypted bundle's name (docs/DECISIONS.md, "Bundles") */
+#define SEALED_EXT ".amanat-sealed"
+
+static int ends_sealed(const char *out)
+{
+	size_t n = strlen(out), k = strlen(SEALED_EXT);
+
+	return n > k && strcmp(out + n - k, SEALED_EXT) == 0;
+}
 
 /* YYYY-MM-DD (UTC) to milliseconds; end_of_day picks 23:59:59.999. */
 static int parse_date(const char *s, int end_of_day, int64_t *ms)
@@ -85,11 +94,11 @@ static int run_export(int argc, char **argv, struct cli_common *co)
 	struct am_identity custodian, recipient;
 	struct cli_trust ct;
 	const char *for_path = NULL;
-	char hex[2 * AM_HASH_LEN + 1];
+	char hex[2 * AM_HASH_LEN + 1], rkid[2 * AM_KEYID_LEN + 1];
 	size_t len;
 	struct am_err e;
 	enum am_status s;
-	int ch, override_from = 0;
+	int ch, override_from = 0, sealed;
 	unsigned t;
 
 	am_err_init(&e);
@@ -181,8 +190,19 @@ static int run_export(int argc, char **argv, struct cli_common *co)
 				       "defence-identity, publication or re-contact");
 	len = strlen(req.out);
 	req.zip = len > 4 && strcmp(req.out + len - 4, ".zip") == 0;
-	if (for_path != NULL && !req.zip)
-		return cli_usage_error(c, "--for encrypts one file: give -o NAME.zip");
+	sealed = ends_sealed(req.out);
+	if (for_path != NULL && req.zip)
+		/* Windows would call it a broken archive: it is not a ZIP */
+		return cli_usage_error(c, "--for writes an encrypted bundle, which is not a ZIP: "
+				       "give -o %.*s" SEALED_EXT, (int)(len - 4), req.out);
+	if (for_path != NULL && !sealed)
+		return cli_usage_error(c, "--for writes one encrypted file: give -o %s" SEALED_EXT,
+				       req.out);
+	if (for_path == NULL && sealed)
+		return cli_usage_error(c, "-o NAME" SEALED_EXT " is for a bundle encrypted with "
+				       "--for RECIPIENT.pub; name a plain bundle NAME.zip or NAME");
+	/* the encrypted file holds a ZIP (docs/BUNDLE.md, "Encrypted bundles") */
+	req.zip |= for_path != NULL;
 	if (req.has_from && req.has_to && req.from_ms > req.to_ms)
 		return cli_usage_error(c, "--from is after --to");
 	s = for_path ? am_public_read(for_path, &recipient, &e) : AM_OK;
@@ -208,6 +228,13 @@ static int run_export(int argc, char **argv, struct cli_common *co)
 	if (s != AM_OK)
 		goto cleanup;
 	am_hex(hex, req.zip ? res.file_sha256 : res.tagmanifest_sha256, AM_HASH_LEN);
+	if (for_path != NULL) { /* for people, so on standard error, with --json too */
+		am_key_id_hex(rkid, recipient.sign_pk);
+		fprintf(stderr, "%s is encrypted to %s (key %s) and is not a ZIP: only they can "
+			"open it, with 'amanat open-bundle %s --as THEIR.id -o BUNDLE.zip', and "
+			"then check it with 'amanat verify-bundle BUNDLE.zip'\n", req.out,
+			recipient.name, rkid, req.out);
+	}
 	if (co->json) {
 		printf("{\"items\":%zu,\"refused\":%zu,\"overridden\":%zu,\"tree_size\":%llu,"
 		       "\"custody\":[%llu,%llu],\"sha256\":\"%s\",\"output\":",

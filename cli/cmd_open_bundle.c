@@ -1,4 +1,7 @@
-/* cmd_open_bundle.c — amanat open-bundle: decrypt a bundle made with export --for. */
+/*
+ * cmd_open_bundle.c — amanat open-bundle: decrypt a bundle made with export
+ * --for (an .amanat-sealed file, not a ZIP) into the bundle's ZIP.
+ */
 #include <string.h>
 
 #include "../bundle/bundle.h"
@@ -29,13 +32,14 @@ int cmd_open_bundle(int argc, char **argv)
 		out = optarg;
 	}
 	if (argc - optind != 1 || co.as == NULL || out == NULL)
-		return cli_usage_error(c, "expected FILE, --as ID and -o OUT.zip");
+		return cli_usage_error(c, "expected FILE.amanat-sealed, --as ID and -o OUT.zip");
 	s = cli_unlock(&co.pass, co.as, &id, &e);
 	if (s == AM_OK)
 		s = am_bundle_decrypt(argv[optind], &id, out, &e);
 	am_identity_release(&id);
 	if (s != AM_OK)
 		return cli_fail(&e, s);
-	fprintf(stderr, "decrypted to %s; check it with 'amanat verify-bundle %s'\n", out, out);
+	fprintf(stderr, "decrypted the encrypted bundle %s to %s, the bundle's ZIP; check it with "
+		"'amanat verify-bundle %s'\n", argv[optind], out, out);
 	return cli_finish(EXIT_OK);
 }

@@ -79,24 +79,38 @@ static void print_json(const char *path, const struct am_bundle_report *r, enum 
 	printf("],\"more_problems\":%zu}\n", r->more_problems);
 }
 
-static void print_summary(const struct am_bundle_report *r)
+/*
+ * What a person reads: the verdict's facts on the first line (vault, tree,
+ * exporter, checkpoint signer: what to compare out of band), one line per
+ * item, and a last line saying what the "ok" rests on.
+ */
+static void print_summary(const struct am_bundle_report *r, int pinned_by_caller)
 {
-	char kid[2 * AM_KEYID_LEN + 1], when[32];
+	char kid[2 * AM_KEYID_LEN + 1], when[32], size[32];
 
 	printf("ok: %zu item%s verified: %s at tree size %llu, exported by %s (key %s), "
-	       "checkpoint signed by %s (key %s)", r->nitems, r->nitems == 1 ? "" : "s", r->origin,
-	       (unsigned long long)r->tree_size, r->exporter_name, r->exporter_key_id,
+	       "checkpoint signed by %s (key %s)\n", r->nitems, r->nitems == 1 ? "" : "s",
+	       r->origin, (unsigned long long)r->tree_size, r->exporter_name, r->exporter_key_id,
 	       r->ckpt_signer_name[0] ? r->ckpt_signer_name : "a key not enrolled",
 	       r->ckpt_signer_key_id);
 	for (size_t i = 0; i < r->nitems; i++) {
 		const struct am_bundle_item *it = &r->items[i];
 		am_key_id_hex(kid, it->signer);
 		cli_time(when, it->sealed_at_ms);
-		printf("%s %s (%s, entry %llu) sealed %s by %s (key %s)", i ? "," : ";", it->id,
+		am_bundle_size_text(size, it->size);
+		printf("  %s  %-9s  entry %llu, sealed %s by %s (key %s): %s, %s\n", it->id,
 		       am_type_name(it->type), (unsigned long long)it->seq, when,
-		       it->signer_name[0] ? it->signer_name : kid, kid);
+		       it->signer_name[0] ? it->signer_name : kid, kid,
+		       it->payload ? it->payload : "(no file)", size);
 	}
-	printf("\n");
+	if (pinned_by_caller)
+		printf("verdict: verified: every file, signature and proof checks, against the %s "
+		       "you gave\n", r->pinned && r->by_vault_key ? "vault key and the checkpoint"
+		                      : r->pinned                  ? "checkpoint"
+		                                                   : "vault key");
+	else
+		printf("verdict: verified: every file, signature and proof checks; that this is the "
+		       "vault %s rests on the bundle itself (see the note)\n", r->origin);
 }
 
 int cmd_verify_bundle(int argc, char **argv)
@@ -172,7 +186,7 @@ int cmd_verify_bundle(int argc, char **argv)
 			fprintf(stderr, "amanat: %s: and %zu more problems\n", path,
 			        r.more_problems);
 		if (s == AM_OK) {
-			print_summary(&r);
+			print_summary(&r, nkeys > 0 || cpath != NULL);
 			if (nkeys == 0 && cpath == NULL)
 				fprintf(stderr,
 				        "note: no --vault-key or --checkpoint given: that this is "

@@ -162,7 +162,8 @@ const struct cli_cmd cli_commands[] = {
 	  "                      --from DATE --to DATE)...\n"
 	  "                     [--withhold FIELD]... [--override-consent REASON |\n"
 	  "                      --override-consent-from FILE|-]\n"
-	  "                     [--for RECIPIENT.pub] [--json] [--passphrase-fd N]\n"
+	  "                     [--for RECIPIENT.pub (-o NAME.amanat-sealed)] [--json]\n"
+	  "                     [--passphrase-fd N]\n"
 	  "\n"
 	  "Writes a BagIt bag (a directory, or one ZIP when OUT ends in .zip) holding the\n"
 	  "chosen items decrypted, their signed headers, inclusion proofs, disclosed fields,\n"
@@ -173,7 +174,9 @@ const struct cli_cmd cli_commands[] = {
 	  "is checked against each item's recorded consent: items it does not cover are\n"
 	  "left out and reported, unless --override-consent says why.  --withhold FIELD (or\n"
 	  "PREFIX.*) keeps a field's value out of every byte of the bundle while the rest\n"
-	  "stays provable.  --for encrypts the ZIP to one person (see open-bundle).  The\n"
+	  "stays provable.  --for encrypts the bundle to one person: OUT must then end in\n"
+	  ".amanat-sealed, since the file is not a ZIP and no other program opens it; the\n"
+	  "recipient decrypts it to a ZIP with 'amanat open-bundle'.  The\n"
 	  "export is recorded as custody entries before (naming every entry it will\n"
 	  "decrypt) and after; OUT gets its name only once both are recorded.\n"
 	  "Arguments are visible to other users of the machine: --purpose-from,\n"
@@ -191,10 +194,18 @@ const struct cli_cmd cli_commands[] = {
 	  "exporter gave it to you.  FILE is a checkpoint obtained independently that the\n"
 	  "bundle's must equal.  Without either, the vault is the one the bundle's own\n"
 	  "genesis entry names.  Prints the vault id and who signed the checkpoint, to\n"
-	  "compare out of band.  Names every problem and exits 1 if there is any, 2 if\n"
-	  "BUNDLE is not a bundle at all, 4 if it cannot be read.\n" },
+	  "compare out of band, then one line per item and a verdict line; --json gives\n"
+	  "everything as one object.  Names every problem and exits 1 if there is any, 2\n"
+	  "if BUNDLE is not a bundle at all (an .amanat-sealed file must be opened first\n"
+	  "with open-bundle), 4 if it cannot be read.\n" },
 	{ "open-bundle", cmd_open_bundle, "decrypt a bundle exported with --for",
-	  "usage: amanat open-bundle FILE --as ID -o OUT.zip [--passphrase-fd N]\n" },
+	  "usage: amanat open-bundle FILE.amanat-sealed --as ID -o OUT.zip [--passphrase-fd N]\n"
+	  "\n"
+	  "FILE is an encrypted bundle, made by 'amanat export --for' for the identity ID:\n"
+	  "an amanat file (it starts with AMNX), not a ZIP, which no other program opens.\n"
+	  "Decrypts it to OUT.zip, the bundle's ZIP, to check with 'amanat verify-bundle\n"
+	  "OUT.zip' and unpack with any ZIP tool.  Exits 1 if FILE was altered, 3 if it is\n"
+	  "not encrypted to ID.\n" },
 	{ "demo", cmd_demo, "build a fictional vault and show what amanat does",
 	  "usage: amanat demo [DIR]\n"
 	  "\n"

@@ -526,14 +526,43 @@ dm 2 export "$V" --as "$CUST" --purpose "bundle test" -o cbad --scope tribunal -
 expect_file_absent cbad
 
 # ---- 7. --for: encrypted to one person ----------------------------------------
-export_ok enc.zip --scope un-mechanism --case DEMO-2024-001 --for "$K/auditor-demo.pub"
-[ "$(head -c 2 enc.zip)" != "PK" ] || fail "enc.zip is a plain ZIP"
+# not a ZIP, so not named one (Windows calls a .zip it cannot open broken):
+# -o X.zip is refused with the name to use, and the output says what it is
+for out in enc.zip enc; do
+	dm 2 export "$V" --as "$CUST" --purpose "bundle test" -o "$out" --scope un-mechanism \
+		--case DEMO-2024-001 --for "$K/auditor-demo.pub"
+	expect_stderr_contains "give -o enc.amanat-sealed"
+	expect_file_absent "$out"
+done
+expect_stderr_contains "encrypted"
+# and a plain bundle does not take the encrypted bundle's name
+dm 2 export "$V" --as "$CUST" --purpose "bundle test" -o plain.amanat-sealed --scope un-mechanism \
+	--entry 5
+expect_stderr_contains "--for"
+expect_file_absent plain.amanat-sealed
+export_ok enc.amanat-sealed --scope un-mechanism --case DEMO-2024-001 --for "$K/auditor-demo.pub"
+expect_eq "export --json output" enc.amanat-sealed "$(json_str output)"
+expect_stderr_contains "enc.amanat-sealed is encrypted to auditor-demo"
+expect_stderr_contains "is not a ZIP"
+expect_stderr_contains "amanat open-bundle enc.amanat-sealed"
+[ "$(head -c 2 enc.amanat-sealed)" != "PK" ] || fail "enc.amanat-sealed is a plain ZIP"
 pass
-expect_eq "encrypted bundle magic" "AMNX" "$(head -c 4 enc.zip)"
-expect_exit 1 grep -qaF "W-0042" enc.zip
+expect_eq "encrypted bundle magic" "AMNX" "$(head -c 4 enc.amanat-sealed)"
+expect_exit 1 grep -qaF "W-0042" enc.amanat-sealed
 show_custody "$VX" "$C_AFTER"
-expect_stdout_contains "$(sha enc.zip)"
-dm 0 open-bundle enc.zip --as "$K/auditor-demo.id" -o opened.zip
+expect_stdout_contains "$(sha enc.amanat-sealed)"
+am 0 open-bundle --help
+expect_stdout_contains "not a ZIP"
+am 0 export --help
+expect_stdout_contains ".amanat-sealed"
+# verify-bundle and open-bundle say what each file is
+am 2 verify-bundle enc.amanat-sealed
+expect_stderr_contains "open-bundle"
+dm 0 open-bundle enc.amanat-sealed --as "$K/auditor-demo.id" -o opened.zip
+expect_stderr_contains "bundle's ZIP"
+dm 2 open-bundle opened.zip --as "$K/auditor-demo.id" -o reopened.zip
+expect_stderr_contains "verify-bundle"
+expect_file_absent reopened.zip
 expect_exit 0 unzip -t opened.zip
 validate_ok opened.zip
 expect_exit 0 "$PY" check_zip.py opened.zip
@@ -541,15 +570,15 @@ unzip_bag opened.zip openedx
 standard_tools_ok openedx
 expect_same_file demo/inputs/W-0042-interview.txt openedx/data/AMN-000001/W-0042-interview.txt
 # the wrong identity: not authorised, nothing written
-dm 3 open-bundle enc.zip --as "$K/officer-demo.id" -o wrong.zip
+dm 3 open-bundle enc.amanat-sealed --as "$K/officer-demo.id" -o wrong.zip
 expect_file_absent wrong.zip
 # one flipped byte in the ciphertext (middle, then the last byte): exit 1, nothing written
-size=$(stat -c %s enc.zip)
+size=$(stat -c %s enc.amanat-sealed)
 for pos in $((size / 2)) $((size - 1)); do
-	cp enc.zip flipped.zip
-	"$PY" -c 'import sys; p, i = sys.argv[1], int(sys.argv[2]); b = bytearray(open(p, "rb").read()); b[i] ^= 1; open(p, "wb").write(b)' flipped.zip $pos ||
+	cp enc.amanat-sealed flipped.amanat-sealed
+	"$PY" -c 'import sys; p, i = sys.argv[1], int(sys.argv[2]); b = bytearray(open(p, "rb").read()); b[i] ^= 1; open(p, "wb").write(b)' flipped.amanat-sealed $pos ||
 		fail "cannot flip a byte"
-	dm 1 open-bundle flipped.zip --as "$K/auditor-demo.id" -o flipped-out.zip
+	dm 1 open-bundle flipped.amanat-sealed --as "$K/auditor-demo.id" -o flipped-out.zip
 	expect_file_absent flipped-out.zip
 	expect_no_tmp_files .
 done
@@ -572,6 +601,36 @@ expect_file_absent nv
 for b in bdir b.zip bzip wname wname.zip wtitle wtitle.zip wstar.zip cnone cover opened.zip detA.zip; do
 	am 0 verify-bundle "$b"
 done
+# the text is for people: the facts on the first line, one line per item
+# (id, type, entry, sealing, signer, file and size), then the verdict
+am 0 verify-bundle bdir
+expect_eq "verify-bundle lines for 4 items" 6 "$(wc -l <"$OUT")"
+expect_stdout_matches "^ok: 4 items verified: amanat/[0-9a-f]{32} at tree size [0-9]+, exported by custodian-demo \(key [0-9a-f]{16}\), checkpoint signed by custodian-demo \(key [0-9a-f]{16}\)$"
+for i in 1 2 3 4; do
+	expect_stdout_matches "^  AMN-00000$i  [a-z]+ +entry [0-9]+, sealed [0-9T:Z-]+ by officer-demo \(key [0-9a-f]{16}\): data/AMN-00000$i/[^ ]+, [0-9.]+ (bytes|kB|MB)$"
+done
+expect_stdout_contains "  AMN-000001  testimony  entry 4, sealed "
+expect_stdout_contains ": data/AMN-000004/scan_01__fictional_.bin, 1.2 MB"
+expect_eq "last line" "verdict: verified" "$(tail -n 1 "$OUT" | cut -c 1-17)"
+[ "$(awk '{ if (length($0) > 200) n++ } END { print n + 0 }' "$OUT")" = 0 ] ||
+	fail "verify-bundle prints a line longer than 200 characters: $(cat "$OUT")"
+pass
+expect_stderr_contains "note: no --vault-key or --checkpoint given"
+am 0 verify-bundle bdir --checkpoint bdir/amanat/checkpoint.txt
+expect_stdout_matches "^verdict: verified: .* against the checkpoint you gave$"
+# --json keeps every key it had
+am 0 verify-bundle bdir --json
+"$PY" - "$OUT" <<'PYEOF' || fail "verify-bundle --json keys changed: $(cat "$OUT")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+top = ["ok", "bundle", "kind", "origin", "tree_size", "root", "exported_by", "checkpoint_signer",
+       "checkpoint_key", "checkpoint_pinned", "entries", "items", "problems", "more_problems"]
+item = ["id", "ok", "entry", "type", "sealed_at", "signer", "signer_key_id", "payload", "size",
+        "sha256"]
+assert list(j) == top, list(j)
+assert len(j["items"]) == 4 and all(list(i) == item for i in j["items"]), j["items"]
+PYEOF
+pass
 # --vault-key: the member who signed the checkpoint (found by its note key id), then a stranger
 sig_keyid=$(tail -n 1 bdir/amanat/checkpoint.txt | awk '{print $NF}' | base64 -d | head -c 4 | od -An -tx1 | tr -d ' \n')
 signer_vk=

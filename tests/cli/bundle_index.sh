@@ -89,9 +89,40 @@ expect_exit 0 grep -qF 'Some fields were withheld' good/index.html
 
 # the page's own hygiene: no script, no event handler, nothing from outside
 for pat in '<script' 'http://' 'https://' '<iframe' '<object' '<embed' '<link' '<img' \
-	'@import' 'url(' 'src=' 'href=' 'javascript:'; do
+	'@import' 'url(' 'src=' 'javascript:' '<base'; do
 	expect_exit 1 grep -qiF -- "$pat" good/index.html
 done
+# it is self-contained: it names no document the bundle does not hold, and its
+# only links are relative ones to the bag's own files: every payload is linked
+for pat in 'docs/' 'BUNDLE.md' 'FORMAT.md' 'README'; do
+	expect_exit 1 grep -qF -- "$pat" good/index.html
+done
+cat >links.py <<'PYEOF'
+import html, os, re, sys, urllib.parse
+bag = sys.argv[1]
+page = open(os.path.join(bag, "index.html"), encoding="utf-8").read()
+probs = []
+hrefs = re.findall(r"""\bhref\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", page, re.I)
+if len(hrefs) != page.lower().count("href"):
+    probs.append("an href the check cannot read")
+linked = set()
+for h in hrefs:
+    v = html.unescape(h.strip("\"'"))
+    p = urllib.parse.unquote(v, errors="strict")
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", v) or v.startswith(("/", "\\")) or "?" in v or "#" in v:
+        probs.append(f"href {v!r} is not a relative link to a file")
+    elif ".." in p.split("/") or "\\" in p:
+        probs.append(f"href {v!r} leaves the bag")
+    elif not os.path.isfile(os.path.join(bag, p)) or os.path.islink(os.path.join(bag, p)):
+        probs.append(f"href {v!r} names no file in the bag")
+    linked.add(p)
+payload = {os.path.relpath(os.path.join(d, f), bag) for d, _, fs in os.walk(os.path.join(bag, "data")) for f in fs}
+if linked != payload:
+    probs.append(f"the links {sorted(linked)} are not the payload files {sorted(payload)}")
+print("\n".join(probs))
+sys.exit(1 if probs else 0)
+PYEOF
+expect_exit 0 "$PY" links.py good
 expect_exit 1 grep -qiE '<[^>]*[[:space:]]on[a-z]+[[:space:]]*=' good/index.html
 expect_exit 1 grep -qiE '<meta[^>]*http-equiv' good/index.html
 # near the top, before the first item: the page is not the evidence; the commands
@@ -99,12 +130,40 @@ first_item=$(grep -n '<div class="item">' good/index.html | head -n 1 | cut -d: 
 [ -n "$first_item" ] || fail "index.html shows no item"
 pass
 for want in 'not the evidence' 'amanat verify-bundle' 'sha256sum -c manifest-sha256.txt' \
-	'minisign -Vm tagmanifest-sha256.txt -p amanat/signer.pub'; do
+	'minisign -Vm tagmanifest-sha256.txt -p amanat/signer.pub' 'Check it yourself' \
+	'Windows (PowerShell)' 'Get-FileHash -Algorithm SHA256' 'macOS' \
+	'shasum -a 256 -c manifest-sha256.txt' 'Linux'; do
 	at=$(grep -nF -- "$want" good/index.html | head -n 1 | cut -d: -f1)
 	[ -n "$at" ] && [ "$at" -lt "$first_item" ] ||
 		fail "index.html does not say '$want' before its first item (line $first_item)"
 	pass
 done
+# the page's commands for Linux and macOS work as written, in the bag (the
+# PowerShell one cannot be run here)
+"$PY" - good/index.html >page-commands.sh <<'PYEOF' || fail "cannot read the commands of index.html"
+import html, re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+for os_name in ("Linux", "macOS"):
+    m = re.search(r"<li>" + os_name + r": <code>(.*?)</code>", page)
+    print(html.unescape(m.group(1)))
+PYEOF
+[ "$(wc -l <page-commands.sh)" = 2 ] || fail "index.html gives no Linux or macOS command: $(cat page-commands.sh)"
+pass
+(cd good && expect_exit 0 bash -e ../page-commands.sh) || exit 1
+expect_stdout_contains "data/AMN-000001/W-0042-interview.txt: OK"
+expect_stdout_contains "index.html: OK"
+if grep -q FAILED "$OUT"; then fail "a page command reports FAILED: $(cat "$OUT")"; fi
+pass
+# sizes for people, in bag-info.txt (RFC 8493 section 2.2.2: Bag-Size is free
+# text for humans) and on the page, with the exact count beside a rounded one
+expect_exit 0 grep -qxE 'Bag-Size: [0-9]+ bytes' good/bag-info.txt
+oxum=$(sed -n 's/^Payload-Oxum: \([0-9]*\)\..*/\1/p' good/bag-info.txt)
+expect_exit 0 grep -qx "Bag-Size: $oxum bytes" good/bag-info.txt
+expect_exit 0 grep -qE '^<tr><th>Size</th><td>[0-9]+ bytes</td></tr>$' good/index.html
+if grep -E '^<tr><th>Size</th>' good/index.html | grep -vqE '<td>([0-9]+ bytes?|[0-9]+\.[0-9] [kMGT]B \([0-9]+ bytes\))</td>'; then
+	fail "a size on the page is not for people: $(grep '<th>Size' good/index.html)"
+fi
+pass
 # the page names the date of export that bag-info.txt gives (signed there)
 date=$(sed -n 's/^Bagging-Date: //p' good/bag-info.txt)
 expect_exit 0 grep -qF " on $date by " good/index.html

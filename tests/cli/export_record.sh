@@ -154,9 +154,9 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 make_id counsel
 
 for mode in fail kill; do
-	for out in bundle.zip bundle-dir encrypted.zip; do
+	for out in bundle.zip bundle-dir encrypted.amanat-sealed; do
 		extra=()
-		[ "$out" = encrypted.zip ] && extra=(--for counsel.pub)
+		[ "$out" = encrypted.amanat-sealed ] && extra=(--for counsel.pub)
 		n=$(entry_count "$V")
 		if [ "$mode" = fail ]; then
 			SHIM_MODE=fail LD_PRELOAD="$SHIM" ex 4 "$out" "${extra[@]}"

@@ -21,6 +21,9 @@ pass
 PATH="$T/bin:$PATH" AMANAT_PASSPHRASE="$PASS" expect_exit 0 bash walkthrough.sh
 expect_stdout_contains "exported by custodian-02"
 expect_stdout_contains "checkpoint signed by custodian-02"
+# verify-bundle: one line per item, then the verdict
+expect_stdout_matches "^  AMN-000001  testimony  entry 4, sealed [0-9T:Z-]+ by officer-17 \(key [0-9a-f]{16}\): data/AMN-000001/W-0042-interview.txt, [0-9]+ bytes$"
+expect_stdout_contains "verdict: verified: every file, signature and proof checks, against the vault key and the checkpoint you gave"
 expect_stdout_contains "the tree of 17 entries extends the tree of 10 entries"
 expect_stdout_matches "^officer-17 +[0-9a-f]{16} revoked +16$"
 # the walkthrough's `trust` pinned the vault it was given
