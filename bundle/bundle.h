@@ -168,4 +168,10 @@ void am_bundle_report_release(struct am_bundle_report *r);
 AM_WUR enum am_status am_bundle_verify(const char *path, const struct am_bundle_verify_opts *o,
                                        struct am_bundle_report *r, struct am_err *e);
 
+/*
+ * The minizip that bundles are written and read with, as compiled against
+ * (minizip has no run-time version function): "1.2.8", a static string.
+ */
+const char *am_bundle_zip_version(void);
+
 #endif

@@ -170,5 +170,6 @@ int cmd_members(int argc, char **argv);
 int cmd_open_bundle(int argc, char **argv);
 int cmd_verify_bundle(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_version(int argc, char **argv);
 
 #endif

@@ -6,7 +6,13 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include "../bundle/bundle.h"
 #include "cli.h"
+
+/* The release, from CMake's PROJECT_VERSION (cmake/install.cmake). */
+#ifndef AMANAT_VERSION
+#error "AMANAT_VERSION must be defined (cmake/install.cmake sets it from PROJECT_VERSION)"
+#endif
 
 const struct cli_cmd cli_commands[] = {
 	{ "id", cmd_id, "create an identity (signing and decryption keys)",
@@ -212,6 +218,13 @@ const struct cli_cmd cli_commands[] = {
 	  "Creates DIR (default ./amanat-demo, or -2, -3... if that exists) with fictional\n"
 	  "identities and testimony,\n"
 	  "verifies it, then tampers with a copy and shows the tampering caught.\n" },
+	{ "version", cmd_version, "print the versions of amanat and its libraries",
+	  "usage: amanat version [--json]\n"
+	  "       amanat --version\n"
+	  "\n"
+	  "Prints amanat's version and the vault format it writes, the versions of\n"
+	  "libsodium, SQLite and zlib in use (as loaded at run time), and the version of\n"
+	  "minizip amanat was compiled against (minizip cannot say at run time).\n" },
 	{ "help", cmd_help, "show help for a command",
 	  "usage: amanat help [COMMAND]\n" },
 	{ NULL, NULL, NULL, NULL },
@@ -252,6 +265,43 @@ int cmd_help(int argc, char **argv)
 	return cli_help(c);
 }
 
+/* amanat's version and its libraries', for a court that asks what made a file. */
+int cmd_version(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_OPT_JSON,
+		CLI_OPT_END,
+	};
+	const struct cli_cmd *c = cli_find("version");
+	struct cli_common co;
+
+	if (cli_options(c, argc, argv, opts, &co) != 0)
+		return EXIT_USAGE;
+	if (argc - optind != 0)
+		return cli_usage_error(c, "expected no arguments");
+	if (co.json) {
+		printf("{\"amanat\":");
+		json_cstr(stdout, AMANAT_VERSION);
+		printf(",\"format\":%d,\"libsodium\":", am_vault_format_version());
+		json_cstr(stdout, am_crypto_version());
+		printf(",\"sqlite\":");
+		json_cstr(stdout, am_vault_sqlite_version());
+		printf(",\"zlib\":");
+		json_cstr(stdout, am_vault_zlib_version());
+		printf(",\"minizip_compiled_against\":");
+		json_cstr(stdout, am_bundle_zip_version());
+		printf("}\n");
+	} else {
+		printf("amanat %s (vault format %d)\n", AMANAT_VERSION, am_vault_format_version());
+		printf("libsodium %s\n", am_crypto_version());
+		printf("SQLite %s\n", am_vault_sqlite_version());
+		printf("zlib %s\n", am_vault_zlib_version());
+		printf("minizip %s (compiled against; minizip has no run-time version)\n",
+		       am_bundle_zip_version());
+	}
+	return cli_finish(EXIT_OK);
+}
+
 /* Secrets must not reach a core file or another process via ptrace. */
 static void harden(void)
 {
@@ -285,10 +335,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return cmd_help(1, argv);
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("amanat 0.1.0 (format %d)\n", 1);
-		return cli_finish(EXIT_OK);
-	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(argc - 1, argv + 1);
 	c = cli_find(argv[1]);
 	if (c == NULL) {
 		fprintf(stderr, "amanat: '%s' is not an amanat command; see 'amanat --help'\n",

@@ -18,6 +18,11 @@ int am_crypto_init(void)
 	return sodium_init() < 0 ? -1 : 0;
 }
 
+const char *am_crypto_version(void)
+{
+	return sodium_version_string();
+}
+
 void *am_secure_alloc(size_t n)
 {
 	return sodium_malloc(n);

@@ -37,6 +37,8 @@ enum {
 
 /* sodium_init(); 0 on success.  Call once before anything else here. */
 AM_WUR int am_crypto_init(void);
+/* The version of the libsodium in use at run time ("1.0.18"); a static string. */
+const char *am_crypto_version(void);
 
 /* ---- memory ---------------------------------------------------------- */
 

@@ -164,6 +164,14 @@ int am_vault_cut(const struct am_vault *v, char *why, size_t n);
 #define AM_BUSY_WAIT_SECONDS 60
 void am_vault_on_wait(void (*fn)(void *ctx, const char *path), void *ctx);
 
+/* ---- versions (version.c), for amanat --version ------------------------ */
+
+/* The vault format this code writes and reads (docs/FORMAT.md). */
+int am_vault_format_version(void);
+/* The SQLite and zlib libraries in use at run time ("3.40.1"); static strings. */
+const char *am_vault_sqlite_version(void);
+const char *am_vault_zlib_version(void);
+
 
 /* ---- pinned trust ------------------------------------------------------ */
 
