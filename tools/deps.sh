@@ -4,7 +4,7 @@
 set -eu
 
 pkgs="build-essential cmake pkg-config libsodium-dev libsqlite3-dev zlib1g-dev \
-libminizip-dev sqlite3 python3 python3-nacl minisign unzip valgrind"
+libminizip-dev libzxcvbn-dev sqlite3 python3 python3-nacl minisign unzip valgrind"
 
 missing=""
 for p in $pkgs; do
