@@ -37,6 +37,14 @@ int cli_exit_code(enum am_status s);
 int cli_fail(const struct am_err *e, enum am_status s);
 /* Print a usage error naming the command; returns EXIT_USAGE. */
 int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...) AM_PRINTF(2, 3);
+/*
+ * For options a command cannot do without: a usage error naming those of
+ * names[0..n) whose given[i] is 0 ("--type and --case are required");
+ * EXIT_USAGE, or 0 when every one was given.
+ */
+int cli_require(const struct cli_cmd *c, size_t n, const char *const names[], const int given[]);
+/* The choices of --type, for its messages. */
+#define CLI_TYPE_CHOICES "testimony, document, media or case"
 /* Print c's help to stdout; returns EXIT_OK (or EXIT_IO if stdout failed). */
 int cli_help(const struct cli_cmd *c);
 const struct cli_cmd *cli_find(const char *name);
@@ -49,12 +57,6 @@ int cli_done(const struct am_err *e, enum am_status s);
 struct cli_pass {
 	int fd; /* -1 when not given */
 };
-/*
- * Read a passphrase into secure memory (caller frees with am_secure_free).
- * With confirm, the terminal asks twice.
- */
-enum am_status cli_read_pass(const struct cli_pass *p, const char *prompt, int confirm,
-			     char **out, size_t *len, struct am_err *e);
 /* Parse --passphrase-fd's argument into p; 0, or -1 for a bad number. */
 int cli_pass_fd(const char *arg, struct cli_pass *p);
 
@@ -116,9 +118,26 @@ int cli_getopt(const struct cli_cmd *c, int argc, char **argv, const char *short
 /* For a command with no options of its own: set up co and parse into it; 0 or EXIT_USAGE. */
 int cli_options(const struct cli_cmd *c, int argc, char **argv, const struct option *opts,
 		struct cli_common *co);
-/* Unlock an identity file, asking for its passphrase. */
+/*
+ * Unlock an identity file, asking for its passphrase: three tries on the
+ * terminal (a passphrase from --passphrase-fd or AMANAT_PASSPHRASE gets one).
+ */
 enum am_status cli_unlock(const struct cli_pass *p, const char *path, struct am_identity *id,
 			  struct am_err *e);
+/*
+ * A new identity's passphrase into secure memory (caller frees with
+ * am_secure_free), refused when empty or, unless weak_ok, too easy to guess
+ * (cli_pass_strong, with name as a word to guess first); the terminal asks
+ * twice, and up to three times in all when one is refused or mistyped.
+ */
+enum am_status cli_read_new_pass(const struct cli_pass *p, const char *name, int weak_ok,
+				 char **out, size_t *len, struct am_err *e);
+/*
+ * Read the public keys of a .pub file where a public key is wanted (a key to
+ * enroll, a recipient, a verifier); a secret .id is refused (AM_EINPUT),
+ * with a message saying to hand over the .pub only.
+ */
+enum am_status cli_public_read(const char *path, struct am_identity *id, struct am_err *e);
 
 /* Parse a non-negative decimal; -1 on anything else. */
 int cli_parse_u64(const char *s, uint64_t *out);

@@ -16,6 +16,7 @@
 #include "../common/fsutil.h"
 #include "cli.h"
 
+/* demo keys are written directly, never through id new's strength check (--weak-passphrase-ok) */
 #define DEMO_PASS "demo-only-passphrase"
 
 enum { ADMIN, OFFICER, CUSTODIAN, AUDITOR, NPEOPLE };

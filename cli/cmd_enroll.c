@@ -6,16 +6,19 @@
 #include "pin.h"
 
 /* Parse "officer,custodian" into role bits; 0 on an unknown name. */
-static unsigned parse_roles(const char *arg)
+/* Roles from "officer,custodian"; 0 with the first unknown one in bad (of n). */
+static unsigned parse_roles(const char *arg, char *bad, size_t n)
 {
 	unsigned roles = 0;
 	char *copy = strdup(arg), *tok, *save = NULL;
 
+	snprintf(bad, n, "%s", arg);
 	if (copy == NULL)
 		return 0;
 	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
 		unsigned r = am_role_from_name(tok);
 		if (r == 0) {
+			snprintf(bad, n, "%s", tok);
 			roles = 0;
 			break;
 		}
@@ -39,7 +42,7 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 	struct am_identity admin, who;
 	struct cli_trust ct;
 	unsigned roles = 0;
-	char rs[64], kid[2 * AM_KEYID_LEN + 1];
+	char rs[64], kid[2 * AM_KEYID_LEN + 1], bad[AM_NAME_MAX + 1];
 	struct am_err e;
 	enum am_status s;
 	uint64_t seq = 0;
@@ -55,9 +58,10 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 		case 'r':
 			if (revoke)
 				return cli_usage_error(c, "revoke takes no --role");
-			roles = parse_roles(optarg);
+			roles = parse_roles(optarg, bad, sizeof(bad));
 			if (roles == 0)
-				return cli_usage_error(c, "unknown role in '%s'", optarg);
+				return cli_usage_error(c, "unknown role '%s': use officer, custodian, "
+						       "auditor or admin (several joined by commas)", bad);
 			break;
 		default: /* cli_getopt has said what is wrong */
 			return EXIT_USAGE;
@@ -69,7 +73,7 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 		return cli_usage_error(c, "--as ADMIN.id is required");
 	if (!revoke && roles == 0)
 		return cli_usage_error(c, "--role is required");
-	s = am_public_read(argv[optind + 1], &who, &e);
+	s = cli_public_read(argv[optind + 1], &who, &e);
 	if (s == AM_OK)
 		s = cli_trust_open(&ct, argv[optind], 1, &e);
 	if (s == AM_OK)

@@ -130,7 +130,8 @@ static int run_export(int argc, char **argv, struct cli_common *co)
 		case 't':
 			t = am_type_from_name(optarg);
 			if (t < AM_T_TESTIMONY || t > AM_T_CASE)
-				return cli_usage_error(c, "--type must be testimony, document, media or case");
+				return cli_usage_error(c, "--type must be " CLI_TYPE_CHOICES ", not '%s'",
+						       optarg);
 			req.types |= 1u << t;
 			break;
 		case 'F':
@@ -182,12 +183,14 @@ static int run_export(int argc, char **argv, struct cli_common *co)
 	if (argc - optind != 1)
 		return cli_usage_error(c, "expected one VAULT");
 	if (co->as == NULL || req.purpose == NULL || req.out == NULL || req.scope == NULL)
-		return cli_usage_error(c, "--as, --purpose, --scope and -o are required");
+		return cli_require(c, 4, (const char *const[]){ "--as", "--purpose", "--scope", "-o" },
+				   (const int[]){ co->as != NULL, req.purpose != NULL, req.scope != NULL,
+						  req.out != NULL });
 	if (req.purpose[0] == '\0' || (req.override_consent && req.override_consent[0] == '\0'))
 		return cli_usage_error(c, "--purpose and --override-consent must say why");
 	if (!am_scope_ok(req.scope))
 		return cli_usage_error(c, "--scope must be internal, un-mechanism, court, "
-				       "defence-identity, publication or re-contact");
+				       "defence-identity, publication or re-contact, not '%s'", req.scope);
 	len = strlen(req.out);
 	req.zip = len > 4 && strcmp(req.out + len - 4, ".zip") == 0;
 	sealed = ends_sealed(req.out);
@@ -205,7 +208,7 @@ static int run_export(int argc, char **argv, struct cli_common *co)
 	req.zip |= for_path != NULL;
 	if (req.has_from && req.has_to && req.from_ms > req.to_ms)
 		return cli_usage_error(c, "--from is after --to");
-	s = for_path ? am_public_read(for_path, &recipient, &e) : AM_OK;
+	s = for_path ? cli_public_read(for_path, &recipient, &e) : AM_OK;
 	/* the export is recorded in the vault: a read-only one is refused before the passphrase */
 	if (s == AM_OK)
 		s = cli_check_recordable(argv[optind], &e);

@@ -44,7 +44,8 @@ static int run_extract(int argc, char **argv, struct cli_common *co)
 	if (argc - optind != 2 || cli_parse_u64(argv[optind + 1], &seq) != 0)
 		return cli_usage_error(c, "expected VAULT and an entry number");
 	if (co->as == NULL || co->purpose == NULL || path == NULL)
-		return cli_usage_error(c, "--as, --purpose and -o are required");
+		return cli_require(c, 3, (const char *const[]){ "--as", "--purpose", "-o" },
+				   (const int[]){ co->as != NULL, co->purpose != NULL, path != NULL });
 	if (co->purpose[0] == '\0')
 		return cli_usage_error(c, "--purpose must say why");
 	to_stdout = strcmp(path, "-") == 0;

@@ -10,6 +10,7 @@ int cmd_id(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
 		{ "kdf", required_argument, NULL, 'k' },
+		{ "weak-passphrase-ok", no_argument, NULL, 'w' },
 		CLI_OPT_PASSPHRASE_FD,
 		CLI_OPT_END,
 	};
@@ -23,7 +24,7 @@ int cmd_id(int argc, char **argv)
 	char *secret_path = NULL, *pub_path = NULL, *pw = NULL;
 	char kid[2 * AM_KEYID_LEN + 1];
 	size_t pwlen = 0, n;
-	int ch;
+	int ch, weak_ok = 0;
 
 	am_err_init(&e);
 	am_identity_init(&id);
@@ -41,7 +42,11 @@ int cmd_id(int argc, char **argv)
 			else if (strcmp(optarg, "sensitive") == 0)
 				lvl = AM_KDF_SENSITIVE;
 			else
-				return cli_usage_error(c, "unknown --kdf level '%s'", optarg);
+				return cli_usage_error(c, "unknown --kdf level '%s': use interactive, "
+						       "moderate or sensitive", optarg);
+			break;
+		case 'w':
+			weak_ok = 1;
 			break;
 		default: /* cli_getopt has said what is wrong */
 			return EXIT_USAGE;
@@ -68,7 +73,7 @@ int cmd_id(int argc, char **argv)
 			    access(secret_path, F_OK) == 0 ? secret_path : pub_path);
 		goto cleanup;
 	}
-	s = cli_read_pass(&co.pass, "passphrase for the new identity: ", 1, &pw, &pwlen, &e);
+	s = cli_read_new_pass(&co.pass, name, weak_ok, &pw, &pwlen, &e);
 	if (s != AM_OK)
 		goto cleanup;
 	s = am_identity_generate(&id, name, &e);

@@ -50,7 +50,7 @@ int cmd_init(int argc, char **argv)
 		goto cleanup;
 	}
 	for (size_t i = 0; i < nr; i++) {
-		s = am_public_read(rpaths[i], &recips[i], &e);
+		s = cli_public_read(rpaths[i], &recips[i], &e);
 		if (s != AM_OK)
 			goto cleanup;
 	}

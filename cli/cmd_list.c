@@ -10,8 +10,8 @@ int cmd_list(int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	if (!l.co.json)
-		printf("%-5s %-9s %-20s %-16s %12s  %s\n", "SEQ", "TYPE", "SEALED (UTC)", "SIGNER",
-		       "SIZE", l.co.as ? "CASE / TITLE" : "");
+		printf("%-5s %-9s %-20s %-16s %12s%s\n", "SEQ", "TYPE", "SEALED (UTC)", "SIGNER",
+		       "SIZE", l.co.as ? "  CASE / TITLE" : "");
 	while (cli_listing_next(&l)) {
 		const struct am_field *kase = am_fields_get(&l.f, "case");
 		const struct am_field *title = am_fields_get(&l.f, "title");
@@ -32,8 +32,9 @@ int cmd_list(int argc, char **argv)
 			}
 			printf("}");
 		} else {
-			printf("%-5llu %-9s %-20s %-16s %12llu  ", (unsigned long long)l.seq,
-			       am_type_name(l.p.h.type), l.when, l.who, (unsigned long long)l.p.h.size);
+			printf("%-5llu %-9s %-20s %-16s %12llu%s", (unsigned long long)l.seq,
+			       am_type_name(l.p.h.type), l.when, l.who, (unsigned long long)l.p.h.size,
+			       kase || title ? "  " : "");
 			if (kase)
 				cli_print_value(stdout, kase->value, kase->vlen);
 			if (title) {

@@ -86,7 +86,8 @@ int cmd_seal(int argc, char **argv)
 		case 't':
 			type = am_type_from_name(optarg);
 			if (type < AM_T_TESTIMONY || type > AM_T_CASE) {
-				rc = cli_usage_error(c, "--type must be testimony, document, media or case");
+				rc = cli_usage_error(c, "--type must be " CLI_TYPE_CHOICES ", not '%s'",
+						     optarg);
 				goto cleanup;
 			}
 			break;
@@ -137,7 +138,8 @@ int cmd_seal(int argc, char **argv)
 	if (kase == NULL && am_fields_get(&f, "case") != NULL)
 		kase = "(from --meta-from)";
 	if (co.as == NULL || type == 0 || kase == NULL) {
-		rc = cli_usage_error(c, "--as, --type and --case are required");
+		rc = cli_require(c, 3, (const char *const[]){ "--as", "--type", "--case" },
+				 (const int[]){ co.as != NULL, type != 0, kase != NULL });
 		goto cleanup;
 	}
 	/* references must be given in order for the header's canonical form */

@@ -63,12 +63,18 @@ static int run_show(int argc, char **argv, struct cli_common *co)
 		}
 		printf("}}\n");
 	} else {
-		printf("entry:     %llu (%s)\n", (unsigned long long)seq, am_type_name(p.h.type));
-		printf("sealed:    %s by %s\n", when, who);
+		/* one column for the values, however long a field's name */
+		int w = (int)strlen("fields commitment:");
+		for (size_t i = 0; i < f.n; i++)
+			if (strlen(f.v[i].name) > (size_t)w)
+				w = (int)strlen(f.v[i].name);
+		printf("%-*s %llu (%s)\n", w, "entry:", (unsigned long long)seq,
+		       am_type_name(p.h.type));
+		printf("%-*s %s by %s\n", w, "sealed:", when, who);
 		am_hex(hex, p.h.fields_root, AM_HASH_LEN);
-		printf("committed: %s\n", hex);
+		printf("%-*s %s\n", w, "fields commitment:", hex);
 		for (size_t i = 0; i < f.n; i++) {
-			printf("%-10s ", f.v[i].name);
+			printf("%-*s ", w, f.v[i].name);
 			cli_print_value(stdout, f.v[i].value, f.v[i].vlen);
 			putchar('\n');
 		}

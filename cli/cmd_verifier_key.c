@@ -29,14 +29,14 @@ int cmd_verifier_key(int argc, char **argv)
 	if (witness) {
 		if (argc - optind != 1)
 			return cli_usage_error(c, "--witness takes only PUB");
-		s = am_public_read(argv[optind], &id, &e);
+		s = cli_public_read(argv[optind], &id, &e);
 		if (s != AM_OK)
 			return cli_fail(&e, s);
 		am_vkey_make(&k, id.name, AM_NOTE_COSIG, id.sign_pk);
 	} else {
 		if (argc - optind != 2)
 			return cli_usage_error(c, "expected VAULT and PUB");
-		s = am_public_read(argv[optind + 1], &id, &e);
+		s = cli_public_read(argv[optind + 1], &id, &e);
 		if (s == AM_OK)
 			s = am_vault_open(argv[optind], 0, &v, &e);
 		if (s == AM_OK)

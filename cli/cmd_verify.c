@@ -116,8 +116,8 @@ static int run(struct run *ru)
 	cli_pin_init(&pin);
 	if (ru->tier == AM_VERIFY_DEEP && cut_short(ru->path)) {
 		/* decrypting is recorded first, and a cut copy takes no record: check what keys need not */
-		fprintf(stderr, "amanat: %s is cut short: nothing is decrypted; checking it with "
-			"public keys (full tier)\n", ru->path);
+		fprintf(stderr, "amanat: %s is cut short: nothing is decrypted; checking every "
+			"hash and signature with public keys instead\n", ru->path);
 		ru->tier = AM_VERIFY_FULL;
 	}
 	o.tier = ru->tier;

@@ -17,6 +17,7 @@
 #include "../common/bytes.h"
 #include "../common/fsutil.h"
 #include "cli.h"
+#include "strength.h"
 
 #define PASS_MAX 1024
 
@@ -54,6 +55,25 @@ int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n%.*s\n", nl ? (int)(nl - c->usage) : (int)strlen(c->usage), c->usage);
 	return EXIT_USAGE;
+}
+
+int cli_require(const struct cli_cmd *c, size_t n, const char *const names[], const int given[])
+{
+	char list[256] = "";
+	size_t missing = 0, said = 0, len = 0;
+
+	for (size_t i = 0; i < n; i++)
+		missing += !given[i];
+	if (missing == 0)
+		return 0;
+	for (size_t i = 0; i < n && len < sizeof(list); i++) {
+		if (given[i])
+			continue;
+		said++;
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					said == 1 ? "" : said == missing ? " and " : ", ", names[i]);
+	}
+	return cli_usage_error(c, "%s %s required", list, missing == 1 ? "is" : "are");
 }
 
 int cli_help(const struct cli_cmd *c)
@@ -151,10 +171,11 @@ static enum am_status ask_tty(const char *prompt, char *buf, size_t cap, size_t 
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
-	(void)!write(fd, prompt, strlen(prompt));
 	tty_saved = old;
 	tty_quiet_fd = fd;
 	tcsetattr(fd, TCSAFLUSH, &quiet);
+	/* after the flush: what is typed once the prompt shows is kept */
+	(void)!write(fd, prompt, strlen(prompt));
 	s = read_line(fd, buf, cap, len, "the terminal", e);
 	tcsetattr(fd, TCSAFLUSH, &old);
 	tty_quiet_fd = -1;
@@ -163,41 +184,87 @@ static enum am_status ask_tty(const char *prompt, char *buf, size_t cap, size_t 
 	return s;
 }
 
-enum am_status cli_read_pass(const struct cli_pass *p, const char *prompt, int confirm,
-			     char **out, size_t *len, struct am_err *e)
+/* 1 when the passphrase will be asked on the terminal: no --passphrase-fd, no AMANAT_PASSPHRASE. */
+static int pass_from_tty(const struct cli_pass *p)
 {
-	char *buf = am_secure_alloc(PASS_MAX), *again = NULL;
+	return p->fd < 0 && getenv("AMANAT_PASSPHRASE") == NULL;
+}
+
+/* One passphrase from p's source into buf (secure memory of PASS_MAX); it may be empty. */
+static enum am_status read_one(const struct cli_pass *p, const char *prompt, char *buf,
+			       size_t *n, struct am_err *e)
+{
 	const char *env = getenv("AMANAT_PASSPHRASE");
+	enum am_status s;
+
+	*n = 0;
+	if (p->fd >= 0) {
+		s = read_line(p->fd, buf, PASS_MAX, n, "--passphrase-fd", e);
+	} else if (env != NULL) {
+		*n = strlen(env);
+		if (*n >= PASS_MAX) {
+			*n = 0;
+			return am_fail(e, AM_EINPUT, "AMANAT_PASSPHRASE is too long");
+		}
+		memcpy(buf, env, *n + 1);
+		s = AM_OK;
+	} else {
+		s = ask_tty(prompt, buf, PASS_MAX, n, e);
+	}
+	return s;
+}
+
+/* The most times the terminal asks before giving up. */
+#define TTY_TRIES 3
+
+/* On the terminal, after a refused try: say why, and that it asks again. */
+static int try_again(const struct cli_pass *p, int attempt, const struct am_err *e)
+{
+	if (!pass_from_tty(p) || attempt >= TTY_TRIES)
+		return 0;
+	fprintf(stderr, "amanat: %s; try again (%d of %d)\n", e->msg, attempt + 1, TTY_TRIES);
+	return 1;
+}
+
+enum am_status cli_read_new_pass(const struct cli_pass *p, const char *name, int weak_ok,
+				 char **out, size_t *len, struct am_err *e)
+{
+	const char *words[] = { name, "amanat", NULL };
+	char *buf = am_secure_alloc(PASS_MAX), *again = am_secure_alloc(PASS_MAX);
 	enum am_status s = AM_OK;
 	size_t n = 0, n2 = 0;
 
 	*out = NULL;
 	*len = 0;
-	if (buf == NULL)
-		return am_fail(e, AM_ENOMEM, "cannot allocate secure memory");
-	if (p->fd >= 0) {
-		s = read_line(p->fd, buf, PASS_MAX, &n, "--passphrase-fd", e);
-	} else if (env != NULL) {
-		n = strlen(env);
-		if (n >= PASS_MAX)
-			s = am_fail(e, AM_EINPUT, "AMANAT_PASSPHRASE is too long");
-		else
-			memcpy(buf, env, n + 1);
-	} else {
-		s = ask_tty(prompt, buf, PASS_MAX, &n, e);
-		if (s == AM_OK && confirm) {
-			again = am_secure_alloc(PASS_MAX);
-			if (again == NULL)
-				s = am_fail(e, AM_ENOMEM, "cannot allocate secure memory");
-			else
-				s = ask_tty("repeat the passphrase: ", again, PASS_MAX, &n2, e);
-			if (s == AM_OK && (n != n2 || !am_equal(buf, again, n)))
-				s = am_fail(e, AM_EINPUT, "the passphrases do not match");
-		}
+	if (buf == NULL || again == NULL) {
+		s = am_fail(e, AM_ENOMEM, "cannot allocate secure memory");
+		goto cleanup;
 	}
+	for (int attempt = 1;; attempt++) {
+		/* empty, weak or mistyped: refused before anything is repeated or written */
+		int refused = 0;
+		s = read_one(p, "passphrase for the new identity: ", buf, &n, e);
+		if (s == AM_OK && n == 0) {
+			s = am_fail(e, AM_EINPUT, "the passphrase is empty");
+			refused = 1;
+		}
+		if (s == AM_OK && !weak_ok) {
+			s = cli_pass_strong(buf, words, e);
+			refused = s != AM_OK;
+		}
+		if (s == AM_OK && pass_from_tty(p)) {
+			s = ask_tty("repeat the passphrase: ", again, PASS_MAX, &n2, e);
+			if (s == AM_OK && (n != n2 || !am_equal(buf, again, n))) {
+				s = am_fail(e, AM_EINPUT, "the passphrases do not match");
+				refused = 1;
+			}
+		}
+		if (s == AM_OK || !refused || !try_again(p, attempt, e))
+			break;
+		am_err_init(e);
+	}
+cleanup:
 	am_secure_free(again);
-	if (s == AM_OK && n == 0)
-		s = am_fail(e, AM_EINPUT, "the passphrase is empty");
 	if (s != AM_OK) {
 		am_secure_free(buf);
 		return s;
@@ -217,38 +284,83 @@ int cli_pass_fd(const char *arg, struct cli_pass *p)
 	return 0;
 }
 
+/* What a key file holds, from its first bytes. */
+enum key_kind { KEY_PUBLIC, KEY_SECRET, KEY_OTHER };
+
+/* Read path's start and say which it is; AM_OK, or the reading's error. */
+static enum am_status key_kind(const char *path, enum key_kind *kind, struct am_err *e)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	enum am_status s = am_read_small_file(path, 4096, &buf, &len, e);
+
+	*kind = KEY_OTHER;
+	if (s != AM_OK)
+		return s;
+	if (len >= 14 && memcmp(buf, "amanat-pub-v1 ", 14) == 0)
+		*kind = KEY_PUBLIC;
+	else if (len >= 4 && memcmp(buf, "AMNK", 4) == 0)
+		*kind = KEY_SECRET;
+	free(buf);
+	return AM_OK;
+}
+
 enum am_status cli_unlock(const struct cli_pass *p, const char *path, struct am_identity *id,
 			  struct am_err *e)
 {
 	char prompt[300], *pass = NULL;
 	size_t n = 0;
+	enum key_kind kind;
 	enum am_status s;
 
 	am_identity_init(id);
 	/* fail on a missing or foreign file before asking for anything */
-	{
-		unsigned char *buf = NULL;
-		size_t len = 0;
-		s = am_read_small_file(path, 4096, &buf, &len, e);
-		if (s != AM_OK)
-			return s;
-		if (len >= 14 && memcmp(buf, "amanat-pub-v1 ", 14) == 0)
-			s = am_fail(e, AM_EINPUT,
-				    "%s is a public key; --as needs the secret identity file (.id)",
-				    path);
-		else if (len < 4 || memcmp(buf, "AMNK", 4) != 0)
-			s = am_fail(e, AM_EINPUT, "%s is not an amanat identity file", path);
-		free(buf);
-		if (s != AM_OK)
-			return s;
-	}
-	snprintf(prompt, sizeof(prompt), "passphrase for %s: ", path);
-	s = cli_read_pass(p, prompt, 0, &pass, &n, e);
+	s = key_kind(path, &kind, e);
 	if (s != AM_OK)
 		return s;
-	s = am_keyfile_read(path, pass, n, id, e);
+	if (kind == KEY_PUBLIC)
+		return am_fail(e, AM_EINPUT,
+			       "%s is a public key; --as needs the secret identity file (.id)", path);
+	if (kind != KEY_SECRET)
+		return am_fail(e, AM_EINPUT, "%s is not an amanat identity file", path);
+	snprintf(prompt, sizeof(prompt), "passphrase for %s: ", path);
+	/* on the terminal a mistyped passphrase gets another try; fd and environment cannot */
+	pass = am_secure_alloc(PASS_MAX);
+	if (pass == NULL)
+		return am_fail(e, AM_ENOMEM, "cannot allocate secure memory");
+	for (int attempt = 1;; attempt++) {
+		s = read_one(p, prompt, pass, &n, e);
+		if (s != AM_OK)
+			break; /* no terminal, or it failed: asking again cannot help */
+		if (n == 0)
+			s = am_fail(e, AM_EINPUT, "the passphrase is empty");
+		else
+			s = am_keyfile_read(path, pass, n, id, e);
+		if (s == AM_OK || (n > 0 && s != AM_EAUTH) || !try_again(p, attempt, e))
+			break;
+		am_err_init(e);
+	}
 	am_secure_free(pass);
 	return s;
+}
+
+enum am_status cli_public_read(const char *path, struct am_identity *id, struct am_err *e)
+{
+	enum key_kind kind;
+	enum am_status s;
+	size_t n = strlen(path);
+
+	am_identity_init(id);
+	s = key_kind(path, &kind, e);
+	if (s != AM_OK)
+		return s;
+	/* the .id holds the public keys too, but whoever needs a key needs only those */
+	if (kind == KEY_SECRET)
+		return am_fail(e, AM_EINPUT,
+			       "%s is a secret identity file: only a public key is needed here; give "
+			       "%.*s.pub instead, and never hand over the .id", path,
+			       n > 3 && strcmp(path + n - 3, ".id") == 0 ? (int)(n - 3) : (int)n, path);
+	return am_public_read(path, id, e);
 }
 
 int cli_parse_u64(const char *s, uint64_t *out)

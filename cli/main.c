@@ -17,11 +17,14 @@
 const struct cli_cmd cli_commands[] = {
 	{ "id", cmd_id, "create an identity (signing and decryption keys)",
 	  "usage: amanat id new NAME [--dir DIR] [--kdf interactive|moderate|sensitive]\n"
-	  "                [--passphrase-fd N]\n"
+	  "                [--passphrase-fd N] [--weak-passphrase-ok]\n"
 	  "\n"
 	  "Writes DIR/NAME.id (secret keys sealed under your passphrase, mode 0600) and\n"
 	  "DIR/NAME.pub (public keys, to give to the vault's admin), and prints the key id.\n"
-	  "Refuses to overwrite either file.  --kdf sets the Argon2id cost (default moderate).\n" },
+	  "Refuses to overwrite either file.  --kdf sets how much work each guess at the\n"
+	  "passphrase costs whoever has the .id (default moderate).  A passphrase that is\n"
+	  "easy to guess (under about 10^12 guesses, as zxcvbn estimates) is refused: use\n"
+	  "four or more unrelated words.  --weak-passphrase-ok is for test keys only.\n" },
 	{ "init", cmd_init, "create a vault with a signed genesis entry",
 	  "usage: amanat init VAULT --as ADMIN.id [--recipient PUB]... [--passphrase-fd N]\n"
 	  "\n"
@@ -39,7 +42,7 @@ const struct cli_cmd cli_commands[] = {
 	  "\n"
 	  "The identity can no longer seal, sign checkpoints or read through amanat (every\n"
 	  "reading is recorded by a current custodian), and entries sealed from now on are\n"
-	  "no longer wrapped to it.  Someone who kept its key and an old copy of the vault\n"
+	  "no longer readable by it.  Someone who kept its key and an old copy of the vault\n"
 	  "could still decrypt what was sealed to it before: revocation cannot undo that.\n" },
 	{ "members", cmd_members, "list enrolled identities, their roles and keys",
 	  "usage: amanat members VAULT [--json]\n"

@@ -111,12 +111,48 @@ int cli_text_from(const struct cli_cmd *c, struct cli_common *co, const char *op
 	return 0;
 }
 
+/* Say what getopt_long refused (optopt, argv[optind - 1]) in one usage error. */
+static void bad_option(const struct cli_cmd *c, int argc, char **argv, const struct option *opts)
+{
+	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	size_t len = strcspn(arg, "="), matches = 0;
+	const char *first = NULL, *second = NULL;
+
+	/* an abbreviation of more than one long option is refused too */
+	for (const struct option *o = opts; len > 2 && o->name != NULL; o++)
+		if (strncmp(o->name, arg + 2, len - 2) == 0 && ++matches <= 2)
+			*(matches == 1 ? &first : &second) = o->name;
+
+	if (optopt >= '0' && optopt <= '9') {
+		/* "-1": a negative number where an entry number goes, taken for an option */
+		for (int i = 1; i < argc; i++)
+			if (argv[i][0] == '-' && argv[i][1] == optopt) {
+				arg = argv[i];
+				break;
+			}
+		cli_usage_error(c, "'%s' is not an entry number: entries are numbered from 0", arg);
+	} else if (strncmp(arg, "--", 2) == 0 && optopt == 0 && matches > 1) {
+		cli_usage_error(c, "'%.*s' is ambiguous: --%s or --%s%s", (int)len, arg, first, second,
+				matches > 2 ? " or another" : "");
+	} else if (strncmp(arg, "--", 2) == 0 && optopt != 0) {
+		cli_usage_error(c, "%.*s takes no value", (int)strcspn(arg, "="), arg);
+	} else if (strncmp(arg, "--", 2) == 0) {
+		cli_usage_error(c, "unknown option '%s'", arg);
+	} else {
+		cli_usage_error(c, "unknown option '-%c'", optopt);
+	}
+}
+
 int cli_getopt(const struct cli_cmd *c, int argc, char **argv, const char *shortopts,
 	       const struct option *opts, struct cli_common *co)
 {
+	char quiet[32];
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+	/* getopt_long reports through us, so each mistake gets one message */
+	snprintf(quiet, sizeof(quiet), ":%s", shortopts);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, quiet, opts, NULL)) != -1) {
 		switch (ch) {
 		case CLI_AS:
 			co->as = optarg;
@@ -148,9 +184,11 @@ int cli_getopt(const struct cli_cmd *c, int argc, char **argv, const char *short
 				co->purpose = text;
 			}
 			break;
+		case ':':
+			cli_usage_error(c, "%s needs a value", argv[optind - 1]);
+			return '?';
 		case '?':
-			/* getopt_long has named the option; say which command's usage applies */
-			cli_usage_error(c, "unknown option");
+			bad_option(c, argc, argv, opts);
 			return '?';
 		default:
 			return ch;

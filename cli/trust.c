@@ -69,7 +69,7 @@ enum am_status cli_key_arg(const char *arg, const char *name, uint8_t type, stru
 				    type == AM_NOTE_COSIG ? "witness" : "log");
 		return s;
 	}
-	s = am_public_read(arg, &id, e);
+	s = cli_public_read(arg, &id, e);
 	if (s != AM_OK)
 		return s;
 	am_vkey_make(k, name != NULL ? name : id.name, type, id.sign_pk);

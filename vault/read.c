@@ -269,7 +269,7 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 	rc = sqlite3_prepare_v2(v->db, "SELECT idx, data FROM chunks WHERE seq = ? ORDER BY idx",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK) {
-		s = am_db_error(v, rc, "reading chunks", e);
+		s = am_db_error(v, rc, "reading the sealed content", e);
 		goto cleanup;
 	}
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
@@ -327,7 +327,7 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 		goto cleanup;
 	}
 	if (rc != SQLITE_DONE) {
-		s = am_db_error(v, rc, "reading chunks", e);
+		s = am_db_error(v, rc, "reading the sealed content", e);
 		goto cleanup;
 	}
 	am_sha256_final(&ct_hash, cth);

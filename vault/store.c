@@ -92,6 +92,13 @@ enum am_status am_db_error(struct am_vault *v, int rc, const char *what, struct 
 			       v->path, what, AM_BUSY_WAIT_SECONDS);
 	if (prim == SQLITE_READONLY)
 		return am_fail(e, AM_EIO, "%s: %s: the vault is read-only here", v->path, what);
+	/* SQLite's own words ("database disk image is malformed") speak of its internals */
+	if (prim == SQLITE_CORRUPT)
+		return am_fail(e, s, "%s: %s: the vault file is damaged; run 'amanat verify' on it "
+			       "and go back to a copy", v->path, what);
+	if (prim == SQLITE_NOTADB)
+		return am_fail(e, s, "%s: %s: this is not a vault file, or its first page is "
+			       "damaged", v->path, what);
 	return am_fail(e, s, "%s: %s: %s", v->path, what, msg);
 }
 
@@ -397,8 +404,8 @@ static enum am_status check_identity(struct am_vault *v, int *cut_short, struct 
 	} else if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_NOTADB)
 		s = am_db_error(v, rc, "opening", e);
 	else if (rc != SQLITE_OK)
-		s = am_fail(e, AM_EINPUT, "%s is not an amanat vault (%s)", v->path,
-			    sqlite3_errstr(rc));
+		s = am_fail(e, AM_EINPUT, "%s is not an amanat vault (not a database, or its "
+			    "first page is damaged)", v->path);
 	else if (appid != AM_APPLICATION_ID)
 		s = am_fail(e, AM_EINPUT, "%s is not an amanat vault", v->path);
 	else if ((rc = header_value(v, "PRAGMA user_version", &uver)) != SQLITE_OK)
@@ -599,7 +606,7 @@ enum am_status am_db_put_chunk(struct am_vault *v, uint64_t seq, uint64_t idx,
 		rc = sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? AM_OK : am_db_error(v, rc, "storing a chunk", e);
+	return rc == SQLITE_DONE ? AM_OK : am_db_error(v, rc, "writing the sealed content", e);
 }
 
 enum am_status am_db_put_entry(struct am_vault *v, uint64_t seq, unsigned type,

@@ -60,7 +60,7 @@ static enum am_status put_node(struct am_vault *v, unsigned level, uint64_t idx,
 		rc = sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? AM_OK : am_db_error(v, rc, "storing a tree node", e);
+	return rc == SQLITE_DONE ? AM_OK : am_db_error(v, rc, "writing the log's hash tree", e);
 }
 
 struct store_ctx {

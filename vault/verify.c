@@ -76,8 +76,7 @@ static int db_failed(struct vstate *vs, int rc, const char *what)
 	if (prim != SQLITE_NOMEM && prim != SQLITE_BUSY && prim != SQLITE_LOCKED &&
 	    (vs->v->salvage || prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)) {
 		if (!am_vault_cut(vs->v, why, sizeof(why)))
-			snprintf(why, sizeof(why), "the database page holding it is damaged (%s)",
-				 sqlite3_errmsg(vs->v->db));
+			snprintf(why, sizeof(why), "the part of the vault file holding it is damaged");
 		return problem(vs, vs->at, "cannot be read (%s): %s", what, why);
 	}
 	vs->s = am_db_error(vs->v, rc, what, vs->e);
@@ -201,7 +200,7 @@ static int node_done(void *ctx, unsigned level, uint64_t index, const unsigned c
 	sqlite3_bind_int64(vs->node, 2, (sqlite3_int64)index);
 	rc = sqlite3_step(vs->node);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_failed(vs, rc, "reading the tree");
+		return db_failed(vs, rc, "reading the log's hash tree");
 	same = rc == SQLITE_ROW && sqlite3_column_type(vs->node, 0) == SQLITE_BLOB &&
 	       sqlite3_column_bytes(vs->node, 0) == AM_HASH_LEN &&
 	       am_equal(sqlite3_column_blob(vs->node, 0), h, AM_HASH_LEN);
@@ -363,7 +362,7 @@ static int check_chunks(struct vstate *vs, const struct am_header *h)
 			vs->o->progress.fn(vs->o->progress.ctx, vs->r->bytes, 0);
 	}
 	if (rc != SQLITE_DONE)
-		return db_failed(vs, rc, "reading chunks");
+		return db_failed(vs, rc, "reading the sealed content");
 	if (idx != h->chunk_count)
 		return problem(vs, h->seq, "has %llu chunks, its header says %llu",
 			       (unsigned long long)idx, (unsigned long long)h->chunk_count);
@@ -576,7 +575,7 @@ static int check_tree_end(struct vstate *vs, uint64_t n)
 	if (found)
 		return -1;
 	if (rc != SQLITE_OK)
-		return db_failed(vs, rc, "reading the tree");
+		return db_failed(vs, rc, "reading the log's hash tree");
 	return 0;
 }
 
@@ -603,7 +602,7 @@ static int check_counts(struct vstate *vs, uint64_t n)
 	}
 	sqlite3_finalize(st);
 	if (chunks < 0)
-		return db_failed(vs, rc, "counting rows");
+		return db_failed(vs, rc, "counting the entries");
 	if ((uint64_t)chunks != vs->chunk_rows_expected)
 		return problem(vs, n, "the vault holds %lld chunk rows, its entries account for %llu",
 			       chunks, (unsigned long long)vs->chunk_rows_expected);

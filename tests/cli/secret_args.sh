@@ -42,9 +42,10 @@ expect_stdout_contains '"overridden":2'
 opening=$(json_num custody)
 [ -z "$opening" ] && opening=$(grep -oE '"custody":\[[0-9]+' "$OUT" | grep -oE '[0-9]+$')
 am_pw 0 show "$V" "$opening" --as custodian.id --purpose "fictional: audit of the export"
-expect_stdout_contains "export.override-consent fictional: the court ordered it"
-expect_stdout_contains "export.selection case=C-ONE;case=C-TWO;"
-expect_stdout_contains "purpose    fictional: review for W-0042 (Person A)"
+# (show lines its values up in one column: any run of blanks after the name)
+expect_stdout_matches '^export\.override-consent +fictional: the court ordered it$'
+expect_stdout_matches '^export\.selection +case=C-ONE;case=C-TWO;'
+expect_stdout_matches '^purpose +fictional: review for W-0042 \(Person A\)$'
 
 # ---- what is refused ---------------------------------------------------------------
 

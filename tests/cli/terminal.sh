@@ -41,7 +41,7 @@ no_unsafe() { # WHAT
 
 am_pw 0 show "$V" "$S" --as custodian.id --purpose "fictional: P$BAD"
 no_unsafe "show"
-expect_stdout_contains "title      A?2J?0;pwned??"
+expect_stdout_matches '^title +A\?2J\?0;pwned\?\?'
 am_pw 0 list "$V" --as custodian.id
 no_unsafe "list --as"
 am_pw 0 log "$V" --as custodian.id
@@ -61,5 +61,5 @@ no_unsafe "log --as --json"
 printf 'title=Интервью — شاهد W-0042\n' >meta2.txt
 seal_as officer "$V" a.txt --meta-from meta2.txt
 am_pw 0 show "$V" "$SEQ" --as custodian.id --purpose "fictional: review"
-expect_stdout_contains "title      Интервью — شاهد W-0042"
+expect_stdout_matches '^title +Интервью — شاهد W-0042$'
 finish
