@@ -65,7 +65,7 @@ refused_secret admin
 # export --for: nothing recorded, no output
 n=$(entry_count "$V")
 no_tty 2 export "$V" --as custodian.id --purpose "fictional: test" --scope internal \
-	--entry "$S" -o out.zip --for officer.id
+	--entry "$S" -o out.amanat-sealed --for officer.id
 refused_secret officer
 expect_file_absent out.zip
 expect_eq "entries after the refused export" "$n" "$(entry_count "$V")"
