@@ -141,6 +141,13 @@ enum am_status cli_public_read(const char *path, struct am_identity *id, struct 
 
 /* Parse a non-negative decimal; -1 on anything else. */
 int cli_parse_u64(const char *s, uint64_t *out);
+/*
+ * A date option's argument (opt: --from, --to), YYYY-MM-DD as a UTC day, to
+ * milliseconds: its first, or with end_of_day its last.  0, or EXIT_USAGE
+ * once said (a usage error naming command c).
+ */
+int cli_date_arg(const struct cli_cmd *c, const char *opt, const char *arg, int end_of_day,
+		 int64_t *ms);
 /* Parse an entry number argument against the vault. */
 
 /* JSON output helpers: a quoted, escaped string. */
@@ -186,6 +193,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_members(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_open_bundle(int argc, char **argv);
 int cmd_verify_bundle(int argc, char **argv);
 int cmd_help(int argc, char **argv);

@@ -1,7 +1,6 @@
 /* cmd_export.c — amanat export: an evidence bundle for a court or a commission. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../bundle/bundle.h"
 #include "cli.h"
@@ -17,24 +16,6 @@ static int ends_sealed(const char *out)
 	size_t n = strlen(out), k = strlen(SEALED_EXT);
 
 	return n > k && strcmp(out + n - k, SEALED_EXT) == 0;
-}
-
-/* YYYY-MM-DD (UTC) to milliseconds; end_of_day picks 23:59:59.999. */
-static int parse_date(const char *s, int end_of_day, int64_t *ms)
-{
-	struct tm tm;
-	char *end;
-	time_t t;
-
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end == NULL || *end != '\0')
-		return -1;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -1;
-	*ms = (int64_t)t * 1000 + (end_of_day ? 86399999 : 0);
-	return 0;
 }
 
 /*
@@ -135,13 +116,13 @@ static int run_export(int argc, char **argv, struct cli_common *co)
 			req.types |= 1u << t;
 			break;
 		case 'F':
-			if (parse_date(optarg, 0, &req.from_ms) != 0)
-				return cli_usage_error(c, "--from needs a date YYYY-MM-DD");
+			if (cli_date_arg(c, "--from", optarg, 0, &req.from_ms) != 0)
+				return EXIT_USAGE;
 			req.has_from = 1;
 			break;
 		case 'T':
-			if (parse_date(optarg, 1, &req.to_ms) != 0)
-				return cli_usage_error(c, "--to needs a date YYYY-MM-DD");
+			if (cli_date_arg(c, "--to", optarg, 1, &req.to_ms) != 0)
+				return EXIT_USAGE;
 			req.has_to = 1;
 			break;
 		case 's':

@@ -86,8 +86,7 @@ static int run_extract(int argc, char **argv, struct cli_common *co)
 	if (s == AM_OK && !to_stdout)
 		fprintf(stderr, "extracted entry %llu to %s (checked against its sealed SHA-256)\n",
 			(unsigned long long)seq, path);
-	cli_reading_release(&r);
-	return cli_done(&e, s);
+	return cli_reading_done(&r, &e, s);
 }
 
 int cmd_extract(int argc, char **argv)

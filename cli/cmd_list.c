@@ -5,7 +5,7 @@
 int cmd_list(int argc, char **argv)
 {
 	struct cli_listing l;
-	int rc = cli_listing_start(&l, "list", argc, argv, 0, AM_ACT_LIST);
+	int rc = cli_listing_start(&l, "list", argc, argv, 0, AM_ACT_LIST, 1);
 
 	if (rc != EXIT_OK)
 		return rc;

@@ -5,7 +5,7 @@
 int cmd_log(int argc, char **argv)
 {
 	struct cli_listing l;
-	int rc = cli_listing_start(&l, "log", argc, argv, 1, AM_ACT_LOG);
+	int rc = cli_listing_start(&l, "log", argc, argv, 1, AM_ACT_LOG, 0);
 
 	if (rc != EXIT_OK)
 		return rc;

@@ -54,7 +54,8 @@ static int run_show(int argc, char **argv, struct cli_common *co)
 		printf("{\"seq\":%llu,\"type\":\"%s\",\"sealed_at\":\"%s\",\"signer\":",
 		       (unsigned long long)seq, am_type_name(p.h.type), when);
 		json_cstr(stdout, who);
-		printf(",\"size\":%llu,\"fields\":{", (unsigned long long)p.h.size);
+		printf(",\"size\":%llu,\"custody\":%llu,\"fields\":{", (unsigned long long)p.h.size,
+		       (unsigned long long)r.custody);
 		for (size_t i = 0; i < f.n; i++) {
 			printf("%s", i ? "," : "");
 			json_cstr(stdout, f.v[i].name);
@@ -83,8 +84,7 @@ cleanup:
 	am_fields_release(&f);
 	am_entry_pub_release(&p);
 	am_members_release(&ms);
-	cli_reading_release(&r);
-	return cli_done(&e, s);
+	return cli_reading_done(&r, &e, s);
 }
 
 int cmd_show(int argc, char **argv)

@@ -220,7 +220,7 @@ static int run(struct run *ru)
 		size_t nrefs = 0;
 		s = cli_unlock(&ru->co.pass, ru->co.as, &reader, &e);
 		if (s == AM_OK)
-			s = cli_entries_of(&ct, 2, &refs, &nrefs, &e);
+			s = cli_entries_of(&ct, 2, NULL, NULL, &refs, &nrefs, &e);
 		if (s == AM_OK)
 			s = am_record_custody(v, ct.t, &reader, AM_ACT_VERIFY_DEEP, refs, nrefs,
 					      "deep verification", NULL, &e);

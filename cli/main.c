@@ -48,6 +48,15 @@ const struct cli_cmd cli_commands[] = {
 	  "usage: amanat members VAULT [--json]\n"
 	  "\n"
 	  "Replays the signed genesis, enroll and revoke entries: who may do what now.\n" },
+	{ "status", cmd_status, "what a vault holds and what this machine trusts of it",
+	  "usage: amanat status VAULT [--json]\n"
+	  "\n"
+	  "One screen for picking up a vault: its id, what this machine trusts (the pinned\n"
+	  "tree, and whether the vault extends it), members and roles, entries by type,\n"
+	  "the newest checkpoint and who signed it, the last audit this machine remembers\n"
+	  "(~/.local/state/amanat/audit.state) and what the quick verification from the\n"
+	  "pin found.  Needs no key; the pin moves only as verification allows, as for\n"
+	  "any command.  On a problem it prints what it can, names the problem and exits 1.\n" },
 	{ "trust", cmd_trust, "pin a vault's id before its first use",
 	  "usage: amanat trust VAULT --vault amanat/<id>\n"
 	  "\n"
@@ -72,26 +81,36 @@ const struct cli_cmd cli_commands[] = {
 	  "consent.scopes=internal,un-mechanism,court,defence-identity,publication,re-contact\n"
 	  "and, in a later entry with --ref, consent.withdrawn=yes.\n" },
 	{ "list", cmd_list, "list entries (titles and cases for custodians)",
-	  "usage: amanat list VAULT [--as CUSTODIAN.id] [--json] [--passphrase-fd N]\n"
+	  "usage: amanat list VAULT [--as CUSTODIAN.id] [--type T]... [--signer NAME|KEYID]\n"
+	  "                  [--from DATE] [--to DATE] [--seq A-B] [--case ID]... [--json]\n"
+	  "                  [--passphrase-fd N]\n"
 	  "\n"
 	  "Anyone sees the public headers: number, type, time, signer and size.  With --as,\n"
 	  "a custodian also sees each entry's case and title; that reading is itself\n"
-	  "recorded as a custody entry.\n" },
+	  "recorded first, as a custody entry naming the entries it may decrypt (said on\n"
+	  "standard error).\n"
+	  "Filters, all of which an entry must match: --type T (genesis, enroll, revoke,\n"
+	  "testimony, document, media, case or custody; repeated, any of them), --signer\n"
+	  "(a member's name or key id), --from and --to (UTC sealing dates YYYY-MM-DD, as\n"
+	  "export takes them), --seq (entry numbers A-B, A- or A) and, with --as, --case ID\n"
+	  "(repeated, any of them), which decrypts only the entries the others keep.\n" },
 	{ "show", cmd_show, "decrypt and print an entry's metadata",
 	  "usage: amanat show VAULT SEQ --as CUSTODIAN.id [--purpose TEXT | --purpose-from FILE|-]\n"
 	  "                  [--json] [--passphrase-fd N]\n"
 	  "\n"
 	  "Records a custody entry (who, what, why) before anything is decrypted, so the\n"
-	  "vault must be writable.  Arguments are visible to other users of the machine:\n"
-	  "--purpose-from reads the purpose from FILE, or from standard input with -\n"
-	  "(UTF-8, its trailing newline removed).  Control and invisible formatting\n"
+	  "vault must be writable, and says its number on standard error (\"custody\" in\n"
+	  "--json).  Arguments are visible to other users of the machine: --purpose-from\n"
+	  "reads the purpose from FILE, or from standard input with - (UTF-8, its\n"
+	  "trailing newline removed).  Control and invisible formatting\n"
 	  "characters in what is printed are shown as ?.\n" },
 	{ "extract", cmd_extract, "decrypt an entry's content to a file",
 	  "usage: amanat extract VAULT SEQ --as CUSTODIAN.id (--purpose TEXT | --purpose-from FILE|-)\n"
 	  "                     -o FILE|- [--force] [--passphrase-fd N]\n"
 	  "\n"
-	  "Records a custody entry, then writes the content byte for byte as sealed,\n"
-	  "checking every chunk and the plaintext SHA-256.  FILE is created 0600 and only\n"
+	  "Records a custody entry (its number said on standard error), then writes the\n"
+	  "content byte for byte as sealed, checking every chunk and the plaintext\n"
+	  "SHA-256.  FILE is created 0600 and only\n"
 	  "appears once complete and checked; --force replaces an existing regular FILE.\n"
 	  "A FIFO or character device is written in place (never replaced), as is\n"
 	  "standard output with -o -; a symbolic link is refused, never followed.\n"

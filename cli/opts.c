@@ -1,6 +1,6 @@
 /*
  * opts.c — the options every command parses the same way (--as, --json,
- * --passphrase-fd, --purpose and --purpose-from), so that a command's own
+ * --passphrase-fd, --purpose and --purpose-from, and dates), so that a command's own
  * loop holds only what is its own and every command words their errors alike.
  */
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/bytes.h"
@@ -210,5 +211,21 @@ int cli_options(const struct cli_cmd *c, int argc, char **argv, const struct opt
 	/* every option in opts is common, so anything returned is an error already said */
 	if (cli_getopt(c, argc, argv, "", opts, co) != -1)
 		return EXIT_USAGE;
+	return 0;
+}
+
+int cli_date_arg(const struct cli_cmd *c, const char *opt, const char *arg, int end_of_day,
+		 int64_t *ms)
+{
+	struct tm tm;
+	char *end;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(arg, "%Y-%m-%d", &tm);
+	t = end != NULL && *end == '\0' ? timegm(&tm) : (time_t)-1;
+	if (t == (time_t)-1)
+		return cli_usage_error(c, "%s needs a date YYYY-MM-DD", opt);
+	*ms = (int64_t)t * 1000 + (end_of_day ? 86399999 : 0);
 	return 0;
 }

@@ -459,7 +459,8 @@ void cli_trust_close(struct cli_trust *ct)
 
 enum am_status cli_open_listing(struct cli_trust *ct, const char *path, const char *as,
 				const struct cli_pass *pass, struct am_identity *reader, int which,
-				unsigned action, struct am_members *ms, struct am_err *e)
+				cli_keep_fn keep, void *ctx, unsigned action, struct am_members *ms,
+				uint64_t *custody, struct am_err *e)
 {
 	enum am_status s = cli_trust_open(ct, path, as != NULL, e);
 
@@ -471,9 +472,10 @@ enum am_status cli_open_listing(struct cli_trust *ct, const char *path, const ch
 		s = cli_unlock(pass, as, reader, e);
 		/* the reading is itself recorded, naming what it reads, before it happens */
 		if (s == AM_OK)
-			s = cli_entries_of(ct, which, &refs, &nrefs, e);
+			s = cli_entries_of(ct, which, keep, ctx, &refs, &nrefs, e);
 		if (s == AM_OK)
-			s = am_record_custody(ct->v, ct->t, reader, action, refs, nrefs, NULL, NULL, e);
+			s = am_record_custody(ct->v, ct->t, reader, action, refs, nrefs, NULL, custody,
+					      e);
 		free(refs);
 	}
 	return s;
@@ -504,8 +506,8 @@ void cli_show_recipients(const struct am_members *ms)
 	fputc('\n', stderr);
 }
 
-enum am_status cli_entries_of(struct cli_trust *ct, int which, uint64_t **out, size_t *n,
-			      struct am_err *e)
+enum am_status cli_entries_of(struct cli_trust *ct, int which, cli_keep_fn keep, void *ctx,
+			      uint64_t **out, size_t *n, struct am_err *e)
 {
 	/* the verified size, never the file's own count: it bounds what is allocated */
 	uint64_t count = am_trusted_size(ct->t);
@@ -525,7 +527,8 @@ enum am_status cli_entries_of(struct cli_trust *ct, int which, uint64_t **out, s
 			return s;
 		}
 		if (am_type_sealed(p.h.type) &&
-		    (which == 2 || (which == 1) == (p.h.type == AM_T_CUSTODY)))
+		    (which == 2 || (which == 1) == (p.h.type == AM_T_CUSTODY)) &&
+		    (keep == NULL || keep(ctx, i, &p.h)))
 			(*out)[(*n)++] = i;
 		am_entry_pub_release(&p);
 	}

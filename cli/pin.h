@@ -61,21 +61,28 @@ void cli_trust_save(struct cli_trust *ct);
 void cli_trust_close(struct cli_trust *ct);
 
 /*
+ * Which entries a reading keeps, from their verified public headers: 1 to
+ * keep entry seq.  NULL keeps every one.
+ */
+typedef int (*cli_keep_fn)(void *ctx, uint64_t seq, const struct am_header *h);
+/*
  * For list and log: open path through its pin, copy the verified members
  * into ms, and with --as unlock the reader and record the reading (of the
- * entries cli_entries_of(which) names) as a custody entry of action first.
+ * entries cli_entries_of(which, keep) names) as a custody entry of action
+ * first, its number in *custody.  keep may read ms.
  */
 enum am_status cli_open_listing(struct cli_trust *ct, const char *path, const char *as,
 				const struct cli_pass *pass, struct am_identity *reader, int which,
-				unsigned action, struct am_members *ms, struct am_err *e);
+				cli_keep_fn keep, void *ctx, unsigned action, struct am_members *ms,
+				uint64_t *custody, struct am_err *e);
 /*
  * The entries a reading will touch, for its custody record: which 0 for
  * evidence (testimony, documents, media, cases), 1 for custody entries, 2 for
- * every sealed entry, among the entries of the verified log.  At most 65536,
- * the most a record can name.
+ * every sealed entry, among the entries of the verified log that keep keeps.
+ * At most 65536, the most a record can name.
  */
-enum am_status cli_entries_of(struct cli_trust *ct, int which, uint64_t **out, size_t *n,
-			      struct am_err *e);
+enum am_status cli_entries_of(struct cli_trust *ct, int which, cli_keep_fn keep, void *ctx,
+			      uint64_t **out, size_t *n, struct am_err *e);
 /* Read entry seq, checked to be the one the verified log holds there. */
 enum am_status cli_read_verified(struct cli_trust *ct, uint64_t seq, struct am_entry_pub *p,
 				 struct am_err *e);

@@ -26,6 +26,10 @@ expect_stdout_matches "^  AMN-000001  testimony  entry 4, sealed [0-9T:Z-]+ by o
 expect_stdout_contains "verdict: verified: every file, signature and proof checks, against the vault key and the checkpoint you gave"
 expect_stdout_contains "the tree of 17 entries extends the tree of 10 entries"
 expect_stdout_matches "^officer-17 +[0-9a-f]{16} revoked +16$"
+# status, at the end of the walkthrough
+expect_stdout_contains "entries:    17: genesis 1, enroll 3, revoke 1, testimony 1, case 1, custody 10"
+expect_stdout_matches "^checkpoint: 17 entries, signed by admin-01 \([0-9a-f]{16}\)$"
+expect_stdout_contains "last audit: 10 entries, which this vault extends"
 # the walkthrough's `trust` pinned the vault it was given
 expect_stdout_matches "^case.amn: amanat/[0-9a-f]{32}, [0-9]+ entries verified; pinned$"
 finish
