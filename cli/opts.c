@@ -174,3 +174,21 @@ int cli_options(const struct cli_cmd *c, int argc, char **argv, const struct opt
 		return EXIT_USAGE;
 	return 0;
 }
+
+int cli_blank(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < n;) {
+		uint32_t c;
+		size_t k = am_utf8_next(p + i, n - i, &c);
+		/* ASCII white space, and Unicode's spaces (no-break, ideographic, ...) */
+		int space = c == ' ' || (c >= '\t' && c <= '\r') || c == 0xa0 || c == 0x1680 ||
+			    (c >= 0x2000 && c <= 0x200b) || c == 0x202f || c == 0x205f ||
+			    c == 0x3000 || c == 0xfeff;
+		if (k == 0 || !space)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
