@@ -31,6 +31,15 @@ extern const struct cli_cmd cli_commands[];
 
 /* Restore the terminal and remove half-made output on SIGINT/TERM/HUP/QUIT. */
 void cli_install_signals(void);
+/*
+ * Until cli_interruptible_end, SIGINT/TERM/HUP/QUIT only set the flag
+ * returned (to the signal's number), for an operation that stops on it and
+ * undoes itself (am_seal_req.stop); a second signal ends the process as
+ * usual.  cli_interruptible_end puts cli_install_signals' handlers back and
+ * returns the signal that came, or 0.
+ */
+const volatile sig_atomic_t *cli_interruptible_begin(void);
+int cli_interruptible_end(void);
 /* The one mapping from status to exit code. */
 int cli_exit_code(enum am_status s);
 /* Print "amanat: MSG" for e (or for s when e has no message); return the exit code. */
@@ -119,6 +128,12 @@ int cli_getopt(const struct cli_cmd *c, int argc, char **argv, const char *short
 int cli_options(const struct cli_cmd *c, int argc, char **argv, const struct option *opts,
 		struct cli_common *co);
 /*
+ * 1 when s[0..n) is empty or only white space (ASCII or Unicode spaces, such
+ * as the no-break and ideographic ones): a value such as a case id that must
+ * say something.
+ */
+int cli_blank(const char *s, size_t n);
+/*
  * Unlock an identity file, asking for its passphrase: three tries on the
  * terminal (a passphrase from --passphrase-fd or AMANAT_PASSPHRASE gets one).
  */
@@ -162,7 +177,9 @@ void cli_time(char buf[32], int64_t ms);
 struct cli_progress {
 	const char *label;
 	int tty;
-	long long last_ms;
+	long long last_ms, start_ms;
+	/* the total when only the caller knows it (a file's size); set after start */
+	uint64_t total;
 };
 struct am_progress cli_progress_start(struct cli_progress *p, const char *label);
 void cli_progress_end(struct cli_progress *p);

@@ -186,6 +186,7 @@ int cmd_demo(int argc, char **argv)
 	for (size_t i = 0; i < NITEMS && s == AM_OK; i++) {
 		struct am_fields f;
 		struct am_seal_req req;
+		struct am_seal_result res;
 		char *path = join(inputs, items[i].file);
 		int fd;
 
@@ -210,7 +211,8 @@ int cmd_demo(int argc, char **argv)
 			req.fd = fd;
 			req.refs = i == NITEMS - 1 ? seqs : NULL;
 			req.nrefs = i == NITEMS - 1 ? NITEMS - 1 : 0;
-			s = am_seal(v, t, &id[OFFICER], &req, &seqs[i], &e);
+			s = am_seal(v, t, &id[OFFICER], &req, &res, &e);
+			seqs[i] = res.seq;
 		}
 		if (fd >= 0)
 			close(fd);

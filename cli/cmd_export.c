@@ -95,6 +95,8 @@ static int run_export(int argc, char **argv, struct cli_common *co)
 	while ((ch = cli_getopt(c, argc, argv, "o:", opts, co)) != -1) {
 		switch (ch) {
 		case 'c':
+			if (cli_blank(optarg, strlen(optarg)))
+				return cli_usage_error(c, "--case is blank: give a case id");
 			if (req.ncases == MAX_SEL)
 				return cli_usage_error(c, "too many --case");
 			cases[req.ncases++] = optarg;

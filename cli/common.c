@@ -139,17 +139,56 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-void cli_install_signals(void)
+/*
+ * handler for each signal that stops a command; without SA_RESTART, so that a
+ * read waiting on a pipe or a terminal returns (EINTR) to look at a flag.
+ */
+static void catch_stop_signals(void (*handler)(int))
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_handler = handler;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
+}
+
+void cli_install_signals(void)
+{
+	catch_stop_signals(on_signal);
+}
+
+/* The signal that asked an interruptible operation to stop, or 0. */
+static volatile sig_atomic_t stop_sig;
+
+/*
+ * Only note the signal: the operation sees the flag and rolls back through
+ * its normal path (a handler cannot call SQLite).  A second signal, for
+ * someone who will not wait, ends the process as cli_install_signals would.
+ */
+static void on_signal_note(int sig)
+{
+	if (stop_sig != 0) {
+		on_signal(sig);
+		return;
+	}
+	stop_sig = sig;
+}
+
+const volatile sig_atomic_t *cli_interruptible_begin(void)
+{
+	stop_sig = 0;
+	catch_stop_signals(on_signal_note);
+	return &stop_sig;
+}
+
+int cli_interruptible_end(void)
+{
+	cli_install_signals();
+	return (int)stop_sig;
 }
 
 /* Ask on the terminal with echo off. */
@@ -474,19 +513,47 @@ static long long mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* "1:05" or "2:03:07": a duration in seconds, for a progress line. */
+static void fmt_duration(char *buf, size_t n, double seconds)
+{
+	long long s = (long long)(seconds + 0.5);
+
+	if (s >= 3600)
+		snprintf(buf, n, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+	else
+		snprintf(buf, n, "%lld:%02lld", s / 60, s % 60);
+}
+
+/*
+ * One line, redrawn at most five times a second: done of total, the
+ * percentage and the time left at the rate so far; or, when the total is
+ * not known (standard input), the bytes so far and the rate.
+ */
 static void progress_cb(void *ctx, uint64_t done, uint64_t total)
 {
 	struct cli_progress *p = ctx;
 	long long now = mono_ms();
+	double secs = (double)(now - p->start_ms) / 1000.0, rate;
+	char left[32];
 
 	if (!p->tty || now - p->last_ms < 200)
 		return;
 	p->last_ms = now;
-	if (total > 0)
-		fprintf(stderr, "\r%s: %.1f of %.1f MiB (%3.0f%%)", p->label, done / 1048576.0,
+	if (total == 0 && done <= p->total)
+		total = p->total;
+	rate = secs > 0 ? (double)done / secs : 0;
+	if (total > 0 && rate > 0) {
+		fmt_duration(left, sizeof(left), (double)(total - (done < total ? done : total)) / rate);
+		fprintf(stderr, "\r%s: %.1f of %.1f MiB (%3.0f%%), %s left\033[K", p->label,
+			done / 1048576.0, total / 1048576.0, 100.0 * (double)done / (double)total,
+			left);
+	} else if (total > 0) {
+		fprintf(stderr, "\r%s: %.1f of %.1f MiB (%3.0f%%)\033[K", p->label, done / 1048576.0,
 			total / 1048576.0, 100.0 * (double)done / (double)total);
-	else
-		fprintf(stderr, "\r%s: %.1f MiB", p->label, done / 1048576.0);
+	} else {
+		fprintf(stderr, "\r%s: %.1f MiB so far (%.1f MiB/s)\033[K", p->label,
+			done / 1048576.0, rate / 1048576.0);
+	}
 }
 
 struct am_progress cli_progress_start(struct cli_progress *p, const char *label)
@@ -496,6 +563,8 @@ struct am_progress cli_progress_start(struct cli_progress *p, const char *label)
 	p->label = label;
 	p->tty = isatty(STDERR_FILENO);
 	p->last_ms = mono_ms();
+	p->start_ms = p->last_ms;
+	p->total = 0;
 	return pr;
 }
 

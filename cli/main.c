@@ -77,9 +77,16 @@ const struct cli_cmd cli_commands[] = {
 	  "sealer's signing key: the sealer cannot read it back.  --ref names earlier\n"
 	  "entries this one amends or refers to.  Arguments are visible to other users\n"
 	  "of the machine: put sensitive metadata (names, places, case, title) in a file\n"
-	  "of KEY=VALUE lines given with --meta-from instead.  Consent is metadata too:\n"
+	  "of KEY=VALUE lines given with --meta-from instead (UTF-8; a file in another\n"
+	  "encoding is refused, naming the line).  The file's name is recorded as the\n"
+	  "filename field unless --meta filename=NAME (or a filename= line) gives a\n"
+	  "neutral one.  The case id must not be blank.  Consent is metadata too:\n"
 	  "consent.scopes=internal,un-mechanism,court,defence-identity,publication,re-contact\n"
-	  "and, in a later entry with --ref, consent.withdrawn=yes.\n" },
+	  "and, in a later entry with --ref, consent.withdrawn=yes; a testimony that export\n"
+	  "would refuse for every scope is sealed with a warning saying so.  --json prints\n"
+	  "the receipt: seq, type, the content's sha256 and size, and the checkpoint (size,\n"
+	  "root and signed note) the entry was sealed into.  Ctrl-C rolls the seal back\n"
+	  "(exit 130): nothing is sealed.\n" },
 	{ "list", cmd_list, "list entries (titles and cases for custodians)",
 	  "usage: amanat list VAULT [--as CUSTODIAN.id] [--type T]... [--signer NAME|KEYID]\n"
 	  "                  [--from DATE] [--to DATE] [--seq A-B] [--case ID]... [--json]\n"

@@ -229,3 +229,21 @@ int cli_date_arg(const struct cli_cmd *c, const char *opt, const char *arg, int 
 	*ms = (int64_t)t * 1000 + (end_of_day ? 86399999 : 0);
 	return 0;
 }
+
+int cli_blank(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < n;) {
+		uint32_t c;
+		size_t k = am_utf8_next(p + i, n - i, &c);
+		/* ASCII white space, and Unicode's spaces (no-break, ideographic, ...) */
+		int space = c == ' ' || (c >= '\t' && c <= '\r') || c == 0xa0 || c == 0x1680 ||
+			    (c >= 0x2000 && c <= 0x200b) || c == 0x202f || c == 0x205f ||
+			    c == 0x3000 || c == 0xfeff;
+		if (k == 0 || !space)
+			return 0;
+		i += k;
+	}
+	return 1;
+}

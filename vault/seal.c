@@ -311,18 +311,41 @@ static enum am_status body_alloc(struct body *b, struct am_err *e)
 	return AM_OK;
 }
 
-/* Read up to one chunk from fd (-1 reads nothing). */
-static enum am_status read_chunk(int fd, unsigned char *buf, size_t *got, struct am_err *e)
+/* The failure of a seal stopped by its caller's flag (am_seal_req.stop). */
+static enum am_status interrupted(struct am_err *e)
 {
-	long long n;
+	return am_fail(e, AM_EIO, "interrupted: nothing was sealed");
+}
+
+static int stopped(const volatile sig_atomic_t *stop)
+{
+	return stop != NULL && *stop != 0;
+}
+
+/*
+ * Read up to one chunk from fd (-1 reads nothing).  A read interrupted by a
+ * signal is resumed unless stop has been set, so that a seal waiting on a
+ * pipe or a terminal can still be stopped.
+ */
+static enum am_status read_chunk(int fd, unsigned char *buf, size_t *got,
+				 const volatile sig_atomic_t *stop, struct am_err *e)
+{
+	size_t n = 0;
 
 	*got = 0;
-	if (fd < 0)
-		return AM_OK;
-	n = am_read_full(fd, buf, AM_CHUNK_SIZE);
-	if (n < 0)
-		return am_fail(e, AM_EIO, "cannot read the input: %s", strerror(errno));
-	*got = (size_t)n;
+	while (fd >= 0 && n < AM_CHUNK_SIZE) {
+		ssize_t r = read(fd, buf + n, AM_CHUNK_SIZE - n);
+		if (r < 0 && errno == EINTR && stopped(stop))
+			return interrupted(e);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return am_fail(e, AM_EIO, "cannot read the input: %s", strerror(errno));
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*got = n;
 	return AM_OK;
 }
 
@@ -371,7 +394,8 @@ static enum am_status store_chunk(void *ctx, struct am_pipe_slot *slot, struct a
  */
 static enum am_status seal_content(struct am_vault *v, struct body *b, struct am_header *h,
 				   int fd, int compress, const struct am_progress *pr,
-				   unsigned char sha[AM_HASH_LEN], struct am_err *e)
+				   const volatile sig_atomic_t *stop, unsigned char sha[AM_HASH_LEN],
+				   struct am_err *e)
 {
 	am_sha256_ctx pt_hash;
 	unsigned char ad[AM_AD_MAX];
@@ -400,15 +424,20 @@ static enum am_status seal_content(struct am_vault *v, struct body *b, struct am
 		free(sc.ct);
 		return s;
 	}
-	s = read_chunk(fd, b->cur, &have, e);
+	/* a stop that came while waiting for the lock: do not wait on the input too */
+	s = stopped(stop) ? interrupted(e) : read_chunk(fd, b->cur, &have, stop, e);
 	for (; s == AM_OK; idx++) {
 		struct am_pipe_slot *slot;
 		unsigned char *t;
 		int last;
 
+		if (stopped(stop)) {
+			s = interrupted(e);
+			break;
+		}
 		/* a chunk is last only when nothing follows it: peek one ahead */
 		if (have == AM_CHUNK_SIZE) {
-			s = read_chunk(fd, b->next, &more, e);
+			s = read_chunk(fd, b->next, &more, stop, e);
 			if (s != AM_OK)
 				break;
 		} else {
@@ -539,7 +568,8 @@ static enum am_status seal_entry(struct am_vault *v, struct am_trusted *t,
 				 const struct am_identity *signer,
 				 unsigned type, const struct am_fields *fields, int fd,
 				 const uint64_t *refs, size_t nrefs, const unsigned char *payload,
-				 size_t pn, struct am_progress pr, uint64_t *seq, struct am_err *e)
+				 size_t pn, struct am_progress pr, const volatile sig_atomic_t *stop,
+				 struct am_seal_result *res, struct am_err *e)
 {
 	struct am_header h;
 	struct am_trusted work;
@@ -552,6 +582,7 @@ static enum am_status seal_entry(struct am_vault *v, struct am_trusted *t,
 	enum am_status s;
 
 	memset(&h, 0, sizeof(h));
+	memset(res, 0, sizeof(*res));
 	am_buf_init(&wraps);
 	am_buf_init(&refbuf);
 	am_trusted_init(&work);
@@ -589,7 +620,7 @@ static enum am_status seal_entry(struct am_vault *v, struct am_trusted *t,
 	h.payload_len = (uint32_t)pn;
 	memcpy(h.signer, signer->sign_pk, AM_SIGN_PK_LEN);
 	am_random(h.uid, AM_UID_LEN);
-	s = seal_content(v, &b, &h, fd, type != AM_T_MEDIA, &pr, sha, e);
+	s = seal_content(v, &b, &h, fd, type != AM_T_MEDIA, &pr, stop, sha, e);
 	if (s != AM_OK)
 		goto cleanup;
 	am_hex(hex, sha, sizeof(sha));
@@ -606,12 +637,22 @@ static enum am_status seal_entry(struct am_vault *v, struct am_trusted *t,
 		s = seal_wraps(&b, &h, &work.auth, &wraps, e);
 	if (s == AM_OK && refbuf.oom)
 		s = am_fail(e, AM_ENOMEM, "out of memory");
+	/* the last moment a stop can still leave nothing behind */
+	if (s == AM_OK && stopped(stop))
+		s = interrupted(e);
 	if (s == AM_OK)
 		s = am_append(v, &work, signer, &h, wraps.data, wraps.len, meta, mn, NULL, e);
 	if (s == AM_OK) {
+		unsigned char root[AM_HASH_LEN];
+		am_mt_frontier_root(&work.fr, root);
 		s = am_write_commit(v, t, &work, e);
-		if (s == AM_OK && seq != NULL)
-			*seq = h.seq;
+		if (s == AM_OK) {
+			res->seq = h.seq;
+			res->size = h.size;
+			memcpy(res->sha256, sha, AM_HASH_LEN);
+			res->tree_size = h.seq + 1;
+			memcpy(res->root, root, AM_HASH_LEN);
+		}
 		goto cleanup_body;
 	}
 cleanup:
@@ -628,13 +669,36 @@ cleanup_fields:
 
 enum am_status am_seal(struct am_vault *v, struct am_trusted *t,
 		       const struct am_identity *signer, const struct am_seal_req *req,
-		       uint64_t *seq, struct am_err *e)
+		       struct am_seal_result *res, struct am_err *e)
 {
+	struct am_seal_result mine;
+
+	if (res == NULL)
+		res = &mine;
+	memset(res, 0, sizeof(*res));
 	if (req->type < AM_T_TESTIMONY || req->type > AM_T_CASE)
 		return am_fail(e, AM_EINPUT, "cannot seal an entry of type %s",
 			       am_type_name(req->type));
 	return seal_entry(v, t, signer, req->type, req->fields, req->fd, req->refs, req->nrefs, NULL,
-			  0, req->progress, seq, e);
+			  0, req->progress, req->stop, res, e);
+}
+
+/* A custody entry by seal_entry; *seq (optional) set once it is durable. */
+static enum am_status seal_custody(struct am_vault *v, struct am_trusted *t,
+				   const struct am_identity *reader, unsigned action,
+				   const uint64_t *refs, size_t nrefs, const struct am_fields *fields,
+				   uint64_t *seq, struct am_err *e)
+{
+	struct am_progress none = { NULL, NULL };
+	struct am_seal_result res;
+	unsigned char act = (unsigned char)action;
+	enum am_status s;
+
+	s = seal_entry(v, t, reader, AM_T_CUSTODY, fields, -1, refs, nrefs, &act, 1, none, NULL,
+		       &res, e);
+	if (s == AM_OK && seq != NULL)
+		*seq = res.seq;
+	return s;
 }
 
 enum am_status am_record_custody_fields(struct am_vault *v, struct am_trusted *t,
@@ -643,13 +707,9 @@ enum am_status am_record_custody_fields(struct am_vault *v, struct am_trusted *t
 					const struct am_fields *fields, uint64_t *seq,
 					struct am_err *e)
 {
-	struct am_progress none = { NULL, NULL };
-	unsigned char act = (unsigned char)action;
-
 	if (am_fields_get(fields, "action") == NULL)
 		return am_fail(e, AM_EINPUT, "a custody record needs an action field");
-	return seal_entry(v, t, reader, AM_T_CUSTODY, fields, -1, refs, nrefs, &act, 1, none, seq,
-			  e);
+	return seal_custody(v, t, reader, action, refs, nrefs, fields, seq, e);
 }
 
 enum am_status am_record_custody(struct am_vault *v, struct am_trusted *t,
@@ -657,8 +717,6 @@ enum am_status am_record_custody(struct am_vault *v, struct am_trusted *t,
 				 const char *purpose, uint64_t *seq, struct am_err *e)
 {
 	struct am_fields f;
-	struct am_progress none = { NULL, NULL };
-	unsigned char act = (unsigned char)action;
 	const char *an = am_action_name(action);
 	enum am_status s;
 
@@ -667,8 +725,7 @@ enum am_status am_record_custody(struct am_vault *v, struct am_trusted *t,
 	if (s == AM_OK && purpose != NULL)
 		s = am_fields_set(&f, "purpose", purpose, strlen(purpose), e);
 	if (s == AM_OK)
-		s = seal_entry(v, t, reader, AM_T_CUSTODY, &f, -1, refs, nrefs, &act, 1, none, seq,
-			       e);
+		s = seal_custody(v, t, reader, action, refs, nrefs, &f, seq, e);
 	am_fields_release(&f);
 	return s;
 }

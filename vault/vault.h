@@ -9,6 +9,7 @@
 #ifndef AMANAT_VAULT_H
 #define AMANAT_VAULT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -294,16 +295,35 @@ struct am_seal_req {
 	const uint64_t *refs;          /* earlier entries this one refers to */
 	size_t nrefs;
 	struct am_progress progress;
+	/*
+	 * Optional: a flag a signal handler sets (nonzero) to stop the seal.
+	 * It is checked between chunks and before the entry is appended; a
+	 * seal stopped so rolls its transaction back and returns AM_EIO
+	 * ("interrupted"), leaving the vault as it was.  Once the entry is being
+	 * committed the flag is no longer looked at.
+	 */
+	const volatile sig_atomic_t *stop;
+};
+
+/* What a seal returns once the entry is durable: the sealer's receipt. */
+struct am_seal_result {
+	uint64_t seq;
+	uint64_t size;                     /* bytes of plaintext */
+	unsigned char sha256[AM_HASH_LEN]; /* of the plaintext: the "sha256" field's value */
+	/* the tree the entry was sealed into, as the checkpoint stored with it signs it */
+	uint64_t tree_size;                /* seq + 1 */
+	unsigned char root[AM_HASH_LEN];
 };
 
 /*
  * Seal one entry, signed by signer, wrapped to the vault's current
- * custodians.  *seq is set only once the entry is durable.  The fields gain
- * "sha256" (hex of the plaintext) and "size".
+ * custodians.  res (optional) is filled only once the entry is durable, and
+ * zeroed otherwise.  The fields gain "sha256" (hex of the plaintext) and
+ * "size".
  */
 AM_WUR enum am_status am_seal(struct am_vault *v, struct am_trusted *t,
 			      const struct am_identity *signer, const struct am_seal_req *req,
-			      uint64_t *seq, struct am_err *e);
+			      struct am_seal_result *res, struct am_err *e);
 
 /* ---- reading (custodians) ---------------------------------------------- */
 

@@ -953,11 +953,14 @@ static enum am_status seal_fd(struct am_vault *v, unsigned type, int fd, const c
 	if (s == AM_OK)
 		s = am_fields_set(&f, "title", title, strlen(title), e);
 	if (s == AM_OK) {
+		struct am_seal_result res;
 		memset(&req, 0, sizeof(req));
 		req.type = type;
 		req.fields = &f;
 		req.fd = fd;
-		s = am_seal(v, trust_of(v), &officer, &req, seq, e);
+		s = am_seal(v, trust_of(v), &officer, &req, &res, e);
+		if (s == AM_OK && seq != NULL)
+			*seq = res.seq;
 	}
 	am_fields_release(&f);
 	return s;

@@ -148,6 +148,22 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
 	p->last_total = total;
 }
 
+/* A progress callback that sets *stop once done reaches after. */
+struct stop_after {
+	volatile sig_atomic_t *stop;
+	uint64_t after, last_done;
+};
+
+static void stop_after_cb(void *ctx, uint64_t done, uint64_t total)
+{
+	struct stop_after *sa = ctx;
+
+	(void)total;
+	sa->last_done = done;
+	if (done >= sa->after)
+		*sa->stop = 1;
+}
+
 /* Seal n bytes of p as type by signer; through a pipe when via_pipe. */
 static enum am_status seal_bytes(struct am_vault *v, const struct am_identity *signer,
 				 unsigned type, const unsigned char *p, size_t n, int via_pipe,
@@ -155,6 +171,7 @@ static enum am_status seal_bytes(struct am_vault *v, const struct am_identity *s
 {
 	struct am_fields f;
 	struct am_seal_req req;
+	struct am_seal_result res;
 	enum am_status s;
 	pid_t pid = -1;
 
@@ -165,7 +182,9 @@ static enum am_status seal_bytes(struct am_vault *v, const struct am_identity *s
 	req.type = type;
 	req.fields = &f;
 	req.fd = via_pipe ? pipe_fd(p, n, &pid) : file_fd(p, n);
-	s = am_seal(v, trust_of(v), signer, &req, seq, e);
+	s = am_seal(v, trust_of(v), signer, &req, &res, e);
+	if (seq != NULL && s == AM_OK)
+		*seq = res.seq;
 	close(req.fd);
 	if (via_pipe)
 		CHECK(child_ok(pid));
@@ -488,8 +507,11 @@ static void test_main_flow(struct world *w)
 		req.refs = refs;
 		req.nrefs = 2;
 		req.fd = -1;
-		seq = UINT64_MAX;
-		CHECK_ST(am_seal(v, trust_of(v), &w->officer, &req, &seq, NULL), AM_OK);
+		{
+			struct am_seal_result res;
+			CHECK_ST(am_seal(v, trust_of(v), &w->officer, &req, &res, NULL), AM_OK);
+			seq = res.seq;
+		}
 		CHECK(seq == n0);
 		{
 			struct am_entry_pub pub;
@@ -533,6 +555,61 @@ static void test_main_flow(struct world *w)
 		refs[0] = cseq + 1;
 		CHECK_ST(am_record_custody(v, trust_of(v), &w->cust, AM_ACT_SHOW, refs, 1, NULL, NULL, NULL),
 			 AM_EINPUT);
+	}
+
+	/* the receipt am_seal returns, and a seal stopped by its caller (issue 14) */
+	{
+		static const char text[] = "Fictional statement by W-0042, for tests only.\n";
+		unsigned char sha[AM_HASH_LEN], root[AM_HASH_LEN];
+		char journal[600];
+		struct am_seal_req req;
+		struct am_seal_result res;
+		volatile sig_atomic_t stop = 0;
+		struct stop_after sa;
+		pid_t pid = -1;
+
+		memset(&req, 0, sizeof(req));
+		req.type = AM_T_DOCUMENT;
+		req.fd = file_fd(text, sizeof(text) - 1);
+		req.stop = &stop;
+		n0 = count_of(v);
+		CHECK_ST(am_seal(v, trust_of(v), &w->officer, &req, &res, NULL), AM_OK);
+		close(req.fd);
+		am_sha256(sha, text, sizeof(text) - 1);
+		CHECK(res.seq == n0 && res.size == sizeof(text) - 1);
+		CHECK(memcmp(res.sha256, sha, AM_HASH_LEN) == 0);
+		CHECK(res.tree_size == n0 + 1);
+		CHECK_ST(am_vault_root(v, res.tree_size, root, NULL), AM_OK);
+		CHECK(memcmp(res.root, root, AM_HASH_LEN) == 0);
+
+		/* stopped before it starts: nothing added, the result zeroed */
+		stop = 1;
+		req.fd = file_fd(text, sizeof(text) - 1);
+		CHECK_ST(am_seal(v, trust_of(v), &w->officer, &req, &res, NULL), AM_EIO);
+		close(req.fd);
+		CHECK(res.seq == 0 && res.size == 0 && res.tree_size == 0);
+		CHECK(count_of(v) == n0 + 1);
+		/* stopped mid-stream (from a pipe), the flag set after the second chunk */
+		{
+			size_t n = 6 * MIB;
+			unsigned char *content = make_content(n, 77);
+			memset(&sa, 0, sizeof(sa));
+			sa.stop = &stop;
+			sa.after = 2 * MIB;
+			stop = 0;
+			req.progress.fn = stop_after_cb;
+			req.progress.ctx = &sa;
+			req.fd = pipe_fd(content, n, &pid);
+			CHECK_ST(am_seal(v, trust_of(v), &w->officer, &req, &res, NULL), AM_EIO);
+			close(req.fd);
+			waitpid(pid, NULL, 0); /* the writer may have died of a closed pipe */
+			CHECK(sa.last_done >= 2 * MIB && sa.last_done < n);
+			free(content);
+			req.progress.fn = NULL;
+		}
+		CHECK(count_of(v) == n0 + 1);
+		snprintf(journal, sizeof(journal), "%s-journal", w->path);
+		CHECK(access(journal, F_OK) != 0);
 	}
 	CHECK(verify_ok(v, AM_VERIFY_FULL, NULL));
 	close_vault(v);
