@@ -50,7 +50,7 @@ if(AMANAT_DPKG_SHLIBDEPS AND AMANAT_FILE)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libc6 (>= 2.34), libsodium23 (>= 1.0.18), libsqlite3-0 (>= 3.35), zlib1g (>= 1:1.2.0), libminizip1 (>= 1.1)")
+    "libc6 (>= 2.34), libsodium23 (>= 1.0.18), libssl3 (>= 3.0.0), libsqlite3-0 (>= 3.35), zlib1g (>= 1:1.2.0), libminizip1 (>= 1.1)")
 endif()
 set(CPACK_GENERATOR DEB)
 include(CPack)

@@ -1,10 +1,33 @@
-/* crypto.c — thin, checked wrappers over libsodium (see crypto.h). */
+/*
+ * crypto.c — thin, checked wrappers over libsodium (see crypto.h), and over
+ * OpenSSL's libcrypto for SHA-256 alone.
+ *
+ * SHA-256 is libcrypto's because Debian's libsodium (1.0.18) has only a
+ * portable SHA-256, about five times slower than libcrypto's, which uses the
+ * CPU's SHA extensions (SHA-NI, ARMv8 SHA2) where present, and every sealed,
+ * extracted or verified byte is hashed (docs/PERFORMANCE.md, "Hardware
+ * SHA-256").  It is the low-level SHA256_CTX interface, not EVP, on purpose:
+ * callers keep am_sha256_ctx on the stack and have many early returns between
+ * init and final; an EVP_MD_CTX is a heap object, so every such path would
+ * leak it, and EVP_MD_CTX_new can fail inside functions that return void.
+ * SHA256_CTX lives in the caller's am_sha256_ctx, needs no allocation and
+ * cannot fail.  OpenSSL 3.0 marks it deprecated; the API level below (set for
+ * this file only) declares it without the deprecation attribute, and a
+ * libcrypto built without deprecated interfaces fails here, at build time.
+ */
+#define OPENSSL_API_COMPAT 0x10101000L
+
 #include "crypto.h"
 
+#include <openssl/sha.h>
 #include <sodium.h>
+#include <stdalign.h>
+#include <stdlib.h>
 #include <string.h>
 
-_Static_assert(sizeof(crypto_hash_sha256_state) <= sizeof(am_sha256_ctx), "sha256 ctx");
+_Static_assert(sizeof(SHA256_CTX) <= sizeof(am_sha256_ctx), "sha256 ctx");
+_Static_assert(alignof(SHA256_CTX) <= alignof(am_sha256_ctx), "sha256 ctx alignment");
+_Static_assert(SHA256_DIGEST_LENGTH == AM_HASH_LEN, "sha256 length");
 _Static_assert(sizeof(crypto_hash_sha512_state) <= sizeof(am_sha512_ctx), "sha512 ctx");
 _Static_assert(crypto_box_SEALBYTES + AM_KEY_LEN == AM_WRAP_LEN, "wrap length");
 _Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == AM_NONCE_LEN, "nonce");
@@ -125,22 +148,45 @@ int am_unhex(unsigned char *out, size_t want, const char *in, size_t inlen)
 	return 0;
 }
 
+/*
+ * libcrypto's SHA256_Init/Update/Final return 1 whatever their input (they
+ * only compute); a 0 would mean a broken library, and a void interface has no
+ * way to report it, so that is the one case that aborts rather than hand back
+ * a hash that is not SHA-256.
+ */
+static void sha_ok(int rc)
+{
+	if (rc != 1)
+		abort();
+}
+
 void am_sha256_init(am_sha256_ctx *c)
 {
-	crypto_hash_sha256_init((crypto_hash_sha256_state *)c->opaque);
+	sha_ok(SHA256_Init((SHA256_CTX *)(void *)c->opaque));
 }
 
 void am_sha256_update(am_sha256_ctx *c, const void *p, size_t n)
 {
-	crypto_hash_sha256_update((crypto_hash_sha256_state *)c->opaque, p, n);
+	if (n > 0)
+		sha_ok(SHA256_Update((SHA256_CTX *)(void *)c->opaque, p, n));
 }
 
 void am_sha256_final(am_sha256_ctx *c, unsigned char out[AM_HASH_LEN])
 {
-	crypto_hash_sha256_final((crypto_hash_sha256_state *)c->opaque, out);
+	sha_ok(SHA256_Final(out, (SHA256_CTX *)(void *)c->opaque));
+	am_wipe(c->opaque, sizeof(c->opaque));
 }
 
 void am_sha256(unsigned char out[AM_HASH_LEN], const void *p, size_t n)
+{
+	am_sha256_ctx c;
+
+	am_sha256_init(&c);
+	am_sha256_update(&c, p, n);
+	am_sha256_final(&c, out);
+}
+
+void am_sha256_portable(unsigned char out[AM_HASH_LEN], const void *p, size_t n)
 {
 	crypto_hash_sha256(out, p, n);
 }
@@ -187,7 +233,7 @@ void am_key_id(unsigned char id[AM_KEYID_LEN], const unsigned char pk[AM_SIGN_PK
 {
 	unsigned char h[AM_HASH_LEN];
 
-	crypto_hash_sha256(h, pk, AM_SIGN_PK_LEN);
+	am_sha256(h, pk, AM_SIGN_PK_LEN);
 	memcpy(id, h, AM_KEYID_LEN);
 }
 

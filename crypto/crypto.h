@@ -1,7 +1,7 @@
 /*
- * crypto.h — amanat's only gateway to libsodium.
+ * crypto.h — amanat's only gateway to libsodium (and to libcrypto's SHA-256).
  *
- * Nothing outside crypto/ includes sodium.h.  Conventions follow libsodium:
+ * Nothing outside crypto/ includes sodium.h or an OpenSSL header.  Conventions follow libsodium:
  * functions return 0 on success and -1 on failure, outputs are zeroed on entry
  * so that a failure never leaves plausible bytes behind, verifiers are marked
  * AM_WUR, and tags are checked before any plaintext is released.
@@ -73,6 +73,11 @@ AM_WUR int am_unhex(unsigned char *out, size_t want, const char *in, size_t inle
 
 /* ---- hashing --------------------------------------------------------- */
 
+/*
+ * SHA-256 is OpenSSL libcrypto's (hardware SHA extensions where the CPU has
+ * them); the context needs no allocation and no release, so a caller may
+ * abandon one between init and final.  final wipes the context.
+ */
 typedef struct { _Alignas(16) unsigned char opaque[128]; } am_sha256_ctx;
 typedef struct { _Alignas(16) unsigned char opaque[256]; } am_sha512_ctx;
 
@@ -80,6 +85,8 @@ void am_sha256_init(am_sha256_ctx *c);
 void am_sha256_update(am_sha256_ctx *c, const void *p, size_t n);
 void am_sha256_final(am_sha256_ctx *c, unsigned char out[AM_HASH_LEN]);
 void am_sha256(unsigned char out[AM_HASH_LEN], const void *p, size_t n);
+/* libsodium's portable SHA-256, for tests that cross-check the one above. */
+void am_sha256_portable(unsigned char out[AM_HASH_LEN], const void *p, size_t n);
 void am_sha512_init(am_sha512_ctx *c);
 void am_sha512_update(am_sha512_ctx *c, const void *p, size_t n);
 void am_sha512_final(am_sha512_ctx *c, unsigned char out[AM_SHA512_LEN]);

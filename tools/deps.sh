@@ -3,9 +3,10 @@
 # only what is missing.  Runs apt-get as root, or through sudo.
 set -eu
 
+# libssl-dev is for libcrypto's SHA-256 alone (hardware SHA extensions).
 # mandoc and man-db lint and render the manual pages; dpkg-dev (dpkg-shlibdeps)
 # and file let cpack read the .deb's dependencies from the binary.
-pkgs="build-essential cmake pkg-config libsodium-dev libsqlite3-dev zlib1g-dev \
+pkgs="build-essential cmake pkg-config libsodium-dev libssl-dev libsqlite3-dev zlib1g-dev \
 libminizip-dev libzxcvbn-dev sqlite3 python3 python3-nacl minisign unzip valgrind \
 mandoc man-db dpkg-dev file"
 

@@ -122,7 +122,7 @@ if command -v dpkg-deb >/dev/null && command -v cpack >/dev/null; then
 	pass
 	dpkg-deb -I "$deb" >info.txt || fail "dpkg-deb -I $deb failed"
 	depends=$(sed -n 's/^ Depends: //p' info.txt)
-	for lib in libsodium23 libsqlite3-0 zlib1g libminizip1; do
+	for lib in libsodium23 libssl3 libsqlite3-0 zlib1g libminizip1; do
 		grep -qE "(^|, )$lib( |,|\$)" <<<"$depends" || fail "$deb does not depend on $lib: Depends: $depends"
 		pass
 	done

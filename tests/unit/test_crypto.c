@@ -1,5 +1,5 @@
 /*
- * test_crypto.c — the libsodium gateway (crypto/crypto.c): codecs, hashing,
+ * test_crypto.c — the libsodium (and libcrypto SHA-256) gateway (crypto/crypto.c): codecs, hashing,
  * signatures, key wrapping, AEAD, subkeys and passphrase-hashing bounds.
  * Known-answer vectors for amanat's own structures live in test_vectors.c.
  */
@@ -193,6 +193,126 @@ static void test_hash(void)
 		am_sha256(h, pk, 32);
 		CHECK(memcmp(id, h, 8) == 0);
 	}
+}
+
+/* xorshift64: reproducible "random" splits, so a failure can be replayed */
+static uint64_t rnd_state = 0x9e3779b97f4a7c15u;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+/* Stream p[0..n) into a context in pieces of 0..maxpiece bytes. */
+static void sha256_pieces(unsigned char out[32], const unsigned char *p, size_t n,
+			  size_t maxpiece)
+{
+	am_sha256_ctx c;
+	size_t off = 0;
+
+	am_sha256_init(&c);
+	while (off < n) {
+		size_t take = (size_t)(rnd() % (maxpiece + 1));
+		if (take > n - off)
+			take = n - off;
+		am_sha256_update(&c, p + off, take);
+		off += take;
+	}
+	am_sha256_update(&c, p + n, 0);
+	am_sha256_final(&c, out);
+}
+
+/*
+ * am_sha256 is libcrypto's (hardware SHA extensions): it must equal
+ * libsodium's portable SHA-256, the one every vault so far was sealed with,
+ * on every length across the block and padding boundaries, one shot and
+ * streamed, and on streams of several MiB.
+ */
+static void test_hash_cross(void)
+{
+	static const unsigned char empty[32] = {
+		0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+		0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+	};
+	/* FIPS 180-2 two-block message and one million 'a' */
+	static const unsigned char two_block[32] = {
+		0x24, 0x8d, 0x6a, 0x61, 0xd2, 0x06, 0x38, 0xb8, 0xe5, 0xc0, 0x26, 0x93, 0x0c, 0x3e, 0x60, 0x39,
+		0xa3, 0x3c, 0xe4, 0x59, 0x64, 0xff, 0x21, 0x67, 0xf6, 0xec, 0xed, 0xd4, 0x19, 0xdb, 0x06, 0xc1,
+	};
+	static const unsigned char million_a[32] = {
+		0xcd, 0xc7, 0x6e, 0x5c, 0x99, 0x14, 0xfb, 0x92, 0x81, 0xa1, 0xc7, 0xe2, 0x84, 0xd7, 0x3e, 0x67,
+		0xf1, 0x80, 0x9a, 0x48, 0xa4, 0x97, 0x20, 0x0e, 0x04, 0x6d, 0x39, 0xcc, 0xc7, 0x11, 0x2c, 0xd0,
+	};
+	const char *tb = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	unsigned char h[32], want[32];
+	unsigned char *big;
+	size_t bign = (size_t)9 << 20;
+	am_sha256_ctx c;
+
+	am_sha256(h, "", 0);
+	CHECK(memcmp(h, empty, 32) == 0);
+	am_sha256(h, NULL, 0);
+	CHECK(memcmp(h, empty, 32) == 0);
+	am_sha256_init(&c);
+	am_sha256_final(&c, h);
+	CHECK(memcmp(h, empty, 32) == 0);
+	am_sha256(h, tb, strlen(tb));
+	CHECK(memcmp(h, two_block, 32) == 0);
+
+	big = malloc(bign + 1);
+	CHECK(big != NULL);
+	if (big == NULL)
+		return;
+
+	memset(big, 'a', 1000000);
+	am_sha256(h, big, 1000000);
+	CHECK(memcmp(h, million_a, 32) == 0);
+	sha256_pieces(h, big, 1000000, 1000);
+	CHECK(memcmp(h, million_a, 32) == 0);
+
+	/* every length 0..1025: one shot, and streamed in random pieces */
+	fill(big, 1025, 11);
+	for (size_t n = 0; n <= 1025; n++) {
+		am_sha256_portable(want, big, n);
+		am_sha256(h, big, n);
+		CHECKF(memcmp(h, want, 32) == 0, "one shot, length %zu", n);
+		for (int k = 0; k < 4; k++) {
+			sha256_pieces(h, big, n, k == 0 ? 1 : k == 1 ? 7 : k == 2 ? 65 : 300);
+			CHECKF(memcmp(h, want, 32) == 0, "streamed (%d), length %zu", k, n);
+		}
+	}
+
+	/* multi-MiB streams, in chunk-sized and random pieces, around 1 MiB chunks */
+	for (size_t i = 0; i < bign + 1; i++)
+		big[i] = (unsigned char)(rnd() >> 56);
+	{
+		const size_t lens[] = { (size_t)1 << 20, ((size_t)1 << 20) + 1,
+					((size_t)3 << 20) - 1, bign + 1 };
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			size_t n = lens[i];
+			am_sha256_portable(want, big, n);
+			am_sha256(h, big, n);
+			CHECKF(memcmp(h, want, 32) == 0, "one shot, %zu bytes", n);
+			sha256_pieces(h, big, n, (size_t)1 << 20);
+			CHECKF(memcmp(h, want, 32) == 0, "streamed up to 1 MiB, %zu bytes", n);
+			sha256_pieces(h, big, n, 4099);
+			CHECKF(memcmp(h, want, 32) == 0, "streamed up to 4 KiB, %zu bytes", n);
+		}
+	}
+	/* unaligned input */
+	am_sha256_portable(want, big + 3, ((size_t)2 << 20) + 5);
+	am_sha256(h, big + 3, ((size_t)2 << 20) + 5);
+	CHECK(memcmp(h, want, 32) == 0);
+
+	/* final wipes the context (libsodium's final did too) */
+	am_sha256_init(&c);
+	am_sha256_update(&c, big, 100);
+	am_sha256_final(&c, h);
+	CHECK(all_zero(c.opaque, sizeof(c.opaque)));
+	free(big);
 }
 
 static void test_equal(void)
@@ -561,6 +681,7 @@ int main(void)
 	test_hex();
 	test_b64();
 	test_hash();
+	test_hash_cross();
 	test_equal();
 	test_sign();
 	test_wrap();
