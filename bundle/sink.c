@@ -190,13 +190,19 @@ enum am_status am_sink_open(struct am_sink **out, int kind, const char *path, in
 		}
 	}
 	if (kind == 0) {
-		size_t n = strlen(path) + 32;
+		size_t n = strlen(path) + 48;
+		unsigned char rnd[8];
+		char hex[2 * sizeof(rnd) + 1];
+
 		s->tmpdir = malloc(n);
 		if (s->tmpdir == NULL) {
 			am_sink_abort(s);
 			return am_fail(e, AM_ENOMEM, "out of memory");
 		}
-		snprintf(s->tmpdir, n, "%s.amanat-tmp-%ld", path, (long)getpid());
+		/* not guessable: in a shared directory nobody can plant the name first */
+		am_random(rnd, sizeof(rnd));
+		am_hex(hex, rnd, sizeof(rnd));
+		snprintf(s->tmpdir, n, "%s.amanat-tmp-%ld-%s", path, (long)getpid(), hex);
 		/* a signal must not leave decrypted files behind */
 		am_cleanup_dir(s->tmpdir);
 		if (mkdir(s->tmpdir, 0700) != 0) {
