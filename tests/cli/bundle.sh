@@ -12,14 +12,9 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-VALIDATE="${TESTS_DIR:-$HERE/..}/bagit/validate_bag.py"
-case "$VALIDATE" in /*) ;; *) VALIDATE="$OLDPWD/$VALIDATE" ;; esac
-PY=/usr/bin/python3
-[ -x "$PY" ] || fail "$PY is needed (the Debian python3, not a pyenv one)"
-[ -f "$VALIDATE" ] || fail "cannot find the BagIt validator at $VALIDATE"
+need_bagit
 command -v minisign >/dev/null 2>&1 ||
 	fail "minisign is not installed: run tools/deps.sh (CI installs it); the bundle's signature must be checked with stock minisign"
-command -v unzip >/dev/null 2>&1 || fail "unzip is not installed: run tools/deps.sh"
 
 DEMO_PASS=demo-only-passphrase
 V=demo/demo.amn

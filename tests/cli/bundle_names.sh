@@ -11,12 +11,7 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-VALIDATE="${TESTS_DIR:-$HERE/..}/bagit/validate_bag.py"
-case "$VALIDATE" in /*) ;; *) VALIDATE="$OLDPWD/$VALIDATE" ;; esac
-PY=/usr/bin/python3
-[ -x "$PY" ] || fail "$PY is needed (the Debian python3, not a pyenv one)"
-[ -f "$VALIDATE" ] || fail "cannot find the BagIt validator at $VALIDATE"
-command -v unzip >/dev/null 2>&1 || fail "unzip is not installed: run tools/deps.sh"
+need_bagit
 
 export LC_ALL=C.UTF-8
 DEMO_PASS=demo-only-passphrase

@@ -27,6 +27,13 @@ if [ -z "$SQLITE3" ]; then
 	exit 2
 fi
 
+# the tests' own directory, and TESTS_DIR made absolute before we leave for $T
+CLI_DIR=$(cd "$(dirname "$0")" && pwd)
+case "${TESTS_DIR:-}" in
+"" | /*) ;;
+*) TESTS_DIR="$PWD/$TESTS_DIR" ;;
+esac
+
 TEST_NAME=$(basename "$0" .sh)
 T=$(mktemp -d "${TMPDIR:-/tmp}/amanat-cli-$TEST_NAME.XXXXXX") || exit 2
 trap 'cd /; rm -rf "$T"' EXIT
@@ -371,6 +378,16 @@ seal_as_fails() {
 	before=$(sq "$v" "SELECT count(*) FROM entries")
 	am_pw 1 seal "$v" --as "$who.id" --type testimony --case C-TEST "$f"
 	expect_eq "entries of $v after a refused seal" "$before" "$(sq "$v" "SELECT count(*) FROM entries")"
+}
+
+# need_bagit — what the bundle tests check bags with: PY (the Debian python3)
+# and VALIDATE (tests/bagit/validate_bag.py), and unzip; fail if any is missing
+need_bagit() {
+	VALIDATE="${TESTS_DIR:-$CLI_DIR/..}/bagit/validate_bag.py"
+	PY=/usr/bin/python3
+	[ -x "$PY" ] || fail "$PY is needed (the Debian python3, not a pyenv one)"
+	[ -f "$VALIDATE" ] || fail "cannot find the BagIt validator at $VALIDATE"
+	command -v unzip >/dev/null 2>&1 || fail "unzip is not installed: run tools/deps.sh"
 }
 
 # ---- SQLite -----------------------------------------------------------------

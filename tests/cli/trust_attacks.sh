@@ -49,13 +49,6 @@ PY=/usr/bin/python3
 
 # ---- helpers ------------------------------------------------------------------
 
-# on WHO CMD... — run CMD on WHO's laptop (their own state directory).
-on() {
-	local who=$1
-	shift
-	XDG_STATE_HOME="$T/st-$who" "$@"
-}
-
 forge() {
 	"$PY" "$FORGE" "$@" >"$T/.forge" || fail "forge.py $* failed"
 	cat "$T/.forge"
@@ -98,7 +91,7 @@ refused() {
 	local what=$1 db=$2 who=$3 before
 	shift 3
 	before=$(rows "$db")
-	XDG_STATE_HOME="$T/st-$who" AMANAT_PASSPHRASE="$PASS" expect_exit 1 "$AMANAT" "$@"
+	AMANAT_PASSPHRASE="$PASS" on_laptop "$who" expect_exit 1 "$AMANAT" "$@"
 	expect_rows "$what" "$db" "$before"
 }
 
@@ -139,16 +132,16 @@ pass
 KID_CUST=$(kid custodian)
 
 # the officer's first use: verified from genesis, pinned, and shown
-on officer seal_as officer v.db w1.txt "${CONSENT[@]}"
+on_laptop officer seal_as officer v.db w1.txt "${CONSENT[@]}"
 expect_eq "first seal" 5 "$SEQ"
 expect_stderr_contains "$VHEX"
 expect_stderr_contains "admin"
 expect_stderr_contains "custodian"
 expect_stderr_contains "cust2"
-on officer seal_as officer v.db w2.txt "${CONSENT[@]}"
+on_laptop officer seal_as officer v.db w2.txt "${CONSENT[@]}"
 expect_eq "second seal" 6 "$SEQ"
 # the custodian reads (custody entry 7): pinned at 8
-on custodian am_pw 0 show v.db 5 --as custodian.id --purpose "first reading"
+on_laptop custodian am_pw 0 show v.db 5 --as custodian.id --purpose "first reading"
 expect_eq "entries after the custodian's show" 8 "$(entry_count v.db)"
 verify_ok v.db 8
 
@@ -177,9 +170,9 @@ cp good1.db v.db
 # The officer sealed last (entry 8, so the newest stored checkpoint is the
 # officer's); the custodian exports: the bundle's checkpoint must be the
 # custodian's own, and verify-bundle must say whose it is.
-on officer seal_as officer v.db w1.txt "${CONSENT[@]}"
+on_laptop officer seal_as officer v.db w1.txt "${CONSENT[@]}"
 expect_eq "officer's seal before the export" 8 "$SEQ"
-on custodian am_pw 0 export v.db --as custodian.id --entry 5 --scope court --purpose "for a court (fictional)" -o bag5
+on_laptop custodian am_pw 0 export v.db --as custodian.id --entry 5 --scope court --purpose "for a court (fictional)" -o bag5
 am 0 verify-bundle bag5
 am 0 verifier-key v.db custodian.pub
 VK_CUST=$(cat "$OUT")
@@ -200,11 +193,11 @@ am 1 verify-bundle bag5 --vault-key "$(cat "$OUT")"
 # ---- 4. a bare .pub pins no vault ---------------------------------------------------------
 # The auditor, a member of the real vault, makes a vault of their own with
 # fabricated testimony, exports it and proves an entry of it.
-on auditor am_pw 0 init fake.db --as auditor.id
-on auditor seal_as auditor fake.db fake.txt "${CONSENT[@]}"
+on_laptop auditor am_pw 0 init fake.db --as auditor.id
+on_laptop auditor seal_as auditor fake.db fake.txt "${CONSENT[@]}"
 FSEQ=$SEQ
 FHEX=$(vault_hex fake.db)
-on auditor am_pw 0 export fake.db --as auditor.id --entry "$FSEQ" --scope court --purpose "fabrication" -o bag4
+on_laptop auditor am_pw 0 export fake.db --as auditor.id --entry "$FSEQ" --scope court --purpose "fabrication" -o bag4
 am 0 verify-bundle bag4
 am 2 verify-bundle bag4 --vault-key auditor.pub
 am 1 verify-bundle bag4 --vault-key auditor.pub --vault "amanat/$VHEX"
@@ -219,7 +212,7 @@ am 0 check-proof p4.txt --key "$(cat "$OUT")" # a verifier key names its vault
 am 0 verifier-key v.db auditor.pub
 am 1 check-proof p4.txt --key "$(cat "$OUT")"
 # the same key on the real vault's own checkpoint
-on auditor am_pw 0 checkpoint v.db --as auditor.id
+on_laptop auditor am_pw 0 checkpoint v.db --as auditor.id
 cp "$OUT" cp_aud.txt
 am 0 prove v.db 5 --checkpoint cp_aud.txt
 cp "$OUT" p5.txt
@@ -256,17 +249,17 @@ expect_eq "entries wrapped to mallory after the forgery" 0 \
 	"$(forge wrapped-to v.db mallory.pub --after $((FORGED_N - 1)))"
 cust_cmds custodian v.db "$FORGED_T" 'genesis|entry 0|pinned|does not extend|vault'
 # an officer on a new laptop who pinned the vault id in advance (from paper)
-on offnew am 1 trust v.db --vault "amanat/$VHEX"
+on_laptop offnew am 1 trust v.db --vault "amanat/$VHEX"
 refused "pre-pinned officer's seal into the rebuilt vault" v.db \
 	offnew seal v.db --as officer.id --type testimony --case C-TEST w1.txt
 cp good2.db v.db
-on offnew2 am 0 trust v.db --vault "amanat/$VHEX"
-on offnew3 am 1 trust v.db --vault "amanat/$FHEX"
+on_laptop offnew2 am 0 trust v.db --vault "amanat/$VHEX"
+on_laptop offnew3 am 1 trust v.db --vault "amanat/$FHEX"
 cp evil/forged.db v.db
 refused "pre-pinned officer's seal into the rebuilt vault" v.db \
 	offnew2 seal v.db --as officer.id --type testimony --case C-TEST w1.txt
 cp good2.db v.db
-on offnew2 seal_as officer v.db w1.txt "${CONSENT[@]}" # the real one, still fine
+on_laptop offnew2 seal_as officer v.db w1.txt "${CONSENT[@]}" # the real one, still fine
 # another vault id at the same path: the attacker's own vault, made with the
 # stock tool, enrolling the real members under their own names and mallory as
 # custodian.  The officer used v.db before: no trust on first use here.
@@ -274,14 +267,14 @@ cp v.db good2.db
 mkdir -p evil/keys
 (cd evil/keys && AMANAT_PASSPHRASE="$PASS" "$AMANAT" id new admin --kdf interactive >/dev/null 2>&1) ||
 	fail "the attacker's admin identity"
-on evil am_pw 0 init evil/other.db --as evil/keys/admin.id --recipient custodian.pub --recipient mallory.pub
-on evil am_pw 0 enroll evil/other.db officer.pub --role officer --as evil/keys/admin.id
+on_laptop evil am_pw 0 init evil/other.db --as evil/keys/admin.id --recipient custodian.pub --recipient mallory.pub
+on_laptop evil am_pw 0 enroll evil/other.db officer.pub --role officer --as evil/keys/admin.id
 cp evil/other.db v.db
 refused "officer's seal into another vault at the same path" v.db \
 	officer seal v.db --as officer.id --type testimony --case C-TEST w1.txt
 expect_stderr_matches 'vault|pinned|does not extend|genesis'
 cp good2.db v.db
-on officer seal_as officer v.db w2.txt "${CONSENT[@]}" # the real one, still fine
+on_laptop officer seal_as officer v.db w2.txt "${CONSENT[@]}" # the real one, still fine
 
 # ---- 2b. an undone revocation -------------------------------------------------------------
 # The admin revokes the custodian; the officer seals after it (pinned past the
@@ -293,7 +286,7 @@ on officer seal_as officer v.db w2.txt "${CONSENT[@]}" # the real one, still fin
 am_pw 0 revoke v.db custodian.pub --as admin.id
 REV=$(entry_count v.db)
 REV=$((REV - 1))
-on officer seal_as officer v.db w2.txt "${CONSENT[@]}"
+on_laptop officer seal_as officer v.db w2.txt "${CONSENT[@]}"
 expect_eq "honest entries wrapped to the revoked custodian" 0 "$(forge wrapped-to v.db custodian.pub --after "$REV")"
 cp v.db good3.db
 BEFORE_REV=$(sq v.db "SELECT max(seq) FROM entries WHERE type IN (1, 2, 3) AND seq < $REV")
@@ -312,7 +305,7 @@ cp good3.db v.db
 # attacker drops the revocation's proof from the bag, rehashes the tag manifest
 # and signs it again with the exporter's key (as the exporter could): the
 # revoked custodian would look enrolled.
-on cust2 am_pw 0 export v.db --as cust2.id --entry 5 --scope court --purpose "for a court (fictional)" -o bag3
+on_laptop cust2 am_pw 0 export v.db --as cust2.id --entry 5 --scope court --purpose "for a court (fictional)" -o bag3
 am 0 verify-bundle bag3
 [ -f "bag3/amanat/entries/$REV.tlog-proof" ] || fail "bag3 does not carry the revocation (entry $REV)"
 pass
@@ -334,10 +327,10 @@ expect_stdout_contains '"ok":false'
 # ---- 6. a fork, a rollback, another vault at the same path ---------------------------------------
 cp v.db snap.db # the vault at size k
 K=$(entry_count snap.db)
-on officer seal_as officer v.db w1.txt "${CONSENT[@]}" # the officer's pin moves to k+1
+on_laptop officer seal_as officer v.db w1.txt "${CONSENT[@]}" # the officer's pin moves to k+1
 # the copy gets a different entry k from another member, on another laptop
 cp snap.db fork.db
-on cust2fork seal_as cust2 fork.db w2.txt
+on_laptop cust2fork seal_as cust2 fork.db w2.txt
 expect_eq "the fork's entry" "$K" "$SEQ"
 refused "officer's seal into the fork" fork.db \
 	officer seal fork.db --as officer.id --type testimony --case C-TEST w1.txt
@@ -358,8 +351,8 @@ expect_stderr_matches 'roll|shrunk|shorter|fewer|truncat|does not extend|pinned'
 refused "officer's checkpoint of the rolled-back vault" v.db \
 	officer checkpoint v.db --as officer.id
 # another (honest) vault at the same path
-on admin2 am_pw 0 init other.db --as admin.id --recipient cust2.pub
-on admin2 am_pw 0 enroll other.db officer.pub --role officer --as admin.id
+on_laptop admin2 am_pw 0 init other.db --as admin.id --recipient cust2.pub
+on_laptop admin2 am_pw 0 enroll other.db officer.pub --role officer --as admin.id
 cp other.db v.db
 refused "officer's seal into another vault at the same path" v.db \
 	officer seal v.db --as officer.id --type testimony --case C-TEST w1.txt
@@ -367,8 +360,8 @@ expect_stderr_matches 'vault|pinned|does not extend|genesis'
 # back to the real file: it extends the pin, so all is well; and the other
 # vault at a path of its own is trusted on first use
 cp good6.db v.db
-on officer seal_as officer v.db w2.txt "${CONSENT[@]}"
-on officer seal_as officer other.db w2.txt
+on_laptop officer seal_as officer v.db w2.txt "${CONSENT[@]}"
+on_laptop officer seal_as officer other.db w2.txt
 expect_stderr_contains "$(vault_hex other.db)"
 verify_ok v.db
 
@@ -398,7 +391,7 @@ am 1 verify v.db
 am 1 verify v.db --quick --json
 expect_stdout_contains '"ok":false'
 before=$(sha256sum <v.db)
-XDG_STATE_HOME="$T/st-officer" AMANAT_PASSPHRASE="$PASS" expect_exit_in "1 2" \
+AMANAT_PASSPHRASE="$PASS" on_laptop officer expect_exit_in "1 2" \
 	"$AMANAT" seal v.db --as officer.id --type testimony --case C-TEST w1.txt
 expect_eq "the vault with a broken schema after a refused seal" "$before" "$(sha256sum <v.db)"
 cp good7.db v.db
@@ -407,9 +400,9 @@ cp good7.db v.db
 # even though the officer sealed at the other path since
 mkdir -p usb
 cp v.db usb/v.db
-on officer seal_as officer usb/v.db w1.txt "${CONSENT[@]}"
-on evil2 am_pw 0 init evil.db --as mallory.id
-on evil2 am_pw 0 enroll evil.db officer.pub --role officer --as mallory.id
+on_laptop officer seal_as officer usb/v.db w1.txt "${CONSENT[@]}"
+on_laptop evil2 am_pw 0 init evil.db --as mallory.id
+on_laptop evil2 am_pw 0 enroll evil.db officer.pub --role officer --as mallory.id
 cp v.db good7b.db
 cp evil.db v.db
 refused "officer's seal into the attacker's vault at a path used before" v.db \
@@ -428,7 +421,7 @@ cp good7c.db v.db
 # (d) a verifier key names its vault: the key of another vault proves nothing
 am 0 verifier-key other.db officer.pub
 OTHER_VK=$(cat "$OUT")
-on officer am 0 prove v.db 5
+on_laptop officer am 0 prove v.db 5
 cp "$OUT" p7.txt
 am 1 check-proof p7.txt --key "$OTHER_VK"
 expect_stderr_matches 'none of the keys|key of'
@@ -439,7 +432,7 @@ drop_triggers v.db
 sq v.db "INSERT INTO checkpoints(size, root, signer, note)
 	SELECT size, root, signer, replace(note, substr(note, -30, 10), 'AAAAAAAAAA')
 	FROM checkpoints ORDER BY id DESC LIMIT 1"
-on officer am 1 prove v.db 5
+on_laptop officer am 1 prove v.db 5
 expect_stderr_matches 'not signed|does not verify|signature'
 cp good7e.db v.db
 verify_ok v.db
