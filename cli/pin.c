@@ -292,10 +292,12 @@ enum am_status cli_trust_open(struct cli_trust *ct, const char *path, int writab
 
 	int quiet = ct->quiet;
 	struct am_verify_report *report = ct->report, r;
+	const unsigned char *expect = ct->expect;
 
 	memset(ct, 0, sizeof(*ct));
 	ct->quiet = quiet;
 	ct->report = report;
+	ct->expect = expect;
 	memset(&r, 0, sizeof(r));
 	cli_pin_init(&p);
 	memset(&none, 0, sizeof(none));
@@ -310,12 +312,23 @@ enum am_status cli_trust_open(struct cli_trust *ct, const char *path, int writab
 			    "verify'", path);
 		goto fail;
 	}
+	if (expect != NULL && !am_equal(vid, expect, AM_VAULT_ID_LEN)) {
+		am_origin(origin, vid);
+		am_origin(was, expect);
+		s = am_fail(e, AM_EVERIFY, "%s holds the vault %s, not %s", path, origin, was);
+		goto fail;
+	}
 	if ((ct->pinfile = cli_pin_file(vid)) != NULL) {
 		s = cli_pin_load(ct->pinfile, &p, &found, e);
 		if (s != AM_OK)
 			goto fail;
 	}
-	if (!found && realpath(path, real) != NULL && path_vault(real, other) &&
+	/* an id given by the person ('amanat trust') pins it: the verification checks it */
+	if (!found && expect != NULL) {
+		none.has_vault_id = 1;
+		memcpy(none.vault_id, expect, AM_VAULT_ID_LEN);
+	}
+	if (!found && expect == NULL && realpath(path, real) != NULL && path_vault(real, other) &&
 	    !am_equal(other, vid, AM_VAULT_ID_LEN)) {
 		am_origin(origin, vid);
 		am_origin(was, other);
@@ -343,7 +356,7 @@ enum am_status cli_trust_open(struct cli_trust *ct, const char *path, int writab
 		if (!found || p.pin.size == 0) {
 			fprintf(stderr, "amanat: %s: first use%s: trusting vault %s, verified from its "
 				"genesis (%llu entries), with these members:\n", path,
-				found ? " (its id was pinned with 'amanat trust')" : "", origin,
+				found || expect ? " (its id was pinned with 'amanat trust')" : "", origin,
 				(unsigned long long)am_trusted_size(ct->t));
 			show_members(ms);
 			fprintf(stderr, "amanat: compare these key ids with the ones you were given; "

@@ -43,6 +43,8 @@ struct cli_trust {
 	int quiet;       /* no first-use or change notices */
 	/* set by the caller to receive verification's report of a problem */
 	struct am_verify_report *report;
+	/* set by the caller ('amanat trust'): the vault id the file must hold */
+	const unsigned char *expect;
 };
 
 /*
