@@ -90,6 +90,19 @@ enum am_status am_tree_append(struct am_vault *v, struct am_mt_frontier *fr,
 	return c.s;
 }
 
+int am_tree_holds(struct am_vault *v, uint64_t seq, uint64_t size,
+		  const unsigned char root[AM_HASH_LEN], const unsigned char entry_hash[AM_HASH_LEN])
+{
+	unsigned char proof[AM_MT_MAX_PROOF][AM_MT_HASH], leaf[AM_MT_HASH];
+	size_t count = 0;
+
+	am_mt_leaf_hash(leaf, entry_hash, AM_HASH_LEN);
+	if (seq >= size || am_mt_inclusion(am_tree_source, v, seq, size, proof, &count) != 0 ||
+	    am_mt_verify_inclusion(seq, size, leaf, AM_MT_CONST(proof), count, root) != 0)
+		return -1;
+	return 0;
+}
+
 enum am_status am_tree_root(struct am_vault *v, uint64_t n, unsigned char root[AM_HASH_LEN],
 			    struct am_err *e)
 {

@@ -211,6 +211,13 @@ int am_tree_source(void *ctx, uint64_t lo, uint64_t hi, unsigned char out[AM_HAS
 AM_WUR enum am_status am_tree_append(struct am_vault *v, struct am_mt_frontier *fr,
 				     const unsigned char entry_hash[AM_HASH_LEN],
 				     struct am_err *e);
+/*
+ * 0 when the entry with hash entry_hash is the leaf at seq of the tree of
+ * `size` entries whose root is root, by an inclusion proof made from the
+ * stored nodes (which need not be trusted: the proof is checked); -1 if not.
+ */
+int am_tree_holds(struct am_vault *v, uint64_t seq, uint64_t size,
+		  const unsigned char root[AM_HASH_LEN], const unsigned char entry_hash[AM_HASH_LEN]);
 /* Root of the stored tree at size n. */
 AM_WUR enum am_status am_tree_root(struct am_vault *v, uint64_t n,
 				   unsigned char root[AM_HASH_LEN], struct am_err *e);

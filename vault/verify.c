@@ -105,13 +105,7 @@ static int stored_entry_hash(struct vstate *vs, uint64_t seq, unsigned char out[
 /* Prove that entry seq, as stored, is the leaf at seq of the trusted tree. */
 static int in_trusted_tree(struct vstate *vs, uint64_t seq, const unsigned char hash[AM_HASH_LEN])
 {
-	unsigned char proof[AM_MT_MAX_PROOF][AM_MT_HASH], leaf[AM_MT_HASH];
-	size_t count = 0;
-
-	am_mt_leaf_hash(leaf, hash, AM_HASH_LEN);
-	if (am_mt_inclusion(am_tree_source, vs->v, seq, vs->o->from_size, proof, &count) != 0 ||
-	    am_mt_verify_inclusion(seq, vs->o->from_size, leaf, AM_MT_CONST(proof), count,
-				   vs->o->from_root) != 0)
+	if (am_tree_holds(vs->v, seq, vs->o->from_size, vs->o->from_root, hash) != 0)
 		return problem(vs, seq, "is not the entry the trusted tree of %llu entries holds "
 			       "at this position", (unsigned long long)vs->o->from_size);
 	return 0;
