@@ -45,23 +45,6 @@ static void ctx_release(struct ex_ctx *x)
 	free(x->opens);
 }
 
-/*
- * Read entry seq for the bundle, checked to be the entry the verified log
- * holds there: a row swapped in the file after verification is refused here,
- * not discovered by the court.
- */
-static enum am_status ex_read_entry(struct ex_ctx *x, uint64_t seq, struct am_entry_pub *p,
-				    struct am_err *e)
-{
-	enum am_status s = am_entry_read(x->v, seq, p, e);
-
-	if (s == AM_OK)
-		s = am_trusted_check_entry(x->v, x->req->trusted, p, e);
-	if (s != AM_OK)
-		am_entry_pub_release(p);
-	return s;
-}
-
 /* Keep the public part of entry seq for the bundle (once). */
 static enum am_status keep_entry(struct ex_ctx *x, uint64_t seq, struct am_err *e)
 {
@@ -80,7 +63,7 @@ static enum am_status keep_entry(struct ex_ctx *x, uint64_t seq, struct am_err *
 	}
 	x->entries[at].seq = seq;
 	x->nentries++;
-	return ex_read_entry(x, seq, &x->entries[at].pub, e);
+	return am_entry_read_trusted(x->v, x->req->trusted, seq, &x->entries[at].pub, e);
 }
 
 static int explicitly(const struct am_export_req *req, uint64_t seq)
@@ -254,7 +237,7 @@ static enum am_status plan_opens(struct ex_ctx *x, uint64_t n, struct am_err *e)
 		struct am_entry_pub p;
 		int wanted = 0, refers = 0;
 
-		s = ex_read_entry(x, seq, &p, e);
+		s = am_entry_read_trusted(x->v, x->req->trusted, seq, &p, e);
 		if (s != AM_OK)
 			break;
 		if (p.h.type >= AM_T_TESTIMONY && p.h.type <= AM_T_CASE) {
@@ -289,7 +272,7 @@ static enum am_status select_items(struct ex_ctx *x, uint64_t n, struct am_expor
 		struct am_fields f;
 		int evidence, wanted;
 
-		s = ex_read_entry(x, seq, &p, e);
+		s = am_entry_read_trusted(x->v, x->req->trusted, seq, &p, e);
 		if (s != AM_OK)
 			break;
 		am_fields_init(&f);

@@ -62,7 +62,7 @@ int cmd_prove(int argc, char **argv)
 		free(keys);
 	}
 	if (s == AM_OK)
-		s = cli_read_verified(&ct, seq, &pub, &e);
+		s = am_entry_read_trusted(ct.v, ct.t, seq, &pub, &e);
 	if (s == AM_OK)
 		s = am_prove_inclusion(ct.v, seq, cp.size, proof, &count, &e);
 	if (s != AM_OK)

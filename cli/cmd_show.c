@@ -37,7 +37,7 @@ static int run_show(int argc, char **argv, struct cli_common *co)
 	/* the header is checked against the verified log before any passphrase is asked */
 	s = cli_reading_open(&r, argv[optind], &e);
 	if (s == AM_OK)
-		s = cli_read_verified(&r.ct, seq, &p, &e);
+		s = am_entry_read_trusted(r.ct.v, r.ct.t, seq, &p, &e);
 	if (s == AM_OK)
 		s = am_vault_members(r.ct.t, &ms, &e);
 	if (s == AM_OK)

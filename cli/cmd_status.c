@@ -76,7 +76,7 @@ static enum am_status count_types(struct status *st, struct cli_trust *ct, struc
 {
 	for (uint64_t i = 0; i < st->size; i++) {
 		struct am_entry_pub p;
-		enum am_status s = cli_read_verified(ct, i, &p, e);
+		enum am_status s = am_entry_read_trusted(ct->v, ct->t, i, &p, e);
 		if (s != AM_OK) {
 			st->bad_entry = i;
 			st->has_bad_entry = 1;

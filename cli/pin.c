@@ -494,16 +494,6 @@ enum am_status cli_open_listing(struct cli_trust *ct, const char *path, const ch
 	return s;
 }
 
-enum am_status cli_read_verified(struct cli_trust *ct, uint64_t seq, struct am_entry_pub *p,
-				 struct am_err *e)
-{
-	enum am_status s = am_entry_read(ct->v, seq, p, e);
-
-	if (s == AM_OK && (s = am_trusted_check_entry(ct->v, ct->t, p, e)) != AM_OK)
-		am_entry_pub_release(p);
-	return s;
-}
-
 void cli_show_recipients(const struct am_members *ms)
 {
 	const char *sep = "amanat: readable only by ";
@@ -532,7 +522,7 @@ enum am_status cli_entries_of(struct cli_trust *ct, int which, cli_keep_fn keep,
 		return am_fail(e, AM_ENOMEM, "out of memory");
 	for (uint64_t i = 0; i < count && *n < cap; i++) {
 		struct am_entry_pub p;
-		enum am_status s = cli_read_verified(ct, i, &p, e);
+		enum am_status s = am_entry_read_trusted(ct->v, ct->t, i, &p, e);
 		if (s != AM_OK) {
 			free(*out);
 			*out = NULL;

@@ -85,9 +85,6 @@ enum am_status cli_open_listing(struct cli_trust *ct, const char *path, const ch
  */
 enum am_status cli_entries_of(struct cli_trust *ct, int which, cli_keep_fn keep, void *ctx,
 			      uint64_t **out, size_t *n, struct am_err *e);
-/* Read entry seq, checked to be the one the verified log holds there. */
-enum am_status cli_read_verified(struct cli_trust *ct, uint64_t seq, struct am_entry_pub *p,
-				 struct am_err *e);
 
 /* "readable only by NAME (KEY ID), ..." on stderr: the custodians in ms. */
 void cli_show_recipients(const struct am_members *ms);

@@ -218,7 +218,7 @@ int cli_listing_next(struct cli_listing *l)
 		am_entry_pub_release(&l->p);
 		if (l->s != AM_OK || l->next >= l->size || l->next > l->filter.hi)
 			return 0;
-		l->s = cli_read_verified(&l->ct, l->next, &l->p, &l->e);
+		l->s = am_entry_read_trusted(l->ct.v, l->ct.t, l->next, &l->p, &l->e);
 		if (l->s != AM_OK)
 			return 0;
 		l->seq = l->next++;

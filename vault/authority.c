@@ -288,11 +288,8 @@ enum am_status am_auth_replay(struct am_vault *v, uint64_t at,
 		int bad;
 
 		at = chain[--nchain];
-		s = am_entry_read(v, at, &p, e);
 		/* once the log is verified from a pin, replay only the rows it verified */
-		if (s == AM_OK && v->trusted != NULL &&
-		    (s = am_trusted_check_entry(v, v->trusted, &p, e)) != AM_OK)
-			am_entry_pub_release(&p);
+		s = am_entry_read_trusted(v, v->trusted, at, &p, e);
 		if (s != AM_OK)
 			goto fail;
 		am_buf_init(&b);

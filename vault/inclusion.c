@@ -6,8 +6,9 @@
  */
 #include "vault_int.h"
 
-enum am_status am_trusted_check_entry(struct am_vault *v, const struct am_trusted *t,
-				   const struct am_entry_pub *p, struct am_err *e)
+/* Is p the entry at its place in t's verified tree? */
+static enum am_status check_entry(struct am_vault *v, const struct am_trusted *t,
+				  const struct am_entry_pub *p, struct am_err *e)
 {
 	unsigned char hash[AM_HASH_LEN], root[AM_HASH_LEN];
 
@@ -22,4 +23,14 @@ enum am_status am_trusted_check_entry(struct am_vault *v, const struct am_truste
 			       "at this position (it was altered after it was verified); run 'amanat "
 			       "verify'", v->path, (unsigned long long)p->h.seq);
 	return AM_OK;
+}
+
+enum am_status am_entry_read_trusted(struct am_vault *v, const struct am_trusted *t,
+				     uint64_t seq, struct am_entry_pub *out, struct am_err *e)
+{
+	enum am_status s = am_entry_read(v, seq, out, e);
+
+	if (s == AM_OK && t != NULL && (s = check_entry(v, t, out, e)) != AM_OK)
+		am_entry_pub_release(out);
+	return s;
 }

@@ -40,7 +40,8 @@ static enum am_status open_entry(struct am_vault *v, const struct am_identity *r
 	if (reader->box_sk == NULL)
 		return am_fail(e, AM_EINPUT, "%s: a public key cannot decrypt; give the secret identity "
 			       "file", reader->name);
-	s = am_entry_read(v, seq, &o->pub, e);
+	/* once the log is verified from a pin, open only what that verification covered */
+	s = am_entry_read_trusted(v, v->trusted, seq, &o->pub, e);
 	if (s != AM_OK)
 		return s;
 	if (!am_type_sealed(o->pub.h.type)) {
@@ -56,12 +57,6 @@ static enum am_status open_entry(struct am_vault *v, const struct am_identity *r
 		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: signature does not verify", v->path,
 			    (unsigned long long)seq);
 		goto fail;
-	}
-	/* once the log is verified from a pin, open only what that verification covered */
-	if (v->trusted != NULL) {
-		s = am_trusted_check_entry(v, v->trusted, &o->pub, e);
-		if (s != AM_OK)
-			goto fail;
 	}
 	/* a validly signed entry is still worthless if its signer had no right to sign it */
 	{

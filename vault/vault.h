@@ -216,13 +216,14 @@ const struct am_members *am_trusted_members(const struct am_trusted *t);
 uint64_t am_trusted_size(const struct am_trusted *t);
 const unsigned char *am_trusted_vault_id(const struct am_trusted *t);
 /*
- * Check that entry p, as read from v, is the entry at its position in t's
- * verified tree (an inclusion proof from stored nodes, checked against t's
- * root).  AM_EVERIFY when it is not: the row was altered after it was
- * verified.
+ * am_entry_read, and with t set a check that the entry read is the one at
+ * its position in t's verified tree (an inclusion proof from stored nodes,
+ * checked against t's root): AM_EVERIFY when it is not, the row having been
+ * altered after it was verified.  out is released on any failure.
  */
-AM_WUR enum am_status am_trusted_check_entry(struct am_vault *v, const struct am_trusted *t,
-					     const struct am_entry_pub *p, struct am_err *e);
+AM_WUR enum am_status am_entry_read_trusted(struct am_vault *v, const struct am_trusted *t,
+					    uint64_t seq, struct am_entry_pub *out,
+					    struct am_err *e);
 /*
  * From now on readers of v (am_open_fields, am_extract, am_can_open) also
  * check that each entry they open is in t's verified tree.  t must outlive
