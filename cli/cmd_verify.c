@@ -270,11 +270,24 @@ static int run(struct run *ru)
 		}
 	}
 	if (r.ok && r.complete && !ru->audit && ct.t == NULL && pinfile != NULL) {
-		/* pin what was verified, by the same incremental check every command makes */
+		/*
+		 * Pin what was verified, through the checks every command makes, but
+		 * starting from the tree just verified (which extends the pin, when
+		 * there was one): the entries are not verified twice.
+		 */
+		struct am_pin done;
+		memset(&done, 0, sizeof(done));
+		done.has_vault_id = 1;
+		memcpy(done.vault_id, r.vault_id, AM_VAULT_ID_LEN);
+		done.size = r.size;
+		memcpy(done.root, r.root, AM_HASH_LEN);
+		memcpy(done.genesis, r.genesis, AM_HASH_LEN);
 		am_vault_close(v);
 		v = NULL;
 		ct.quiet = 1;
+		ct.start = &done;
 		s = cli_trust_open(&ct, ru->path, 0, &e);
+		ct.start = NULL; /* done goes out of scope */
 		if (s != AM_OK)
 			goto fail;
 	}

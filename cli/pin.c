@@ -293,11 +293,13 @@ enum am_status cli_trust_open(struct cli_trust *ct, const char *path, int writab
 	int quiet = ct->quiet;
 	struct am_verify_report *report = ct->report, r;
 	const unsigned char *expect = ct->expect;
+	const struct am_pin *start = ct->start, *from;
 
 	memset(ct, 0, sizeof(*ct));
 	ct->quiet = quiet;
 	ct->report = report;
 	ct->expect = expect;
+	ct->start = start;
 	memset(&r, 0, sizeof(r));
 	cli_pin_init(&p);
 	memset(&none, 0, sizeof(none));
@@ -338,7 +340,10 @@ enum am_status cli_trust_open(struct cli_trust *ct, const char *path, int writab
 			    path, was, origin, path, origin);
 		goto fail;
 	}
-	s = am_trust_ex(ct->v, found ? &p.pin : &none, &ct->t, report ? report : &r, e);
+	from = found ? &p.pin : &none;
+	if (start != NULL && start->size >= from->size)
+		from = start;
+	s = am_trust_ex(ct->v, from, &ct->t, report ? report : &r, e);
 	if (s != AM_OK)
 		goto fail;
 	/* the id verified must be the one whose pin was used (or that had none) */

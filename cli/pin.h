@@ -45,6 +45,11 @@ struct cli_trust {
 	struct am_verify_report *report;
 	/* set by the caller ('amanat trust'): the vault id the file must hold */
 	const unsigned char *expect;
+	/*
+	 * set by the caller ('amanat verify'): a tree it has just verified itself
+	 * and found to extend the pin, to start from instead of verifying again
+	 */
+	const struct am_pin *start;
 };
 
 /*

@@ -412,6 +412,7 @@ struct am_verify_report {
 	unsigned char head[AM_HASH_LEN]; /* hash of the last good entry */
 	unsigned char root[AM_HASH_LEN]; /* tree root at `size`, recomputed */
 	unsigned char vault_id[AM_VAULT_ID_LEN];
+	unsigned char genesis[AM_HASH_LEN]; /* entry hash of genesis, once checked */
 };
 
 /*

@@ -778,6 +778,7 @@ cleanup:
 		snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
 			 "; %s", why);
 	r->size = vs.fr.n;
+	memcpy(r->genesis, vs.genesis, AM_HASH_LEN);
 	am_mt_frontier_root(&vs.fr, r->root);
 	sqlite3_finalize(st);
 	sqlite3_finalize(vs.chunks);
