@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pin.h"
 #include "trust.h"
 
 int cmd_verifier_key(int argc, char **argv)
@@ -11,11 +12,10 @@ int cmd_verifier_key(int argc, char **argv)
 		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("verifier-key");
-	unsigned char vid[AM_VAULT_ID_LEN];
 	char origin[AM_ORIGIN_MAX], out[300];
 	struct am_identity id;
 	struct am_vkey k;
-	struct am_vault *v = NULL;
+	struct cli_trust ct;
 	struct am_err e;
 	enum am_status s;
 	int witness = 0, ch;
@@ -37,14 +37,16 @@ int cmd_verifier_key(int argc, char **argv)
 		if (argc - optind != 2)
 			return cli_usage_error(c, "expected VAULT and PUB");
 		s = cli_public_read(argv[optind + 1], &id, &e);
+		/* a key handed to a court names the vault as verified here, not as the file says */
+		memset(&ct, 0, sizeof(ct));
 		if (s == AM_OK)
-			s = am_vault_open(argv[optind], 0, &v, &e);
-		if (s == AM_OK)
-			s = am_vault_id(v, vid, &e);
-		am_vault_close(v);
+			s = cli_trust_open(&ct, argv[optind], 0, &e);
+		if (s == AM_OK) {
+			am_origin(origin, am_trusted_vault_id(ct.t));
+			cli_trust_close(&ct);
+		}
 		if (s != AM_OK)
 			return cli_fail(&e, s);
-		am_origin(origin, vid);
 		am_vkey_make(&k, origin, AM_NOTE_ED25519, id.sign_pk);
 	}
 	am_vkey_format(&k, out, sizeof(out));

@@ -180,7 +180,7 @@ am 0 verifier-key v.db officer.pub
 VK_OFF=$(cat "$OUT")
 am 0 verifier-key v.db admin.pub
 VK_ADMIN=$(cat "$OUT")
-am 0 verifier-key fork.db auditor.pub
+elsewhere am 0 verifier-key fork.db auditor.pub
 expect_eq "the fork's key is the same key" "$VK" "$(cat "$OUT")"
 c2sp 0 "$VK" cp7.txt
 c2sp 0 "$VK_OFF" cp7_officer.txt

@@ -337,6 +337,9 @@ refused "officer's seal into the fork" fork.db \
 expect_stderr_matches 'fork|does not extend|pinned'
 refused "officer's checkpoint of the fork" fork.db officer checkpoint fork.db --as officer.id
 expect_stderr_matches 'fork|does not extend|pinned'
+# a verifier key handed to a court names the vault as verified, so not the fork's
+refused "verifier key from the fork" fork.db officer verifier-key fork.db officer.pub
+expect_stdout_not_contains "amanat/"
 # the same fork in place of the file the officer uses
 cp v.db good6.db
 cp fork.db v.db
