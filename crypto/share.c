@@ -41,9 +41,13 @@ void am_share_release(struct am_share *sh)
 	am_share_init(sh);
 }
 
-/* H(domain || NUL || p)[0..n) */
+/*
+ * H(domain || NUL || p)[0..n) for the share checksum; for a line's check
+ * (line > 0) H(domain || NUL || u8 x || u8 line || p), x being the share's
+ * index, so that a line copied from another share is named too.
+ */
 static void check_of(unsigned char *out, size_t n, const char *dom, const void *p, size_t len,
-		     int line)
+		     int line, unsigned x)
 {
 	am_sha256_ctx c;
 	unsigned char h[AM_HASH_LEN];
@@ -51,8 +55,8 @@ static void check_of(unsigned char *out, size_t n, const char *dom, const void *
 	am_sha256_init(&c);
 	am_sha256_update(&c, dom, strlen(dom) + 1);
 	if (line > 0) {
-		unsigned char l = (unsigned char)line;
-		am_sha256_update(&c, &l, 1);
+		unsigned char l[2] = { (unsigned char)x, (unsigned char)line };
+		am_sha256_update(&c, l, 2);
 	}
 	am_sha256_update(&c, p, len);
 	am_sha256_final(&c, h);
@@ -227,7 +231,7 @@ static size_t share_body(const struct am_share *sh, unsigned char *out)
 	off += nlen;
 	memcpy(out + off, sh->y, AM_SHARE_SECRET_LEN);
 	off += AM_SHARE_SECRET_LEN;
-	check_of(out + off, BODY_CHECK_LEN, DOM_SHARE, out, off, 0);
+	check_of(out + off, BODY_CHECK_LEN, DOM_SHARE, out, off, 0, 0);
 	return off + BODY_CHECK_LEN;
 }
 
@@ -256,7 +260,7 @@ int am_share_format(const struct am_share *sh, char *out, size_t outlen)
 		unsigned char chk[LINE_CHECK_LEN];
 		char hex[2 * LINE_BYTES + 1], chkhex[2 * LINE_CHECK_LEN + 1];
 
-		check_of(chk, sizeof(chk), DOM_SHARE_LINE, body + off, m, (int)line);
+		check_of(chk, sizeof(chk), DOM_SHARE_LINE, body + off, m, (int)line, sh->x);
 		am_hex(chkhex, chk, sizeof(chk));
 		n = snprintf(out + pos, outlen - pos, "%02zu", line);
 		if (n < 0 || (size_t)n >= outlen - pos)
@@ -292,6 +296,7 @@ struct parse {
 	size_t len;
 	unsigned next;       /* the next line number expected */
 	int short_seen;      /* a line of fewer than LINE_BYTES bytes: it must be the last */
+	unsigned x;          /* the share's index, from line 1 */
 };
 
 static int is_space(char c)
@@ -356,7 +361,10 @@ static enum am_status parse_line(struct parse *ps, const char *t, size_t n, stru
 	if (am_unhex(want, sizeof(want), tok[ntok - 1], tlen[ntok - 1]) != 0)
 		s = am_fail(e, AM_EINPUT, "%s, line %u: its check is not 4 hex digits", ps->what,
 			    ps->next);
-	check_of(chk, sizeof(chk), DOM_SHARE_LINE, bytes, got, (int)ps->next);
+	/* the share's index is byte 7 of line 1, which is checked first */
+	if (ps->next == 1)
+		ps->x = got > 7 ? bytes[7] : 0;
+	check_of(chk, sizeof(chk), DOM_SHARE_LINE, bytes, got, (int)ps->next, ps->x);
 	if (s == AM_OK && !am_equal(chk, want, sizeof(chk)))
 		s = am_fail(e, AM_EINPUT, "%s, line %u: check failed (a digit is mistyped, missing "
 			    "or extra)", ps->what, ps->next);
@@ -395,7 +403,7 @@ static enum am_status parse_body(struct parse *ps, struct am_share *sh, struct a
 			       ps->what, ps->next);
 	if (ps->len > total)
 		return am_fail(e, AM_EINPUT, "%s: the share goes on after its end", ps->what);
-	check_of(chk, sizeof(chk), DOM_SHARE, b, total - BODY_CHECK_LEN, 0);
+	check_of(chk, sizeof(chk), DOM_SHARE, b, total - BODY_CHECK_LEN, 0, 0);
 	if (!am_equal(chk, b + total - BODY_CHECK_LEN, BODY_CHECK_LEN))
 		return am_fail(e, AM_EINPUT, "%s: the share's checksum does not match: its lines "
 			       "are each intact but do not belong together", ps->what);
