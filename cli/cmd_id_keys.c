@@ -169,6 +169,7 @@ int cli_id_show(struct cli_id_opts *o)
 	unsigned char *buf = NULL;
 	size_t len = 0;
 	const char *path;
+	struct stat st;
 
 	am_err_init(&e);
 	memset(&w, 0, sizeof(w));
@@ -179,6 +180,11 @@ int cli_id_show(struct cli_id_opts *o)
 		return cli_usage_error(o->c, "expected 'show FILE' (with --json); show never asks "
 				       "for a passphrase");
 	path = o->args[0];
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 4 * AM_SHARE_TEXT_MAX) {
+		s = am_fail(&e, AM_EINPUT, "%s is not an amanat identity file, public key or "
+			    "recovery share (it is far too large)", path);
+		goto cleanup;
+	}
 	s = am_read_small_file(path, 4 * AM_SHARE_TEXT_MAX, &buf, &len, &e);
 	if (s != AM_OK)
 		goto cleanup;
