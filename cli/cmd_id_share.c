@@ -25,6 +25,18 @@ static char *stem_of(const char *path)
 	return strndup(base, n);
 }
 
+/* AM_OK when dir is a directory to write in; said otherwise, before any passphrase. */
+static enum am_status writable_dir(const char *dir, struct am_err *e)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return am_fail(e, AM_EINPUT, "%s is not a directory", dir);
+	if (access(dir, W_OK) != 0)
+		return am_fail(e, AM_EIO, "cannot write in %s: %s", dir, strerror(errno));
+	return AM_OK;
+}
+
 /* 1 when something (a link included) is at path. */
 static int exists(const char *path)
 {
@@ -65,7 +77,8 @@ int cli_id_split(struct cli_id_opts *o)
 		s = am_fail(&e, AM_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	/* every name free before a passphrase is asked */
+	/* the directory there and every name free before a passphrase is asked */
+	s = writable_dir(o->dir ? o->dir : ".", &e);
 	for (unsigned i = 0; i < n && s == AM_OK; i++) {
 		if (asprintf(&names[i], "%s%s%s.share-%u", o->dir ? o->dir : "", o->dir ? "/" : "",
 			     stem, i + 1) < 0) {
@@ -132,6 +145,15 @@ int cli_id_recover(struct cli_id_opts *o)
 	if (exists(o->out)) {
 		s = am_fail(&e, AM_EEXIST, "%s already exists; refusing to overwrite it", o->out);
 		goto cleanup;
+	}
+	{
+		const char *slash = strrchr(o->out, '/');
+		char *dir = slash == NULL ? strdup(".") :
+			    strndup(o->out, slash == o->out ? 1 : (size_t)(slash - o->out));
+		s = dir ? writable_dir(dir, &e) : am_fail(&e, AM_ENOMEM, "out of memory");
+		free(dir);
+		if (s != AM_OK)
+			goto cleanup;
 	}
 	sh = calloc(count, sizeof(*sh));
 	if (sh == NULL) {

@@ -32,6 +32,9 @@ expect_stderr_contains "from 2 to 255"
 am 2 id split officer.id --shares 256 --threshold 2
 am 2 id split officer.pub --shares 5 --threshold 3
 expect_stderr_contains "officer.pub is a public key"
+# (no passphrase is given here: these are refused before one is asked)
+am 2 id split officer.id --shares 5 --threshold 3 --dir no-such-dir
+expect_stderr_contains "no-such-dir is not a directory"
 AMANAT_PASSPHRASE='not the passphrase at all' expect_exit 3 "$AMANAT" id split officer.id \
 	--shares 5 --threshold 3
 expect_file_absent officer.share-1
@@ -133,6 +136,8 @@ AMANAT_PASSPHRASE="$NEW" expect_exit 2 "$AMANAT" id recover sh/officer.share-{1,
 expect_stderr_contains "taken.id already exists"
 am 2 id recover sh/officer.share-1 sh/officer.share-2 sh/officer.share-3
 expect_stderr_contains "--out NEW.id"
+am 2 id recover sh/officer.share-1 sh/officer.share-2 sh/officer.share-3 --out no-such-dir/r.id
+expect_stderr_contains "no-such-dir is not a directory"
 
 # a new passphrase that is too easy to guess is refused
 AMANAT_PASSPHRASE='officer1' expect_exit 2 "$AMANAT" id recover sh/officer.share-{1,2,3} --out weak.id
