@@ -93,6 +93,15 @@ cleanup:
 	return cli_done(&e, s);
 }
 
+/* The creation time as ISO 8601 UTC, or the raw number if it is out of range. */
+static void created_text(char buf[32], uint64_t created)
+{
+	if (created > (uint64_t)INT64_MAX / 1000)
+		snprintf(buf, 32, "%llu", (unsigned long long)created);
+	else
+		cli_time(buf, (int64_t)created * 1000);
+}
+
 /* What show prints, for one kind of file or another. */
 struct shown {
 	const char *kind, *kind_text;
@@ -115,10 +124,16 @@ static void show_text(const char *path, const struct shown *w)
 	printf("key id:          %s\n", kid);
 	printf("signing key:     %s (Ed25519)\n", s64);
 	printf("decryption key:  %s (X25519)\n", b64);
+	if (strcmp(w->kind, "public") != 0) {
+		if (w->id.created == 0) {
+			printf("created:         not recorded (made before amanat recorded it)\n");
+		} else {
+			created_text(buf, w->id.created);
+			printf("created:         %s\n", buf);
+		}
+	}
 	if (strcmp(w->kind, "secret") == 0) {
 		kdf_text(buf, sizeof(buf), &w->kdf);
-		printf("created:         not recorded (identity files of format version 1 carry no "
-		       "creation time)\n");
 		printf("passphrase hash: Argon2id, %s\n", buf);
 	}
 	if (strcmp(w->kind, "share") == 0) {
@@ -133,6 +148,7 @@ static void show_text(const char *path, const struct shown *w)
 static void show_json(const char *path, const struct shown *w)
 {
 	char kid[2 * AM_KEYID_LEN + 1], s64[64], b64[64], split[2 * AM_SPLIT_ID_LEN + 1];
+	char when[32];
 	const char *lvl;
 
 	am_key_id_hex(kid, w->id.sign_pk);
@@ -143,9 +159,17 @@ static void show_json(const char *path, const struct shown *w)
 	printf(",\"kind\":\"%s\",\"name\":", w->kind);
 	json_cstr(stdout, w->id.name);
 	printf(",\"key_id\":\"%s\",\"sign_pk\":\"%s\",\"box_pk\":\"%s\"", kid, s64, b64);
+	if (strcmp(w->kind, "public") != 0) {
+		if (w->id.created == 0) {
+			printf(",\"created\":null");
+		} else {
+			created_text(when, w->id.created);
+			printf(",\"created\":\"%s\"", when);
+		}
+	}
 	if (strcmp(w->kind, "secret") == 0) {
 		lvl = cli_kdf_level_name(&w->kdf);
-		printf(",\"created\":null,\"kdf\":{\"alg\":\"argon2id13\",\"opslimit\":%llu,"
+		printf(",\"kdf\":{\"alg\":\"argon2id13\",\"opslimit\":%llu,"
 		       "\"memlimit\":%llu,\"level\":",
 		       (unsigned long long)w->kdf.opslimit, (unsigned long long)w->kdf.memlimit);
 		if (lvl)
@@ -200,6 +224,7 @@ int cli_id_show(struct cli_id_opts *o)
 			snprintf(w.id.name, sizeof(w.id.name), "%s", w.share.name);
 			memcpy(w.id.sign_pk, w.share.sign_pk, AM_SIGN_PK_LEN);
 			memcpy(w.id.box_pk, w.share.box_pk, AM_BOX_PK_LEN);
+			w.id.created = w.share.created;
 		}
 	} else {
 		w.kind = "public";

@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/bytes.h"
 #include "../common/fsutil.h"
 
 #define KEYFILE_MAGIC "AMNK"
-#define KEYFILE_VERSION 1
+#define KEYFILE_VERSION 2   /* written: version 1 plus the creation time */
+#define KEYFILE_VERSION_1 1 /* still read */
 #define KEYFILE_ALG_ARGON2ID13 2
 #define PUB_PREFIX "amanat-pub-v1 "
 #define SECRET_LEN (AM_SIGN_SEED_LEN + AM_BOX_SK_LEN)
@@ -83,6 +85,7 @@ enum am_status am_identity_generate(struct am_identity *id, const char *name,
 			       "'%s' is not a valid name: use 1-64 letters, digits, '.', '_' or '-'",
 			       name);
 	snprintf(id->name, sizeof(id->name), "%s", name);
+	id->created = (uint64_t)time(NULL);
 	s = alloc_secrets(id, e);
 	if (s != AM_OK)
 		goto cleanup;
@@ -120,6 +123,7 @@ static void keyfile_header(struct am_buf *b, const struct am_kdf_params *p,
 	am_buf_add(b, id->box_pk, AM_BOX_PK_LEN);
 	am_buf_u8(b, (uint8_t)nlen);
 	am_buf_add(b, id->name, nlen);
+	am_buf_u64(b, id->created);
 }
 
 /* The whole file text of id sealed under pass with parameters p, into b. */
@@ -263,7 +267,8 @@ static enum am_status keyfile_parse(const char *path, const unsigned char *buf, 
 	am_rd_u8(&r, &rsv);
 	if (r.bad)
 		return am_fail(e, AM_EINPUT, "%s is truncated", path);
-	if (ver != KEYFILE_VERSION || alg != KEYFILE_ALG_ARGON2ID13 || rsv != 0)
+	if ((ver != KEYFILE_VERSION && ver != KEYFILE_VERSION_1) ||
+	    alg != KEYFILE_ALG_ARGON2ID13 || rsv != 0)
 		return am_fail(e, AM_EINPUT, "%s is an identity file of an unknown version", path);
 	am_rd_u64(&r, &p->opslimit);
 	am_rd_u64(&r, &p->memlimit);
@@ -275,6 +280,9 @@ static enum am_status keyfile_parse(const char *path, const unsigned char *buf, 
 	if (r.bad || nlen == 0 || nlen > AM_NAME_MAX)
 		return am_fail(e, AM_EINPUT, "%s is truncated or holds an invalid name", path);
 	am_rd_bytes(&r, id->name, nlen);
+	id->created = 0;
+	if (ver == KEYFILE_VERSION)
+		am_rd_u64(&r, &id->created);
 	*ad_len = r.off;
 	*ct = am_rd_ptr(&r, SECRET_LEN + AM_AEAD_TAG_LEN);
 	if (r.bad || !am_rd_done(&r))

@@ -14,6 +14,8 @@ struct am_identity {
 	char name[AM_NAME_MAX + 1];
 	unsigned char sign_pk[AM_SIGN_PK_LEN];
 	unsigned char box_pk[AM_BOX_PK_LEN];
+	/* when the keys were made (Unix seconds); 0 when not recorded (version 1 files, .pub) */
+	uint64_t created;
 	/* secure memory; both NULL for an identity known only by its public file */
 	unsigned char *sign_sk; /* AM_SIGN_SK_LEN */
 	unsigned char *box_sk;  /* AM_BOX_SK_LEN */

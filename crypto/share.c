@@ -25,8 +25,8 @@
 #define BODY_CHECK_LEN 4
 #define LINE_BYTES 16
 #define LINE_CHECK_LEN 2
-/* magic 4, version, k, n, x, split id 8, two keys, name length */
-#define BODY_FIXED (4 + 4 + AM_SPLIT_ID_LEN + AM_SIGN_PK_LEN + AM_BOX_PK_LEN + 1)
+/* magic 4, version, k, n, x, split id 8, created 8, two keys, name length */
+#define BODY_FIXED (4 + 4 + AM_SPLIT_ID_LEN + 8 + AM_SIGN_PK_LEN + AM_BOX_PK_LEN + 1)
 #define BODY_MAX (BODY_FIXED + AM_NAME_MAX + AM_SHARE_SECRET_LEN + BODY_CHECK_LEN)
 #define MAX_LINES ((BODY_MAX + LINE_BYTES - 1) / LINE_BYTES)
 
@@ -95,6 +95,7 @@ enum am_status am_identity_split(const struct am_identity *id, unsigned n, unsig
 		t->n = n;
 		t->x = i + 1;
 		memcpy(t->split_id, split_id, sizeof(split_id));
+		t->created = id->created;
 		snprintf(t->name, sizeof(t->name), "%s", id->name);
 		memcpy(t->sign_pk, id->sign_pk, AM_SIGN_PK_LEN);
 		memcpy(t->box_pk, id->box_pk, AM_BOX_PK_LEN);
@@ -126,7 +127,7 @@ static void share_label(char *buf, size_t n, const struct am_share *sh,
 /* Do shares a and b come from one split of one identity? */
 static int same_split(const struct am_share *a, const struct am_share *b)
 {
-	return a->k == b->k && a->n == b->n &&
+	return a->k == b->k && a->n == b->n && a->created == b->created &&
 	       memcmp(a->split_id, b->split_id, AM_SPLIT_ID_LEN) == 0 &&
 	       strcmp(a->name, b->name) == 0 &&
 	       memcmp(a->sign_pk, b->sign_pk, AM_SIGN_PK_LEN) == 0 &&
@@ -204,6 +205,7 @@ enum am_status am_identity_recover(const struct am_share *sh, const char *const 
 			    "was altered after it was made (its checks were made again)", sh[0].name);
 		goto cleanup;
 	}
+	id->created = sh[0].created;
 cleanup:
 	am_secure_free(secret);
 	return s;
@@ -222,6 +224,8 @@ static size_t share_body(const struct am_share *sh, unsigned char *out)
 	off = 8;
 	memcpy(out + off, sh->split_id, AM_SPLIT_ID_LEN);
 	off += AM_SPLIT_ID_LEN;
+	am_put_u64(out + off, sh->created);
+	off += 8;
 	memcpy(out + off, sh->sign_pk, AM_SIGN_PK_LEN);
 	off += AM_SIGN_PK_LEN;
 	memcpy(out + off, sh->box_pk, AM_BOX_PK_LEN);
@@ -415,6 +419,8 @@ static enum am_status parse_body(struct parse *ps, struct am_share *sh, struct a
 			       "are impossible", ps->what, sh->x, sh->n, sh->k);
 	memcpy(sh->split_id, b + off, AM_SPLIT_ID_LEN);
 	off += AM_SPLIT_ID_LEN;
+	sh->created = am_get_u64(b + off);
+	off += 8;
 	memcpy(sh->sign_pk, b + off, AM_SIGN_PK_LEN);
 	off += AM_SIGN_PK_LEN;
 	memcpy(sh->box_pk, b + off, AM_BOX_PK_LEN);

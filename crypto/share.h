@@ -21,6 +21,7 @@ enum {
 struct am_share {
 	unsigned k, n, x;          /* any k of n restore; this share's index 1..n */
 	unsigned char split_id[AM_SPLIT_ID_LEN]; /* random per split: shares of one split */
+	uint64_t created;          /* the identity's creation time (Unix seconds), 0 unknown */
 	char name[AM_NAME_MAX + 1];
 	unsigned char sign_pk[AM_SIGN_PK_LEN];
 	unsigned char box_pk[AM_BOX_PK_LEN];

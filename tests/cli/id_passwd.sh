@@ -41,16 +41,20 @@ am 0 id show officer.id
 expect_stdout_contains "kind:            secret identity"
 expect_stdout_contains "name:            officer"
 expect_stdout_contains "passphrase hash: Argon2id, interactive (2 passes, 64 MiB)"
-expect_stdout_contains "created:         not recorded"
+expect_stdout_matches '^created: +20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$'
 expect_stdout_matches '^key id: +[0-9a-f]{16}$'
 am 0 id show officer.id --json
 expect_stdout_contains '"kind":"secret"'
 expect_stdout_contains '"kdf":{"alg":"argon2id13","opslimit":2,"memlimit":67108864,"level":"interactive"}'
 kid=$(grep -oE '"key_id":"[0-9a-f]{16}"' "$OUT" | cut -d'"' -f4)
+created=$(json_str created)
+[[ $created =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$ ]] || fail "created is '$created'"
+pass
 am 0 id show officer.pub --json
 expect_stdout_contains '"kind":"public"'
 expect_stdout_contains "\"key_id\":\"$kid\""
 expect_stdout_not_contains '"kdf"'
+expect_stdout_not_contains '"created"'
 am 0 id show officer.pub
 expect_stdout_contains "public keys"
 expect_stdout_contains "$(cut -d' ' -f3 officer.pub)"
@@ -102,6 +106,7 @@ expect_no_tmp_files .
 am 0 id show officer.id --json
 expect_stdout_contains "\"key_id\":\"$kid\""
 expect_stdout_contains '"level":"interactive"' # the cost is kept without --kdf
+expect_eq "creation time after passwd" "$created" "$(json_str created)"
 # the old passphrase no longer opens it; the new one does, and the vault takes its seal
 AMANAT_PASSPHRASE="$PASS" expect_exit 3 "$AMANAT" seal "$V" --as officer.id --type testimony \
 	--case C-TEST w.txt
@@ -125,6 +130,28 @@ expect_stdout_contains '"opslimit":3,"memlimit":268435456,"level":"moderate"'
 passwd_fd 0 officer.id "$PASS" "$NEW" --kdf interactive
 expect_stderr_contains "warning: passphrase hashing is now cheaper"
 opens officer.id "$NEW"
+
+# a version 1 identity file (the §23 test vector, docs/FORMAT.md): shown with no
+# creation time, and passwd writes it again as version 2 with the same keys
+V1PASS='fictional passphrase for test vectors'
+VEC="${TESTS_DIR:-$CLI_DIR/..}/vectors/keyfile.txt"
+/usr/bin/python3 -c 'import sys
+for l in open(sys.argv[1]):
+    if l.startswith("keyfile.file = "):
+        open("v1.id", "wb").write(bytes.fromhex(l.split("=")[1].strip()))' "$VEC" ||
+	fail "cannot write the version 1 key file"
+am 0 id show v1.id --json
+expect_stdout_contains '"name":"fictional-admin","key_id":"56475aa75463474c"'
+expect_stdout_contains '"created":null'
+am 0 id show v1.id
+expect_stdout_contains "created:         not recorded"
+chmod 600 v1.id
+passwd_fd 0 v1.id "$V1PASS" "$NEW"
+expect_stdout_is 56475aa75463474c
+expect_eq "version of v1.id after passwd" "0002" "$(od -An -tx1 -j4 -N2 v1.id | tr -d ' ')"
+am 0 id show v1.id --json
+expect_stdout_contains '"created":null'
+opens v1.id "$NEW"
 
 # ---- crash safety -------------------------------------------------------------
 

@@ -117,9 +117,14 @@ AMANAT_PASSPHRASE="$NEW" expect_exit 0 "$AMANAT" seal "$V" --as r.id --type test
 	--case C-TEST w.txt
 am_pw 3 seal "$V" --as r.id --type testimony --case C-TEST w.txt
 verify_ok "$V"
+am 0 id show officer.id --json
+created=$(json_str created)
+[ -n "$created" ] || fail "officer.id shows no creation time"
+pass
 am 0 id show r.id --json
 expect_stdout_contains '"name":"officer"'
 expect_stdout_contains "\"key_id\":\"$officer_kid\""
+expect_eq "creation time of the restored identity" "$created" "$(json_str created)"
 
 # and the custodian, restored from shares, still reads what was sealed before
 mkdir cs

@@ -66,13 +66,14 @@ def fields(body):
         die(2, "not a version 1 share")
     k, n, x = body[5], body[6], body[7]
     split = body[8:16]
-    spk, bpk = body[16:48], body[48:80]
-    nlen = body[80]
-    name = body[81:81 + nlen].decode("ascii")
-    y = body[81 + nlen:81 + nlen + 64]
-    if len(body) != 81 + nlen + 64 + 4:
+    created = body[16:24]
+    spk, bpk = body[24:56], body[56:88]
+    nlen = body[88]
+    name = body[89:89 + nlen].decode("ascii")
+    y = body[89 + nlen:89 + nlen + 64]
+    if len(body) != 89 + nlen + 64 + 4:
         die(2, "share body has the wrong length")
-    return dict(k=k, n=n, x=x, split=split, spk=spk, bpk=bpk, name=name, y=y)
+    return dict(k=k, n=n, x=x, split=split, created=created, spk=spk, bpk=bpk, name=name, y=y)
 
 
 def gmul(a, b):
@@ -95,7 +96,7 @@ def combine(paths):
     sh = [fields(read_body(p)) for p in paths]
     first = sh[0]
     for s in sh:
-        for key in ("k", "n", "split", "spk", "bpk", "name"):
+        for key in ("k", "n", "split", "created", "spk", "bpk", "name"):
             if s[key] != first[key]:
                 die(1, "shares of different splits")
     if len({s["x"] for s in sh}) != len(sh) or len(sh) < first["k"]:

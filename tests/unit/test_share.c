@@ -34,7 +34,10 @@ static void admin(struct am_identity *id)
 		abort();
 }
 
-/* The §24a vector: 2 of 3, split id pattern(0x70, 8), coefficients pattern(0x90, 64). */
+/*
+ * The §24a vector: 2 of 3, split id pattern(0x70, 8), created T0 of §23 in
+ * seconds (1700000000), coefficients pattern(0x90, 64).
+ */
 static void vector_shares(const struct am_identity *id, struct am_share sh[3])
 {
 	unsigned char secret[64], coeffs[64], ys[3 * 64];
@@ -49,6 +52,7 @@ static void vector_shares(const struct am_identity *id, struct am_share sh[3])
 		sh[i].n = 3;
 		sh[i].x = i + 1;
 		pattern(sh[i].split_id, 0x70, AM_SPLIT_ID_LEN);
+		sh[i].created = 1700000000;
 		snprintf(sh[i].name, sizeof(sh[i].name), "%s", id->name);
 		memcpy(sh[i].sign_pk, id->sign_pk, AM_SIGN_PK_LEN);
 		memcpy(sh[i].box_pk, id->box_pk, AM_BOX_PK_LEN);
@@ -84,6 +88,7 @@ static void test_vector(int print)
 		CHECK(strcmp(parsed.name, "fictional-admin") == 0);
 		CHECK(memcmp(parsed.y, sh[i].y, 64) == 0);
 		CHECK(memcmp(parsed.split_id, sh[i].split_id, AM_SPLIT_ID_LEN) == 0);
+		CHECK(parsed.created == 1700000000);
 		am_share_release(&parsed);
 	}
 	/* shares 1 and 3 restore the admin */
@@ -94,6 +99,7 @@ static void test_vector(int print)
 	CHECK(memcmp(back.box_pk, id.box_pk, AM_BOX_PK_LEN) == 0);
 	CHECK(back.sign_sk != NULL && memcmp(back.sign_sk, id.sign_sk, AM_SIGN_SK_LEN) == 0);
 	CHECK(strcmp(back.name, id.name) == 0);
+	CHECK(back.created == 1700000000);
 	am_identity_release(&back);
 	for (int i = 0; i < 3; i++)
 		am_share_release(&sh[i]);
