@@ -130,7 +130,7 @@ int cli_id_recover(struct cli_id_opts *o)
 	enum am_status s = AM_OK;
 	char *pw = NULL, prompt[300], kid[2 * AM_KEYID_LEN + 1];
 	size_t pwlen = 0;
-	unsigned count;
+	unsigned count, left_out = 0;
 
 	am_err_init(&e);
 	am_identity_init(&id);
@@ -164,9 +164,14 @@ int cli_id_recover(struct cli_id_opts *o)
 		s = am_share_read(o->args[i], &sh[i], &e);
 	/* the shares are checked, and combined, before a passphrase is asked */
 	if (s == AM_OK)
-		s = am_identity_recover(sh, (const char *const *)o->args, count, &id, &e);
+		s = am_identity_recover(sh, (const char *const *)o->args, count, &id, &left_out,
+					&e);
 	if (s != AM_OK)
 		goto cleanup;
+	if (left_out < count)
+		fprintf(stderr, "amanat: warning: %s does not agree with the other shares and was "
+				"left out: it was altered after it was made; do not use it again\n",
+			o->args[left_out]);
 	snprintf(prompt, sizeof(prompt), "passphrase for %s: ", o->out);
 	s = cli_read_new_pass_prompt(&o->co.pass, id.name, o->weak_ok, prompt, &pw, &pwlen, &e);
 	if (s != AM_OK)

@@ -170,43 +170,70 @@ static enum am_status check_set(const struct am_share *sh, const char *const *wh
 	return AM_OK;
 }
 
-enum am_status am_identity_recover(const struct am_share *sh, const char *const *what,
-				   unsigned count, struct am_identity *id, struct am_err *e)
+/*
+ * Combine k shares of sh, leaving out share skip (or none when skip is
+ * count), and keep the result in id if it gives the keys the shares name.
+ * 1 when it does, 0 when not, -1 on an allocation failure.
+ */
+static int try_combine(const struct am_share *sh, unsigned count, unsigned skip,
+		       unsigned char *secret, struct am_identity *id)
 {
-	unsigned char *secret = NULL, xs[AM_SHAMIR_MAX_SHARES];
+	unsigned char xs[AM_SHAMIR_MAX_SHARES];
 	const unsigned char *ys[AM_SHAMIR_MAX_SHARES];
-	unsigned k;
+	unsigned k = sh[0].k, m = 0;
 	enum am_status s;
 
+	for (unsigned i = 0; i < count && m < k; i++) {
+		if (i == skip)
+			continue;
+		xs[m] = (unsigned char)sh[i].x;
+		ys[m++] = sh[i].y;
+	}
+	if (m < k || am_shamir_combine(secret, AM_SHARE_SECRET_LEN, xs, ys, k) != 0)
+		return 0;
+	s = am_identity_from_secret(id, sh[0].name, secret, NULL);
+	if (s != AM_OK)
+		return s == AM_ENOMEM ? -1 : 0;
+	if (am_equal(id->sign_pk, sh[0].sign_pk, AM_SIGN_PK_LEN) &&
+	    am_equal(id->box_pk, sh[0].box_pk, AM_BOX_PK_LEN))
+		return 1;
+	am_identity_release(id);
+	return 0;
+}
+
+enum am_status am_identity_recover(const struct am_share *sh, const char *const *what,
+				   unsigned count, struct am_identity *id, unsigned *left_out,
+				   struct am_err *e)
+{
+	unsigned char *secret = NULL;
+	enum am_status s;
+	int rc;
+
 	am_identity_init(id);
+	*left_out = count;
 	s = check_set(sh, what, count, e);
 	if (s != AM_OK)
 		return s;
-	/* exactly k: more cannot help, and any k of one split agree */
-	k = sh[0].k;
-	for (unsigned i = 0; i < k; i++) {
-		xs[i] = (unsigned char)sh[i].x;
-		ys[i] = sh[i].y;
-	}
 	secret = am_secure_alloc(AM_SHARE_SECRET_LEN);
 	if (secret == NULL)
 		return am_fail(e, AM_ENOMEM, "cannot allocate secure memory for keys");
-	if (am_shamir_combine(secret, AM_SHARE_SECRET_LEN, xs, ys, k) != 0) {
-		s = am_fail(e, AM_EINPUT, "the shares cannot be combined");
-		goto cleanup;
+	/* any k shares of one split agree: the first k, unless one of them is wrong */
+	rc = try_combine(sh, count, count, secret, id);
+	/* with more than k, find the one share that does not agree by leaving each out */
+	for (unsigned skip = 0; rc == 0 && count > sh[0].k && skip < count; skip++) {
+		rc = try_combine(sh, count, skip, secret, id);
+		if (rc == 1)
+			*left_out = skip;
 	}
-	s = am_identity_from_secret(id, sh[0].name, secret, e);
-	if (s != AM_OK)
-		goto cleanup;
-	if (!am_equal(id->sign_pk, sh[0].sign_pk, AM_SIGN_PK_LEN) ||
-	    !am_equal(id->box_pk, sh[0].box_pk, AM_BOX_PK_LEN)) {
-		am_identity_release(id);
+	if (rc < 0) {
+		s = am_fail(e, AM_ENOMEM, "cannot allocate secure memory for keys");
+	} else if (rc == 0) {
 		s = am_fail(e, AM_EINPUT, "the shares do not rebuild the keys of %s: one of them "
-			    "was altered after it was made (its checks were made again)", sh[0].name);
-		goto cleanup;
+			    "was altered after it was made (its checks were made again)%s",
+			    sh[0].name, count > sh[0].k ? ", or more than one" : "");
+	} else {
+		id->created = sh[0].created;
 	}
-	id->created = sh[0].created;
-cleanup:
 	am_secure_free(secret);
 	return s;
 }

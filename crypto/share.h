@@ -42,11 +42,14 @@ AM_WUR enum am_status am_identity_split(const struct am_identity *id, unsigned n
  * Rebuild an identity from count shares: they must be of one split (same
  * split id, identity, k and n), with different indexes, and at least k of
  * them; the keys they give must be the public keys they name.  Each refusal
- * names the share at fault by its index or by what[i] (a file name).
+ * names the share at fault by its index or by what[i] (a file name).  With
+ * more than k shares, one share that does not agree with the others (altered,
+ * its checks made again) is left out: *left_out is its place in sh, for the
+ * caller to warn about; otherwise *left_out is count.
  */
 AM_WUR enum am_status am_identity_recover(const struct am_share *sh, const char *const *what,
 					  unsigned count, struct am_identity *id,
-					  struct am_err *e);
+					  unsigned *left_out, struct am_err *e);
 
 /* The share's text (NUL-terminated) into secure memory of AM_SHARE_TEXT_MAX; 0 or -1. */
 AM_WUR int am_share_format(const struct am_share *sh, char *out, size_t outlen);

@@ -231,6 +231,13 @@ recover_bad bad "bad: the share's checksum does not match"
 # altered by someone who also makes every check again: the keys do not match
 "$PY" "$AMSHARE" reseal "$S" bad --xor 100 --body || fail "amshare reseal failed"
 recover_bad bad "the shares do not rebuild the keys of officer"
+# ... and given with one share more than needed, it is found, left out and named
+rm -f x.id
+AMANAT_PASSPHRASE="$NEW" expect_exit 0 "$AMANAT" id recover bad sh/officer.share-1 \
+	sh/officer.share-3 sh/officer.share-4 --out x.id --kdf interactive
+expect_eq "key id with an altered share left out" "$officer_kid" "$(cat "$OUT")"
+expect_stderr_contains "warning: bad does not agree with the other shares and was left out"
+rm -f x.id
 # lines each intact but of two splits (same index): the share checksum catches it
 { grep -v '^09 ' "$S"; } | awk -v l9="$(grep '^09 ' sh2/officer.share-2)" \
 	'{ print } $1 == "08" { print l9 }' >bad

@@ -18,6 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct am_identity id;
 	char text[AM_SHARE_TEXT_MAX];
 	size_t half = size / 2;
+	unsigned left_out;
 	int ok0, ok1;
 	static int ready;
 
@@ -39,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	ok0 = am_share_parse("a", (const char *)data, half, &sh[0], NULL) == AM_OK;
 	ok1 = am_share_parse("b", (const char *)data + half, size - half, &sh[1], NULL) == AM_OK;
-	if (ok0 && ok1 && am_identity_recover(sh, NULL, 2, &id, NULL) == AM_OK)
+	if (ok0 && ok1 && am_identity_recover(sh, NULL, 2, &id, &left_out, NULL) == AM_OK)
 		am_identity_release(&id);
 	if (ok0)
 		am_share_release(&sh[0]);

@@ -73,6 +73,7 @@ static void test_vector(int print)
 	char text[AM_SHARE_TEXT_MAX];
 	const char *what[2] = { "one", "three" };
 	struct am_share two[2];
+	unsigned left;
 
 	admin(&id);
 	vector_shares(&id, sh);
@@ -94,7 +95,7 @@ static void test_vector(int print)
 	/* shares 1 and 3 restore the admin */
 	two[0] = sh[0];
 	two[1] = sh[2];
-	CHECK_ST(am_identity_recover(two, what, 2, &back, NULL), AM_OK);
+	CHECK_ST(am_identity_recover(two, what, 2, &back, &left, NULL), AM_OK);
 	CHECK(memcmp(back.sign_pk, id.sign_pk, AM_SIGN_PK_LEN) == 0);
 	CHECK(memcmp(back.box_pk, id.box_pk, AM_BOX_PK_LEN) == 0);
 	CHECK(back.sign_sk != NULL && memcmp(back.sign_sk, id.sign_sk, AM_SIGN_SK_LEN) == 0);
@@ -170,6 +171,7 @@ static void test_refusals(void)
 	struct am_identity id, other, back;
 	struct am_share a[3], b[3], set[3];
 	struct am_err e;
+	unsigned left;
 
 	admin(&id);
 	CHECK_ST(am_identity_generate(&other, "fictional-other", NULL), AM_OK);
@@ -179,19 +181,19 @@ static void test_refusals(void)
 	CHECK_ST(am_identity_split(&id, 3, 2, b, NULL), AM_OK);
 	/* too few */
 	am_err_init(&e);
-	CHECK_ST(am_identity_recover(a, NULL, 1, &back, &e), AM_EINPUT);
+	CHECK_ST(am_identity_recover(a, NULL, 1, &back, &left, &e), AM_EINPUT);
 	CHECK(strstr(e.msg, "2 of its 3 shares are needed: find 1 more") != NULL);
 	/* the same share twice */
 	set[0] = a[1];
 	set[1] = a[1];
 	am_err_init(&e);
-	CHECK_ST(am_identity_recover(set, NULL, 2, &back, &e), AM_EINPUT);
+	CHECK_ST(am_identity_recover(set, NULL, 2, &back, &left, &e), AM_EINPUT);
 	CHECK(strstr(e.msg, "share 2 and share 2 are both share 2 of 3") != NULL);
 	/* two splits of one identity */
 	set[0] = a[0];
 	set[1] = b[1];
 	am_err_init(&e);
-	CHECK_ST(am_identity_recover(set, NULL, 2, &back, &e), AM_EINPUT);
+	CHECK_ST(am_identity_recover(set, NULL, 2, &back, &left, &e), AM_EINPUT);
 	CHECK(strstr(e.msg, "different splits") != NULL);
 	/* a split of each of two identities */
 	for (int i = 0; i < 3; i++)
@@ -199,18 +201,34 @@ static void test_refusals(void)
 	CHECK_ST(am_identity_split(&other, 3, 2, b, NULL), AM_OK);
 	set[1] = b[1];
 	am_err_init(&e);
-	CHECK_ST(am_identity_recover(set, NULL, 2, &back, &e), AM_EINPUT);
+	CHECK_ST(am_identity_recover(set, NULL, 2, &back, &left, &e), AM_EINPUT);
 	CHECK(strstr(e.msg, "another identity") != NULL);
 	/* the secret part changed: the keys rebuilt are not the ones named */
 	a[2].y[5] ^= 1;
 	set[0] = a[0];
 	set[1] = a[2];
 	am_err_init(&e);
-	CHECK_ST(am_identity_recover(set, NULL, 2, &back, &e), AM_EINPUT);
+	CHECK_ST(am_identity_recover(set, NULL, 2, &back, &left, &e), AM_EINPUT);
 	CHECK(strstr(e.msg, "do not rebuild the keys of fictional-admin") != NULL);
 	CHECK(back.sign_sk == NULL && back.box_sk == NULL);
+	/* with all three, an altered one among the first two is found and left out */
 	a[2].y[5] ^= 1;
-	CHECK_ST(am_identity_recover(set, NULL, 2, &back, NULL), AM_OK);
+	a[0].y[9] ^= 1;
+	CHECK_ST(am_identity_recover(a, NULL, 3, &back, &left, NULL), AM_OK);
+	CHECK_EQ(left, 0);
+	CHECK(memcmp(back.sign_pk, id.sign_pk, AM_SIGN_PK_LEN) == 0);
+	am_identity_release(&back);
+	a[1].y[0] ^= 1; /* two altered of three: nothing to fall back on */
+	am_err_init(&e);
+	CHECK_ST(am_identity_recover(a, NULL, 3, &back, &left, &e), AM_EINPUT);
+	CHECK(strstr(e.msg, "or more than one") != NULL);
+	a[1].y[0] ^= 1;
+	a[0].y[9] ^= 1;
+	CHECK_ST(am_identity_recover(set, NULL, 2, &back, &left, NULL), AM_OK);
+	CHECK_EQ(left, 2);
+	am_identity_release(&back);
+	CHECK_ST(am_identity_recover(a, NULL, 3, &back, &left, NULL), AM_OK);
+	CHECK_EQ(left, 3);
 	am_identity_release(&back);
 	for (int i = 0; i < 3; i++) {
 		am_share_release(&a[i]);
