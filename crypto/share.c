@@ -269,7 +269,7 @@ static size_t share_body(const struct am_share *sh, unsigned char *out)
 int am_share_format(const struct am_share *sh, char *out, size_t outlen)
 {
 	unsigned char *body = am_secure_alloc(BODY_MAX);
-	char kid[2 * AM_KEYID_LEN + 1];
+	char kid[2 * AM_KEYID_LEN + 1], hex[2 * LINE_BYTES + 1] = "";
 	size_t blen, pos = 0;
 	int n, rc = -1;
 
@@ -289,7 +289,7 @@ int am_share_format(const struct am_share *sh, char *out, size_t outlen)
 	for (size_t off = 0, line = 1; off < blen; off += LINE_BYTES, line++) {
 		size_t m = blen - off < LINE_BYTES ? blen - off : LINE_BYTES;
 		unsigned char chk[LINE_CHECK_LEN];
-		char hex[2 * LINE_BYTES + 1], chkhex[2 * LINE_CHECK_LEN + 1];
+		char chkhex[2 * LINE_CHECK_LEN + 1];
 
 		check_of(chk, sizeof(chk), DOM_SHARE_LINE, body + off, m, (int)line, sh->x);
 		am_hex(chkhex, chk, sizeof(chk));
@@ -306,7 +306,6 @@ int am_share_format(const struct am_share *sh, char *out, size_t outlen)
 				goto cleanup;
 			pos += (size_t)n;
 		}
-		am_wipe(hex, sizeof(hex));
 		n = snprintf(out + pos, outlen - pos, "  %s\n", chkhex);
 		if (n < 0 || (size_t)n >= outlen - pos)
 			goto cleanup;
@@ -314,6 +313,7 @@ int am_share_format(const struct am_share *sh, char *out, size_t outlen)
 	}
 	rc = 0;
 cleanup:
+	am_wipe(hex, sizeof(hex));
 	am_secure_free(body);
 	if (rc != 0 && outlen > 0)
 		am_wipe(out, outlen);
@@ -345,7 +345,7 @@ static enum am_status parse_line(struct parse *ps, const char *t, size_t n, stru
 	enum am_status s = AM_OK;
 
 	for (size_t i = 0; i < n;) {
-		size_t j = i;
+		size_t j;
 		while (i < n && is_space(t[i]))
 			i++;
 		if (i == n)
