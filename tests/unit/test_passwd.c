@@ -4,6 +4,8 @@
  * the same keys, has mode 0600 and the parameters asked for; a symbolic
  * link, a missing file, parameters outside the accepted range and an
  * identity without secret keys are refused, leaving the file as it was.
+ * The file written is version 2 of docs/FORMAT.md §18: the creation time, a
+ * big-endian u64, right after the name, kept by the rewrite.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/bytes.h"
 #include "common/fsutil.h"
 #include "crypto/identity.h"
 #include "check.h"
@@ -49,6 +52,14 @@ int main(void)
 	CHECK(memcmp(pub.sign_pk, id.sign_pk, AM_SIGN_PK_LEN) == 0);
 	CHECK(pub.sign_sk == NULL);
 	before = slurp(path, &blen);
+	/* version 2: 217 + nlen bytes, version 0x0002, created after the name */
+	CHECK(id.created > 1700000000u);
+	CHECK(before != NULL && blen == 217 + strlen("fictional"));
+	if (before != NULL && blen == 217 + strlen("fictional")) {
+		CHECK(before[4] == 0 && before[5] == 2);
+		CHECK(am_get_u64(before + 129 + strlen("fictional")) == id.created);
+	}
+	CHECK(pub.created == id.created);
 
 	/* refusals leave the file as it was */
 	CHECK(symlink(path, link_path) == 0);
@@ -73,6 +84,7 @@ int main(void)
 	CHECK(back.sign_sk && memcmp(back.sign_sk, id.sign_sk, AM_SIGN_SK_LEN) == 0);
 	CHECK(back.box_sk && memcmp(back.box_sk, id.box_sk, AM_BOX_SK_LEN) == 0);
 	CHECK(strcmp(back.name, "fictional") == 0);
+	CHECK(back.created == id.created);
 	am_identity_release(&back);
 	am_identity_release(&pub);
 	CHECK_ST(am_keyfile_info(path, &pub, &got, NULL), AM_OK);
