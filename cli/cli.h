@@ -193,6 +193,8 @@ int cmd_id(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
+int cmd_rotate(int argc, char **argv);
+int cmd_rewrap(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
 int cmd_trust(int argc, char **argv);
 int cmd_list(int argc, char **argv);

@@ -15,7 +15,7 @@
 #include "pin.h"
 #include "trust.h"
 
-#define NTYPES (AM_T_CUSTODY + 1)
+#define NTYPES (AM_T_REWRAP + 1)
 
 struct status {
 	const char *path;
