@@ -155,8 +155,12 @@ static enum am_status fields_of(struct am_vault *v, struct opened *o, struct am_
 	am_meta_ad(ad, &adlen, o->pub.h.vault_id, o->pub.h.uid);
 	if (am_subkey(mkey, o->key, 2, AM_KDF_CTX_META) != 0 ||
 	    am_aead_open(pt, meta, mn, ad, adlen, nonce, mkey) != 0) {
-		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: metadata does not decrypt", v->path,
-			    (unsigned long long)seq);
+		char from[64] = "";
+		if (o->via != seq) /* a rewrap's box holds only what its signer put in it */
+			snprintf(from, sizeof(from), " with the key from rewrap entry %llu",
+				 (unsigned long long)o->via);
+		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: metadata does not decrypt%s", v->path,
+			    (unsigned long long)seq, from);
 		goto cleanup;
 	}
 	if (am_fields_parse(pt, mn - AM_AEAD_TAG_LEN, out) != 0) {

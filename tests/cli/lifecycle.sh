@@ -90,9 +90,15 @@ expect_stdout_matches '^newcust +[0-9a-f]{16} custodian +'"$ROT"'$'
 am_pw 3 show v.db "$S1" --as custodian.id
 am_pw 3 show v.db "$S1" --as newcust.id
 am_pw 0 rewrap v.db --to newcust.pub --as newcust.id --key custodian.id --all
+RW2=$(cat "$OUT")
 am_pw 0 show v.db "$S1" --as newcust.id
 am_pw 0 extract v.db "$S2" --as newcust.id --purpose "after rotation" -o two.new
 expect_same_file two.txt two.new
+# a bundle carries the rotation in its chain of authority, and no rewrap entry
+am_pw 0 export v.db --as newcust.id --purpose "after rotation" --scope internal --entry "$S2" -o b2
+am 0 verify-bundle b2
+[ -f "b2/amanat/entries/$ROT.tlog-proof" ] || fail "the bundle does not carry the rotate entry $ROT"
+expect_file_absent "b2/amanat/entries/$RW2.tlog-proof"
 # --key unwraps only what it can read (who may use which key: lifecycle_forged.sh)
 am_pw 0 enroll v.db admin2.pub --role admin --as admin.id
 am_pw 3 rewrap v.db --to newcust.pub --as cust2.id --key officer.id --entries "$S1"
