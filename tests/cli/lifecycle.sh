@@ -12,6 +12,11 @@ TESTS=${TESTS_DIR:-$CLI_DIR/..}
 AMV="$TESTS/python/amverify.py"
 "$PY" -c 'import nacl.signing' 2>/dev/null || fail "$PY cannot import nacl (apt-get install python3-nacl)"
 
+# the §24 known answers, recomputed by the independent verifier
+"$PY" "$AMV" lifecycle-vectors "$TESTS/vectors/lifecycle.txt" >"$OUT" 2>"$ERR" ||
+	fail "amverify.py lifecycle-vectors: $(cat "$OUT" "$ERR")"
+expect_stdout_is "ok 10 vectors"
+
 make_vault v.db            # 0 genesis, 1 custodian, 2 officer, 3 auditor
 for n in cust2 newcust admin2; do make_id "$n"; done
 printf 'Testimony one (fictional).\n' >one.txt

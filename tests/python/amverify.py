@@ -1220,6 +1220,54 @@ def check_spec_vectors(path):
 
 # ---------------------------------------------------------------- command line
 
+def check_lifecycle_vectors(path):
+    """§24's known answers (tests/vectors/lifecycle.txt), recomputed from the
+    inputs FORMAT.md §24 names; the pinned sealed box must open to K."""
+    want = {}
+    for line in open(path):
+        if " = " in line and not line.startswith("#"):
+            k, v = line.strip().split(" = ")
+            want[k] = bytes.fromhex(v)
+
+    def pattern(s, n):
+        return bytes((s + i) & 0xff for i in range(n))
+
+    def check(name, got):
+        if want.get(name) != got:
+            raise Fail("lifecycle vector %s differs" % name)
+
+    cust = nacl.signing.SigningKey(pattern(0x40, 32))
+    succ = nacl.signing.SigningKey(pattern(0x10, 32))
+    succ_box = nacl.public.PrivateKey(pattern(0x30, 32))
+    vid = pattern(0x90, 16)
+    cpk = bytes(cust.verify_key)
+    check("vault_id", vid)
+    check("successor.sign_pk", bytes(succ.verify_key))
+    check("successor.box_pk", bytes(succ_box.public_key))
+    reason = b"fictional: laptop seized"
+    check("revoke.payload.seq", cpk + struct.pack(">BBQqH", 1, 1, 2, 0, len(reason)) + reason)
+    check("revoke.payload.time", cpk + struct.pack(">BBQqH", 1, 2, 1, 1700000000000 + 1500, 0))
+    for name in ("revoke.payload.seq", "revoke.payload.time"):
+        parse_revocation(want[name])
+    name = b"fictional-successor"
+    rec = bytes(succ.verify_key) + bytes(succ_box.public_key) + bytes([OFFICER | CUSTODIAN, len(name)]) + name
+    binput = DOM_ROTATE + vid + cpk + rec
+    check("rotate.binding_input", binput)
+    binding = cust.sign(binput).signature
+    check("rotate.binding", binding)
+    check("rotate.payload", cpk + rec + binding)
+    box = want.get("rewrap.box", b"")
+    try:
+        K = nacl.public.SealedBox(succ_box).decrypt(box)
+    except nacl.exceptions.CryptoError:
+        raise Fail("lifecycle vector rewrap.box does not open")
+    if K != pattern(0x80, 32):
+        raise Fail("lifecycle vector rewrap.box does not hold K")
+    check("rewrap.payload", bytes(succ_box.public_key) + u32(1) + u64(2) + u64(2) + box)
+    to, items = parse_rewrap(want["rewrap.payload"], 5)
+    return len(want)
+
+
 def main(argv):
     ap = argparse.ArgumentParser(prog="amverify.py", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -1245,6 +1293,8 @@ def main(argv):
     p.add_argument("-o", dest="out")
     p = sub.add_parser("vectors", help="recompute the test vectors FORMAT.md §23 copies")
     p.add_argument("format_md")
+    p = sub.add_parser("lifecycle-vectors", help="recompute tests/vectors/lifecycle.txt (§24)")
+    p.add_argument("file")
     a = ap.parse_args(argv)
 
     def read(path):
@@ -1299,6 +1349,8 @@ def main(argv):
             print("content sha256 %s size %d chunks %d deflated %d" % (sha, h.size, chunks, deflated))
         elif a.cmd == "vectors":
             print("ok %d vectors" % check_spec_vectors(a.format_md))
+        elif a.cmd == "lifecycle-vectors":
+            print("ok %d vectors" % check_lifecycle_vectors(a.file))
     except Fail as e:
         print("FAIL: %s" % e)
         return 1
