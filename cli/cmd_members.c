@@ -36,16 +36,7 @@ int cmd_members(int argc, char **argv)
 	for (size_t i = 0; i < ms.n; i++) {
 		char kid[2 * AM_KEYID_LEN + 1], roles[64], box[2 * AM_BOX_PK_LEN + 1];
 		am_key_id_hex(kid, ms.m[i].sign_pk);
-		am_roles_str(ms.m[i].roles, roles, sizeof(roles));
-		if (ms.m[i].roles == 0) {
-			static const unsigned char zero[AM_SIGN_PK_LEN];
-			char to[2 * AM_KEYID_LEN + 1];
-			am_key_id_hex(to, ms.m[i].rotated_to);
-			if (memcmp(ms.m[i].rotated_to, zero, AM_SIGN_PK_LEN) != 0)
-				snprintf(roles, sizeof(roles), "rotated to %s", to);
-			else
-				snprintf(roles, sizeof(roles), "revoked");
-		}
+		cli_member_roles(&ms.m[i], roles, sizeof(roles));
 		if (co.json) {
 			am_hex(box, ms.m[i].box_pk, AM_BOX_PK_LEN);
 			printf("%s\n{\"name\":", i ? "," : "");
