@@ -237,6 +237,15 @@ void am_entry_hash(unsigned char out[AM_HASH_LEN], const unsigned char *hdr, siz
 	am_sha256_final(&c, out);
 }
 
+void am_member_of(struct am_member *m, const struct am_identity *id, unsigned roles)
+{
+	memset(m, 0, sizeof(*m));
+	memcpy(m->sign_pk, id->sign_pk, AM_SIGN_PK_LEN);
+	memcpy(m->box_pk, id->box_pk, AM_BOX_PK_LEN);
+	snprintf(m->name, sizeof(m->name), "%s", id->name);
+	m->roles = roles;
+}
+
 void am_member_encode(struct am_buf *b, const struct am_member *m)
 {
 	size_t nlen = strlen(m->name);

@@ -106,11 +106,7 @@ enum am_status am_rotate(struct am_vault *v, struct am_trusted *t,
 	s = am_check_newcomer(v, &t->auth, neu, old->sign_pk, e);
 	if (s != AM_OK)
 		return s;
-	memset(&m, 0, sizeof(m));
-	memcpy(m.sign_pk, neu->sign_pk, AM_SIGN_PK_LEN);
-	memcpy(m.box_pk, neu->box_pk, AM_BOX_PK_LEN);
-	snprintf(m.name, sizeof(m.name), "%s", neu->name);
-	m.roles = om->roles;
+	am_member_of(&m, neu, om->roles);
 	am_buf_init(&rec);
 	am_buf_init(&in);
 	am_buf_init(&pay);

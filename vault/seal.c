@@ -223,11 +223,7 @@ enum am_status am_enroll(struct am_vault *v, struct am_trusted *t,
 	s = am_check_newcomer(v, &t->auth, who, who->sign_pk, e);
 	if (s != AM_OK)
 		return s;
-	memset(&m, 0, sizeof(m));
-	memcpy(m.sign_pk, who->sign_pk, AM_SIGN_PK_LEN);
-	memcpy(m.box_pk, who->box_pk, AM_BOX_PK_LEN);
-	snprintf(m.name, sizeof(m.name), "%s", who->name);
-	m.roles = roles;
+	am_member_of(&m, who, roles);
 	am_buf_init(&b);
 	am_member_encode(&b, &m);
 	if (b.oom)
@@ -256,11 +252,7 @@ enum am_status am_vault_create(const char *path, const struct am_identity *admin
 	s = am_db_create(path, &v, e);
 	if (s != AM_OK)
 		return s;
-	memset(&m, 0, sizeof(m));
-	memcpy(m.sign_pk, admin->sign_pk, AM_SIGN_PK_LEN);
-	memcpy(m.box_pk, admin->box_pk, AM_BOX_PK_LEN);
-	snprintf(m.name, sizeof(m.name), "%s", admin->name);
-	m.roles = AM_ROLE_ADMIN | (nrecip == 0 ? AM_ROLE_CUSTODIAN : 0);
+	am_member_of(&m, admin, AM_ROLE_ADMIN | (nrecip == 0 ? AM_ROLE_CUSTODIAN : 0));
 	am_member_encode(&b, &m);
 	memset(&h, 0, sizeof(h));
 	h.type = AM_T_GENESIS;
@@ -277,11 +269,7 @@ enum am_status am_vault_create(const char *path, const struct am_identity *admin
 		struct am_header eh;
 
 		am_buf_release(&b);
-		memset(&m, 0, sizeof(m));
-		memcpy(m.sign_pk, r->sign_pk, AM_SIGN_PK_LEN);
-		memcpy(m.box_pk, r->box_pk, AM_BOX_PK_LEN);
-		snprintf(m.name, sizeof(m.name), "%s", r->name);
-		m.roles = AM_ROLE_CUSTODIAN | am_auth_roles(&t.auth, r->sign_pk);
+		am_member_of(&m, r, AM_ROLE_CUSTODIAN | am_auth_roles(&t.auth, r->sign_pk));
 		am_member_encode(&b, &m);
 		memset(&eh, 0, sizeof(eh));
 		eh.type = AM_T_ENROLL;

@@ -60,6 +60,8 @@ int am_header_parse(const unsigned char *p, size_t n, struct am_header *h,
 /* The bytes an entry's signature covers: domain string, NUL, header. */
 void am_sig_input(struct am_buf *b, const unsigned char *hdr, size_t n);
 
+/* The member record of identity id with roles (its keys and name). */
+void am_member_of(struct am_member *m, const struct am_identity *id, unsigned roles);
 /* Identity record (genesis and enroll payloads). */
 void am_member_encode(struct am_buf *b, const struct am_member *m);
 int am_member_parse(const unsigned char *p, size_t n, struct am_member *m);
