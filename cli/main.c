@@ -167,7 +167,9 @@ const struct cli_cmd cli_commands[] = {
 	  "unchanged by a consistency proof.  --checkpoint requires the vault to agree with\n"
 	  "a checkpoint you hold, with at least K witness cosignatures.  --max-seconds stops\n"
 	  "early and --resume FILE goes on from there next time.\n"
-	  "Exits 1 naming the first entry that fails and why.\n" },
+	  "Exits 1 naming the first entry that fails and why.  For a key revoked with a\n"
+	  "compromise point, warns (exit 0; --json: \"compromised\") naming every entry it\n"
+	  "signed from that point to its revocation, to be re-examined.\n" },
 	{ "audit", cmd_audit, "verify what is new since this auditor's last audit",
 	  "usage: amanat audit VAULT [--state FILE] [--full] [--quick | --deep --as ID]\n"
 	  "                   [--checkpoint CHECKPOINT [--witness KEY]... [--quorum K]] [--json]\n"

@@ -91,6 +91,10 @@ expect_eq "rotate entry type" 9 "$(sq v.db "SELECT type FROM entries WHERE seq =
 am 0 members v.db
 expect_stdout_matches '^custodian +[0-9a-f]{16} rotated to [0-9a-f]{16} +'"$ROT"'$'
 expect_stdout_matches '^newcust +[0-9a-f]{16} custodian +'"$ROT"'$'
+NKID=$(awk '$1 == "newcust" { print $2 }' "$OUT")
+am 0 members v.db --json
+expect_stdout_contains "\"roles\":\"revoked\",\"since\":$ROT,"
+expect_stdout_contains "\"rotated_to\":\"$NKID\"}"
 # the old key is retired: it can no longer read (record custody) or seal
 am_pw 3 show v.db "$S1" --as custodian.id
 am_pw 3 show v.db "$S1" --as newcust.id
