@@ -77,8 +77,8 @@ on_laptop cust2 am_pw 1 show ok-rewrap.db "$EARLY" --as cust2.id
 expect_stderr_contains "entry $EARLY: metadata does not decrypt with the key from rewrap entry $FORGED"
 insider w-signer.db officer.id rewrap cust2.pub "$EARLY:$EARLY"
 rejected w-signer.db "may seal rewrap entries"
-insider w-nowrap.db cust2.id rewrap custodian.pub "$EARLY:$EARLY"
-rejected w-nowrap.db "already wrapped to"
+insider w-back.db cust2.id rewrap custodian.pub "$EARLY:$EARLY"
+rejected w-back.db "already wrapped to"
 make_id cust3
 am_pw 0 enroll base.db cust3.pub --role custodian --as admin.id
 insider w-held.db cust2.id rewrap cust3.pub "$EARLY:$EARLY"
@@ -102,6 +102,14 @@ insider w-via2.db cust3.id rewrap cust4.pub "$EARLY:$RW"
 rejected w-via2.db "signer held no wrap of the key of entry $EARLY"
 insider w-order.db custodian.id rewrap cust3.pub "$BOTH:$BOTH,$EARLY:$EARLY"
 rejected w-order.db "rewrap payload is malformed"
+
+# a key revoked as compromised: what it signs after its revocation is refused
+# (what it signed before is listed: lifecycle.sh)
+cp base.db after.db
+am_pw 0 revoke after.db cust4.pub --as admin.id --reason "fictional seizure" --compromised-since 0
+cp after.db base.db
+insider w-revoked.db cust4.id rewrap cust3.pub "$BOTH:$BOTH"
+rejected w-revoked.db "was not enrolled with a role that may seal rewrap entries"
 
 # ---- revoke record -------------------------------------------------------------
 N=$(entry_count base.db)
