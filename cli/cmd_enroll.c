@@ -77,6 +77,9 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 				return cli_usage_error(c, "--compromised-since is for revoke");
 			if (cli_parse_u64(optarg, &why.since_seq) == 0) {
 				why.kind = AM_SINCE_SEQ;
+			} else if (strlen(optarg) != 10 || optarg[4] != '-' || optarg[7] != '-') {
+				return cli_usage_error(c, "--compromised-since needs a UTC date "
+						       "YYYY-MM-DD or an entry number");
 			} else {
 				if (cli_date_arg(c, "--compromised-since", optarg, 0, &why.since_ms) != 0)
 					return EXIT_USAGE;

@@ -54,10 +54,16 @@ int cmd_rotate(int argc, char **argv)
 		printf("%llu\n", (unsigned long long)seq);
 		fprintf(stderr, "rotated %s to the new key %s in entry %llu; the old key is retired\n",
 			old.name, kid, (unsigned long long)seq);
-		if (roles & AM_ROLE_CUSTODIAN)
+		if (roles & AM_ROLE_CUSTODIAN) {
+			/* the new secret file is most likely beside its .pub */
+			const char *np = argv[optind + 2];
+			size_t nl = strlen(np);
+			int pub = nl > 4 && strcmp(np + nl - 4, ".pub") == 0;
 			fprintf(stderr, "the new key reads only what is sealed from now on until the "
-				"rest is handed over:\n  amanat rewrap %s --to %s --as NEW.id --key %s "
-				"--all\n", argv[optind], argv[optind + 2], argv[optind + 1]);
+				"rest is handed over:\n  amanat rewrap %s --to %s --as %.*s%s --key %s "
+				"--all\n", argv[optind], np, pub ? (int)(nl - 4) : 3,
+				pub ? np : "NEW", ".id", argv[optind + 1]);
+		}
 	}
 	cli_trust_close(&ct);
 	am_identity_release(&signer);

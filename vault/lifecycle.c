@@ -20,26 +20,44 @@ enum am_status am_revoke(struct am_vault *v, struct am_trusted *t,
 /*
  * The first entry of the verified log stamped (by its sealer's clock) at or
  * after ms; t->size when there is none.  Clocks are not trusted: this is
- * where the admin's stated time falls in the log's own order.
+ * where the admin's stated time falls in the log's own order.  One pass over
+ * the rows, each tied to the verified head by the hash chain.
  */
 static enum am_status first_at_or_after(struct am_vault *v, const struct am_trusted *t,
 					int64_t ms, uint64_t *out, struct am_err *e)
 {
-	struct am_entry_pub p;
-	enum am_status s;
+	unsigned char prev[AM_HASH_LEN];
+	sqlite3_stmt *st = NULL;
+	uint64_t seq = 0;
+	int rc;
 
-	for (uint64_t seq = 0; seq < t->size; seq++) {
-		s = am_entry_read_trusted(v, t, seq, &p, e);
-		if (s != AM_OK)
-			return s;
-		if (p.h.sealed_at_ms >= ms) {
-			am_entry_pub_release(&p);
-			*out = seq;
-			return AM_OK;
-		}
-		am_entry_pub_release(&p);
-	}
 	*out = t->size;
+	memset(prev, 0, sizeof(prev));
+	rc = sqlite3_prepare_v2(v->db, "SELECT seq, header, sig FROM entries WHERE seq >= 0 AND "
+				"seq < ?1 ORDER BY seq", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return am_db_error(v, rc, "reading the vault", e);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)t->size);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *hdr = sqlite3_column_blob(st, 1);
+		size_t hn = (size_t)sqlite3_column_bytes(st, 1);
+		struct am_header h;
+		char why[256];
+
+		if ((uint64_t)sqlite3_column_int64(st, 0) != seq || hdr == NULL ||
+		    sqlite3_column_bytes(st, 2) != AM_SIG_LEN ||
+		    am_header_parse(hdr, hn, &h, why, sizeof(why)) != 0 ||
+		    !am_equal(h.prev, prev, AM_HASH_LEN))
+			break;
+		if (h.sealed_at_ms >= ms && *out == t->size)
+			*out = seq;
+		am_entry_hash(prev, hdr, hn, sqlite3_column_blob(st, 2));
+		seq++;
+	}
+	sqlite3_finalize(st);
+	if (seq != t->size || !am_equal(prev, t->head, AM_HASH_LEN))
+		return am_fail(e, AM_EVERIFY, "%s: entry %llu changed since it was verified; run "
+			       "'amanat verify'", v->path, (unsigned long long)seq);
 	return AM_OK;
 }
 

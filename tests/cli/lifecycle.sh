@@ -86,7 +86,7 @@ verify_ok v.db
 # ---- rotation of a custodian's key, then its access handed to the new key ---
 am_pw 0 rotate v.db custodian.id newcust.pub --as admin.id
 ROT=$(cat "$OUT")
-expect_stderr_contains "amanat rewrap v.db --to newcust.pub"
+expect_stderr_contains "amanat rewrap v.db --to newcust.pub --as newcust.id --key custodian.id --all"
 expect_eq "rotate entry type" 9 "$(sq v.db "SELECT type FROM entries WHERE seq = $ROT")"
 am 0 members v.db
 expect_stdout_matches '^custodian +[0-9a-f]{16} rotated to [0-9a-f]{16} +'"$ROT"'$'
@@ -143,6 +143,10 @@ C2=$SEQ
 am_pw 2 revoke v.db officer.pub --as admin.id --compromised-since 99999
 expect_stderr_contains "no entry 99999"
 am_pw 2 revoke v.db officer.pub --as admin.id --compromised-since yesterday
+expect_stderr_contains "--compromised-since needs a UTC date YYYY-MM-DD or an entry number"
+am_pw 2 revoke v.db officer.pub --as admin.id --compromised-since 2026-13-45
+am_pw 2 revoke v.db officer.pub --as admin.id --reason "$(printf 'x%.0s' $(seq 1025))"
+expect_stderr_contains "at most 1024 bytes"
 am_pw 0 revoke v.db officer.pub --as admin.id --reason "laptop seized at a checkpoint" \
 	--compromised-since "$S2"
 REV=$(cat "$OUT")
