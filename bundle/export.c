@@ -278,7 +278,9 @@ static enum am_status select_items(struct ex_ctx *x, uint64_t n, struct am_expor
 		am_fields_init(&f);
 		evidence = p.h.type >= AM_T_TESTIMONY && p.h.type <= AM_T_CASE;
 		if (!am_type_sealed(p.h.type)) {
-			s = keep_entry(x, seq, e); /* enrollments: the court replays them */
+			/* enrollments: the court replays them (a rewrap only as the tip) */
+			if (am_type_authority(p.h.type) || seq + 1 == n)
+				s = keep_entry(x, seq, e);
 			am_entry_pub_release(&p);
 			continue;
 		}
@@ -392,7 +394,7 @@ static void prune_custody(struct ex_ctx *x)
 	for (size_t i = 0; i < x->nentries; i++) {
 		const struct am_header *h = &x->entries[i].pub.h;
 		/* authority entries and the tip: the court replays the whole chain to the tree */
-		int wanted = !am_type_sealed(h->type) || x->entries[i].seq + 1 == x->cp.size;
+		int wanted = am_type_authority(h->type) || x->entries[i].seq + 1 == x->cp.size;
 		for (uint32_t r = 0; !wanted && r < h->nrefs; r++)
 			for (size_t k = 0; !wanted && k < x->nitems; k++)
 				wanted = x->items[k].seq == am_header_ref(h, r);

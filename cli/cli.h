@@ -188,6 +188,8 @@ struct cli_progress {
 struct am_progress cli_progress_start(struct cli_progress *p, const char *label);
 void cli_progress_end(struct cli_progress *p);
 
+/* A member's roles for printing: "admin,custodian", "revoked" or "rotated to KEYID". */
+void cli_member_roles(const struct am_member *m, char *out, size_t n);
 /* Name of the member with this key, or its key id; into buf of AM_NAME_MAX+1. */
 void cli_signer_name(const struct am_members *ms, const unsigned char pk[AM_SIGN_PK_LEN],
 		     char *buf, size_t n);
@@ -197,6 +199,8 @@ int cmd_id(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
+int cmd_rotate(int argc, char **argv);
+int cmd_rewrap(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
 int cmd_trust(int argc, char **argv);
 int cmd_list(int argc, char **argv);

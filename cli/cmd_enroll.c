@@ -34,6 +34,8 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 	static const struct option opts[] = {
 		CLI_OPT_AS,
 		{ "role", required_argument, NULL, 'r' },
+		{ "reason", required_argument, NULL, 'R' },
+		{ "compromised-since", required_argument, NULL, 'C' },
 		CLI_OPT_PASSPHRASE_FD,
 		CLI_OPT_END,
 	};
@@ -41,6 +43,7 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 	struct cli_common co;
 	struct am_identity admin, who;
 	struct cli_trust ct;
+	struct am_revocation why;
 	unsigned roles = 0;
 	char rs[64], kid[2 * AM_KEYID_LEN + 1], bad[AM_NAME_MAX + 1];
 	struct am_err e;
@@ -52,6 +55,7 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 	am_identity_init(&admin);
 	am_identity_init(&who);
 	memset(&ct, 0, sizeof(ct));
+	memset(&why, 0, sizeof(why));
 	cli_common_init(&co);
 	while ((ch = cli_getopt(c, argc, argv, "", opts, &co)) != -1) {
 		switch (ch) {
@@ -62,6 +66,25 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 			if (roles == 0)
 				return cli_usage_error(c, "unknown role '%s': use officer, custodian, "
 						       "auditor or admin (several joined by commas)", bad);
+			break;
+		case 'R':
+			if (!revoke)
+				return cli_usage_error(c, "--reason is for revoke");
+			why.reason = optarg;
+			break;
+		case 'C':
+			if (!revoke)
+				return cli_usage_error(c, "--compromised-since is for revoke");
+			if (cli_parse_u64(optarg, &why.since_seq) == 0) {
+				why.kind = AM_SINCE_SEQ;
+			} else if (strlen(optarg) != 10 || optarg[4] != '-' || optarg[7] != '-') {
+				return cli_usage_error(c, "--compromised-since needs a UTC date "
+						       "YYYY-MM-DD or an entry number");
+			} else {
+				if (cli_date_arg(c, "--compromised-since", optarg, 0, &why.since_ms) != 0)
+					return EXIT_USAGE;
+				why.kind = AM_SINCE_TIME;
+			}
 			break;
 		default: /* cli_getopt has said what is wrong */
 			return EXIT_USAGE;
@@ -79,15 +102,17 @@ static int enroll_or_revoke(int argc, char **argv, int revoke)
 	if (s == AM_OK)
 		s = cli_unlock(&co.pass, co.as, &admin, &e);
 	if (s == AM_OK)
-		s = revoke ? am_revoke(ct.v, ct.t, &admin, who.sign_pk, &seq, &e)
+		s = revoke ? am_revoke_ex(ct.v, ct.t, &admin, who.sign_pk, &why, &seq, &e)
 			   : am_enroll(ct.v, ct.t, &admin, &who, roles, &seq, &e);
 	if (s == AM_OK) {
 		am_key_id_hex(kid, who.sign_pk);
 		am_roles_str(roles, rs, sizeof(rs));
 		printf("%llu\n", (unsigned long long)seq);
 		if (revoke)
-			fprintf(stderr, "revoked %s (%s) as entry %llu\n", who.name, kid,
-				(unsigned long long)seq);
+			fprintf(stderr, "revoked %s (%s) as entry %llu%s\n", who.name, kid,
+				(unsigned long long)seq,
+				why.kind != AM_SINCE_NONE ? "; 'amanat verify' lists what the key "
+				"signed since the compromise" : "");
 		else
 			fprintf(stderr, "enrolled %s (%s) as %s in entry %llu\n", who.name, kid, rs,
 				(unsigned long long)seq);

@@ -36,15 +36,23 @@ int cmd_members(int argc, char **argv)
 	for (size_t i = 0; i < ms.n; i++) {
 		char kid[2 * AM_KEYID_LEN + 1], roles[64], box[2 * AM_BOX_PK_LEN + 1];
 		am_key_id_hex(kid, ms.m[i].sign_pk);
-		am_roles_str(ms.m[i].roles, roles, sizeof(roles));
-		if (ms.m[i].roles == 0)
-			snprintf(roles, sizeof(roles), "revoked");
+		cli_member_roles(&ms.m[i], roles, sizeof(roles));
 		if (co.json) {
+			/* "roles" keeps its words ("revoked" once retired); a rotation adds its key */
+			static const unsigned char none[AM_SIGN_PK_LEN];
+			char to[2 * AM_KEYID_LEN + 1] = "";
+			if (memcmp(ms.m[i].rotated_to, none, AM_SIGN_PK_LEN) != 0)
+				am_key_id_hex(to, ms.m[i].rotated_to);
+			if (ms.m[i].roles == 0)
+				snprintf(roles, sizeof(roles), "revoked");
 			am_hex(box, ms.m[i].box_pk, AM_BOX_PK_LEN);
 			printf("%s\n{\"name\":", i ? "," : "");
 			json_cstr(stdout, ms.m[i].name);
-			printf(",\"key_id\":\"%s\",\"roles\":\"%s\",\"since\":%llu,\"box_key\":\"%s\"}",
+			printf(",\"key_id\":\"%s\",\"roles\":\"%s\",\"since\":%llu,\"box_key\":\"%s\"",
 			       kid, roles, (unsigned long long)ms.m[i].since_seq, box);
+			if (to[0] != '\0')
+				printf(",\"rotated_to\":\"%s\"", to);
+			printf("}");
 		} else {
 			printf("%-20s %-16s %-28s %llu\n", ms.m[i].name, kid, roles,
 			       (unsigned long long)ms.m[i].since_seq);

@@ -15,7 +15,7 @@
 #include "pin.h"
 #include "trust.h"
 
-#define NTYPES (AM_T_CUSTODY + 1)
+#define NTYPES (AM_T_REWRAP + 1)
 
 struct status {
 	const char *path;
@@ -165,15 +165,12 @@ static enum am_status find_audit(struct status *st, struct cli_trust *ct, struct
 	return s;
 }
 
-/* A member's key id, and roles ("revoked" once revoked), for printing. */
+/* A member's key id, and roles ("revoked", "rotated to KEYID"), for printing. */
 static void member_labels(const struct am_member *m, char kid[2 * AM_KEYID_LEN + 1],
 			  char roles[64])
 {
 	am_key_id_hex(kid, m->sign_pk);
-	if (m->roles != 0)
-		am_roles_str(m->roles, roles, 64);
-	else
-		snprintf(roles, 64, "revoked");
+	cli_member_roles(m, roles, 64);
 }
 
 static void print_text(const struct status *st)

@@ -32,9 +32,57 @@ static const char *tier_name(enum am_verify_tier t)
 	return t == AM_VERIFY_QUICK ? "quick" : t == AM_VERIFY_DEEP ? "deep" : "full";
 }
 
+/*
+ * Entries a revoked key signed between its stated compromise and its
+ * revocation: valid signatures, but to be re-examined.  Warnings on stderr,
+ * and a "compromised" array in the JSON report.
+ */
+static void report_compromised(const struct run *ru, const struct am_compromise_report *cr)
+{
+	if (ru->co.json)
+		printf(",\"compromised\":[");
+	for (size_t i = 0; i < cr->n; i++) {
+		const struct am_compromised *c = &cr->v[i];
+		char kid[2 * AM_KEYID_LEN + 1], when[32] = "";
+
+		am_key_id_hex(kid, c->pk);
+		if (c->kind == AM_SINCE_TIME)
+			cli_time(when, c->since_ms);
+		if (ru->co.json) {
+			printf("%s{\"revoke_entry\":%llu,\"key_id\":\"%s\",\"since_entry\":%llu,",
+			       i ? "," : "", (unsigned long long)c->revoke_seq, kid,
+			       (unsigned long long)c->since_seq);
+			if (c->kind == AM_SINCE_TIME)
+				printf("\"since_time\":\"%s\",", when);
+			printf("\"reason\":");
+			json_cstr(stdout, c->reason);
+			printf(",\"entries\":[");
+			for (size_t k = 0; k < c->n; k++)
+				printf("%s%llu", k ? "," : "", (unsigned long long)c->seqs[k]);
+			printf("]}");
+			continue;
+		}
+		fprintf(stderr, "amanat: warning: key %s was revoked in entry %llu as compromised "
+			"since entry %llu%s%s%s; it signed %zu entr%s from there to its revocation%s",
+			kid, (unsigned long long)c->revoke_seq, (unsigned long long)c->since_seq,
+			when[0] ? " (" : "", when, when[0] ? ")" : "", c->n, c->n == 1 ? "y" : "ies",
+			c->n ? ", to re-examine:" : "");
+		for (size_t k = 0; k < c->n; k++)
+			fprintf(stderr, " %llu", (unsigned long long)c->seqs[k]);
+		fprintf(stderr, "\n");
+		if (c->reason[0] != '\0') {
+			fprintf(stderr, "amanat: warning: reason given: ");
+			cli_print_value(stderr, (const unsigned char *)c->reason, strlen(c->reason));
+			fprintf(stderr, "\n");
+		}
+	}
+	if (ru->co.json)
+		printf("]");
+}
+
 /* Print the outcome; returns the exit code. */
 static int report(const struct run *ru, const struct am_verify_report *r, uint64_t from,
-		  const char *origin, const char *note)
+		  const char *origin, const char *note, const struct am_compromise_report *cr)
 {
 	char root[2 * AM_HASH_LEN + 1];
 
@@ -53,6 +101,8 @@ static int report(const struct run *ru, const struct am_verify_report *r, uint64
 			printf(",\"bad_entry\":%llu,\"reason\":", (unsigned long long)r->bad_seq);
 			json_cstr(stdout, r->reason);
 		}
+		if (cr != NULL)
+			report_compromised(ru, cr);
 		printf("}\n");
 	} else if (r->ok) {
 		printf("%s: %llu entries verified (%s tier), tree of %llu entries, root %s\n",
@@ -69,6 +119,8 @@ static int report(const struct run *ru, const struct am_verify_report *r, uint64
 			       "could not be decrypted\n", (unsigned long long)r->undecryptable);
 		if (note != NULL)
 			printf("    %s\n", note);
+		if (cr != NULL)
+			report_compromised(ru, cr);
 	}
 	if (!r->ok)
 		fprintf(stderr, "amanat: %s: entry %llu: %s\n", ru->path,
@@ -95,6 +147,7 @@ static int run(struct run *ru)
 	struct am_checkpoint cp;
 	struct cli_state st, resume;
 	struct cli_progress prog;
+	struct am_compromise_report cr = { NULL, 0 };
 	struct am_vault *v = NULL;
 	struct cli_trust ct;
 	struct cli_pin pin;
@@ -134,7 +187,7 @@ static int run(struct run *ru)
 		if (s == AM_EVERIFY && r.reason[0] != '\0') {
 			/* the log does not verify up to here: say so as verify does */
 			am_origin(origin, r.vault_id);
-			rc = report(ru, &r, 0, origin, NULL);
+			rc = report(ru, &r, 0, origin, NULL, NULL);
 			goto cleanup;
 		}
 	} else {
@@ -247,6 +300,12 @@ static int run(struct run *ru)
 				 "trusted tree of %llu entries", (unsigned long long)o.from_size);
 		}
 	}
+	/* what revoked keys signed after their stated compromise: valid, but to re-examine */
+	if (r.ok && r.complete) {
+		s = am_compromise_scan(v, r.size, r.root, &cr, &e);
+		if (s != AM_OK)
+			goto fail;
+	}
 	if (r.ok && r.complete && ru->audit) {
 		s = cli_state_set(&st, origin, r.size, r.root, &e);
 		if (s == AM_OK)
@@ -291,11 +350,12 @@ static int run(struct run *ru)
 		if (s != AM_OK)
 			goto fail;
 	}
-	rc = report(ru, &r, o.from_size, origin, note);
+	rc = report(ru, &r, o.from_size, origin, note, &cr);
 	goto cleanup;
 fail:
 	rc = cli_fail(&e, s);
 cleanup:
+	am_compromise_report_release(&cr);
 	am_checkpoint_release(&cp);
 	cli_state_release(&st);
 	cli_state_release(&resume);

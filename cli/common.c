@@ -582,6 +582,21 @@ void cli_progress_end(struct cli_progress *p)
 		fprintf(stderr, "\r\033[K");
 }
 
+void cli_member_roles(const struct am_member *m, char *out, size_t n)
+{
+	static const unsigned char zero[AM_SIGN_PK_LEN];
+	char to[2 * AM_KEYID_LEN + 1];
+
+	if (m->roles != 0) {
+		am_roles_str(m->roles, out, n);
+	} else if (memcmp(m->rotated_to, zero, AM_SIGN_PK_LEN) != 0) {
+		am_key_id_hex(to, m->rotated_to);
+		snprintf(out, n, "rotated to %s", to);
+	} else {
+		snprintf(out, n, "revoked");
+	}
+}
+
 void cli_signer_name(const struct am_members *ms, const unsigned char pk[AM_SIGN_PK_LEN],
 		     char *buf, size_t n)
 {

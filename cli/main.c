@@ -59,12 +59,38 @@ const struct cli_cmd cli_commands[] = {
 	  "from now on), auditor (verifies) or admin (enrolls).  Enrolling an identity again\n"
 	  "replaces its roles.\n" },
 	{ "revoke", cmd_revoke, "take every role away from an identity",
-	  "usage: amanat revoke VAULT PUB --as ADMIN.id [--passphrase-fd N]\n"
+	  "usage: amanat revoke VAULT PUB --as ADMIN.id [--reason TEXT]\n"
+	  "                    [--compromised-since DATE|ENTRY] [--passphrase-fd N]\n"
 	  "\n"
 	  "The identity can no longer seal, sign checkpoints or read through amanat (every\n"
 	  "reading is recorded by a current custodian), and entries sealed from now on are\n"
 	  "no longer readable by it.  Someone who kept its key and an old copy of the vault\n"
-	  "could still decrypt what was sealed to it before: revocation cannot undo that.\n" },
+	  "could still decrypt what was sealed to it before: revocation cannot undo that.\n"
+	  "--reason is recorded in the signed revoke entry.  --compromised-since (a UTC\n"
+	  "date YYYY-MM-DD, or an entry number) says since when the key may have been in\n"
+	  "other hands: 'amanat verify' then lists every entry it signed from there up to\n"
+	  "the revocation, to be re-examined.  Revoking the last admin, or the last\n"
+	  "custodian while sealed entries exist, is refused: rotate the key instead, or\n"
+	  "enroll a successor first.\n" },
+	{ "rotate", cmd_rotate, "replace a member's keys by new ones, keeping their roles",
+	  "usage: amanat rotate VAULT OLD.id NEW.pub --as ADMIN.id [--passphrase-fd N]\n"
+	  "\n"
+	  "Records a rotate entry: the old key signs the new keys (binding them to itself),\n"
+	  "an admin signs the entry, the roles move to the new key and the old one is\n"
+	  "retired as by revocation.  An admin rotating their own key signs with the new\n"
+	  "key: --as NEW.id.  A custodian's new key reads what was sealed before only\n"
+	  "once it is handed over: amanat rewrap VAULT --to NEW.pub --as NEW.id --key OLD.id\n"
+	  "--all.\n" },
+	{ "rewrap", cmd_rewrap, "give a custodian the keys of entries sealed before them",
+	  "usage: amanat rewrap VAULT --to CUSTODIAN.pub --as CUSTODIAN.id [--key OLD.id]\n"
+	  "                    (--entries LIST | --all) [--purpose TEXT | --purpose-from FILE]\n"
+	  "                    [--passphrase-fd N]\n"
+	  "\n"
+	  "Wraps the content keys of earlier sealed entries (LIST: 3,5,7-9; --all: every one\n"
+	  "--as can read and --to cannot) to another enrolled custodian, in rewrap entries,\n"
+	  "without re-encrypting anything; the new custodian can then show, extract and\n"
+	  "export them.  Unwrapping is a reading: it is recorded in custody first.  --key\n"
+	  "unwraps with a key --as replaced by rotation.  Prints the rewrap entries' numbers.\n" },
 	{ "members", cmd_members, "list enrolled identities, their roles and keys",
 	  "usage: amanat members VAULT [--json]\n"
 	  "\n"
@@ -162,7 +188,9 @@ const struct cli_cmd cli_commands[] = {
 	  "unchanged by a consistency proof.  --checkpoint requires the vault to agree with\n"
 	  "a checkpoint you hold, with at least K witness cosignatures.  --max-seconds stops\n"
 	  "early and --resume FILE goes on from there next time.\n"
-	  "Exits 1 naming the first entry that fails and why.\n" },
+	  "Exits 1 naming the first entry that fails and why.  For a key revoked with a\n"
+	  "compromise point, warns (exit 0; --json: \"compromised\") naming every entry it\n"
+	  "signed from that point to its revocation, to be re-examined.\n" },
 	{ "audit", cmd_audit, "verify what is new since this auditor's last audit",
 	  "usage: amanat audit VAULT [--state FILE] [--full] [--quick | --deep --as ID]\n"
 	  "                   [--checkpoint CHECKPOINT [--witness KEY]... [--quorum K]] [--json]\n"

@@ -268,15 +268,17 @@ static void show_changes(const char *path, const struct cli_pin *was, const stru
 				"(signed entries, verified):\n", path);
 		am_roles_str(ms->m[i].roles, roles, sizeof(roles));
 		am_roles_str(w ? w->roles : 0, old, sizeof(old));
-		if (ms->m[i].roles == 0)
-			fprintf(stderr, "amanat:   - %s (%s) revoked at entry %llu\n", ms->m[i].name, kid,
-				(unsigned long long)ms->m[i].since_seq);
-		else if (w == NULL)
+		if (ms->m[i].roles == 0) {
+			cli_member_roles(&ms->m[i], roles, sizeof(roles));
+			fprintf(stderr, "amanat:   - %s (%s) %s at entry %llu\n", ms->m[i].name, kid,
+				roles, (unsigned long long)ms->m[i].since_seq);
+		} else if (w == NULL) {
 			fprintf(stderr, "amanat:   + %s (%s) enrolled as %s at entry %llu\n",
 				ms->m[i].name, kid, roles, (unsigned long long)ms->m[i].since_seq);
-		else
+		} else {
 			fprintf(stderr, "amanat:   ~ %s (%s) now %s (was %s), entry %llu\n",
 				ms->m[i].name, kid, roles, old, (unsigned long long)ms->m[i].since_seq);
+		}
 	}
 }
 

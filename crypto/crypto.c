@@ -260,6 +260,22 @@ int am_unwrap(unsigned char key[AM_KEY_LEN], const unsigned char in[AM_WRAP_LEN]
 	return 0;
 }
 
+int am_sign_pk_valid(const unsigned char pk[AM_SIGN_PK_LEN])
+{
+	return crypto_core_ed25519_is_valid_point(pk) == 1;
+}
+
+int am_box_pk_valid(const unsigned char pk[AM_BOX_PK_LEN])
+{
+	/* any fixed scalar: libsodium clamps it (clearing the cofactor) and fails on a zero result */
+	static const unsigned char scalar[crypto_scalarmult_SCALARBYTES] = { 9, 1, 2, 3 };
+	unsigned char out[crypto_scalarmult_BYTES];
+	int ok = crypto_scalarmult(out, scalar, pk) == 0;
+
+	sodium_memzero(out, sizeof(out));
+	return ok;
+}
+
 int am_subkey(unsigned char out[AM_KEY_LEN], const unsigned char key[AM_KEY_LEN],
 	      uint64_t id, const char ctx[8])
 {

@@ -118,6 +118,18 @@ AM_WUR int am_unwrap(unsigned char key[AM_KEY_LEN], const unsigned char in[AM_WR
 		     const unsigned char pk[AM_BOX_PK_LEN],
 		     const unsigned char sk[AM_BOX_SK_LEN]);
 
+/*
+ * 1 when pk is an Ed25519 public key that is a valid point of the main
+ * subgroup, not of small order (crypto_core_ed25519_is_valid_point); 0 if not.
+ */
+AM_WUR int am_sign_pk_valid(const unsigned char pk[AM_SIGN_PK_LEN]);
+/*
+ * 1 when pk is an X25519 public key that is not of low order (all-zero,
+ * the other small-order points, and their non-canonical encodings): a
+ * scalar multiplication by a fixed clamped scalar must not give zero.
+ */
+AM_WUR int am_box_pk_valid(const unsigned char pk[AM_BOX_PK_LEN]);
+
 /* ---- symmetric sealing ----------------------------------------------- */
 
 /* BLAKE2b-based crypto_kdf: a 32-byte subkey of key for (id, 8-byte ctx). */

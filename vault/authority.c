@@ -3,7 +3,7 @@
  * entries.  Sealing and verification share these rules so that what the tool
  * writes is exactly what the verifier accepts.
  */
-#include "vault_int.h"
+#include "lifecycle.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -95,6 +95,11 @@ const struct am_member *am_members_find(const struct am_members *ms,
 	return NULL;
 }
 
+const struct am_member *am_auth_find(const struct am_auth *a, const unsigned char pk[AM_SIGN_PK_LEN])
+{
+	return index_find(a, a->by_sign, SIGN_OFF, pk);
+}
+
 unsigned am_auth_roles(const struct am_auth *a, const unsigned char pk[AM_SIGN_PK_LEN])
 {
 	const struct am_member *m = index_find(a, a->by_sign, SIGN_OFF, pk);
@@ -114,7 +119,10 @@ unsigned am_type_signer_roles(unsigned type)
 	case AM_T_CASE:
 		return AM_ROLE_OFFICER | AM_ROLE_CUSTODIAN | AM_ROLE_ADMIN;
 	case AM_T_CUSTODY:
+	case AM_T_REWRAP:
 		return AM_ROLE_CUSTODIAN;
+	case AM_T_ROTATE:
+		return AM_ROLE_ADMIN; /* or the new key, for an admin's own (apply_rotate) */
 	}
 	return 0;
 }
@@ -152,6 +160,51 @@ static int add_member(struct am_auth *a, const struct am_member *m)
 
 #define BAD(...) do { snprintf(why, whylen, __VA_ARGS__); return -1; } while (0)
 
+/*
+ * A rotate entry: old's roles move to the new keys, bound to old by old's
+ * own signature and accepted by another admin (or, for an admin's own key,
+ * by the new key signing the entry).
+ */
+static int apply_rotate(struct am_auth *a, const struct am_header *h, char *why, size_t whylen)
+{
+	struct am_rotation r;
+	struct am_member *old, m;
+	struct am_buf b;
+	int self, bad;
+
+	if (am_rotation_parse(h->payload, h->payload_len, &r) != 0)
+		BAD("rotate payload is malformed");
+	old = index_find(a, a->by_sign, SIGN_OFF, r.old_pk);
+	if (old == NULL || old->roles == 0)
+		BAD("rotate names an identity that is not enrolled");
+	if (index_find(a, a->by_sign, SIGN_OFF, r.neu.sign_pk) != NULL ||
+	    index_find(a, a->by_box, BOX_OFF, r.neu.box_pk) != NULL)
+		BAD("rotate's new keys already belong to an identity");
+	if (r.neu.roles != old->roles)
+		BAD("rotate does not move exactly the roles the old key holds");
+	self = memcmp(h->signer, r.neu.sign_pk, AM_SIGN_PK_LEN) == 0;
+	if (self ? !(old->roles & AM_ROLE_ADMIN)
+		 : memcmp(h->signer, r.old_pk, AM_SIGN_PK_LEN) == 0 ||
+			   !(am_auth_roles(a, h->signer) & AM_ROLE_ADMIN))
+		BAD("rotate is signed neither by another admin nor, for an admin's own key, by the "
+		    "new key");
+	am_buf_init(&b);
+	am_rotation_binding_input(&b, h->vault_id, r.old_pk, r.record, r.record_len);
+	bad = b.oom || am_sign_verify(r.binding, b.data, b.len, r.old_pk) != 0;
+	am_buf_release(&b);
+	if (bad)
+		BAD("rotate's binding signature by the old key does not verify");
+	old->roles = 0;
+	old->since_seq = h->seq;
+	memcpy(old->rotated_to, r.neu.sign_pk, AM_SIGN_PK_LEN);
+	m = r.neu; /* old is not used after this: add_member may move the members */
+	m.since_seq = h->seq;
+	if (add_member(a, &m) != 0)
+		BAD("out of memory");
+	a->last_seq = h->seq;
+	return 0;
+}
+
 int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_t whylen)
 {
 	struct am_member m, *cur;
@@ -179,6 +232,8 @@ int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_
 		a->last_seq = h->seq;
 		return 0;
 	}
+	if (h->type == AM_T_ROTATE)
+		return apply_rotate(a, h, why, whylen);
 	need = am_type_signer_roles(h->type);
 	if (!(am_auth_roles(a, h->signer) & need)) {
 		char kid[2 * AM_KEYID_LEN + 1];
@@ -209,9 +264,16 @@ int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_
 		return 0;
 	}
 	if (h->type == AM_T_REVOKE) {
-		if (h->payload_len != AM_SIGN_PK_LEN)
-			BAD("revoke payload is not a public key");
-		cur = index_find(a, a->by_sign, SIGN_OFF, h->payload);
+		unsigned char pk[AM_SIGN_PK_LEN];
+		char reason[AM_REASON_MAX + 1];
+		enum am_since kind;
+		uint64_t since;
+		int64_t ms;
+		if (am_revocation_parse(h->payload, h->payload_len, pk, &kind, &since, &ms, reason) != 0)
+			BAD("revoke payload is neither a public key nor a valid revocation record");
+		if (kind != AM_SINCE_NONE && since > h->seq)
+			BAD("revoke states a compromise point after itself");
+		cur = index_find(a, a->by_sign, SIGN_OFF, pk);
 		if (cur == NULL || cur->roles == 0)
 			BAD("revoke names an identity that is not enrolled");
 		cur->roles = 0;
@@ -219,9 +281,18 @@ int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_
 		a->last_seq = h->seq;
 		return 0;
 	}
+	if (h->type == AM_T_REWRAP) {
+		struct am_rewrap_items w;
+		if (am_rewrap_parse(h->payload, h->payload_len, h->seq, &w) != 0)
+			BAD("rewrap payload is malformed");
+		cur = index_find(a, a->by_box, BOX_OFF, w.to);
+		if (cur == NULL || !(cur->roles & AM_ROLE_CUSTODIAN))
+			BAD("rewrap wraps keys to someone who is not an enrolled custodian");
+		return 0;
+	}
 	if (h->payload_len != (h->type == AM_T_CUSTODY ? 1u : 0u))
 		BAD("%s entry has a payload of the wrong size", am_type_name(h->type));
-	if (h->type == AM_T_CUSTODY && (h->payload[0] < AM_ACT_SHOW || h->payload[0] > AM_ACT_EXPORTED))
+	if (h->type == AM_T_CUSTODY && (h->payload[0] < AM_ACT_SHOW || h->payload[0] > AM_ACT_REWRAP))
 		BAD("custody entry names an unknown action %u", h->payload[0]);
 	return 0;
 }
@@ -295,7 +366,7 @@ enum am_status am_auth_replay(struct am_vault *v, uint64_t at,
 		am_buf_init(&b);
 		am_sig_input(&b, p.buf, p.len);
 		bad = b.oom || am_sign_verify(p.sig, b.data, b.len, p.h.signer) != 0 ||
-		      memcmp(p.h.vault_id, vid, AM_VAULT_ID_LEN) != 0 || p.h.type > AM_T_REVOKE;
+		      memcmp(p.h.vault_id, vid, AM_VAULT_ID_LEN) != 0 || !am_type_authority(p.h.type);
 		am_buf_release(&b);
 		if (bad || am_auth_apply(a, &p.h, why, sizeof(why)) != 0) {
 			s = am_fail(e, AM_EVERIFY,

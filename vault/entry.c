@@ -9,18 +9,19 @@
 
 static const char *const type_names[] = {
 	NULL, "genesis", "enroll", "revoke", "testimony", "document", "media", "case", "custody",
+	"rotate", "rewrap",
 };
 
 const char *am_type_name(unsigned type)
 {
-	if (type >= 1 && type <= AM_T_CUSTODY)
+	if (type >= 1 && type <= AM_T_REWRAP)
 		return type_names[type];
 	return "unknown";
 }
 
 unsigned am_type_from_name(const char *name)
 {
-	for (unsigned t = 1; t <= AM_T_CUSTODY; t++)
+	for (unsigned t = 1; t <= AM_T_REWRAP; t++)
 		if (strcmp(name, type_names[t]) == 0)
 			return t;
 	return 0;
@@ -30,6 +31,7 @@ const char *am_action_name(unsigned action)
 {
 	static const char *const names[] = {
 		"unknown", "show", "extract", "list", "export", "verify-deep", "log", "exported",
+		"rewrap",
 	};
 	return action < sizeof(names) / sizeof(names[0]) ? names[action] : "unknown";
 }
@@ -66,6 +68,12 @@ unsigned am_role_from_name(const char *name)
 int am_type_sealed(unsigned type)
 {
 	return type >= AM_T_TESTIMONY && type <= AM_T_CUSTODY;
+}
+
+int am_type_authority(unsigned type)
+{
+	return type == AM_T_GENESIS || type == AM_T_ENROLL || type == AM_T_REVOKE ||
+	       type == AM_T_ROTATE;
 }
 
 uint64_t am_header_ref(const struct am_header *h, uint32_t i)
@@ -170,7 +178,7 @@ int am_header_parse(const unsigned char *p, size_t n, struct am_header *h, char 
 	if (h->version != AM_FORMAT_VERSION)
 		BAD("header has format version %u, this build reads %u", h->version,
 		    AM_FORMAT_VERSION);
-	if (h->type < AM_T_GENESIS || h->type > AM_T_CUSTODY)
+	if (h->type < AM_T_GENESIS || h->type > AM_T_REWRAP)
 		BAD("header has unknown entry type %u", h->type);
 	if (h->flags != 0)
 		BAD("header has reserved flags set");
@@ -227,6 +235,15 @@ void am_entry_hash(unsigned char out[AM_HASH_LEN], const unsigned char *hdr, siz
 	am_sha256_update(&c, hdr, n);
 	am_sha256_update(&c, sig, AM_SIG_LEN);
 	am_sha256_final(&c, out);
+}
+
+void am_member_of(struct am_member *m, const struct am_identity *id, unsigned roles)
+{
+	memset(m, 0, sizeof(*m));
+	memcpy(m->sign_pk, id->sign_pk, AM_SIGN_PK_LEN);
+	memcpy(m->box_pk, id->box_pk, AM_BOX_PK_LEN);
+	snprintf(m->name, sizeof(m->name), "%s", id->name);
+	m->roles = roles;
 }
 
 void am_member_encode(struct am_buf *b, const struct am_member *m)

@@ -4,7 +4,7 @@
  * plaintext is released: the header signature, the wraps and metadata hashes,
  * each chunk's tag, and at the end the plaintext SHA-256.
  */
-#include "vault_int.h"
+#include "lifecycle.h"
 #include "pipe.h"
 
 #include <errno.h>
@@ -16,6 +16,7 @@
 struct opened {
 	struct am_entry_pub pub;
 	unsigned char *key; /* secure */
+	uint64_t via;       /* the entry whose wrap gave the key */
 };
 
 static void opened_release(struct opened *o)
@@ -28,13 +29,10 @@ static void opened_release(struct opened *o)
 static enum am_status open_entry(struct am_vault *v, const struct am_identity *reader,
 				 uint64_t seq, struct opened *o, struct am_err *e)
 {
-	unsigned char *wraps = NULL, hash[AM_HASH_LEN];
-	const size_t item = AM_BOX_PK_LEN + AM_WRAP_LEN;
-	struct am_wraps w;
+	unsigned char wrap[AM_WRAP_LEN];
 	struct am_buf sb;
-	size_t wn = 0;
 	enum am_status s;
-	int bad;
+	int bad, found;
 
 	memset(o, 0, sizeof(*o));
 	if (reader->box_sk == NULL)
@@ -71,45 +69,48 @@ static enum am_status open_entry(struct am_vault *v, const struct am_identity *r
 		if (s != AM_OK)
 			goto fail;
 	}
-	s = am_db_get_blob(v, seq, "wraps", &wraps, &wn, e);
-	if (s != AM_OK)
-		goto fail;
-	am_sha256(hash, wraps, wn);
-	if (wn != o->pub.h.wraps_size || !am_equal(hash, o->pub.h.wraps_hash, AM_HASH_LEN) ||
-	    am_wraps_parse(wraps, wn, &w) != 0) {
-		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: wrapped keys were altered", v->path,
-			    (unsigned long long)seq);
-		goto fail;
-	}
 	o->key = am_secure_alloc(AM_KEY_LEN);
 	if (o->key == NULL) {
 		s = am_fail(e, AM_ENOMEM, "out of memory");
 		goto fail;
 	}
-	s = am_fail(e, AM_EAUTH, "%s cannot open entry %llu: it was not sealed to this identity's key",
-		    reader->name, (unsigned long long)seq);
-	for (uint32_t i = 0; i < w.n; i++) {
-		const unsigned char *it = w.items + i * item;
-		if (memcmp(it, reader->box_pk, AM_BOX_PK_LEN) != 0)
-			continue;
-		if (am_unwrap(o->key, it + AM_BOX_PK_LEN, reader->box_pk, reader->box_sk) == 0) {
-			am_err_init(e);
-			s = AM_OK;
-		} else {
-			/* our key is listed but its box does not open: the wrap is bad */
-			s = am_fail(e, AM_EVERIFY, "%s: entry %llu: the content key wrapped to %s "
-				    "does not open", v->path, (unsigned long long)seq, reader->name);
-		}
-		break;
-	}
-	if (s != AM_OK)
+	/* the entry's own wraps, or a rewrap entry of the verified log */
+	found = am_rewrap_wrap_for(v, &o->pub, reader->box_pk, wrap, &o->via);
+	if (found < 0) {
+		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: wrapped keys were altered", v->path,
+			    (unsigned long long)seq);
 		goto fail;
-	free(wraps);
+	}
+	if (found == 0) {
+		s = am_fail(e, AM_EAUTH, "%s cannot open entry %llu: it was not sealed to this "
+			    "identity's key", reader->name, (unsigned long long)seq);
+		goto fail;
+	}
+	if (am_unwrap(o->key, wrap, reader->box_pk, reader->box_sk) != 0) {
+		/* our key is listed but its box does not open: the wrap is bad */
+		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: the content key wrapped to %s "
+			    "does not open%s", v->path, (unsigned long long)seq, reader->name,
+			    o->via != seq ? " (in a rewrap entry)" : "");
+		goto fail;
+	}
 	return AM_OK;
 fail:
-	free(wraps);
 	opened_release(o);
 	return s;
+}
+
+enum am_status am_open_key(struct am_vault *v, const struct am_identity *reader, uint64_t seq,
+			   unsigned char *key, uint64_t *via, struct am_err *e)
+{
+	struct opened o;
+	enum am_status s = open_entry(v, reader, seq, &o, e);
+
+	if (s != AM_OK)
+		return s;
+	memcpy(key, o.key, AM_KEY_LEN);
+	*via = o.via;
+	opened_release(&o);
+	return AM_OK;
 }
 
 enum am_status am_can_open(struct am_vault *v, const struct am_identity *reader, uint64_t seq,
@@ -154,8 +155,12 @@ static enum am_status fields_of(struct am_vault *v, struct opened *o, struct am_
 	am_meta_ad(ad, &adlen, o->pub.h.vault_id, o->pub.h.uid);
 	if (am_subkey(mkey, o->key, 2, AM_KDF_CTX_META) != 0 ||
 	    am_aead_open(pt, meta, mn, ad, adlen, nonce, mkey) != 0) {
-		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: metadata does not decrypt", v->path,
-			    (unsigned long long)seq);
+		char from[64] = "";
+		if (o->via != seq) /* a rewrap's box holds only what its signer put in it */
+			snprintf(from, sizeof(from), " with the key from rewrap entry %llu",
+				 (unsigned long long)o->via);
+		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: metadata does not decrypt%s", v->path,
+			    (unsigned long long)seq, from);
 		goto cleanup;
 	}
 	if (am_fields_parse(pt, mn - AM_AEAD_TAG_LEN, out) != 0) {

@@ -107,20 +107,41 @@ static enum am_status authorise(struct am_vault *v, const struct am_auth *a,
 								    : "seal entries");
 }
 
-/* 1 when at least one member is an admin. */
-static int has_admin(const struct am_auth *a)
+/* 1 when at least one member holds role. */
+static int has_role(const struct am_auth *a, unsigned role)
 {
 	for (size_t i = 0; i < a->ms.n; i++)
-		if (a->ms.m[i].roles & AM_ROLE_ADMIN)
+		if (a->ms.m[i].roles & role)
 			return 1;
 	return 0;
 }
 
-/* Append an enroll or revoke entry on t and commit. */
-static enum am_status append_public(struct am_vault *v, struct am_trusted *t,
-				    const struct am_identity *admin, unsigned type,
-				    const unsigned char *payload, size_t pn, uint64_t *seq,
-				    struct am_err *e)
+/*
+ * 1 when the log may hold sealed entries: any row not of an authority type
+ * (the stored type column; erring towards yes is safe, as this only refuses).
+ */
+static int may_hold_sealed(struct am_vault *v)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(v->db, "SELECT 1 FROM entries WHERE type NOT IN (?1, ?2, ?3, ?4) "
+				    "LIMIT 1", -1, &st, NULL);
+	int found = 1;
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(st, 1, AM_T_GENESIS);
+		sqlite3_bind_int(st, 2, AM_T_ENROLL);
+		sqlite3_bind_int(st, 3, AM_T_REVOKE);
+		sqlite3_bind_int(st, 4, AM_T_ROTATE);
+		found = sqlite3_step(st) != SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+enum am_status am_append_public(struct am_vault *v, struct am_trusted *t,
+				const struct am_identity *admin, unsigned type,
+				const unsigned char *payload, size_t pn, uint64_t *seq,
+				struct am_err *e)
 {
 	struct am_trusted work;
 	struct am_header h;
@@ -130,29 +151,62 @@ static enum am_status append_public(struct am_vault *v, struct am_trusted *t,
 	s = am_write_begin(v, t, &work, e);
 	if (s != AM_OK)
 		return s;
-	s = authorise(v, &work.auth, admin, type, e);
+	if (type != AM_T_ROTATE)
+		s = authorise(v, &work.auth, admin, type, e);
 	if (s != AM_OK)
 		goto fail;
 	h.type = (uint8_t)type;
 	h.payload = payload;
 	h.payload_len = (uint32_t)pn;
 	if (type == AM_T_REVOKE && memcmp(payload, admin->sign_pk, AM_SIGN_PK_LEN) == 0) {
-		s = am_fail(e, AM_EINPUT, "an admin cannot revoke their own key; another admin must");
+		s = am_fail(e, AM_EINPUT, "an admin cannot revoke their own key; another admin must "
+			    "(or rotate it: amanat rotate)");
 		goto fail;
 	}
 	s = am_append(v, &work, admin, &h, NULL, 0, NULL, 0, seq, e);
 	if (s != AM_OK)
 		goto fail;
 	/* the entry's own checkpoint is signed by the admin, who must still be a member */
-	if (am_auth_roles(&work.auth, admin->sign_pk) == 0 || !has_admin(&work.auth)) {
-		s = am_fail(e, AM_EINPUT, "%s: this would leave the vault without an admin",
-			    v->path);
+	if (am_auth_roles(&work.auth, admin->sign_pk) == 0 || !has_role(&work.auth, AM_ROLE_ADMIN)) {
+		s = am_fail(e, AM_EINPUT, "%s: this would leave the vault without an admin; enroll "
+			    "another admin first (amanat enroll VAULT PUB --role admin), or replace "
+			    "the key with 'amanat rotate'", v->path);
+		goto fail;
+	}
+	if (!has_role(&work.auth, AM_ROLE_CUSTODIAN) && may_hold_sealed(v)) {
+		s = am_fail(e, AM_EINPUT, "%s: this would leave no custodian, and nobody could read "
+			    "what is sealed; enroll a new custodian and hand the entries over first "
+			    "(amanat rewrap VAULT --to NEW.pub --as CUSTODIAN.id --all), or replace the "
+			    "key with 'amanat rotate'", v->path);
 		goto fail;
 	}
 	return am_write_commit(v, t, &work, e);
 fail:
 	am_write_abort(v, &work);
 	return s;
+}
+
+/* Refuse keys no one can hold a secret for, and a name another member goes by. */
+enum am_status am_check_newcomer(struct am_vault *v, const struct am_auth *a,
+				 const struct am_identity *who, const unsigned char *may_share,
+				 struct am_err *e)
+{
+	const struct am_member *same = am_auth_find(a, may_share);
+
+	if (!am_sign_pk_valid(who->sign_pk))
+		return am_fail(e, AM_EINPUT, "%s: the signing key is not a valid Ed25519 public key "
+			       "(a low-order or malformed point)", who->name);
+	if (!am_box_pk_valid(who->box_pk))
+		return am_fail(e, AM_EINPUT, "%s: the encryption key is a low-order X25519 key "
+			       "(all zero or another degenerate point): nothing wrapped to it "
+			       "would be secret", who->name);
+	for (size_t i = 0; i < a->ms.n; i++)
+		if (&a->ms.m[i] != same && a->ms.m[i].roles != 0 &&
+		    strcmp(a->ms.m[i].name, who->name) == 0)
+			return am_fail(e, AM_EINPUT, "%s: the name '%s' is already held by another "
+				       "member; give the new identity another name (amanat id new)",
+				       v->path, who->name);
+	return AM_OK;
 }
 
 enum am_status am_enroll(struct am_vault *v, struct am_trusted *t,
@@ -165,26 +219,19 @@ enum am_status am_enroll(struct am_vault *v, struct am_trusted *t,
 
 	if (roles == 0 || (roles & ~AM_ROLE_ALL))
 		return am_fail(e, AM_EINPUT, "no valid role given");
-	memset(&m, 0, sizeof(m));
-	memcpy(m.sign_pk, who->sign_pk, AM_SIGN_PK_LEN);
-	memcpy(m.box_pk, who->box_pk, AM_BOX_PK_LEN);
-	snprintf(m.name, sizeof(m.name), "%s", who->name);
-	m.roles = roles;
+	/* on the state verified so far; am_append re-checks the rules on the latest */
+	s = am_check_newcomer(v, &t->auth, who, who->sign_pk, e);
+	if (s != AM_OK)
+		return s;
+	am_member_of(&m, who, roles);
 	am_buf_init(&b);
 	am_member_encode(&b, &m);
 	if (b.oom)
 		s = am_fail(e, AM_ENOMEM, "out of memory");
 	else
-		s = append_public(v, t, admin, AM_T_ENROLL, b.data, b.len, seq, e);
+		s = am_append_public(v, t, admin, AM_T_ENROLL, b.data, b.len, seq, e);
 	am_buf_release(&b);
 	return s;
-}
-
-enum am_status am_revoke(struct am_vault *v, struct am_trusted *t,
-			 const struct am_identity *admin, const unsigned char pk[AM_SIGN_PK_LEN],
-			 uint64_t *seq, struct am_err *e)
-{
-	return append_public(v, t, admin, AM_T_REVOKE, pk, AM_SIGN_PK_LEN, seq, e);
 }
 
 enum am_status am_vault_create(const char *path, const struct am_identity *admin,
@@ -205,11 +252,7 @@ enum am_status am_vault_create(const char *path, const struct am_identity *admin
 	s = am_db_create(path, &v, e);
 	if (s != AM_OK)
 		return s;
-	memset(&m, 0, sizeof(m));
-	memcpy(m.sign_pk, admin->sign_pk, AM_SIGN_PK_LEN);
-	memcpy(m.box_pk, admin->box_pk, AM_BOX_PK_LEN);
-	snprintf(m.name, sizeof(m.name), "%s", admin->name);
-	m.roles = AM_ROLE_ADMIN | (nrecip == 0 ? AM_ROLE_CUSTODIAN : 0);
+	am_member_of(&m, admin, AM_ROLE_ADMIN | (nrecip == 0 ? AM_ROLE_CUSTODIAN : 0));
 	am_member_encode(&b, &m);
 	memset(&h, 0, sizeof(h));
 	h.type = AM_T_GENESIS;
@@ -226,11 +269,7 @@ enum am_status am_vault_create(const char *path, const struct am_identity *admin
 		struct am_header eh;
 
 		am_buf_release(&b);
-		memset(&m, 0, sizeof(m));
-		memcpy(m.sign_pk, r->sign_pk, AM_SIGN_PK_LEN);
-		memcpy(m.box_pk, r->box_pk, AM_BOX_PK_LEN);
-		snprintf(m.name, sizeof(m.name), "%s", r->name);
-		m.roles = AM_ROLE_CUSTODIAN | am_auth_roles(&t.auth, r->sign_pk);
+		am_member_of(&m, r, AM_ROLE_CUSTODIAN | am_auth_roles(&t.auth, r->sign_pk));
 		am_member_encode(&b, &m);
 		memset(&eh, 0, sizeof(eh));
 		eh.type = AM_T_ENROLL;

@@ -25,6 +25,8 @@ enum am_entry_type {
 	AM_T_MEDIA = 6,
 	AM_T_CASE = 7,
 	AM_T_CUSTODY = 8,
+	AM_T_ROTATE = 9,  /* a member's keys replaced by new ones (docs/FORMAT.md §24) */
+	AM_T_REWRAP = 10, /* content keys of earlier entries wrapped to another custodian */
 };
 
 enum am_role {
@@ -43,11 +45,14 @@ enum am_custody_action {
 	AM_ACT_VERIFY_DEEP = 5,
 	AM_ACT_LOG = 6,
 	AM_ACT_EXPORTED = 7, /* an export's outcome: the bundle's hash, items, refusals */
+	AM_ACT_REWRAP = 8,   /* before unwrapping content keys to wrap them to another custodian */
 };
 
 const char *am_type_name(unsigned type);
 /* 1 for types that carry an encrypted body (wraps, metadata, chunks). */
 int am_type_sealed(unsigned type);
+/* 1 for the types that change who may do what (genesis, enroll, revoke, rotate). */
+int am_type_authority(unsigned type);
 /* 0 when unknown. */
 unsigned am_type_from_name(const char *name);
 const char *am_action_name(unsigned action);
@@ -259,6 +264,8 @@ struct am_member {
 	char name[AM_NAME_MAX + 1];
 	unsigned roles;     /* 0 once revoked */
 	uint64_t since_seq; /* entry that last set the roles */
+	/* the signing key that replaced this one in a rotate entry; zeros if none */
+	unsigned char rotated_to[AM_SIGN_PK_LEN];
 };
 
 /* Members, replayed from signed genesis/enroll/revoke entries. */
@@ -459,5 +466,83 @@ AM_WUR enum am_status am_vault_root(struct am_vault *v, uint64_t n,
  */
 AM_WUR enum am_status am_tamper_flip_chunk_byte(const char *path, uint64_t seq,
 						struct am_err *e);
+
+/* ---- key lifecycle (lifecycle.c, rewrap.c, compromise.c; FORMAT.md §24) -- */
+
+/* What a revoke entry may say besides the key: why, and since when the key was not safe. */
+enum am_since { AM_SINCE_NONE = 0, AM_SINCE_SEQ = 1, AM_SINCE_TIME = 2 };
+#define AM_REASON_MAX 1024
+struct am_revocation {
+	const char *reason;  /* free text (UTF-8), at most AM_REASON_MAX bytes; NULL: none */
+	enum am_since kind;
+	uint64_t since_seq;  /* AM_SINCE_SEQ: the first entry the key may not have signed */
+	int64_t since_ms;    /* AM_SINCE_TIME: milliseconds since 1970; resolved to a seq */
+};
+/*
+ * am_revoke with a reason and a compromise point.  A time is resolved, on
+ * the verified log, to the first entry sealed (by its stated clock) at or
+ * after it, and both are recorded.  Refuses (AM_EINPUT, saying what to do
+ * instead) to leave no admin, or no custodian while sealed entries exist.
+ */
+AM_WUR enum am_status am_revoke_ex(struct am_vault *v, struct am_trusted *t,
+				   const struct am_identity *admin,
+				   const unsigned char pk[AM_SIGN_PK_LEN],
+				   const struct am_revocation *why, uint64_t *seq, struct am_err *e);
+/*
+ * Replace old's keys by neu's in a rotate entry: old (secret) signs the
+ * binding, signer (an admin other than old; or neu itself, secret, when old
+ * is an admin rotating their own key) signs the entry.  old's roles move to
+ * neu; old is retired.
+ */
+AM_WUR enum am_status am_rotate(struct am_vault *v, struct am_trusted *t,
+				const struct am_identity *signer, const struct am_identity *old,
+				const struct am_identity *neu, uint64_t *seq, struct am_err *e);
+/*
+ * 1 when the X25519 key box_pk can open entry seq's content key: its own
+ * wraps, or a rewrap entry of the verified log (am_vault_use_trust) naming
+ * it.  *via (optional) is the entry holding that wrap.
+ */
+AM_WUR int am_wrapped_to(struct am_vault *v, uint64_t seq, const unsigned char box_pk[AM_BOX_PK_LEN],
+			 uint64_t *via);
+/*
+ * Wrap the content keys of the sealed entries seqs (increasing) to the
+ * custodian whose X25519 key is to, in rewrap entries signed by signer (a
+ * custodian).  opener unwraps: signer itself, or a key signer replaced by
+ * rotation.  The caller records the reading (AM_ACT_REWRAP) first.
+ * *first and *count say which entries were appended.
+ */
+AM_WUR enum am_status am_rewrap(struct am_vault *v, struct am_trusted *t,
+				const struct am_identity *signer, const struct am_identity *opener,
+				const unsigned char to[AM_BOX_PK_LEN], const uint64_t *seqs, size_t n,
+				uint64_t *first, uint64_t *count, struct am_err *e);
+
+/* One revocation with a compromise point, and the entries its key signed in the window. */
+struct am_compromised {
+	uint64_t revoke_seq;
+	unsigned char pk[AM_SIGN_PK_LEN];
+	enum am_since kind;
+	uint64_t since_seq;
+	int64_t since_ms;
+	char reason[AM_REASON_MAX + 1];
+	uint64_t *seqs; /* entries signed by pk from since_seq up to revoke_seq */
+	size_t n;
+};
+struct am_compromise_report {
+	struct am_compromised *v;
+	size_t n;
+};
+void am_compromise_report_release(struct am_compromise_report *r);
+/*
+ * Every revocation with a compromise point in the tree of `size` entries
+ * with root `root` (as just verified), and what the revoked key signed from
+ * that point to the revocation, each entry read proved against root.
+ */
+AM_WUR enum am_status am_compromise_scan(struct am_vault *v, uint64_t size,
+					 const unsigned char root[AM_HASH_LEN],
+					 struct am_compromise_report *out, struct am_err *e);
+/* Parse a revoke payload (32 bytes, or 32 + the revocation record); -1 if malformed. */
+int am_revocation_parse(const unsigned char *p, size_t n, unsigned char pk[AM_SIGN_PK_LEN],
+			enum am_since *kind, uint64_t *since_seq, int64_t *since_ms,
+			char reason[AM_REASON_MAX + 1]);
 
 #endif

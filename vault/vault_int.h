@@ -60,6 +60,8 @@ int am_header_parse(const unsigned char *p, size_t n, struct am_header *h,
 /* The bytes an entry's signature covers: domain string, NUL, header. */
 void am_sig_input(struct am_buf *b, const unsigned char *hdr, size_t n);
 
+/* The member record of identity id with roles (its keys and name). */
+void am_member_of(struct am_member *m, const struct am_identity *id, unsigned roles);
 /* Identity record (genesis and enroll payloads). */
 void am_member_encode(struct am_buf *b, const struct am_member *m);
 int am_member_parse(const unsigned char *p, size_t n, struct am_member *m);
@@ -91,6 +93,8 @@ void am_meta_ad(unsigned char *ad, size_t *adlen, const unsigned char vid[AM_VAU
  * n * AM_BOX_PK_LEN bytes.
  */
 int am_auth_recipients(const struct am_auth *a, unsigned char **pks, size_t *n);
+/* The member whose signing key is pk, or NULL (an index lookup). */
+const struct am_member *am_auth_find(const struct am_auth *a, const unsigned char pk[AM_SIGN_PK_LEN]);
 /* Roles allowed to sign an entry of this type. */
 unsigned am_type_signer_roles(unsigned type);
 
@@ -197,6 +201,24 @@ AM_WUR enum am_status am_append(struct am_vault *v, struct am_trusted *t,
 				const struct am_identity *signer, struct am_header *h,
 				const unsigned char *wraps, size_t wn, const unsigned char *meta,
 				size_t mn, uint64_t *seq, struct am_err *e);
+
+/*
+ * Append one public entry (enroll, revoke, rotate) signed by admin on t and
+ * commit, refusing what would leave no admin, or no custodian while sealed
+ * entries may exist. (seal.c)
+ */
+AM_WUR enum am_status am_append_public(struct am_vault *v, struct am_trusted *t,
+				       const struct am_identity *admin, unsigned type,
+				       const unsigned char *payload, size_t pn, uint64_t *seq,
+				       struct am_err *e);
+/*
+ * Refuse degenerate keys, and a name an active member goes by other than the
+ * one whose signing key is may_share (who itself, re-enrolled; or the key a
+ * rotation replaces). (seal.c)
+ */
+AM_WUR enum am_status am_check_newcomer(struct am_vault *v, const struct am_auth *a,
+					const struct am_identity *who,
+					const unsigned char *may_share, struct am_err *e);
 
 /* ---- tree.c: the stored Merkle tree and checkpoints ------------------ */
 

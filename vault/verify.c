@@ -16,7 +16,7 @@
  * authority links back from entry m-1, each proved to be in the trusted tree
  * by an inclusion proof, and only entries from m on are checked one by one.
  */
-#include "vault_int.h"
+#include "lifecycle.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -134,7 +134,7 @@ static int start_from_trusted(struct vstate *vs, unsigned char prev[AM_HASH_LEN]
 	/* the chain continues from entry m-1 as it is in the trusted tree */
 	if (stored_entry_hash(vs, m - 1, prev, &pub) != 0)
 		return -1;
-	a = am_type_sealed(pub.h.type) ? pub.h.auth_seq : m - 1;
+	a = am_type_authority(pub.h.type) ? m - 1 : pub.h.auth_seq;
 	memcpy(vs->r->vault_id, pub.h.vault_id, AM_VAULT_ID_LEN);
 	am_entry_pub_release(&pub);
 	if (in_trusted_tree(vs, m - 1, prev) != 0)
@@ -172,7 +172,7 @@ static int start_from_trusted(struct vstate *vs, unsigned char prev[AM_HASH_LEN]
 		am_sig_input(&sb, pub.buf, pub.len);
 		bad = sb.oom || am_sign_verify(pub.sig, sb.data, sb.len, pub.h.signer) != 0;
 		am_buf_release(&sb);
-		if (bad || pub.h.type > AM_T_REVOKE ||
+		if (bad || !am_type_authority(pub.h.type) ||
 		    am_auth_apply(&vs->auth, &pub.h, why, sizeof(why)) != 0) {
 			am_entry_pub_release(&pub);
 			return problem(vs, a, "%s", bad ? "signature does not verify"
@@ -474,6 +474,13 @@ static int check_entry(struct vstate *vs, sqlite3_stmt *st, uint64_t want_seq,
 	}
 	if (am_auth_apply(&vs->auth, &h, why, sizeof(why)) != 0)
 		return problem(vs, want_seq, "%s", why);
+	if (h.type == AM_T_REWRAP) {
+		/* what it wraps, to whom, from whose wrap: against the tree verified so far */
+		unsigned char root[AM_HASH_LEN];
+		am_mt_frontier_root(&vs->fr, root);
+		if (am_rewrap_check(vs->v, &vs->auth, &h, vs->fr.n, root, why, sizeof(why)) != 0)
+			return problem(vs, want_seq, "%s", why);
+	}
 	if (am_type_sealed(h.type)) {
 		vs->chunk_rows_expected += h.chunk_count;
 		if (vs->o->tier >= AM_VERIFY_FULL) {

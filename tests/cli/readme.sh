@@ -37,4 +37,8 @@ expect_stdout_matches "^shares/custodian-02.share-5$"
 pass
 # the walkthrough's `trust` pinned the vault it was given
 expect_stdout_matches "^case.amn: amanat/[0-9a-f]{32}, [0-9]+ entries verified; pinned$"
+# keys over time: a rotation in members, a compromise window from verify
+expect_stdout_matches "^custodian-02 +[0-9a-f]{16} rotated to [0-9a-f]{16} +21$"
+PATH="$T/bin:$PATH" expect_exit 0 amanat verify case.amn
+expect_stderr_contains "was revoked in entry 26 as compromised since entry 0 (2024-11-30T00:00:00Z); it signed 1 entry from there to its revocation, to re-examine: 25"
 finish

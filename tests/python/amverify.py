@@ -106,15 +106,19 @@ def ed25519_ok(pk, msg, sig):
 
 # ---------------------------------------------------------------- §5-§8 headers
 
-GENESIS, ENROLL, REVOKE, TESTIMONY, DOCUMENT, MEDIA, CASE, CUSTODY = range(1, 9)
+GENESIS, ENROLL, REVOKE, TESTIMONY, DOCUMENT, MEDIA, CASE, CUSTODY, ROTATE, REWRAP = range(1, 11)
 TYPE_NAMES = {1: "genesis", 2: "enroll", 3: "revoke", 4: "testimony",
-              5: "document", 6: "media", 7: "case", 8: "custody"}
-PUBLIC_TYPES = (GENESIS, ENROLL, REVOKE)
+              5: "document", 6: "media", 7: "case", 8: "custody", 9: "rotate", 10: "rewrap"}
+# the authority types: what auth_seq names (§10, §24)
+PUBLIC_TYPES = (GENESIS, ENROLL, REVOKE, ROTATE)
+DOM_ROTATE = b"amanat-rotate-v1\x00"
+REWRAP_MAX = 512
+REWRAP_ITEM = 8 + 8 + 80
 ADMIN, OFFICER, CUSTODIAN, AUDITOR = 1, 2, 4, 8
 # §7 "who may sign" (genesis is special: the admin it names, §10 rule 3)
 MAY_SIGN = {ENROLL: ADMIN, REVOKE: ADMIN, TESTIMONY: OFFICER | CUSTODIAN | ADMIN,
             DOCUMENT: OFFICER | CUSTODIAN | ADMIN, MEDIA: OFFICER | CUSTODIAN | ADMIN,
-            CASE: OFFICER | CUSTODIAN | ADMIN, CUSTODY: CUSTODIAN}
+            CASE: OFFICER | CUSTODIAN | ADMIN, CUSTODY: CUSTODIAN, REWRAP: CUSTODIAN}
 FIXED = 296
 
 
@@ -142,7 +146,7 @@ class Header:
             setattr(h, name, struct.unpack_from(fmt, b, off)[0])
         if h.version != 1:                                   # 3
             raise Fail("header: version %d" % h.version)
-        if not 1 <= h.type <= 8:                             # 4
+        if not 1 <= h.type <= 10:                            # 4 (§24: 9, 10)
             raise Fail("header: type %d" % h.type)
         if h.flags != 0:                                     # 5
             raise Fail("header: flags not 0")
@@ -183,7 +187,7 @@ class Header:
 
     @property
     def sealed(self):
-        return self.type >= TESTIMONY
+        return TESTIMONY <= self.type <= CUSTODY
 
 
 def parse_identity_record(p):
@@ -198,13 +202,64 @@ def parse_identity_record(p):
     return p[:32], p[32:64], roles, name.decode()
 
 
+def parse_revocation(p):
+    """§8/§24 revoke payload: (pk, kind, since_seq, since_ms, reason) or Fail."""
+    if len(p) == 32:
+        return p, 0, 0, 0, ""
+    if len(p) < 52:
+        raise Fail("revoke payload: bad length")
+    ver, kind, since, ms, rlen = struct.unpack_from(">BBQqH", p, 32)
+    if ver != 1 or kind > 2 or rlen > 1024 or len(p) != 52 + rlen:
+        raise Fail("revoke payload: bad revocation record")
+    if (kind == 0 and (since or ms)) or (kind == 1 and ms):
+        raise Fail("revoke payload: fields its kind does not use are not zero")
+    try:
+        reason = p[52:].decode("utf-8")
+    except UnicodeDecodeError:
+        raise Fail("revoke payload: reason is not UTF-8")
+    if "\x00" in reason:
+        raise Fail("revoke payload: reason holds a NUL")
+    return p[:32], kind, since, ms, reason
+
+
+def parse_rotation(p):
+    """§24 rotate payload: (old_pk, record bytes, (sign, box, roles, name), binding)."""
+    if len(p) < 32 + 66 + 64:
+        raise Fail("rotate payload: too short")
+    rec_len = 66 + p[32 + 65]
+    if len(p) != 32 + rec_len + 64:
+        raise Fail("rotate payload: bad length")
+    rec = p[32:32 + rec_len]
+    return p[:32], rec, parse_identity_record(rec), p[32 + rec_len:]
+
+
+def parse_rewrap(p, seq):
+    """§24 rewrap payload: (to_box, [(target, via, box)]) with the shape rules."""
+    if len(p) < 36:
+        raise Fail("rewrap payload: too short")
+    to, n = p[:32], struct.unpack_from(">I", p, 32)[0]
+    if not 1 <= n <= REWRAP_MAX or len(p) != 36 + n * REWRAP_ITEM:
+        raise Fail("rewrap payload: bad count or length")
+    items, last = [], -1
+    for i in range(n):
+        off = 36 + i * REWRAP_ITEM
+        t, via = struct.unpack_from(">QQ", p, off)
+        if t >= seq or t <= last:
+            raise Fail("rewrap payload: targets not increasing and below the entry")
+        if via != t and not t < via < seq:
+            raise Fail("rewrap payload: via out of range")
+        items.append((t, via, p[off + 16:off + REWRAP_ITEM]))
+        last = t
+    return to, items
+
+
 # ---------------------------------------------------------------- §10 authority
 
 class Membership:
     """The authority replay of §10."""
 
     def __init__(self):
-        self.members = []        # [sign_pk, box_pk, name, roles]
+        self.members = []        # [sign_pk, box_pk, name, roles, rotated_to or None]
         self.last_auth = None
 
     def member(self, sign_pk):
@@ -220,6 +275,25 @@ class Membership:
     def custodian_keys(self):
         return sorted(m[1] for m in self.members if m[3] & CUSTODIAN)
 
+    def by_box(self, box_pk):
+        for m in self.members:
+            if m[1] == box_pk:
+                return m
+        return None
+
+    def boxes_of(self, sign_pk):
+        """§24: the X25519 keys of sign_pk's member and of every key rotated into it."""
+        out = []
+        for m in self.members:
+            cur, hops = m, 0
+            while cur is not None and hops <= len(self.members):
+                if cur[0] == sign_pk:
+                    out.append(m[1])
+                    break
+                cur = self.member(cur[4]) if cur[4] else None
+                hops += 1
+        return out
+
     def apply(self, h):
         if h.seq > 0 and h.auth_seq != self.last_auth:                       # 1
             raise Fail("auth_seq %d, want %s" % (h.auth_seq, self.last_auth))
@@ -231,8 +305,28 @@ class Membership:
             spk, bpk, roles, name = parse_identity_record(h.payload)
             if spk != h.signer or not roles & ADMIN:
                 raise Fail("genesis not signed by the admin it names")
-            self.members.append([spk, bpk, name, roles])
+            self.members.append([spk, bpk, name, roles, None])
             self.last_auth = 0
+            return
+        if h.type == ROTATE:                                                  # §24
+            old_pk, rec, (spk, bpk, roles, name), binding = parse_rotation(h.payload)
+            old = self.member(old_pk)
+            if not old or old[3] == 0:
+                raise Fail("rotate names no member with roles")
+            if any(m[0] == spk or m[1] == bpk for m in self.members):
+                raise Fail("rotate's new keys already belong to an identity")
+            if roles != old[3]:
+                raise Fail("rotate does not move exactly the old key's roles")
+            if h.signer == spk:
+                if not old[3] & ADMIN:
+                    raise Fail("rotate signed by the new key of a non-admin")
+            elif h.signer == old_pk or not self.roles(h.signer) & ADMIN:
+                raise Fail("rotate not signed by another admin")
+            if not ed25519_ok(old_pk, DOM_ROTATE + h.vault_id + old_pk + rec, binding):
+                raise Fail("rotate binding signature by the old key does not verify")
+            old[3], old[4] = 0, spk
+            self.members.append([spk, bpk, name, roles, None])
+            self.last_auth = h.seq
             return
         if not self.roles(h.signer) & MAY_SIGN[h.type]:                       # 4
             raise Fail("signer may not sign a %s entry" % TYPE_NAMES[h.type])
@@ -247,17 +341,25 @@ class Membership:
             if same:
                 same[2], same[3] = name, roles
             else:
-                self.members.append([spk, bpk, name, roles])
+                self.members.append([spk, bpk, name, roles, None])
             self.last_auth = h.seq
         elif h.type == REVOKE:                                                # 6
-            m = self.member(h.payload) if len(h.payload) == 32 else None
+            pk, kind, since, _, _ = parse_revocation(h.payload)
+            if kind and since > h.seq:
+                raise Fail("revoke states a compromise point after itself")
+            m = self.member(pk)
             if not m or m[3] == 0:
                 raise Fail("revoke names no member with roles")
             m[3] = 0
             self.last_auth = h.seq
         elif h.type == CUSTODY:                                               # 8
-            if len(h.payload) != 1 or not 1 <= h.payload[0] <= 7:
+            if len(h.payload) != 1 or not 1 <= h.payload[0] <= 8:
                 raise Fail("bad custody action")
+        elif h.type == REWRAP:                                                # §24
+            to, _ = parse_rewrap(h.payload, h.seq)
+            m = self.by_box(to)
+            if not m or not m[3] & CUSTODIAN:
+                raise Fail("rewrap to someone who is not an enrolled custodian")
         elif h.payload:                                                       # 7
             raise Fail("payload must be empty")
 
@@ -590,10 +692,34 @@ def verify_vault(path):
         db.close()
 
 
+def check_rewrap(h, auth, wrapsets, rewraps):
+    """§24 rewrap rules a keyless verifier checks: each target an earlier
+    sealed entry not already wrapped to the recipient, and the signer held a
+    wrap of its key (in the entry itself, or in an earlier rewrap to them or
+    to a key rotated into theirs)."""
+    to, items = parse_rewrap(h.payload, h.seq)
+    boxes = set(auth.boxes_of(h.signer))
+    for t, via, _ in items:
+        if t not in wrapsets:
+            raise Fail("rewrap names entry %d, which is not a sealed entry" % t)
+        if to in wrapsets[t]:
+            raise Fail("rewrap wraps entry %d to a custodian it was already wrapped to" % t)
+        if via == t:
+            held = bool(wrapsets[t] & boxes)
+        else:
+            r = rewraps.get(via)
+            held = r is not None and t in r[1] and r[0] in boxes
+        if not held:
+            raise Fail("rewrap signer held no wrap of the key of entry %d" % t)
+    rewraps[h.seq] = (to, {t for t, _, _ in items})
+
+
 def _verify_vault(db):
     prev = bytes(32)
     n = 0
     auth = Membership()
+    wrapsets, rewraps = {}, {}   # §24: sealed seq -> its wrap keys; rewrap seq -> (to, targets)
+    signers, compromised = [], []
     nodes = {}                 # recomputed perfect subtrees (level, idx) -> hash
     expected_chunks = 0
     vault_id = None
@@ -651,6 +777,16 @@ def _verify_vault(db):
             elif wraps != b"" or meta != b"":
                 raise Fail("public entry with wraps or metadata")
             auth.apply(h)                                                         # 10
+            if h.sealed:
+                wrapsets[n] = set(keys)
+            if h.type == REWRAP:
+                check_rewrap(h, auth, wrapsets, rewraps)
+            if h.type == REVOKE:
+                pk, kind, since, _, reason = parse_revocation(h.payload)
+                if kind:
+                    compromised.append((n, pk, since, reason,
+                                        [i for i in range(since, n) if signers[i] == pk]))
+            signers.append(h.signer)
             if h.sealed:                                                          # 11
                 expected_chunks += h.chunk_count
                 if meta is None or len(meta) != h.meta_size or H(meta) != h.meta_hash:
@@ -698,7 +834,7 @@ def _verify_vault(db):
         raise Fail(where + "%d tree rows, want %d" % (tree_rows, want))
     if queue:                                                                     # 18
         raise Fail(where + "checkpoint %d of size %d is beyond the log" % (queue[0][0], queue[0][1]))
-    return n, root_from_perfect(nodes, n), checked
+    return n, root_from_perfect(nodes, n), checked, compromised
 
 
 def check_chunk_rows(db, h):
@@ -880,6 +1016,22 @@ def membership_at(db, h):
     return auth
 
 
+def rewrapped_box(db, seq, box_pk):
+    """§24: the wrap of entry seq's key to box_pk in a later rewrap entry (its
+    header and signature checked; the rest of its rules are verify's, run
+    'vault' first), or None."""
+    for hdr, sig in db.execute("SELECT header, sig FROM entries WHERE type = ? AND seq > ? "
+                               "ORDER BY seq", (REWRAP, seq)):
+        r = Header.parse(hdr)
+        if r.type != REWRAP or not ed25519_ok(r.signer, DOM_SIG + hdr, sig):
+            continue
+        to, items = parse_rewrap(r.payload, r.seq)
+        for t, _, box in items:
+            if to == box_pk and t == seq:
+                return box
+    return None
+
+
 def decrypt_entry(path, seq, idfile, passphrase, sink=None):
     """§21: open sealed entry seq with a custodian's key file.  Content goes to
     sink(bytes) as it is checked; the caller MUST discard it if this raises."""
@@ -909,6 +1061,8 @@ def _decrypt_entry(db, seq, name, box_pk, box_sk, sink):
     if len(wraps) != h.wraps_size or H(wraps) != h.wraps_hash:             # 2
         raise Fail("wraps block does not match its header")
     box = dict(parse_wraps(wraps)).get(box_pk)
+    if box is None:
+        box = rewrapped_box(db, seq, box_pk)
     if box is None:
         raise Fail("not sealed to %s" % name)
     try:
@@ -1067,6 +1221,54 @@ def check_spec_vectors(path):
 
 # ---------------------------------------------------------------- command line
 
+def check_lifecycle_vectors(path):
+    """§24's known answers (tests/vectors/lifecycle.txt), recomputed from the
+    inputs FORMAT.md §24 names; the pinned sealed box must open to K."""
+    want = {}
+    for line in open(path):
+        if " = " in line and not line.startswith("#"):
+            k, v = line.strip().split(" = ")
+            want[k] = bytes.fromhex(v)
+
+    def pattern(s, n):
+        return bytes((s + i) & 0xff for i in range(n))
+
+    def check(name, got):
+        if want.get(name) != got:
+            raise Fail("lifecycle vector %s differs" % name)
+
+    cust = nacl.signing.SigningKey(pattern(0x40, 32))
+    succ = nacl.signing.SigningKey(pattern(0x10, 32))
+    succ_box = nacl.public.PrivateKey(pattern(0x30, 32))
+    vid = pattern(0x90, 16)
+    cpk = bytes(cust.verify_key)
+    check("vault_id", vid)
+    check("successor.sign_pk", bytes(succ.verify_key))
+    check("successor.box_pk", bytes(succ_box.public_key))
+    reason = b"fictional: laptop seized"
+    check("revoke.payload.seq", cpk + struct.pack(">BBQqH", 1, 1, 2, 0, len(reason)) + reason)
+    check("revoke.payload.time", cpk + struct.pack(">BBQqH", 1, 2, 1, 1700000000000 + 1500, 0))
+    for name in ("revoke.payload.seq", "revoke.payload.time"):
+        parse_revocation(want[name])
+    name = b"fictional-successor"
+    rec = bytes(succ.verify_key) + bytes(succ_box.public_key) + bytes([OFFICER | CUSTODIAN, len(name)]) + name
+    binput = DOM_ROTATE + vid + cpk + rec
+    check("rotate.binding_input", binput)
+    binding = cust.sign(binput).signature
+    check("rotate.binding", binding)
+    check("rotate.payload", cpk + rec + binding)
+    box = want.get("rewrap.box", b"")
+    try:
+        K = nacl.public.SealedBox(succ_box).decrypt(box)
+    except nacl.exceptions.CryptoError:
+        raise Fail("lifecycle vector rewrap.box does not open")
+    if K != pattern(0x80, 32):
+        raise Fail("lifecycle vector rewrap.box does not hold K")
+    check("rewrap.payload", bytes(succ_box.public_key) + u32(1) + u64(2) + u64(2) + box)
+    to, items = parse_rewrap(want["rewrap.payload"], 5)
+    return len(want)
+
+
 def main(argv):
     ap = argparse.ArgumentParser(prog="amverify.py", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -1092,6 +1294,8 @@ def main(argv):
     p.add_argument("-o", dest="out")
     p = sub.add_parser("vectors", help="recompute the test vectors FORMAT.md §23 copies")
     p.add_argument("format_md")
+    p = sub.add_parser("lifecycle-vectors", help="recompute tests/vectors/lifecycle.txt (§24)")
+    p.add_argument("file")
     a = ap.parse_args(argv)
 
     def read(path):
@@ -1103,8 +1307,11 @@ def main(argv):
             if not os.path.isfile(a.path):
                 sys.stderr.write("amverify: no such file %s\n" % a.path)
                 return 2
-            n, root, cps = verify_vault(a.path)
+            n, root, cps, compromised = verify_vault(a.path)
             print("ok %d entries root %s" % (n, root.hex()))
+            for rseq, pk, since, reason, seqs in compromised:
+                print("compromised key %s revoked in entry %d since entry %d signed: %s" % (
+                    H(pk)[:8].hex(), rseq, since, " ".join(map(str, seqs)) or "none"))
         elif a.cmd == "checkpoint":
             note = Note.parse(read(a.file))
             got = check_note(note, [VerifierKey.parse(k) for k in a.key],
@@ -1143,6 +1350,8 @@ def main(argv):
             print("content sha256 %s size %d chunks %d deflated %d" % (sha, h.size, chunks, deflated))
         elif a.cmd == "vectors":
             print("ok %d vectors" % check_spec_vectors(a.format_md))
+        elif a.cmd == "lifecycle-vectors":
+            print("ok %d vectors" % check_lifecycle_vectors(a.file))
     except Fail as e:
         print("FAIL: %s" % e)
         return 1

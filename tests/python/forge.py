@@ -33,6 +33,21 @@ independent verifier next to this file); nothing calls amanat.
       signed by the same fresh key.  Prints the new entry's seq.
   forge.py wrapped-to DB PUB --after SEQ
       Prints how many entries after SEQ are wrapped to PUB's X25519 key.
+  forge.py insider DB --as ID.id [--passphrase-env VAR] MODE ARGS...
+      A member who holds ID.id (opened with the passphrase in $VAR, by
+      default AMANAT_PASSPHRASE) appends, with plain INSERTs (no trigger
+      dropped), one public entry of their own making signed by their key:
+      chained to the tip with the right auth_seq, its tree nodes and a
+      checkpoint signed by the same key, as an honest append writes them.
+      Prints its seq.  MODE (docs/FORMAT.md §24):
+        rotate OLD.pub NEW.pub --binder B.id [--roles N]
+            a rotate entry whose binding is signed by B.id (the old key's
+            file for a valid binding), moving roles N (default: OLD's).
+        rewrap TO.pub T:VIA[,T:VIA...]
+            a rewrap entry wrapping fresh random keys to TO.pub for entries
+            T, each saying its key came from entry VIA.
+        revoke PUB --since S
+            a revoke entry whose record says compromised since entry S.
   forge.py bundle-drop BAG SEQ --identity ID.id --passphrase-env VAR
       Deletes amanat/entries/SEQ.tlog-proof from the bag directory BAG,
       rewrites tagmanifest-sha256.txt without it and signs the tag manifest
@@ -339,6 +354,48 @@ def cmd_wrapped_to(db_path, pub, after):
     print(count)
 
 
+def open_id(path, pass_env):
+    """(sign_pk, SigningKey, box_pk) of an amanat .id file."""
+    _, sign_pk, box_pk, seed, _ = av.open_keyfile(path, os.environ.get(pass_env, "").encode())
+    return sign_pk, nacl.signing.SigningKey(seed), box_pk
+
+
+def cmd_insider(db_path, ident, pass_env, mode, args, binder, roles):
+    db = connect(db_path)  # triggers stay: these are the inserts an honest append makes
+    rows = [av.Header.parse(bytes(h)) for (h,) in db.execute("SELECT header FROM entries ORDER BY seq")]
+    vid, n = rows[0].vault_id, len(rows)
+    last_auth = max(h.seq for h in rows if h.type in av.PUBLIC_TYPES)
+    hashes = entry_hashes(db)
+    _, sk, _ = open_id(ident, pass_env)
+    if mode == "rotate":
+        _, old_pk, _ = read_pub(args[0])
+        nname, nsign, nbox = read_pub(args[1])
+        if roles is None:
+            roles = membership_at(db, last_auth).roles(old_pk)
+        rec = identity_record(nsign, nbox, roles, nname)
+        _, bsk, _ = open_id(binder, pass_env)
+        binding = bsk.sign(av.DOM_ROTATE + vid + old_pk + rec).signature
+        typ, payload = av.ROTATE, old_pk + rec + binding
+    elif mode == "rewrap":
+        _, _, to = read_pub(args[0])
+        items = [tuple(int(x) for x in it.split(":")) for it in args[1].split(",")]
+        payload = to + u32(len(items)) + b"".join(
+            u64(t) + u64(via) + nacl.bindings.crypto_box_seal(os.urandom(32), to) for t, via in items)
+        typ = av.REWRAP
+    elif mode == "revoke":
+        _, pk, _ = read_pub(args[0])
+        since = int(args[1])
+        typ, payload = av.REVOKE, pk + struct.pack(">BBQqH", 1, 1, since, 0, 0)
+    else:
+        raise SystemExit("forge: unknown insider mode %s" % mode)
+    hdr = encode_header(typ, vid, n, hashes[-1], last_auth, bytes(sk.verify_key), payload,
+                        sealed_at_ms=1700000000000 + 1000 * n)
+    db.execute("BEGIN")
+    append(db, n, hdr, sign(sk, hdr), b"", b"", [], sk, vid, [av.leaf_hash(h) for h in hashes])
+    db.execute("COMMIT")
+    print(n)
+
+
 def retag(bag, path, digest):
     """Give the tag file path the sha-256 digest in the tag manifest, or drop
     its line (digest None); returns the manifest's new bytes."""
@@ -420,6 +477,15 @@ def main(argv):
     elif cmd == "wrapped-to":
         after = int(opt("--after", "-1"))
         cmd_wrapped_to(argv[0], argv[1], after)
+    elif cmd == "insider":
+        ident, env = opt("--as"), opt("--passphrase-env", "AMANAT_PASSPHRASE")
+        binder, roles = opt("--binder"), opt("--roles")
+        mode = argv[1]
+        if mode == "revoke":
+            since = opt("--since")
+            argv.append(since)
+        cmd_insider(argv[0], ident, env, mode, argv[2:], binder,
+                    int(roles) if roles is not None else None)
     elif cmd == "bundle-drop":
         ident, env = opt("--identity"), opt("--passphrase-env", "AMANAT_PASSPHRASE")
         cmd_bundle_drop(argv[0], int(argv[1]), ident, env)

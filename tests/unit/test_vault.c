@@ -686,10 +686,10 @@ static void test_membership_changes(struct world *w)
 	CHECK_ST(seal_bytes(v, &w->admin, AM_T_CASE, content, 10, 0, NULL, &after, NULL), AM_OK);
 	CHECK_ST(am_can_open(v, &w->late, after, NULL), AM_EAUTH);
 	CHECK_ST(am_can_open(v, &w->cust, after, NULL), AM_OK);
-	/* revoking the last custodian leaves nobody to seal to */
-	CHECK_ST(am_revoke(v, trust_of(v), &w->admin, w->cust.sign_pk, NULL, NULL), AM_OK);
+	/* revoking the last custodian while sealed entries exist is refused, saying what to do */
 	n0 = count_of(v);
-	CHECK(seal_bytes(v, &w->admin, AM_T_CASE, content, 10, 0, NULL, NULL, NULL) != AM_OK);
+	CHECK_ST(am_revoke(v, trust_of(v), &w->admin, w->cust.sign_pk, NULL, &e), AM_EINPUT);
+	CHECK(strstr(e.msg, "no custodian") != NULL && strstr(e.msg, "rewrap") != NULL);
 	CHECK(count_of(v) == n0);
 
 	CHECK(verify_ok(v, AM_VERIFY_QUICK, NULL));

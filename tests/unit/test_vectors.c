@@ -1204,8 +1204,8 @@ static void header_rules(const struct world *w)
 	expect_refused(g, "version 2", OFF_VERSION, b, 2, g->len);
 	b[0] = 0;
 	expect_refused(g, "type 0", OFF_TYPE, b, 1, g->len);
-	b[0] = 9;
-	expect_refused(g, "type 9", OFF_TYPE, b, 1, g->len);
+	b[0] = 0xff;
+	expect_refused(g, "type 255", OFF_TYPE, b, 1, g->len);
 	b[0] = 1;
 	expect_refused(g, "a flag", OFF_FLAGS, b, 1, g->len);
 	expect_refused(g, "a trailing byte", 0, NULL, 0, g->len + 1);

@@ -1,0 +1,151 @@
+/*
+ * compromise.c — what a key signed between the point its revocation says it
+ * was compromised and the revocation itself.  The signatures were valid when
+ * made, so verification accepts those entries; an auditor still needs the
+ * list, to re-examine each one (docs/FORMAT.md §24).
+ */
+#include "lifecycle.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void am_compromise_report_release(struct am_compromise_report *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].seqs);
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+/* Add seq to c's list. */
+static int push_seq(struct am_compromised *c, size_t *cap, uint64_t seq)
+{
+	if (c->n == *cap) {
+		size_t nc = *cap ? 2 * *cap : 16;
+		uint64_t *g = realloc(c->seqs, nc * sizeof(*g));
+		if (g == NULL)
+			return -1;
+		c->seqs = g;
+		*cap = nc;
+	}
+	c->seqs[c->n++] = seq;
+	return 0;
+}
+
+/*
+ * The entries from c->since_seq up to the revoke entry, whose own entry hash
+ * (rev_prev is its prev field) is proved: walking back from it, each entry's
+ * hash must be the next one's prev, which ties every row read to the tree.
+ * Collected forwards in a first pass, checked backwards.
+ */
+static enum am_status window(struct am_vault *v, struct am_compromised *c,
+			     const unsigned char rev_prev[AM_HASH_LEN], struct am_err *e)
+{
+	uint64_t lo = c->since_seq, hi = c->revoke_seq;
+	unsigned char (*hashes)[AM_HASH_LEN] = NULL, (*prevs)[AM_HASH_LEN] = NULL;
+	unsigned char *signed_by = NULL;
+	size_t cap = 0;
+	enum am_status s = AM_OK;
+
+	if (hi <= lo)
+		return AM_OK;
+	hashes = malloc((hi - lo) * sizeof(*hashes));
+	prevs = malloc((hi - lo) * sizeof(*prevs));
+	signed_by = malloc(hi - lo);
+	if (hashes == NULL || prevs == NULL || signed_by == NULL) {
+		s = am_fail(e, AM_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	for (uint64_t q = lo; q < hi && s == AM_OK; q++) {
+		struct am_entry_pub p;
+		s = am_entry_read(v, q, &p, e);
+		if (s != AM_OK)
+			break;
+		am_entry_hash(hashes[q - lo], p.buf, p.len, p.sig);
+		memcpy(prevs[q - lo], p.h.prev, AM_HASH_LEN);
+		signed_by[q - lo] = memcmp(p.h.signer, c->pk, AM_SIGN_PK_LEN) == 0;
+		am_entry_pub_release(&p);
+	}
+	for (uint64_t q = hi; s == AM_OK && q > lo; q--) {
+		const unsigned char *want = q == hi ? rev_prev : prevs[q - lo];
+		if (!am_equal(hashes[q - 1 - lo], want, AM_HASH_LEN))
+			s = am_fail(e, AM_EVERIFY, "%s: entry %llu changed since it was verified; run "
+				    "'amanat verify'", am_vault_path(v), (unsigned long long)(q - 1));
+	}
+	for (uint64_t q = lo; q < hi && s == AM_OK; q++)
+		if (signed_by[q - lo] && push_seq(c, &cap, q) != 0)
+			s = am_fail(e, AM_ENOMEM, "out of memory");
+cleanup:
+	free(hashes);
+	free(prevs);
+	free(signed_by);
+	return s;
+}
+
+enum am_status am_compromise_scan(struct am_vault *v, uint64_t size,
+				  const unsigned char root[AM_HASH_LEN],
+				  struct am_compromise_report *out, struct am_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	enum am_status s;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	s = am_db_exec(v, "BEGIN", e);
+	if (s != AM_OK)
+		return s;
+	/* the type column finds candidates; each is then proved to be what it says */
+	rc = sqlite3_prepare_v2(v->db, "SELECT seq FROM entries WHERE type = ?1 AND seq < ?2 "
+				"ORDER BY seq", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		s = am_db_error(v, rc, "reading the vault", e);
+		goto cleanup;
+	}
+	sqlite3_bind_int(st, 1, AM_T_REVOKE);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
+	while (s == AM_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+		struct am_compromised c, *g;
+		unsigned char hash[AM_HASH_LEN];
+		struct am_entry_pub p;
+
+		memset(&c, 0, sizeof(c));
+		s = am_entry_read(v, seq, &p, e);
+		if (s != AM_OK)
+			break;
+		am_entry_hash(hash, p.buf, p.len, p.sig);
+		if (am_tree_holds(v, seq, size, root, hash) != 0 || p.h.type != AM_T_REVOKE ||
+		    am_revocation_parse(p.h.payload, p.h.payload_len, c.pk, &c.kind, &c.since_seq,
+					&c.since_ms, c.reason) != 0) {
+			am_entry_pub_release(&p);
+			s = am_fail(e, AM_EVERIFY, "%s: entry %llu changed since it was verified; run "
+				    "'amanat verify'", v->path, (unsigned long long)seq);
+			break;
+		}
+		if (c.kind == AM_SINCE_NONE) {
+			am_entry_pub_release(&p);
+			continue;
+		}
+		c.revoke_seq = seq;
+		s = window(v, &c, p.h.prev, e);
+		am_entry_pub_release(&p);
+		if (s == AM_OK && (g = realloc(out->v, (out->n + 1) * sizeof(*g))) == NULL)
+			s = am_fail(e, AM_ENOMEM, "out of memory");
+		if (s != AM_OK) {
+			free(c.seqs);
+			break;
+		}
+		out->v = g;
+		out->v[out->n++] = c;
+	}
+	if (s == AM_OK && rc != SQLITE_DONE)
+		s = am_db_error(v, rc, "reading the vault", e);
+cleanup:
+	sqlite3_finalize(st);
+	am_db_rollback(v);
+	if (s != AM_OK)
+		am_compromise_report_release(out);
+	return s;
+}
