@@ -9,19 +9,20 @@
 
 static const char *const type_names[] = {
 	NULL, "genesis", "enroll", "revoke", "testimony", "document", "media", "case", "custody",
+	NULL, NULL, "import", "ack",
 };
 
 const char *am_type_name(unsigned type)
 {
-	if (type >= 1 && type <= AM_T_CUSTODY)
+	if (type >= 1 && type <= AM_T_ACK && type_names[type] != NULL)
 		return type_names[type];
 	return "unknown";
 }
 
 unsigned am_type_from_name(const char *name)
 {
-	for (unsigned t = 1; t <= AM_T_CUSTODY; t++)
-		if (strcmp(name, type_names[t]) == 0)
+	for (unsigned t = 1; t <= AM_T_ACK; t++)
+		if (type_names[t] != NULL && strcmp(name, type_names[t]) == 0)
 			return t;
 	return 0;
 }
@@ -66,6 +67,12 @@ unsigned am_role_from_name(const char *name)
 int am_type_sealed(unsigned type)
 {
 	return type >= AM_T_TESTIMONY && type <= AM_T_CUSTODY;
+}
+
+int am_header_sealed(const struct am_header *h)
+{
+	/* an import's body is the original's: there when it was sealed */
+	return am_type_sealed(h->type) || (h->type == AM_T_IMPORT && h->chunk_size != 0);
 }
 
 uint64_t am_header_ref(const struct am_header *h, uint32_t i)
@@ -170,7 +177,8 @@ int am_header_parse(const unsigned char *p, size_t n, struct am_header *h, char 
 	if (h->version != AM_FORMAT_VERSION)
 		BAD("header has format version %u, this build reads %u", h->version,
 		    AM_FORMAT_VERSION);
-	if (h->type < AM_T_GENESIS || h->type > AM_T_CUSTODY)
+	if (h->type < AM_T_GENESIS || h->type > AM_T_ACK ||
+	    (h->type > AM_T_CUSTODY && h->type < AM_T_IMPORT))
 		BAD("header has unknown entry type %u", h->type);
 	if (h->flags != 0)
 		BAD("header has reserved flags set");
@@ -191,7 +199,7 @@ int am_header_parse(const unsigned char *p, size_t n, struct am_header *h, char 
 		if (ref >= h->seq || (i > 0 && ref <= am_header_ref(h, i - 1)))
 			BAD("header references are not strictly increasing earlier entries");
 	}
-	if (am_type_sealed(h->type)) {
+	if (am_header_sealed(h)) {
 		uint64_t want;
 		if (h->chunk_size < 4096 || h->chunk_size > (16u << 20) ||
 		    (h->chunk_size & (h->chunk_size - 1)) != 0)

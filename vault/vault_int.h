@@ -91,8 +91,6 @@ void am_meta_ad(unsigned char *ad, size_t *adlen, const unsigned char vid[AM_VAU
  * n * AM_BOX_PK_LEN bytes.
  */
 int am_auth_recipients(const struct am_auth *a, unsigned char **pks, size_t *n);
-/* Roles allowed to sign an entry of this type. */
-unsigned am_type_signer_roles(unsigned type);
 
 /* Deep copy of a's members; -1 when out of memory. */
 int am_auth_copy(struct am_auth *dst, const struct am_auth *src);

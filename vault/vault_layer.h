@@ -38,6 +38,8 @@ void am_auth_release(struct am_auth *a);
  * Returns 0, or -1 with a reason.
  */
 int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_t whylen);
+/* Roles allowed to sign an entry of this type. */
+unsigned am_type_signer_roles(unsigned type);
 /* Roles of pk now (0 when not a member). */
 unsigned am_auth_roles(const struct am_auth *a, const unsigned char pk[AM_SIGN_PK_LEN]);
 

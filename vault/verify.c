@@ -16,7 +16,7 @@
  * authority links back from entry m-1, each proved to be in the trusted tree
  * by an inclusion proof, and only entries from m on are checked one by one.
  */
-#include "vault_int.h"
+#include "import_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -134,7 +134,7 @@ static int start_from_trusted(struct vstate *vs, unsigned char prev[AM_HASH_LEN]
 	/* the chain continues from entry m-1 as it is in the trusted tree */
 	if (stored_entry_hash(vs, m - 1, prev, &pub) != 0)
 		return -1;
-	a = am_type_sealed(pub.h.type) ? pub.h.auth_seq : m - 1;
+	a = pub.h.type <= AM_T_REVOKE ? m - 1 : pub.h.auth_seq;
 	memcpy(vs->r->vault_id, pub.h.vault_id, AM_VAULT_ID_LEN);
 	am_entry_pub_release(&pub);
 	if (in_trusted_tree(vs, m - 1, prev) != 0)
@@ -370,6 +370,7 @@ static int check_chunks(struct vstate *vs, const struct am_header *h)
 static int check_wraps(struct vstate *vs, const struct am_header *h, const unsigned char *w,
 		       size_t wn)
 {
+	int imported = h->type == AM_T_IMPORT;
 	unsigned char hash[AM_HASH_LEN], *pks = NULL;
 	struct am_wraps ws;
 	size_t n = 0;
@@ -380,6 +381,9 @@ static int check_wraps(struct vstate *vs, const struct am_header *h, const unsig
 		return problem(vs, h->seq, "wrapped keys do not match their signed hash");
 	if (am_wraps_parse(w, wn, &ws) != 0)
 		return problem(vs, h->seq, "wrapped keys are malformed");
+	/* an import's keys were wrapped in its field vault, to the custodians there (§25) */
+	if (imported)
+		return 0;
 	if (am_auth_recipients(&vs->auth, &pks, &n) != 0)
 		return problem(vs, h->seq, "out of memory");
 	ok = n == ws.n;
@@ -466,7 +470,7 @@ static int check_entry(struct vstate *vs, sqlite3_stmt *st, uint64_t want_seq,
 	if (stored == NULL || sqlite3_column_bytes(st, 4) != AM_HASH_LEN ||
 	    !am_equal(stored, hash, AM_HASH_LEN))
 		return problem(vs, want_seq, "stored hash column disagrees with the entry's bytes");
-	if (am_type_sealed(h.type)) {
+	if (am_header_sealed(&h)) {
 		if (check_wraps(vs, &h, w ? w : (const unsigned char *)"", wn) != 0)
 			return -1;
 	} else if (wn != 0 || mn != 0) {
@@ -474,7 +478,11 @@ static int check_entry(struct vstate *vs, sqlite3_stmt *st, uint64_t want_seq,
 	}
 	if (am_auth_apply(&vs->auth, &h, why, sizeof(why)) != 0)
 		return problem(vs, want_seq, "%s", why);
-	if (am_type_sealed(h.type)) {
+	if ((h.type == AM_T_IMPORT &&
+	     am_import_check(vs->v, &vs->auth, &vs->fr, &h, why, sizeof(why)) != 0) ||
+	    (h.type == AM_T_ACK && am_ack_check(&vs->auth, &h, why, sizeof(why)) != 0))
+		return problem(vs, want_seq, "%s", why);
+	if (am_header_sealed(&h)) {
 		vs->chunk_rows_expected += h.chunk_count;
 		if (vs->o->tier >= AM_VERIFY_FULL) {
 			unsigned char mh[AM_HASH_LEN];
