@@ -468,6 +468,11 @@ typedef enum am_status (*am_chunk_fn)(void *ctx, uint64_t idx, const unsigned ch
 				      size_t n, struct am_err *e);
 AM_WUR enum am_status am_entry_stored_chunks(struct am_vault *v, const struct am_header *h,
 					     am_chunk_fn fn, void *ctx, struct am_err *e);
+/*
+ * What an entry is, for readers that sort entries: its type, or for an import
+ * the type of the field entry it carries (0 if the import does not parse).
+ */
+unsigned am_entry_kind(const struct am_header *h);
 /* The root of t's verified tree (of am_trusted_size(t) entries). */
 void am_trusted_root(const struct am_trusted *t, unsigned char root[AM_HASH_LEN]);
 

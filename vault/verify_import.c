@@ -133,9 +133,8 @@ bad:
 	return rc;
 }
 
-int am_import_check(struct am_vault *v, const struct am_auth *auth,
-		    const struct am_mt_frontier *fr, const struct am_header *h, char *why,
-		    size_t whylen)
+int am_import_check_alone(const struct am_auth *auth, const struct am_header *h, char *why,
+			  size_t whylen, struct am_import_view *out, uint64_t *cp_size)
 {
 	struct am_import_view iv;
 	struct am_checkpoint c;
@@ -181,16 +180,29 @@ int am_import_check(struct am_vault *v, const struct am_auth *auth,
 		if (o->seq != 0 || o->type != AM_T_GENESIS || !am_equal(vid, o->vault_id,
 									 AM_VAULT_ID_LEN))
 			BAD("the first import of field vault %s is not its genesis entry", origin);
-	} else if (check_prev(v, fr, am_header_ref(h, 0), &iv, c.size, why, whylen) != 0) {
-		goto out;
 	}
+	if (out != NULL)
+		*out = iv;
+	if (cp_size != NULL)
+		*cp_size = c.size;
 	rc = 0;
-	goto out;
 bad:
-	rc = -1;
-out:
 	am_checkpoint_release(&c);
 	return rc;
+}
+
+int am_import_check(struct am_vault *v, const struct am_auth *auth,
+		    const struct am_mt_frontier *fr, const struct am_header *h, char *why,
+		    size_t whylen)
+{
+	struct am_import_view iv;
+	uint64_t cp_size = 0;
+
+	if (am_import_check_alone(auth, h, why, whylen, &iv, &cp_size) != 0)
+		return -1;
+	if (h->nrefs == 1 && check_prev(v, fr, am_header_ref(h, 0), &iv, cp_size, why, whylen) != 0)
+		return -1;
+	return 0;
 }
 
 int am_origin_parse(const char *s, size_t n, unsigned char id[AM_VAULT_ID_LEN])
@@ -283,4 +295,15 @@ int am_ack_check(const struct am_auth *auth, const struct am_header *h, char *wh
 		rc = 0;
 	am_ack_release(&a);
 	return rc;
+}
+
+unsigned am_entry_kind(const struct am_header *h)
+{
+	struct am_import_view iv;
+	struct am_err e;
+
+	if (h->type != AM_T_IMPORT)
+		return h->type;
+	am_err_init(&e);
+	return am_import_view(h, &iv, &e) == AM_OK ? iv.orig.type : 0;
 }
