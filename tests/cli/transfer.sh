@@ -220,4 +220,22 @@ drop_triggers tampered.db
 flip_byte tampered.db entries header "seq = $LAST" 400
 fresh_eyes am 1 verify tampered.db
 expect_stderr_contains "entry $LAST"
+
+# the independent verifier (tests/python/amverify.py, from docs/FORMAT.md §25) agrees
+AMV="${TESTS_DIR:-$CLI_DIR/..}/python/amverify.py"
+if "$PY" -c 'import nacl.signing' 2>/dev/null; then
+	for db in main.db f1.db f2.db; do
+		expect_exit 0 "$PY" "$AMV" vault "$db"
+	done
+	AMANAT_PASSPHRASE="$PASS" expect_exit 0 "$PY" "$AMV" decrypt main.db "$SEQ" --identity custodian.id \
+		--passphrase-env AMANAT_PASSPHRASE -o amv.bin
+	expect_same_file b.bin amv.bin
+	AMANAT_PASSPHRASE="$PASS" expect_exit 1 "$PY" "$AMV" decrypt main.db "$SEQ" --identity off1.id \
+		--passphrase-env AMANAT_PASSPHRASE
+	expect_exit 1 "$PY" "$AMV" vault tampered.db
+	grep -qF "entry $LAST" "$OUT" "$ERR" || fail "amverify does not name entry $LAST"
+	pass
+else
+	fail "$PY cannot import nacl: install python3-nacl (tools/deps.sh)"
+fi
 finish
