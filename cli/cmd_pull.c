@@ -67,8 +67,8 @@ static int run_pull(int argc, char **argv, struct cli_common *co)
 				(unsigned long long)(r.absorbed_before + r.imported - 1), forigin,
 				(unsigned long long)r.first_seq,
 				(unsigned long long)(r.first_seq + r.imported - 1), argv[optind]);
-		s = am_write_new_file(ack, 0644, r.ack.text, r.ack.len, &e);
-		if (s == AM_EEXIST) {
+		/* the same packet pulled again writes its acknowledgement again, in place */
+		{
 			struct am_output out;
 			s = am_output_open(&out, ack, 0644, 1, &e);
 			if (s == AM_OK && am_write_all(out.fd, r.ack.text, r.ack.len) != 0) {
@@ -78,6 +78,10 @@ static int run_pull(int argc, char **argv, struct cli_common *co)
 				s = am_output_commit(&out, 1, &e);
 			}
 		}
+		if (s == AM_OK && !r.signer_in_field)
+			fprintf(stderr, "amanat: warning: %s is not a member of the field vault %s, "
+				"which will refuse this acknowledgement: pull as one of the mission's "
+				"custodians\n", id.name, forigin);
 		if (s == AM_OK)
 			fprintf(stderr, "acknowledgement written to %s: carry it back and record it "
 				"with 'amanat ack FIELD_VAULT %s'\n", ack, ack);

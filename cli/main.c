@@ -266,7 +266,7 @@ const struct cli_cmd cli_commands[] = {
 	  "Pulling a packet already absorbed adds nothing and exits 0, saying so.  Exits 1,\n"
 	  "with the reason and MAIN_VAULT unchanged, for a packet that is tampered,\n"
 	  "truncated, skips or reorders entries, or comes from a forked or rolled-back\n"
-	  "field vault.\n" },
+	  "field vault; 2 if PACKET is not a transfer packet or is for another vault.\n" },
 	{ "ack", cmd_ack, "record headquarters' acknowledgement in a field vault",
 	  "usage: amanat ack FIELD_VAULT ACK --as ID [--passphrase-fd N]\n"
 	  "       amanat ack FIELD_VAULT [--json]\n"
