@@ -45,6 +45,22 @@ enum am_status am_ack_last(struct am_vault *v, const struct am_trusted *t,
 	return AM_OK;
 }
 
+/* 1 when a current member of t signed the acknowledgement's note. */
+static int member_signed(const struct am_trusted *t, const struct am_ack *a)
+{
+	const struct am_members *ms = am_trusted_members(t);
+
+	for (size_t i = 0; i < ms->n; i++) {
+		struct am_vkey k;
+		if (ms->m[i].roles == 0)
+			continue;
+		am_vkey_make(&k, a->cp.origin, AM_NOTE_ED25519, ms->m[i].sign_pk);
+		if (am_note_count_valid(&a->cp, &k, 1, NULL) == 1)
+			return 1;
+	}
+	return 0;
+}
+
 enum am_status am_ack_record(struct am_vault *v, struct am_trusted *t,
 			     const struct am_identity *who, const char *text, size_t len,
 			     struct am_ack *a, uint64_t *seq, struct am_err *e)
@@ -66,6 +82,10 @@ enum am_status am_ack_record(struct am_vault *v, struct am_trusted *t,
 	if (!am_equal(a->field_id, am_trusted_vault_id(t), AM_VAULT_ID_LEN))
 		return am_fail(e, AM_EVERIFY, "the acknowledgement is for the field vault %s, not "
 			       "%s (%s)", origin, mine, am_vault_path(v));
+	/* whoever pulled at headquarters is one of this vault's members (a custodian) */
+	if (a->cp.nsigs != 1 || !member_signed(t, a))
+		return am_fail(e, AM_EVERIFY, "the acknowledgement is not signed by a member of %s "
+			       "(pull as one of the mission's custodians)", am_vault_path(v));
 	/* what headquarters says it holds must be this vault's own first entries */
 	am_trusted_root(t, root);
 	if (a->field_size > am_trusted_size(t))

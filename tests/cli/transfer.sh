@@ -150,6 +150,29 @@ pull_refused bad-swap2.pkt "reordered"
 am_pw 0 pull main.db r3.pkt --as custodian.id
 am_pw 0 ack f1.db r3.pkt.ack --as off1.id
 
+# ---- the second field vault, rounds 2 and 3: packets pulled out of order -----------
+am_pw 0 ack f2.db s1.pkt.ack --as off2.id
+am_pw 0 seal f2.db --as off2.id --type document --case C-2 a.txt
+am_pw 0 push f2.db --to "$MID" -o s2.pkt --as off2.id
+am_pw 0 seal f2.db --as off2.id --type case --case C-2 c.txt
+am_pw 0 push f2.db --to "$MID" -o s3.pkt --as off2.id
+expect_stderr_contains "entries 3-5 of f2.db"
+N=$(entry_count main.db)
+am_pw 0 pull main.db s3.pkt --as custodian.id               # the later packet first
+expect_eq "entries after s3" "$((N + 3))" "$(entry_count main.db)"
+am_pw 0 pull main.db s2.pkt --as custodian.id               # then the earlier one
+expect_stderr_contains "already imported"
+expect_eq "entries after s2" "$((N + 3))" "$(entry_count main.db)"
+am_pw 0 ack f2.db s2.pkt.ack --as off2.id                   # both acks say 0-5 now
+am_pw 0 ack f2.db s3.pkt.ack --as off2.id
+expect_stderr_contains "already recorded"
+# an acknowledgement signed by someone the field vault does not know is refused
+am_pw 0 pull main.db s3.pkt --as admin.id --ack admin.ack
+expect_stderr_contains "is not a member of the field vault"
+am_pw 1 ack f2.db admin.ack --as off2.id
+expect_stderr_contains "not signed by a member"
+verify_ok main.db
+
 # ---- a forked field vault --------------------------------------------------------
 cp f1.db f1-fork.db
 am_pw 0 seal f1.db --as off1.id --type testimony --case C-1 a.txt
