@@ -21,6 +21,7 @@ struct am_import_tx {
 	uint64_t nchunks, ct_size;
 	am_sha256_ctx ct_hash;
 	int failed; /* a step failed: only abort is left */
+	struct am_fauths fauths; /* field vaults' memberships, as verify replays them */
 };
 
 enum am_status am_import_begin(struct am_vault *v, struct am_trusted *t,
@@ -34,6 +35,7 @@ enum am_status am_import_begin(struct am_vault *v, struct am_trusted *t,
 		return am_fail(e, AM_ENOMEM, "out of memory");
 	x->v = v;
 	x->t = t;
+	am_fauths_init(&x->fauths);
 	s = am_write_begin(v, t, &x->work, e);
 	if (s != AM_OK) {
 		free(x);
@@ -159,7 +161,7 @@ enum am_status am_import_append(struct am_import_tx *x, const struct am_identity
 		memcpy(h.fields_root, o.fields_root, AM_HASH_LEN);
 	}
 	/* refuse what the verifier would refuse, before it is signed */
-	if (am_import_check(x->v, &x->work.auth, &x->work.fr, &h, why, sizeof(why)) != 0) {
+	if (am_import_check(x->v, &x->work.auth, &x->work.fr, &x->fauths, &h, why, sizeof(why)) != 0) {
 		s = am_fail(e, AM_EVERIFY, "field entry %llu: %s", (unsigned long long)o.seq, why);
 		goto fail;
 	}
@@ -187,6 +189,7 @@ enum am_status am_import_commit(struct am_import_tx *x, struct am_err *e)
 		return am_fail(e, AM_EINPUT, "internal: commit after a failed import step");
 	}
 	s = am_write_commit(x->v, x->t, &x->work, e);
+	am_fauths_release(&x->fauths);
 	free(x);
 	return s;
 }
@@ -196,6 +199,7 @@ void am_import_abort(struct am_import_tx *x)
 	if (x == NULL)
 		return;
 	am_write_abort(x->v, &x->work);
+	am_fauths_release(&x->fauths);
 	free(x);
 }
 

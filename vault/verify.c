@@ -49,6 +49,7 @@ struct vstate {
 	struct am_err *e;
 	uint64_t at;            /* the entry being read */
 	int ckpt_lost;          /* a damaged file's checkpoints could not be read */
+	struct am_fauths fauths; /* field vaults' memberships, from their imports (§25) */
 };
 
 AM_PRINTF(3, 4)
@@ -479,7 +480,7 @@ static int check_entry(struct vstate *vs, sqlite3_stmt *st, uint64_t want_seq,
 	if (am_auth_apply(&vs->auth, &h, why, sizeof(why)) != 0)
 		return problem(vs, want_seq, "%s", why);
 	if ((h.type == AM_T_IMPORT &&
-	     am_import_check(vs->v, &vs->auth, &vs->fr, &h, why, sizeof(why)) != 0) ||
+	     am_import_check(vs->v, &vs->auth, &vs->fr, &vs->fauths, &h, why, sizeof(why)) != 0) ||
 	    (h.type == AM_T_ACK && am_ack_check(&vs->auth, &h, why, sizeof(why)) != 0))
 		return problem(vs, want_seq, "%s", why);
 	if (am_header_sealed(&h)) {
@@ -702,6 +703,7 @@ enum am_status am_verify_run(struct am_vault *v, const struct am_verify_opts *o,
 	vs.s = AM_OK;
 	vs.from = from;
 	am_auth_init(&vs.auth);
+	am_fauths_init(&vs.fauths);
 	am_mt_frontier_init(&vs.fr);
 	if (o->tier >= AM_VERIFY_DEEP && o->reader == NULL)
 		return am_fail(e, AM_EINPUT, "deep verification needs a custodian's identity");
@@ -793,6 +795,7 @@ cleanup:
 	sqlite3_finalize(vs.node);
 	sqlite3_finalize(vs.ckpt);
 	am_auth_release(&vs.auth);
+	am_fauths_release(&vs.fauths);
 	free(vs.seen);
 	if (vs.s != AM_OK)
 		r->ok = 0;

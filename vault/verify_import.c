@@ -18,79 +18,6 @@
 
 #define BAD(...) do { snprintf(why, whylen, __VA_ARGS__); goto bad; } while (0)
 
-enum am_status am_import_view(const struct am_header *outer, struct am_import_view *iv,
-			      struct am_err *e)
-{
-	struct am_rd r;
-	struct am_buf sb;
-	uint32_t hlen = 0, cplen = 0;
-	uint8_t np = 0;
-	char why[256];
-	const struct am_header *o = &iv->orig;
-	int bad;
-
-	memset(iv, 0, sizeof(*iv));
-	if (outer->type != AM_T_IMPORT)
-		return am_fail(e, AM_EINPUT, "entry %llu is not an import",
-			       (unsigned long long)outer->seq);
-	am_rd_init(&r, outer->payload, outer->payload_len);
-	am_rd_u32(&r, &hlen);
-	iv->hdr = am_rd_ptr(&r, hlen);
-	iv->sig = am_rd_ptr(&r, AM_SIG_LEN);
-	am_rd_u32(&r, &cplen);
-	iv->cp = (const char *)am_rd_ptr(&r, cplen);
-	am_rd_u8(&r, &np);
-	iv->proof = am_rd_ptr(&r, (size_t)np * AM_HASH_LEN);
-	if (r.bad || !am_rd_done(&r) || np > AM_MT_MAX_PROOF || iv->hdr == NULL || cplen == 0)
-		return am_fail(e, AM_EVERIFY, "import payload is malformed");
-	iv->hlen = hlen;
-	iv->cplen = cplen;
-	iv->nproof = np;
-	if (am_header_parse(iv->hdr, hlen, &iv->orig, why, sizeof(why)) != 0)
-		return am_fail(e, AM_EVERIFY, "imported original: %s", why);
-	am_buf_init(&sb);
-	am_sig_input(&sb, iv->hdr, hlen);
-	bad = sb.oom || am_sign_verify(iv->sig, sb.data, sb.len, o->signer) != 0;
-	am_buf_release(&sb);
-	if (bad)
-		return am_fail(e, AM_EVERIFY, "imported original's signature does not verify");
-	am_entry_hash(iv->orig_hash, iv->hdr, hlen, iv->sig);
-	if (o->type == AM_T_IMPORT)
-		return am_fail(e, AM_EVERIFY, "imported original is itself an import");
-	/* the outer header's body is the original's, field for field */
-	if (am_type_sealed(o->type)
-		    ? !am_header_sealed(outer) || !am_equal(outer->uid, o->uid, AM_UID_LEN) ||
-			      outer->size != o->size || outer->chunk_size != o->chunk_size ||
-			      outer->chunk_count != o->chunk_count || outer->ct_size != o->ct_size ||
-			      !am_equal(outer->ct_hash, o->ct_hash, AM_HASH_LEN) ||
-			      outer->wraps_size != o->wraps_size ||
-			      !am_equal(outer->wraps_hash, o->wraps_hash, AM_HASH_LEN) ||
-			      outer->meta_size != o->meta_size ||
-			      !am_equal(outer->meta_hash, o->meta_hash, AM_HASH_LEN) ||
-			      !am_equal(outer->fields_root, o->fields_root, AM_HASH_LEN)
-		    : am_header_sealed(outer))
-		return am_fail(e, AM_EVERIFY, "import header's body fields are not the original's");
-	return AM_OK;
-}
-
-/* 1 when the note c has a valid signature by some member of auth. */
-static int signed_by_member(const struct am_auth *auth, const struct am_checkpoint *c,
-			    unsigned char who[AM_SIGN_PK_LEN])
-{
-	for (size_t i = 0; i < auth->ms.n; i++) {
-		struct am_vkey k;
-		if (auth->ms.m[i].roles == 0)
-			continue;
-		am_vkey_make(&k, c->origin, AM_NOTE_ED25519, auth->ms.m[i].sign_pk);
-		if (am_note_count_valid(c, &k, 1, NULL) == 1) {
-			if (who != NULL)
-				memcpy(who, auth->ms.m[i].sign_pk, AM_SIGN_PK_LEN);
-			return 1;
-		}
-	}
-	return 0;
-}
-
 /* The previous import of the same field vault, entry ref: the original before this one. */
 static int check_prev(struct am_vault *v, const struct am_mt_frontier *fr, uint64_t ref,
 		      const struct am_import_view *cur, uint64_t cp_size, char *why, size_t whylen)
@@ -164,7 +91,7 @@ int am_import_check_alone(const struct am_auth *auth, const struct am_header *h,
 		BAD("field entry %llu is not proved to be in the field checkpoint of %llu entries",
 		    (unsigned long long)o->seq, (unsigned long long)c.size);
 	/* the field officers are enrolled here too: the main vault vouches for their keys */
-	if (!signed_by_member(auth, &c, NULL))
+	if (!am_auth_signed_note(auth, &c))
 		BAD("field checkpoint is not signed by a member of this vault");
 	if (am_type_sealed(o->type) && !(am_auth_roles(auth, o->signer) &
 					 am_type_signer_roles(o->type))) {
@@ -192,17 +119,27 @@ bad:
 }
 
 int am_import_check(struct am_vault *v, const struct am_auth *auth,
-		    const struct am_mt_frontier *fr, const struct am_header *h, char *why,
-		    size_t whylen)
+		    const struct am_mt_frontier *fr, struct am_fauths *fauths,
+		    const struct am_header *h, char *why, size_t whylen)
 {
 	struct am_import_view iv;
+	struct am_checkpoint c;
+	struct am_err e;
 	uint64_t cp_size = 0;
+	int rc;
 
 	if (am_import_check_alone(auth, h, why, whylen, &iv, &cp_size) != 0)
 		return -1;
 	if (h->nrefs == 1 && check_prev(v, fr, am_header_ref(h, 0), &iv, cp_size, why, whylen) != 0)
 		return -1;
-	return 0;
+	am_err_init(&e);
+	if (am_checkpoint_parse(iv.cp, iv.cplen, &c, &e) != AM_OK) {
+		snprintf(why, whylen, "field checkpoint is malformed: %s", e.msg);
+		return -1;
+	}
+	rc = am_fauth_step(v, fr, fauths, h, &iv, &c, why, whylen);
+	am_checkpoint_release(&c);
+	return rc;
 }
 
 int am_origin_parse(const char *s, size_t n, unsigned char id[AM_VAULT_ID_LEN])
@@ -289,21 +226,10 @@ int am_ack_check(const struct am_auth *auth, const struct am_header *h, char *wh
 	else if (a.field_size > h->seq)
 		snprintf(why, whylen, "ack entry acknowledges %llu entries, more than came before it",
 			 (unsigned long long)a.field_size);
-	else if (!signed_by_member(auth, &a.cp, NULL))
+	else if (!am_auth_signed_note(auth, &a.cp))
 		snprintf(why, whylen, "ack entry's note is not signed by a member of this vault");
 	else
 		rc = 0;
 	am_ack_release(&a);
 	return rc;
-}
-
-unsigned am_entry_kind(const struct am_header *h)
-{
-	struct am_import_view iv;
-	struct am_err e;
-
-	if (h->type != AM_T_IMPORT)
-		return h->type;
-	am_err_init(&e);
-	return am_import_view(h, &iv, &e) == AM_OK ? iv.orig.type : 0;
 }

@@ -784,12 +784,20 @@ def check_import(h, auth, imports):
             raise Fail("the first import of a field vault is not its genesis")
     else:
         prev = imports.get(h.refs[0])
-        if prev is None or prev[0] != o.vault_id:
+        if prev is None or prev[0] != o.vault_id or ("auth", o.vault_id) not in imports:
             raise Fail("it follows no import of the same field vault")
         if o.seq != prev[1] + 1 or o.prev != prev[2]:
             raise Fail("field entry %d does not follow the one imported before" % o.seq)
         if note.size < prev[3]:
             raise Fail("its field checkpoint is older than the one before")
+    # the field vault's own rules, replayed from its imported originals
+    fauth = imports.setdefault(("auth", o.vault_id), Membership())
+    try:
+        fauth.apply(o)
+    except Fail as e:
+        raise Fail("field entry %d breaks its own vault's rules: %s" % (o.seq, e))
+    if o.seq + 1 == note.size and not member_signed(note, fauth):
+        raise Fail("the field checkpoint is not signed by a member of the field vault")
     return o.vault_id, o.seq, ohash, note.size
 
 

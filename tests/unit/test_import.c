@@ -3,7 +3,8 @@
  * API: a field vault's entries appended to a main vault in order verify;
  * each rule the writer shares with the verifier refuses what breaks it (a
  * first import that is not the genesis, a skipped entry, a bad field proof,
- * a field checkpoint signed by a stranger, a sealer not enrolled in the main
+ * a field checkpoint signed by a stranger or by a main-vault member who is
+ * not in the field vault, a sealer not enrolled in the main
  * vault, a body that is not the signed one), and leaves the main vault as it
  * was.  Identities are generated in memory; names are fictional roles.
  */
@@ -169,6 +170,16 @@ int main(void)
 	s = import_one(mv, fv, 0, &bad, &cust, 0, 0, NONE, &seq, &e);
 	refused(mv, s, &e, "not signed by a member", size);
 	am_checkpoint_release(&bad);
+	/* signed by a member of the main vault who is no member of the field vault */
+	{
+		unsigned char r1[AM_HASH_LEN];
+		must(am_vault_root(fv, 1, r1, &e), &e, "field root at 1");
+		must(am_checkpoint_sign(origin, 1, r1, origin, admin.sign_sk, admin.sign_pk, &bad,
+					&e), &e, "admin's field checkpoint");
+		s = import_one(mv, fv, 0, &bad, &cust, 0, 0, NONE, &seq, &e);
+		refused(mv, s, &e, "not signed by a member of the field vault", size);
+		am_checkpoint_release(&bad);
+	}
 	/* the field genesis, then its next entry */
 	must(import_one(mv, fv, 0, &cp, &cust, 0, 0, NONE, &s0, &e), &e, "import genesis");
 	size = am_trusted_size(trust_of(mv));
