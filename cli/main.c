@@ -263,10 +263,11 @@ const struct cli_cmd cli_commands[] = {
 	  "custodian), all in one transaction, and writes the acknowledgement, a\n"
 	  "checkpoint of MAIN_VAULT signed by ID naming how far it holds the field vault,\n"
 	  "to FILE (default PACKET.ack), for the officer to record with 'amanat ack'.\n"
-	  "Pulling a packet already absorbed adds nothing and exits 0, saying so.  Exits 1,\n"
+	  "Pulling the last packet again adds nothing and exits 0, saying so.  Exits 1,\n"
 	  "with the reason and MAIN_VAULT unchanged, for a packet that is tampered,\n"
-	  "truncated, skips or reorders entries, or comes from a forked or rolled-back\n"
-	  "field vault; 2 if PACKET is not a transfer packet or is for another vault.\n" },
+	  "truncated, skips or reorders entries, comes from a forked or rolled-back field\n"
+	  "vault, or is older than what was pulled already; 2 if PACKET is not a transfer\n"
+	  "packet or is for another vault.\n" },
 	{ "ack", cmd_ack, "record headquarters' acknowledgement in a field vault",
 	  "usage: amanat ack FIELD_VAULT ACK --as ID [--passphrase-fd N]\n"
 	  "       amanat ack FIELD_VAULT [--json]\n"

@@ -394,6 +394,20 @@ enum am_status am_pull(struct am_vault *v, struct am_trusted *t, const struct am
 	s = pass(&pl, e);
 	if (s != AM_OK)
 		goto cleanup;
+	/*
+	 * A packet that ends before what was absorbed: an old packet carried again,
+	 * or one from a field vault put back to an older state.  Its entries are
+	 * the ones absorbed (checked above), but it is not the field vault as it is.
+	 */
+	if (pl.to < pl.fs.absorbed) {
+		char forigin[AM_ORIGIN_MAX];
+		am_origin(forigin, pl.fid);
+		s = am_fail(e, AM_EVERIFY, "%s: the packet holds %llu entries of %s, fewer than the "
+			    "%llu %s has absorbed: an old packet, or the field vault was rolled back; "
+			    "nothing added", path, (unsigned long long)pl.to, forigin,
+			    (unsigned long long)pl.fs.absorbed, am_vault_path(v));
+		goto cleanup;
+	}
 	memcpy(first, pl.digest, AM_HASH_LEN);
 	memcpy(r->field_id, pl.fid, AM_VAULT_ID_LEN);
 	r->from = pl.from;

@@ -44,10 +44,11 @@ void am_pull_result_release(struct am_pull_result *r);
  * Verify the packet at path against main vault v (verified state t) in a
  * first pass that writes nothing, then import it in one write transaction in
  * a second pass that checks everything again and that the file did not
- * change.  The acknowledgement is signed by who.  A packet already absorbed
- * imports nothing and still returns AM_OK (r->imported 0).  AM_EVERIFY, with
- * a reason, for a packet that is damaged, tampered, truncated, skips or
- * reorders entries, or comes from a forked or rolled-back field vault.
+ * change.  The acknowledgement is signed by who.  The packet last absorbed,
+ * pulled again, imports nothing and still returns AM_OK (r->imported 0).
+ * AM_EVERIFY, with a reason, for a packet that is damaged, tampered,
+ * truncated, skips or reorders entries, comes from a forked field vault, or
+ * ends before what was absorbed (an old packet, or a rolled-back field vault).
  */
 AM_WUR enum am_status am_pull(struct am_vault *v, struct am_trusted *t,
 			      const struct am_identity *who, const char *path,
