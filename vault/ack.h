@@ -27,6 +27,6 @@ AM_WUR enum am_status am_ack_parse(const char *text, size_t len, struct am_ack *
 				   struct am_err *e);
 void am_ack_release(struct am_ack *a);
 /* Parse "amanat/<32 hex>" or the 32 hex digits alone into id; -1 if neither. */
-int am_origin_parse(const char *s, size_t n, unsigned char id[AM_VAULT_ID_LEN]);
+AM_WUR int am_origin_parse(const char *s, size_t n, unsigned char id[AM_VAULT_ID_LEN]);
 
 #endif

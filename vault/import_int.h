@@ -23,14 +23,14 @@ struct am_fauths {
 void am_fauths_init(struct am_fauths *c);
 void am_fauths_release(struct am_fauths *c);
 /* 1 when a current member of auth signed the note c. */
-int am_auth_signed_note(const struct am_auth *auth, const struct am_checkpoint *c);
+AM_WUR int am_auth_signed_note(const struct am_auth *auth, const struct am_checkpoint *c);
 /*
  * Apply the original iv of import h to its field vault's membership in c
  * (rebuilt from the imports before h, proved in the tree fr, when c does not
  * hold it): the field vault's own rules must allow it, and when it is the
  * last entry the field checkpoint cp covers, a field member signed cp.
  */
-int am_fauth_step(struct am_vault *v, const struct am_mt_frontier *fr, struct am_fauths *c,
+AM_WUR int am_fauth_step(struct am_vault *v, const struct am_mt_frontier *fr, struct am_fauths *c,
 		  const struct am_header *h, const struct am_import_view *iv,
 		  const struct am_checkpoint *cp, char *why, size_t whylen);
 
@@ -42,11 +42,11 @@ int am_fauth_step(struct am_vault *v, const struct am_mt_frontier *fr, struct am
  * and the field vault's own rules (fauths, which advances).  0, or -1 with a
  * reason.
  */
-int am_import_check(struct am_vault *v, const struct am_auth *auth,
+AM_WUR int am_import_check(struct am_vault *v, const struct am_auth *auth,
 		    const struct am_mt_frontier *fr, struct am_fauths *fauths,
 		    const struct am_header *h, char *why, size_t whylen);
 /* Check ack entry h: its note names this vault and is signed by a member (auth). */
-int am_ack_check(const struct am_auth *auth, const struct am_header *h, char *why,
+AM_WUR int am_ack_check(const struct am_auth *auth, const struct am_header *h, char *why,
 		 size_t whylen);
 
 #endif

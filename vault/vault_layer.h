@@ -63,7 +63,7 @@ struct am_import_view;
  * link to the previous import.  0 (with the view in *out and the checkpoint's
  * size in *cp_size, each optional), or -1 with a reason.
  */
-int am_import_check_alone(const struct am_auth *auth, const struct am_header *h, char *why,
+AM_WUR int am_import_check_alone(const struct am_auth *auth, const struct am_header *h, char *why,
 			  size_t whylen, struct am_import_view *out, uint64_t *cp_size);
 
 /* ---- vault_layer.c ------------------------------------------------------ */
