@@ -200,6 +200,10 @@ SEQ=$(awk '$2 == "import" && $NF == 3000000 { print $1 }' "$OUT")
 [[ $SEQ =~ ^[0-9]+$ ]] || fail "no import of b.bin in the list"
 am_pw 0 extract main.db "$SEQ" --as custodian.id --purpose "transfer test" -o got.bin
 expect_same_file b.bin got.bin
+am_pw 0 show main.db "$SEQ" --as custodian.id --purpose "transfer test"
+expect_stdout_contains "media, entry 4 of the field vault"
+expect_stdout_matches "^sealed: +[0-9TZ:-]+ by off1$"
+expect_stdout_contains "filename           b.bin"
 am_pw 3 extract main.db "$SEQ" --as off1.id --purpose "transfer test" -o nope.bin
 expect_file_absent nope.bin
 am_pw 0 verify main.db --deep --as custodian.id
