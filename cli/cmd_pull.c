@@ -53,8 +53,12 @@ static int run_pull(int argc, char **argv, struct cli_common *co)
 		s = cli_trust_open(&ct, argv[optind], 1, &e);
 	if (s == AM_OK)
 		s = cli_unlock(&co->pass, co->as, &id, &e);
-	if (s == AM_OK)
-		s = am_pull(ct.v, ct.t, &id, packet, &r, &e);
+	if (s == AM_OK) {
+		struct cli_progress prog;
+		s = am_pull(ct.v, ct.t, &id, packet, cli_progress_start(&prog, "checking and importing"),
+			    &r, &e);
+		cli_progress_end(&prog);
+	}
 	if (s == AM_OK) {
 		am_origin(forigin, r.field_id);
 		if (r.imported == 0)

@@ -58,8 +58,12 @@ static int run_push(int argc, char **argv, struct cli_common *co)
 	if (s == AM_OK)
 		s = cli_unlock(&co->pass, co->as, &id, &e);
 	opened = s == AM_OK && (s = am_output_open(&out, path, 0600, force, &e)) == AM_OK;
-	if (s == AM_OK)
-		s = am_push(ct.v, ct.t, &id, mid, out.fd, &res, &e);
+	if (s == AM_OK) {
+		struct cli_progress prog;
+		s = am_push(ct.v, ct.t, &id, mid, out.fd, cli_progress_start(&prog, "writing"), &res,
+			    &e);
+		cli_progress_end(&prog);
+	}
 	if (opened) {
 		if (s == AM_OK)
 			s = am_output_commit(&out, force, &e);

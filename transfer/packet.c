@@ -44,7 +44,11 @@ enum am_status pk_write(struct pk_writer *w, uint8_t kind, const void *body, siz
 	head[0] = kind;
 	am_put_u32(head + 1, (uint32_t)n);
 	s = put(w, head, sizeof(head), e);
-	return s == AM_OK ? put(w, body, n, e) : s;
+	if (s == AM_OK)
+		s = put(w, body, n, e);
+	if (s == AM_OK && w->progress.fn != NULL)
+		w->progress.fn(w->progress.ctx, w->bytes, 0);
+	return s;
 }
 
 void pk_writer_digest(const struct pk_writer *w, unsigned char out[AM_HASH_LEN])
@@ -124,7 +128,10 @@ enum am_status pk_read(struct pk_reader *r, uint8_t *kind, uint32_t *len, uint32
 		r->buf = g;
 		r->cap = *len;
 	}
-	return get(r, r->buf, *len, e);
+	s = get(r, r->buf, *len, e);
+	if (s == AM_OK && r->progress.fn != NULL)
+		r->progress.fn(r->progress.ctx, r->base + r->off, r->total);
+	return s;
 }
 
 int pk_at_end(struct pk_reader *r)

@@ -11,6 +11,7 @@
 
 #include "../common/bytes.h"
 #include "../crypto/crypto.h"
+#include "../vault/vault.h"
 
 #define PK_MAGIC "AMNPKT\0\1"
 #define PK_MAGIC_LEN 8
@@ -26,6 +27,7 @@ struct pk_writer {
 	int fd;
 	am_sha256_ctx hash;
 	uint64_t bytes;
+	struct am_progress progress; /* told of bytes after each record */
 };
 void pk_writer_init(struct pk_writer *w, int fd);
 AM_WUR enum am_status pk_write_magic(struct pk_writer *w, struct am_err *e);
@@ -42,6 +44,8 @@ struct pk_reader {
 	uint64_t off;
 	unsigned char *buf; /* the current record's body */
 	size_t cap;
+	struct am_progress progress; /* told of r->off + base, of total, after each record */
+	uint64_t base, total;
 };
 void pk_reader_init(struct pk_reader *r, int fd, const char *path);
 void pk_reader_release(struct pk_reader *r);

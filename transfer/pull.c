@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../vault/merkle.h"
@@ -28,6 +29,8 @@ struct pull {
 	struct am_vault *v;
 	const char *path;
 	const struct am_identity *who;
+	struct am_progress progress;
+	int npass;                      /* passes done */
 	const struct am_trusted *state; /* the main vault as verified */
 	struct am_import_tx *x;         /* NULL in the first pass */
 	struct pk_reader rd;
@@ -322,12 +325,19 @@ static enum am_status read_end(struct pull *pl, struct am_err *e)
 static enum am_status pass(struct pull *pl, struct am_err *e)
 {
 	enum am_status s;
+	struct stat st;
 	int fd = open(pl->path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
 
 	if (fd < 0)
 		return am_fail(e, errno == ENOENT ? AM_EINPUT : AM_EIO, "%s: cannot open: %s",
 			       pl->path, strerror(errno));
 	pk_reader_init(&pl->rd, fd, pl->path);
+	pl->rd.progress = pl->progress;
+	if (fstat(fd, &st) == 0 && st.st_size > 0) {
+		pl->rd.total = 2 * (uint64_t)st.st_size;
+		pl->rd.base = (uint64_t)pl->npass * (uint64_t)st.st_size;
+	}
+	pl->npass++;
 	s = read_head(pl, e);
 	for (uint64_t k = pl->from; s == AM_OK && k < pl->to; k++)
 		s = read_entry(pl, k, e);
@@ -375,7 +385,8 @@ static enum am_status sign_ack(struct am_vault *v, const struct am_trusted *t,
 }
 
 enum am_status am_pull(struct am_vault *v, struct am_trusted *t, const struct am_identity *who,
-		       const char *path, struct am_pull_result *r, struct am_err *e)
+		       const char *path, struct am_progress progress, struct am_pull_result *r,
+		       struct am_err *e)
 {
 	unsigned char first[AM_HASH_LEN];
 	struct pull pl;
@@ -389,6 +400,7 @@ enum am_status am_pull(struct am_vault *v, struct am_trusted *t, const struct am
 	pl.v = v;
 	pl.path = path;
 	pl.who = who;
+	pl.progress = progress;
 	pl.state = t;
 	/* the first pass: everything checked, nothing written */
 	s = pass(&pl, e);

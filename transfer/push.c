@@ -98,7 +98,7 @@ static enum am_status put_head(struct pk_writer *w, const struct am_trusted *t,
 enum am_status am_push(struct am_vault *v, struct am_trusted *t,
 		       const struct am_identity *officer,
 		       const unsigned char main_id[AM_VAULT_ID_LEN], int fd,
-		       struct am_push_result *res, struct am_err *e)
+		       struct am_progress progress, struct am_push_result *res, struct am_err *e)
 {
 	unsigned char proof[AM_MT_MAX_PROOF][AM_MT_HASH], digest[AM_HASH_LEN];
 	unsigned char msg[sizeof(PK_DOM_SIG) + AM_HASH_LEN], end[8 + AM_SIGN_PK_LEN + AM_SIG_LEN];
@@ -144,6 +144,7 @@ enum am_status am_push(struct am_vault *v, struct am_trusted *t,
 			goto cleanup;
 	}
 	pk_writer_init(&w, fd);
+	w.progress = progress;
 	s = pk_write_magic(&w, e);
 	if (s == AM_OK)
 		s = put_head(&w, t, main_id, res->from, &cp, AM_MT_CONST(proof), count, e);

@@ -23,11 +23,13 @@ struct am_push_result {
  * recorded in v (all of them when there is none), under a checkpoint of v
  * that officer signs now (stored in v), with proofs.  AM_EVERIFY when v does
  * not extend what headquarters acknowledged (rolled back or forked).
+ * progress hears of the bytes written (of a total not known: 0).
  */
 AM_WUR enum am_status am_push(struct am_vault *v, struct am_trusted *t,
 			      const struct am_identity *officer,
 			      const unsigned char main_id[AM_VAULT_ID_LEN], int fd,
-			      struct am_push_result *res, struct am_err *e);
+			      struct am_progress progress, struct am_push_result *res,
+			      struct am_err *e);
 
 struct am_pull_result {
 	unsigned char field_id[AM_VAULT_ID_LEN];
@@ -49,10 +51,12 @@ void am_pull_result_release(struct am_pull_result *r);
  * AM_EVERIFY, with a reason, for a packet that is damaged, tampered,
  * truncated, skips or reorders entries, comes from a forked field vault, or
  * ends before what was absorbed (an old packet, or a rolled-back field vault).
+ * progress hears of the bytes read, both passes counted (of twice the size).
  */
 AM_WUR enum am_status am_pull(struct am_vault *v, struct am_trusted *t,
 			      const struct am_identity *who, const char *path,
-			      struct am_pull_result *r, struct am_err *e);
+			      struct am_progress progress, struct am_pull_result *r,
+			      struct am_err *e);
 
 /*
  * Record the acknowledgement text in field vault v (verified state t) as an
