@@ -471,6 +471,7 @@ AM_WUR enum am_status am_entry_stored_chunks(struct am_vault *v, const struct am
 /*
  * What an entry is, for readers that sort entries: its type, or for an import
  * the type of the field entry it carries (0 if the import does not parse).
+ * It checks no signature: give it headers of a verified log.
  */
 unsigned am_entry_kind(const struct am_header *h);
 /* The root of t's verified tree (of am_trusted_size(t) entries). */
