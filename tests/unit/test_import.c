@@ -6,7 +6,9 @@
  * a field checkpoint signed by a stranger or by a main-vault member who is
  * not in the field vault, a sealer not enrolled in the main
  * vault, a body that is not the signed one), and leaves the main vault as it
- * was.  Identities are generated in memory; names are fictional roles.
+ * was; and verify refuses the same imports signed by a member who went
+ * around the writer.  Identities are generated in memory; names are
+ * fictional roles.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +16,7 @@
 
 #include "vault/merkle.h"
 #include "vault/note.h"
-#include "vault/vault_layer.h"
+#include "vault/vault_int.h"
 #include "check.h"
 #include "trusted.h"
 
@@ -120,6 +122,66 @@ static void refused(struct am_vault *mv, enum am_status s, const struct am_err *
 	CHECK(am_trusted_size(trust_of(mv)) == size_before);
 }
 
+/*
+ * As a member who signs whatever they like would: append an import of field
+ * entry k of fv (proof flipped when bad_proof) to a new main vault at path,
+ * after importing the field genesis properly when k > 0 (ref names it, or
+ * nothing when no_ref), going around the writer's checks; then verify it.
+ */
+static void forged(const char *path, struct am_vault *fv, const struct am_checkpoint *cp,
+		   const struct am_identity *admin, const struct am_identity *cust,
+		   const struct am_identity *off, uint64_t k, int bad_proof, int no_ref,
+		   const char *want)
+{
+	unsigned char proof[AM_MT_MAX_PROOF][AM_MT_HASH];
+	struct am_progress none = { NULL, NULL };
+	struct am_verify_report r;
+	struct am_trusted work;
+	struct am_entry_pub p;
+	struct am_vault *mv;
+	struct am_header h;
+	struct am_buf pl, refs;
+	struct am_err e;
+	uint64_t g = 0;
+	size_t count = 0;
+
+	am_err_init(&e);
+	must(am_vault_create(path, admin, cust, 1, NULL, &e), &e, "forged main");
+	must(am_vault_open(path, 1, &mv, &e), &e, "open forged main");
+	must(am_enroll(mv, trust_of(mv), admin, off, AM_ROLE_OFFICER, NULL, &e), &e, "enroll");
+	if (k > 0)
+		must(import_one(mv, fv, 0, cp, cust, 0, 0, NONE, &g, &e), &e, "import genesis");
+	must(am_entry_read_trusted(fv, trust_of(fv), k, &p, &e), &e, "read field entry");
+	must(am_prove_inclusion(fv, k, cp->size, proof, &count, &e), &e, "field proof");
+	if (bad_proof)
+		proof[0][0] ^= 1;
+	am_buf_init(&pl);
+	am_buf_init(&refs);
+	am_buf_u32(&pl, (uint32_t)p.len);
+	am_buf_add(&pl, p.buf, p.len);
+	am_buf_add(&pl, p.sig, AM_SIG_LEN);
+	am_buf_u32(&pl, (uint32_t)cp->len);
+	am_buf_add(&pl, cp->text, cp->len);
+	am_buf_u8(&pl, (uint8_t)count);
+	am_buf_add(&pl, proof, count * AM_HASH_LEN);
+	am_buf_u64(&refs, g);
+	memset(&h, 0, sizeof(h));
+	h.type = AM_T_IMPORT;
+	h.payload = pl.data;
+	h.payload_len = (uint32_t)pl.len;
+	h.refs = refs.data;
+	h.nrefs = k > 0 && !no_ref ? 1 : 0;
+	must(am_write_begin(mv, trust_of(mv), &work, &e), &e, "begin");
+	must(am_append(mv, &work, cust, &h, NULL, 0, NULL, 0, NULL, &e), &e, "forge");
+	must(am_write_commit(mv, trust_of(mv), &work, &e), &e, "commit");
+	CHECK_ST(am_verify(mv, AM_VERIFY_FULL, none, &r, &e), AM_OK);
+	CHECKF(!r.ok && strstr(r.reason, want) != NULL, "verify: '%s', want '%s'", r.reason, want);
+	am_buf_release(&pl);
+	am_buf_release(&refs);
+	am_entry_pub_release(&p);
+	close_vault(mv);
+}
+
 int main(void)
 {
 	struct am_identity admin, cust, off, off2, stranger;
@@ -220,6 +282,17 @@ int main(void)
 		am_entry_pub_release(&p);
 	}
 
+	/* verify, not only the writer, refuses what a member could sign anyway */
+	{
+		char fp[300];
+		snprintf(fp, sizeof(fp), "%s/forged1.db", dir);
+		forged(fp, fv, &cp, &admin, &cust, &off, 0, 1, 0,
+		       "not proved to be in the field checkpoint");
+		snprintf(fp, sizeof(fp), "%s/forged2.db", dir);
+		forged(fp, fv, &cp, &admin, &cust, &off, 1, 0, 1, "is not its genesis");
+		snprintf(fp, sizeof(fp), "%s/forged3.db", dir);
+		forged(fp, fv, &cp, &admin, &cust, &off, 2, 0, 0, "does not follow");
+	}
 	am_checkpoint_release(&cp);
 	close_vault(mv);
 	close_vault(fv);
