@@ -42,14 +42,20 @@ int am_auth_signed_note(const struct am_auth *auth, const struct am_checkpoint *
 	return 0;
 }
 
-/* The cache slot of field vault id, added empty when missing; NULL when out of memory. */
-static struct am_fauth *slot(struct am_fauths *c, const unsigned char id[AM_VAULT_ID_LEN])
+/*
+ * The cache slot of field vault id (*found set when it was there), added
+ * empty when missing; NULL when out of memory.
+ */
+static struct am_fauth *slot(struct am_fauths *c, const unsigned char id[AM_VAULT_ID_LEN],
+			     int *found)
 {
 	struct am_fauth *g;
 
+	*found = 1;
 	for (size_t i = 0; i < c->n; i++)
 		if (am_equal(c->v[i].id, id, AM_VAULT_ID_LEN))
 			return &c->v[i];
+	*found = 0;
 	g = realloc(c->v, (c->n + 1) * sizeof(*g));
 	if (g == NULL)
 		return NULL;
@@ -145,11 +151,18 @@ int am_fauth_step(struct am_vault *v, const struct am_mt_frontier *fr, struct am
 		  const struct am_header *h, const struct am_import_view *iv,
 		  const struct am_checkpoint *cp, char *why, size_t whylen)
 {
-	struct am_fauth *fa = slot(c, iv->orig.vault_id);
+	int found = 0;
+	struct am_fauth *fa = slot(c, iv->orig.vault_id, &found);
 	char r[200];
 
 	if (fa == NULL) {
 		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	/* one field vault, one chain of imports: its genesis comes in once */
+	if (found && iv->orig.seq == 0) {
+		snprintf(why, whylen, "imports the genesis of a field vault imported before: two "
+			 "chains of one field vault");
 		return -1;
 	}
 	if (fa->next != iv->orig.seq && rebuild(v, fr, fa, h, why, whylen) != 0)

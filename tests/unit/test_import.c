@@ -4,11 +4,11 @@
  * each rule the writer shares with the verifier refuses what breaks it (a
  * first import that is not the genesis, a skipped entry, a bad field proof,
  * a field checkpoint signed by a stranger or by a main-vault member who is
- * not in the field vault, a sealer not enrolled in the main
- * vault, a body that is not the signed one), and leaves the main vault as it
- * was; and verify refuses the same imports signed by a member who went
- * around the writer.  Identities are generated in memory; names are
- * fictional roles.
+ * not in the field vault, a sealer not enrolled in the main vault, a body
+ * that is not the signed one), and leaves the main vault as it was; and
+ * verify refuses the same imports signed by a member who went around the
+ * writer, and a field vault imported twice from its genesis.  Identities are
+ * generated in memory; names are fictional roles.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,8 +125,8 @@ static void refused(struct am_vault *mv, enum am_status s, const struct am_err *
 /*
  * As a member who signs whatever they like would: append an import of field
  * entry k of fv (proof flipped when bad_proof) to a new main vault at path,
- * after importing the field genesis properly when k > 0 (ref names it, or
- * nothing when no_ref), going around the writer's checks; then verify it.
+ * after importing the field genesis properly when k > 0 or no_ref (ref names
+ * it, or nothing when no_ref), going around the writer's checks; then verify.
  */
 static void forged(const char *path, struct am_vault *fv, const struct am_checkpoint *cp,
 		   const struct am_identity *admin, const struct am_identity *cust,
@@ -149,7 +149,7 @@ static void forged(const char *path, struct am_vault *fv, const struct am_checkp
 	must(am_vault_create(path, admin, cust, 1, NULL, &e), &e, "forged main");
 	must(am_vault_open(path, 1, &mv, &e), &e, "open forged main");
 	must(am_enroll(mv, trust_of(mv), admin, off, AM_ROLE_OFFICER, NULL, &e), &e, "enroll");
-	if (k > 0)
+	if (k > 0 || no_ref)
 		must(import_one(mv, fv, 0, cp, cust, 0, 0, NONE, &g, &e), &e, "import genesis");
 	must(am_entry_read_trusted(fv, trust_of(fv), k, &p, &e), &e, "read field entry");
 	must(am_prove_inclusion(fv, k, cp->size, proof, &count, &e), &e, "field proof");
@@ -292,6 +292,8 @@ int main(void)
 		forged(fp, fv, &cp, &admin, &cust, &off, 1, 0, 1, "is not its genesis");
 		snprintf(fp, sizeof(fp), "%s/forged3.db", dir);
 		forged(fp, fv, &cp, &admin, &cust, &off, 2, 0, 0, "does not follow");
+		snprintf(fp, sizeof(fp), "%s/forged4.db", dir);
+		forged(fp, fv, &cp, &admin, &cust, &off, 0, 0, 1, "two chains of one field vault");
 	}
 	am_checkpoint_release(&cp);
 	close_vault(mv);
