@@ -782,6 +782,8 @@ def check_import(h, auth, imports):
     if not h.refs:
         if o.seq != 0 or o.type != GENESIS or o.vault_id != genesis_vault_id(ohdr):
             raise Fail("the first import of a field vault is not its genesis")
+        if ("auth", o.vault_id) in imports:
+            raise Fail("the field vault's genesis is imported twice: two chains of one field vault")
     else:
         prev = imports.get(h.refs[0])
         if prev is None or prev[0] != o.vault_id or ("auth", o.vault_id) not in imports:
