@@ -95,7 +95,7 @@ static void item_json(const struct ex_ctx *x, const struct ex_item *it, struct a
 
 	(void)x;
 	bundle_addf(b, "{\n  \"id\": \"%s\",\n  \"seq\": %llu,\n  \"type\": \"%s\",\n  \"payload\": ",
-		    it->id, (unsigned long long)it->seq, am_type_name(it->pub.h.type));
+		    it->id, (unsigned long long)it->seq, am_type_name(am_entry_kind(&it->pub.h)));
 	json_cstr(b, it->payload);
 	ADDS(b, ",\n  \"fields\": [");
 	for (size_t j = 0; j < it->f.n; j++) {

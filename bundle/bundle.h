@@ -134,6 +134,10 @@ struct am_bundle_item {
 	uint64_t size;
 	unsigned char sha256[AM_HASH_LEN];
 	int ok; /* no problem concerns this item */
+	/* an import (docs/FORMAT.md §25): sealed in this field vault as this entry */
+	int imported;
+	char field_origin[AM_ORIGIN_MAX];
+	uint64_t field_seq;
 };
 
 struct am_bundle_report {

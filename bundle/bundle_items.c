@@ -384,22 +384,36 @@ static void check_item(struct bv_ctx *x, const char *file, const char *id, const
 	}
 	ic.en = en;
 	pg->en = en;
-	it->type = en->h.type;
+	it->type = am_entry_kind(&en->h);
 	it->sealed_at_ms = en->h.sealed_at_ms;
 	it->size = en->h.size;
 	memcpy(it->signer, en->h.signer, AM_SIGN_PK_LEN);
-	m = x->have_auth ? am_members_find(&x->auth.ms, en->h.signer) : NULL;
+	if (en->h.type == AM_T_IMPORT) {
+		/* who sealed it, and when, in the field (checked in the replay) */
+		struct am_import_view iv;
+		struct am_err ie;
+		am_err_init(&ie);
+		if (am_import_view(&en->h, &iv, &ie) == AM_OK) {
+			it->sealed_at_ms = iv.orig.sealed_at_ms;
+			memcpy(it->signer, iv.orig.signer, AM_SIGN_PK_LEN);
+			it->imported = 1;
+			am_origin(it->field_origin, iv.orig.vault_id);
+			it->field_seq = iv.orig.seq;
+		}
+	}
+	m = x->have_auth ? am_members_find(&x->auth.ms, it->signer) : NULL;
 	if (m != NULL)
 		snprintf(it->signer_name, sizeof(it->signer_name), "%s", m->name);
-	if (en->h.type < AM_T_TESTIMONY || en->h.type > AM_T_CASE)
+	/* an import is the field entry it carries (docs/FORMAT.md §25) */
+	if (am_entry_kind(&en->h) < AM_T_TESTIMONY || am_entry_kind(&en->h) > AM_T_CASE)
 		bv_problem(x,
 		           "%s: entry %llu is a %s entry, not testimony, a document, media or a "
 		           "case record",
 		           file, (unsigned long long)seq, am_type_name(en->h.type));
 	if ((present & 4) && ((s = bv_js_text(x, j, len, "$.type", &n)) == NULL ||
-	                      am_type_from_name(s) != en->h.type))
+	                      am_type_from_name(s) != am_entry_kind(&en->h)))
 		bv_problem(x, "%s: type is not %s, the type signed in entry %llu", file,
-		           am_type_name(en->h.type), (unsigned long long)seq);
+		           am_type_name(am_entry_kind(&en->h)), (unsigned long long)seq);
 	free(s);
 	if (present & 16)
 		check_fields(x, &ic, j, len);

@@ -220,6 +220,11 @@ static void replay(struct bv_ctx *x)
 			bv_problem(x, "entry %llu (%s): %s", (unsigned long long)h->seq,
 			           am_type_name(h->type), why);
 			en->bad = 1;
+		} else if (h->type == AM_T_IMPORT &&
+		           am_import_check_alone(&x->auth, h, why, sizeof(why), NULL, NULL) != 0) {
+			/* the field entry's own signature, proof and sealer (docs/FORMAT.md §25) */
+			bv_problem(x, "entry %llu (import): %s", (unsigned long long)h->seq, why);
+			en->bad = 1;
 		}
 	}
 	x->have_auth = 1;

@@ -82,7 +82,7 @@ static int has_filters(const struct am_export_req *req)
 /* Filters that need no decryption. */
 static int public_match(const struct am_export_req *req, const struct am_header *h)
 {
-	if (req->types != 0 && !(req->types & (1u << h->type)))
+	if (req->types != 0 && !(req->types & (1u << am_entry_kind(h))))
 		return 0;
 	if (req->has_from && h->sealed_at_ms < req->from_ms)
 		return 0;
@@ -169,7 +169,7 @@ static int scope_listed(const char *list, const char *scope)
 static const char *consent_gap(const struct ex_item *it, const char *scope)
 {
 	if (!it->has_consent)
-		return it->pub.h.type == AM_T_TESTIMONY ? "no consent is recorded for this testimony"
+		return am_entry_kind(&it->pub.h) == AM_T_TESTIMONY ? "no consent is recorded for this testimony"
 							 : NULL;
 	if (it->withdrawn)
 		return "consent was withdrawn";
@@ -240,7 +240,8 @@ static enum am_status plan_opens(struct ex_ctx *x, uint64_t n, struct am_err *e)
 		s = am_entry_read_trusted(x->v, x->req->trusted, seq, &p, e);
 		if (s != AM_OK)
 			break;
-		if (p.h.type >= AM_T_TESTIMONY && p.h.type <= AM_T_CASE) {
+		/* an import is the field entry it carries (docs/FORMAT.md §25) */
+		if (am_entry_kind(&p.h) >= AM_T_TESTIMONY && am_entry_kind(&p.h) <= AM_T_CASE) {
 			wanted = explicitly(req, seq) || (has_filters(req) && public_match(req, &p.h));
 			/* refers to an earlier candidate: a possible consent amendment */
 			for (uint32_t r = 0; r < p.h.nrefs; r++)
@@ -276,11 +277,15 @@ static enum am_status select_items(struct ex_ctx *x, uint64_t n, struct am_expor
 		if (s != AM_OK)
 			break;
 		am_fields_init(&f);
-		evidence = p.h.type >= AM_T_TESTIMONY && p.h.type <= AM_T_CASE;
-		if (!am_type_sealed(p.h.type)) {
-			/* enrollments: the court replays them (a rewrap only as the tip) */
-			if (am_type_authority(p.h.type) || seq + 1 == n)
-				s = keep_entry(x, seq, e);
+		evidence = am_entry_kind(&p.h) >= AM_T_TESTIMONY && am_entry_kind(&p.h) <= AM_T_CASE;
+		if (am_type_authority(p.h.type)) {
+			s = keep_entry(x, seq, e); /* enrollments: the court replays them */
+			am_entry_pub_release(&p);
+			continue;
+		}
+		/* imports of public and custody field entries, and acks: nothing of an item's */
+		if (!am_header_sealed(&p.h) ||
+		    (p.h.type == AM_T_IMPORT && am_entry_kind(&p.h) == AM_T_CUSTODY)) {
 			am_entry_pub_release(&p);
 			continue;
 		}

@@ -221,6 +221,9 @@ int cmd_members(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_open_bundle(int argc, char **argv);
 int cmd_verify_bundle(int argc, char **argv);
+int cmd_push(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
+int cmd_ack(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

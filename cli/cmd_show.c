@@ -1,8 +1,38 @@
 /* cmd_show.c — amanat show: a custodian reads an entry's metadata. */
 #include <string.h>
 
+#include "../vault/note.h"
 #include "cli.h"
 #include "reading.h"
+
+/*
+ * What an import carries (docs/FORMAT.md §25): the field entry's type, sealer
+ * and time, and the field vault it was sealed in; as JSON members or lines.
+ */
+static void show_import(const struct am_members *ms, const struct am_header *h, int json, int w)
+{
+	struct am_import_view iv;
+	struct am_err e;
+	char when[32], who[AM_NAME_MAX + 1], origin[AM_ORIGIN_MAX];
+
+	am_err_init(&e);
+	if (am_import_view(h, &iv, &e) != AM_OK)
+		return; /* verified with the log: cannot happen */
+	cli_time(when, iv.orig.sealed_at_ms);
+	cli_signer_name(ms, iv.orig.signer, who, sizeof(who));
+	am_origin(origin, iv.orig.vault_id);
+	if (json) {
+		printf(",\"original\":{\"type\":\"%s\",\"sealed_at\":\"%s\",\"signer\":",
+		       am_type_name(iv.orig.type), when);
+		json_cstr(stdout, who);
+		printf(",\"field_vault\":\"%s\",\"field_entry\":%llu}", origin,
+		       (unsigned long long)iv.orig.seq);
+		return;
+	}
+	printf("%-*s %s, entry %llu of the field vault %s\n", w, "original:",
+	       am_type_name(iv.orig.type), (unsigned long long)iv.orig.seq, origin);
+	printf("%-*s %s by %s\n", w, "sealed:", when, who);
+}
 
 /* The command, with co released by cmd_show whatever happens. */
 static int run_show(int argc, char **argv, struct cli_common *co)
@@ -54,6 +84,8 @@ static int run_show(int argc, char **argv, struct cli_common *co)
 		printf("{\"seq\":%llu,\"type\":\"%s\",\"sealed_at\":\"%s\",\"signer\":",
 		       (unsigned long long)seq, am_type_name(p.h.type), when);
 		json_cstr(stdout, who);
+		if (p.h.type == AM_T_IMPORT)
+			show_import(&ms, &p.h, 1, 0);
 		printf(",\"size\":%llu,\"custody\":%llu,\"fields\":{", (unsigned long long)p.h.size,
 		       (unsigned long long)r.custody);
 		for (size_t i = 0; i < f.n; i++) {
@@ -71,7 +103,10 @@ static int run_show(int argc, char **argv, struct cli_common *co)
 				w = (int)strlen(f.v[i].name);
 		printf("%-*s %llu (%s)\n", w, "entry:", (unsigned long long)seq,
 		       am_type_name(p.h.type));
-		printf("%-*s %s by %s\n", w, "sealed:", when, who);
+		printf("%-*s %s by %s\n", w, p.h.type == AM_T_IMPORT ? "imported:" : "sealed:", when,
+		       who);
+		if (p.h.type == AM_T_IMPORT)
+			show_import(&ms, &p.h, 0, w);
 		am_hex(hex, p.h.fields_root, AM_HASH_LEN);
 		printf("%-*s %s\n", w, "fields commitment:", hex);
 		for (size_t i = 0; i < f.n; i++) {

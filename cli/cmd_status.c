@@ -15,7 +15,7 @@
 #include "pin.h"
 #include "trust.h"
 
-#define NTYPES (AM_T_REWRAP + 1)
+#define NTYPES (AM_T_ACK + 1)
 
 struct status {
 	const char *path;
@@ -274,7 +274,9 @@ static void print_json(const struct status *st)
 	if (st->counted) {
 		printf(",\"entries\":{\"total\":%llu", (unsigned long long)st->size);
 		for (unsigned t = 1; t < NTYPES; t++)
-			printf(",\"%s\":%llu", am_type_name(t), (unsigned long long)st->count[t]);
+			if (t <= AM_T_CUSTODY || st->count[t] > 0) /* import and ack only when present */
+				printf(",\"%s\":%llu", am_type_name(t),
+				       (unsigned long long)st->count[t]);
 		printf("}");
 	}
 	if (st->has_cp && st->cp_signed != NULL) {

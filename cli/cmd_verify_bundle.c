@@ -65,6 +65,9 @@ static void print_json(const char *path, const struct am_bundle_report *r, enum 
 			json_cstr(stdout, it->payload);
 		else
 			printf("null");
+		if (it->imported)
+			printf(",\"field_vault\":\"%s\",\"field_entry\":%llu", it->field_origin,
+			       (unsigned long long)it->field_seq);
 		printf(",\"size\":%llu,\"sha256\":", (unsigned long long)it->size);
 		if (it->payload != NULL)
 			printf("\"%s\"}", hex);
@@ -102,6 +105,9 @@ static void print_summary(const struct am_bundle_report *r, int pinned_by_caller
 		       am_type_name(it->type), (unsigned long long)it->seq, when,
 		       it->signer_name[0] ? it->signer_name : kid, kid,
 		       it->payload ? it->payload : "(no file)", size);
+		if (it->imported)
+			printf("              imported from the field vault %s, its entry %llu\n",
+			       it->field_origin, (unsigned long long)it->field_seq);
 	}
 	if (pinned_by_caller)
 		printf("verdict: verified: every file, signature and proof checks, against the %s "

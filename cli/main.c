@@ -290,6 +290,42 @@ const struct cli_cmd cli_commands[] = {
 	  "Decrypts it to OUT.zip, the bundle's ZIP, to check with 'amanat verify-bundle\n"
 	  "OUT.zip' and unpack with any ZIP tool.  Exits 1 if FILE was altered, 3 if it is\n"
 	  "not encrypted to ID.\n" },
+	{ "push", cmd_push, "write a transfer packet of a field vault for headquarters",
+	  "usage: amanat push FIELD_VAULT --to MAIN_VAULT_ID -o PACKET --as OFFICER.id [--force]\n"
+	  "                  [--passphrase-fd N]\n"
+	  "\n"
+	  "Writes PACKET (created 0600; --force replaces it): every entry of FIELD_VAULT\n"
+	  "since the last acknowledgement recorded from MAIN_VAULT_ID (amanat/<hex> or the\n"
+	  "hex alone, as the main vault's checkpoints name it), exactly as stored (signed\n"
+	  "headers, ciphertext, wrapped keys), under a checkpoint of FIELD_VAULT that\n"
+	  "OFFICER signs now, with an inclusion proof of each entry and a consistency\n"
+	  "proof from the acknowledged tree.  Nothing is decrypted: OFFICER's signing key\n"
+	  "is the only secret used.  Exits 1 if FIELD_VAULT no longer extends what\n"
+	  "headquarters acknowledged (rolled back or forked).  See docs/FIELD.md.\n" },
+	{ "pull", cmd_pull, "import a transfer packet into the main vault",
+	  "usage: amanat pull MAIN_VAULT PACKET --as ID [--ack FILE] [--passphrase-fd N]\n"
+	  "\n"
+	  "Verifies all of PACKET before writing anything: every signature, the field\n"
+	  "vault's own membership, that its sealers are enrolled in MAIN_VAULT, the proofs,\n"
+	  "and that the field vault extends what was pulled from it before.  Then appends\n"
+	  "each new field entry as an import entry signed by ID (admin, officer or\n"
+	  "custodian), all in one transaction, and writes the acknowledgement, a\n"
+	  "checkpoint of MAIN_VAULT signed by ID naming how far it holds the field vault,\n"
+	  "to FILE (default PACKET.ack), for the officer to record with 'amanat ack'.\n"
+	  "Pulling the last packet again adds nothing and exits 0, saying so.  Exits 1,\n"
+	  "with the reason and MAIN_VAULT unchanged, for a packet that is tampered,\n"
+	  "truncated, skips or reorders entries, comes from a forked or rolled-back field\n"
+	  "vault, or is older than what was pulled already; 2 if PACKET is not a transfer\n"
+	  "packet or is for another vault.\n" },
+	{ "ack", cmd_ack, "record headquarters' acknowledgement in a field vault",
+	  "usage: amanat ack FIELD_VAULT ACK --as ID [--passphrase-fd N]\n"
+	  "       amanat ack FIELD_VAULT [--json]\n"
+	  "\n"
+	  "Records ACK, the file 'amanat pull' wrote, in FIELD_VAULT as an ack entry signed\n"
+	  "by ID (any member), after checking it names FIELD_VAULT, is signed by one of its\n"
+	  "members and agrees with its tree; the next push then starts after it.  Without\n"
+	  "ACK, says what headquarters has acknowledged: the entries safe there, and how\n"
+	  "many are not yet.\n" },
 	{ "demo", cmd_demo, "build a fictional vault and show what amanat does",
 	  "usage: amanat demo [DIR]\n"
 	  "\n"

@@ -536,8 +536,10 @@ enum am_status cli_entries_of(struct cli_trust *ct, int which, cli_keep_fn keep,
 			*n = 0;
 			return s;
 		}
-		if (am_type_sealed(p.h.type) &&
-		    (which == 2 || (which == 1) == (p.h.type == AM_T_CUSTODY)) &&
+		/* an import is read as the field entry it carries; the custody log is this vault's */
+		if (am_header_sealed(&p.h) &&
+		    (which == 2 || (which == 1 ? p.h.type == AM_T_CUSTODY
+					       : am_entry_kind(&p.h) != AM_T_CUSTODY)) &&
 		    (keep == NULL || keep(ctx, i, &p.h)))
 			(*out)[(*n)++] = i;
 		am_entry_pub_release(&p);

@@ -132,7 +132,8 @@ static int keep_header(void *ctx, uint64_t seq, const struct am_header *h)
 	const struct cli_filter *f = &l->filter;
 
 	return seq >= f->lo && seq <= f->hi &&
-	       (f->types == 0 || (h->type < 32 && (f->types >> h->type & 1u))) &&
+	       (f->types == 0 || (h->type < 32 && (f->types >> h->type & 1u)) ||
+		(am_entry_kind(h) < 32 && (f->types >> am_entry_kind(h) & 1u))) &&
 	       (f->signer == NULL || signer_matches(l, h->signer)) &&
 	       (!f->has_from || h->sealed_at_ms >= f->from_ms) &&
 	       (!f->has_to || h->sealed_at_ms <= f->to_ms);
@@ -224,9 +225,9 @@ int cli_listing_next(struct cli_listing *l)
 		l->seq = l->next++;
 		if (!keep_header(l, l->seq, &l->p.h))
 			continue;
-		custody = l->p.h.type == AM_T_CUSTODY;
+		custody = am_entry_kind(&l->p.h) == AM_T_CUSTODY;
 		/* only what the custody record names; one it cannot open shows its header alone */
-		if (l->co.as != NULL && am_type_sealed(l->p.h.type) && custody == (l->which == 1) &&
+		if (l->co.as != NULL && am_header_sealed(&l->p.h) && custody == (l->which == 1) &&
 		    am_open_fields(l->ct.v, &l->reader, l->seq, &l->f, NULL) != AM_OK)
 			am_fields_init(&l->f);
 		if (!case_matches(l))

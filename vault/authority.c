@@ -123,6 +123,10 @@ unsigned am_type_signer_roles(unsigned type)
 		return AM_ROLE_CUSTODIAN;
 	case AM_T_ROTATE:
 		return AM_ROLE_ADMIN; /* or the new key, for an admin's own (apply_rotate) */
+	case AM_T_IMPORT: /* whoever pulls a packet in at headquarters */
+		return AM_ROLE_ADMIN | AM_ROLE_OFFICER | AM_ROLE_CUSTODIAN;
+	case AM_T_ACK: /* any member may record what headquarters acknowledged */
+		return AM_ROLE_ALL;
 	}
 	return 0;
 }
@@ -288,6 +292,12 @@ int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_
 		cur = index_find(a, a->by_box, BOX_OFF, w.to);
 		if (cur == NULL || !(cur->roles & AM_ROLE_CUSTODIAN))
 			BAD("rewrap wraps keys to someone who is not an enrolled custodian");
+		return 0;
+	}
+	if (h->type == AM_T_IMPORT || h->type == AM_T_ACK) {
+		/* the payload's own rules are checked in verify_import.c */
+		if (h->payload_len == 0)
+			BAD("%s entry has an empty payload", am_type_name(h->type));
 		return 0;
 	}
 	if (h->payload_len != (h->type == AM_T_CUSTODY ? 1u : 0u))

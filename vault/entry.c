@@ -9,19 +9,19 @@
 
 static const char *const type_names[] = {
 	NULL, "genesis", "enroll", "revoke", "testimony", "document", "media", "case", "custody",
-	"rotate", "rewrap",
+	"rotate", "rewrap", "import", "ack",
 };
 
 const char *am_type_name(unsigned type)
 {
-	if (type >= 1 && type <= AM_T_REWRAP)
+	if (type >= 1 && type <= AM_T_ACK)
 		return type_names[type];
 	return "unknown";
 }
 
 unsigned am_type_from_name(const char *name)
 {
-	for (unsigned t = 1; t <= AM_T_REWRAP; t++)
+	for (unsigned t = 1; t <= AM_T_ACK; t++)
 		if (strcmp(name, type_names[t]) == 0)
 			return t;
 	return 0;
@@ -74,6 +74,12 @@ int am_type_authority(unsigned type)
 {
 	return type == AM_T_GENESIS || type == AM_T_ENROLL || type == AM_T_REVOKE ||
 	       type == AM_T_ROTATE;
+}
+
+int am_header_sealed(const struct am_header *h)
+{
+	/* an import's body is the original's: there when it was sealed */
+	return am_type_sealed(h->type) || (h->type == AM_T_IMPORT && h->chunk_size != 0);
 }
 
 uint64_t am_header_ref(const struct am_header *h, uint32_t i)
@@ -178,7 +184,7 @@ int am_header_parse(const unsigned char *p, size_t n, struct am_header *h, char 
 	if (h->version != AM_FORMAT_VERSION)
 		BAD("header has format version %u, this build reads %u", h->version,
 		    AM_FORMAT_VERSION);
-	if (h->type < AM_T_GENESIS || h->type > AM_T_REWRAP)
+	if (h->type < AM_T_GENESIS || h->type > AM_T_ACK)
 		BAD("header has unknown entry type %u", h->type);
 	if (h->flags != 0)
 		BAD("header has reserved flags set");
@@ -199,7 +205,7 @@ int am_header_parse(const unsigned char *p, size_t n, struct am_header *h, char 
 		if (ref >= h->seq || (i > 0 && ref <= am_header_ref(h, i - 1)))
 			BAD("header references are not strictly increasing earlier entries");
 	}
-	if (am_type_sealed(h->type)) {
+	if (am_header_sealed(h)) {
 		uint64_t want;
 		if (h->chunk_size < 4096 || h->chunk_size > (16u << 20) ||
 		    (h->chunk_size & (h->chunk_size - 1)) != 0)

@@ -210,17 +210,39 @@ enum am_status am_checkpoint_sign(const char *origin, uint64_t size,
 				  const unsigned char pk[AM_SIGN_PK_LEN], struct am_checkpoint *c,
 				  struct am_err *e)
 {
+	return am_checkpoint_sign_ext(origin, size, root, NULL, key_name, sk, pk, c, e);
+}
+
+enum am_status am_checkpoint_sign_ext(const char *origin, uint64_t size,
+				      const unsigned char root[AM_HASH_LEN], const char *ext,
+				      const char *key_name, const unsigned char sk[AM_SIGN_SK_LEN],
+				      const unsigned char pk[AM_SIGN_PK_LEN], struct am_checkpoint *c,
+				      struct am_err *e)
+{
 	struct am_buf b;
 	unsigned char sig[AM_SIG_LEN];
-	char head[AM_ORIGIN_MAX + 96], b64[64];
+	char b64[64], num[24];
 	enum am_status s;
 
 	am_b64(b64, root, AM_HASH_LEN);
-	snprintf(head, sizeof(head), "%s\n%llu\n%s\n", origin, (unsigned long long)size, b64);
-	if (am_sign(sig, head, strlen(head), sk) != 0)
-		return am_fail(e, AM_EINPUT, "signing the checkpoint failed");
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)size);
 	am_buf_init(&b);
-	am_buf_add(&b, head, strlen(head));
+	am_buf_add(&b, origin, strlen(origin));
+	am_buf_u8(&b, '\n');
+	am_buf_add(&b, num, strlen(num));
+	am_buf_u8(&b, '\n');
+	am_buf_add(&b, b64, strlen(b64));
+	am_buf_u8(&b, '\n');
+	if (ext != NULL)
+		am_buf_add(&b, ext, strlen(ext));
+	if (b.oom) {
+		am_buf_release(&b);
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	}
+	if (am_sign(sig, b.data, b.len, sk) != 0) {
+		am_buf_release(&b);
+		return am_fail(e, AM_EINPUT, "signing the checkpoint failed");
+	}
 	am_buf_u8(&b, '\n');
 	sig_line(&b, key_name, am_note_key_id(key_name, AM_NOTE_ED25519, pk), sig, AM_SIG_LEN);
 	if (b.oom) {

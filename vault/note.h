@@ -65,6 +65,17 @@ AM_WUR enum am_status am_checkpoint_sign(const char *origin, uint64_t size,
 					 const unsigned char pk[AM_SIGN_PK_LEN],
 					 struct am_checkpoint *c, struct am_err *e);
 /*
+ * The same with extension lines after the root (ext: complete lines, each
+ * ending in a newline; NULL for none), for notes that say more than a tree
+ * head (an acknowledgement, docs/FORMAT.md §25).
+ */
+AM_WUR enum am_status am_checkpoint_sign_ext(const char *origin, uint64_t size,
+					     const unsigned char root[AM_HASH_LEN], const char *ext,
+					     const char *key_name,
+					     const unsigned char sk[AM_SIGN_SK_LEN],
+					     const unsigned char pk[AM_SIGN_PK_LEN],
+					     struct am_checkpoint *c, struct am_err *e);
+/*
  * Count the distinct keys among `keys` with a valid signature on c (Ed25519
  * note signatures and timestamped cosignatures); a key listed twice or a
  * line repeated counts once.  A signature line that names a known key

@@ -17,6 +17,9 @@ struct opened {
 	struct am_entry_pub pub;
 	unsigned char *key; /* secure */
 	uint64_t via;       /* the entry whose wrap gave the key */
+	/* whose body it is: this vault's, or for an import the field vault's (§25) */
+	unsigned char body_vid[AM_VAULT_ID_LEN];
+	unsigned body_type;
 };
 
 static void opened_release(struct opened *o)
@@ -42,7 +45,18 @@ static enum am_status open_entry(struct am_vault *v, const struct am_identity *r
 	s = am_entry_read_trusted(v, v->trusted, seq, &o->pub, e);
 	if (s != AM_OK)
 		return s;
-	if (!am_type_sealed(o->pub.h.type)) {
+	memcpy(o->body_vid, o->pub.h.vault_id, AM_VAULT_ID_LEN);
+	o->body_type = o->pub.h.type;
+	if (o->pub.h.type == AM_T_IMPORT && am_header_sealed(&o->pub.h)) {
+		/* verified with the log: the body was sealed in the field vault, as the original */
+		struct am_import_view iv;
+		s = am_import_view(&o->pub.h, &iv, e);
+		if (s != AM_OK)
+			goto fail;
+		memcpy(o->body_vid, iv.orig.vault_id, AM_VAULT_ID_LEN);
+		o->body_type = iv.orig.type;
+	}
+	if (!am_header_sealed(&o->pub.h)) {
 		s = am_fail(e, AM_EINPUT, "entry %llu is a public %s entry with nothing to decrypt",
 			    (unsigned long long)seq, am_type_name(o->pub.h.type));
 		goto fail;
@@ -152,7 +166,7 @@ static enum am_status fields_of(struct am_vault *v, struct opened *o, struct am_
 		goto cleanup;
 	}
 	memset(nonce, 0, sizeof(nonce));
-	am_meta_ad(ad, &adlen, o->pub.h.vault_id, o->pub.h.uid);
+	am_meta_ad(ad, &adlen, o->body_vid, o->pub.h.uid);
 	if (am_subkey(mkey, o->key, 2, AM_KDF_CTX_META) != 0 ||
 	    am_aead_open(pt, meta, mn, ad, adlen, nonce, mkey) != 0) {
 		char from[64] = "";
@@ -264,7 +278,7 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 	}
 	if (am_subkey(ckey, o.key, 1, AM_KDF_CTX_CHUNK) != 0)
 		CHUNK_FAIL("key derivation failed");
-	am_chunk_ad(ad, &adlen, o.pub.h.vault_id, o.pub.h.uid);
+	am_chunk_ad(ad, &adlen, o.body_vid, o.pub.h.uid);
 	am_sha256_init(&ct_hash);
 	rc = sqlite3_prepare_v2(v->db, "SELECT idx, data FROM chunks WHERE seq = ? ORDER BY idx",
 				-1, &st, NULL);
@@ -338,12 +352,12 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 	if (ct_total != o.pub.h.ct_size || !am_equal(cth, o.pub.h.ct_hash, AM_HASH_LEN))
 		CHUNK_FAIL("%s: entry %llu: ciphertext does not match its signed hash", v->path,
 			   (unsigned long long)seq);
-	if (o.pub.h.type != AM_T_CUSTODY &&
+	if (o.body_type != AM_T_CUSTODY &&
 	    (want_sha == NULL || want_sha->vlen != strlen(hex) ||
 	     memcmp(want_sha->value, hex, want_sha->vlen) != 0))
 		CHUNK_FAIL("%s: entry %llu: plaintext SHA-256 does not match the sealed record",
 			   v->path, (unsigned long long)seq);
-	if (o.pub.h.type != AM_T_CUSTODY) {
+	if (o.body_type != AM_T_CUSTODY) {
 		const struct am_field *sz = am_fields_get(&f, "size");
 		char num[24];
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)o.pub.h.size);

@@ -70,3 +70,8 @@ void am_vault_use_trust(struct am_vault *v, const struct am_trusted *t)
 {
 	v->trusted = t;
 }
+
+void am_trusted_root(const struct am_trusted *t, unsigned char root[AM_HASH_LEN])
+{
+	am_mt_frontier_root(&t->fr, root);
+}

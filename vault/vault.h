@@ -27,6 +27,8 @@ enum am_entry_type {
 	AM_T_CUSTODY = 8,
 	AM_T_ROTATE = 9,  /* a member's keys replaced by new ones (docs/FORMAT.md §24) */
 	AM_T_REWRAP = 10, /* content keys of earlier entries wrapped to another custodian */
+	AM_T_IMPORT = 11, /* an entry carried from a field vault (docs/FORMAT.md §25) */
+	AM_T_ACK = 12,    /* a field vault's record of headquarters' acknowledgement */
 };
 
 enum am_role {
@@ -53,6 +55,12 @@ const char *am_type_name(unsigned type);
 int am_type_sealed(unsigned type);
 /* 1 for the types that change who may do what (genesis, enroll, revoke, rotate). */
 int am_type_authority(unsigned type);
+struct am_header;
+/*
+ * 1 when the entry h carries an encrypted body: a sealed type, or an import
+ * of a sealed field entry (its body fields are then the original's).
+ */
+int am_header_sealed(const struct am_header *h);
 /* 0 when unknown. */
 unsigned am_type_from_name(const char *name);
 const char *am_action_name(unsigned action);
@@ -377,6 +385,104 @@ AM_WUR enum am_status am_record_custody_fields(struct am_vault *v, struct am_tru
 					       const uint64_t *refs, size_t nrefs,
 					       const struct am_fields *fields, uint64_t *seq,
 					       struct am_err *e);
+
+/* ---- imports from field vaults (import.c, verify_import.c; FORMAT §25) - */
+
+/*
+ * An import entry's payload, parsed (pointers into the entry's buffer): the
+ * original field entry's header and signature, the field checkpoint it was
+ * carried under and the inclusion proof of the original in that tree.
+ */
+struct am_import_view {
+	struct am_header orig;            /* parsed original header */
+	const unsigned char *hdr;         /* its bytes */
+	size_t hlen;
+	const unsigned char *sig;         /* AM_SIG_LEN */
+	unsigned char orig_hash[AM_HASH_LEN]; /* entry hash of the original */
+	const char *cp;                   /* field checkpoint note */
+	size_t cplen;
+	const unsigned char *proof;       /* nproof * AM_HASH_LEN */
+	size_t nproof;
+};
+/*
+ * Parse an import entry's payload and check what it says alone: the
+ * original's header and signature, and that the outer header's body fields
+ * are the original's.  AM_EVERIFY with a reason otherwise.
+ */
+AM_WUR enum am_status am_import_view(const struct am_header *outer, struct am_import_view *out,
+				     struct am_err *e);
+
+/* One field entry to import, as carried in a transfer packet. */
+struct am_import_src {
+	const unsigned char *hdr;
+	size_t hlen;
+	const unsigned char *sig;
+	const char *cp;                 /* the field checkpoint note it is proved under */
+	size_t cplen;
+	const unsigned char (*proof)[AM_HASH_LEN];
+	size_t nproof;
+	const unsigned char *wraps;     /* sealed originals: the stored body */
+	size_t wn;
+	const unsigned char *meta;
+	size_t mn;
+	int has_prev;                   /* the previous import of this field vault ... */
+	uint64_t prev;                  /* ... is this main-vault entry */
+};
+
+/*
+ * A write transaction that appends import entries to v on the verified state
+ * t: chunks of the next entry first (am_import_chunk), then the entry
+ * (am_import_append), as often as needed; am_import_commit makes all of it
+ * durable at once and advances t, am_import_abort leaves v and t as they were.
+ */
+struct am_import_tx;
+AM_WUR enum am_status am_import_begin(struct am_vault *v, struct am_trusted *t,
+				      struct am_import_tx **out, struct am_err *e);
+AM_WUR enum am_status am_import_chunk(struct am_import_tx *x, uint64_t idx,
+				      const unsigned char *p, size_t n, struct am_err *e);
+/*
+ * Check the original (signature, body, field inclusion proof, checkpoint
+ * signer and original signer enrolled in this vault, the link to the
+ * previous import) and the chunks given, then sign and append the import
+ * entry by signer.  *seq receives its number.
+ */
+AM_WUR enum am_status am_import_append(struct am_import_tx *x, const struct am_identity *signer,
+				       const struct am_import_src *src, uint64_t *seq,
+				       struct am_err *e);
+/* The verified state the transaction appends on (its membership, size, tree). */
+const struct am_trusted *am_import_state(const struct am_import_tx *x);
+AM_WUR enum am_status am_import_commit(struct am_import_tx *x, struct am_err *e);
+void am_import_abort(struct am_import_tx *x);
+
+/*
+ * Append an ACK entry (payload: an acknowledgement note, FORMAT §25) signed
+ * by signer, any enrolled member, on t.
+ */
+AM_WUR enum am_status am_record_ack(struct am_vault *v, struct am_trusted *t,
+				    const struct am_identity *signer, const char *note, size_t len,
+				    uint64_t *seq, struct am_err *e);
+/*
+ * An entry's stored body as it is, for carrying it elsewhere undecrypted:
+ * its wraps and metadata blobs (malloc'ed; checked against the signed
+ * hashes of h, the entry's verified header), and its chunks in order through
+ * fn, each counted, sized and hashed as they go: AM_EVERIFY when the chunks
+ * are not exactly the ones h signs (fn may then have seen some).
+ */
+AM_WUR enum am_status am_entry_stored_body(struct am_vault *v, const struct am_header *h,
+					   unsigned char **wraps, size_t *wn,
+					   unsigned char **meta, size_t *mn, struct am_err *e);
+typedef enum am_status (*am_chunk_fn)(void *ctx, uint64_t idx, const unsigned char *p,
+				      size_t n, struct am_err *e);
+AM_WUR enum am_status am_entry_stored_chunks(struct am_vault *v, const struct am_header *h,
+					     am_chunk_fn fn, void *ctx, struct am_err *e);
+/*
+ * What an entry is, for readers that sort entries: its type, or for an import
+ * the type of the field entry it carries (0 if the import does not parse).
+ * It checks no signature: give it headers of a verified log.
+ */
+unsigned am_entry_kind(const struct am_header *h);
+/* The root of t's verified tree (of am_trusted_size(t) entries). */
+void am_trusted_root(const struct am_trusted *t, unsigned char root[AM_HASH_LEN]);
 
 /* ---- verification ----------------------------------------------------- */
 

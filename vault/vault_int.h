@@ -95,8 +95,6 @@ void am_meta_ad(unsigned char *ad, size_t *adlen, const unsigned char vid[AM_VAU
 int am_auth_recipients(const struct am_auth *a, unsigned char **pks, size_t *n);
 /* The member whose signing key is pk, or NULL (an index lookup). */
 const struct am_member *am_auth_find(const struct am_auth *a, const unsigned char pk[AM_SIGN_PK_LEN]);
-/* Roles allowed to sign an entry of this type. */
-unsigned am_type_signer_roles(unsigned type);
 
 /* Deep copy of a's members; -1 when out of memory. */
 int am_auth_copy(struct am_auth *dst, const struct am_auth *src);

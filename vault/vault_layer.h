@@ -38,6 +38,8 @@ void am_auth_release(struct am_auth *a);
  * Returns 0, or -1 with a reason.
  */
 int am_auth_apply(struct am_auth *a, const struct am_header *h, char *why, size_t whylen);
+/* Roles allowed to sign an entry of this type. */
+unsigned am_type_signer_roles(unsigned type);
 /* Roles of pk now (0 when not a member). */
 unsigned am_auth_roles(const struct am_auth *a, const unsigned char pk[AM_SIGN_PK_LEN]);
 
@@ -49,6 +51,20 @@ unsigned am_auth_roles(const struct am_auth *a, const unsigned char pk[AM_SIGN_P
 AM_WUR enum am_status am_auth_replay(struct am_vault *v, uint64_t at,
 				     const unsigned char vid[AM_VAULT_ID_LEN], struct am_auth *a,
 				     struct am_err *e);
+
+/* ---- verify_import.c: an import entry on its own (docs/FORMAT.md §25.3) ---- */
+
+struct am_import_view;
+/*
+ * Every rule of an import entry h that needs nothing but h and auth, the
+ * membership of its vault at h (an evidence bundle has no more): the original
+ * and its body, the field checkpoint, its inclusion proof and signer, the
+ * sealer's enrollment, and for a first import, the field genesis.  Not the
+ * link to the previous import.  0 (with the view in *out and the checkpoint's
+ * size in *cp_size, each optional), or -1 with a reason.
+ */
+AM_WUR int am_import_check_alone(const struct am_auth *auth, const struct am_header *h, char *why,
+			  size_t whylen, struct am_import_view *out, uint64_t *cp_size);
 
 /* ---- vault_layer.c ------------------------------------------------------ */
 

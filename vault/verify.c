@@ -17,6 +17,7 @@
  * by an inclusion proof, and only entries from m on are checked one by one.
  */
 #include "lifecycle.h"
+#include "import_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ struct vstate {
 	struct am_err *e;
 	uint64_t at;            /* the entry being read */
 	int ckpt_lost;          /* a damaged file's checkpoints could not be read */
+	struct am_fauths fauths; /* field vaults' memberships, from their imports (§25) */
 };
 
 AM_PRINTF(3, 4)
@@ -370,6 +372,7 @@ static int check_chunks(struct vstate *vs, const struct am_header *h)
 static int check_wraps(struct vstate *vs, const struct am_header *h, const unsigned char *w,
 		       size_t wn)
 {
+	int imported = h->type == AM_T_IMPORT;
 	unsigned char hash[AM_HASH_LEN], *pks = NULL;
 	struct am_wraps ws;
 	size_t n = 0;
@@ -380,6 +383,9 @@ static int check_wraps(struct vstate *vs, const struct am_header *h, const unsig
 		return problem(vs, h->seq, "wrapped keys do not match their signed hash");
 	if (am_wraps_parse(w, wn, &ws) != 0)
 		return problem(vs, h->seq, "wrapped keys are malformed");
+	/* an import's keys were wrapped in its field vault, to the custodians there (§25) */
+	if (imported)
+		return 0;
 	if (am_auth_recipients(&vs->auth, &pks, &n) != 0)
 		return problem(vs, h->seq, "out of memory");
 	ok = n == ws.n;
@@ -466,7 +472,7 @@ static int check_entry(struct vstate *vs, sqlite3_stmt *st, uint64_t want_seq,
 	if (stored == NULL || sqlite3_column_bytes(st, 4) != AM_HASH_LEN ||
 	    !am_equal(stored, hash, AM_HASH_LEN))
 		return problem(vs, want_seq, "stored hash column disagrees with the entry's bytes");
-	if (am_type_sealed(h.type)) {
+	if (am_header_sealed(&h)) {
 		if (check_wraps(vs, &h, w ? w : (const unsigned char *)"", wn) != 0)
 			return -1;
 	} else if (wn != 0 || mn != 0) {
@@ -481,7 +487,11 @@ static int check_entry(struct vstate *vs, sqlite3_stmt *st, uint64_t want_seq,
 		if (am_rewrap_check(vs->v, &vs->auth, &h, vs->fr.n, root, why, sizeof(why)) != 0)
 			return problem(vs, want_seq, "%s", why);
 	}
-	if (am_type_sealed(h.type)) {
+	if ((h.type == AM_T_IMPORT &&
+	     am_import_check(vs->v, &vs->auth, &vs->fr, &vs->fauths, &h, why, sizeof(why)) != 0) ||
+	    (h.type == AM_T_ACK && am_ack_check(&vs->auth, &h, why, sizeof(why)) != 0))
+		return problem(vs, want_seq, "%s", why);
+	if (am_header_sealed(&h)) {
 		vs->chunk_rows_expected += h.chunk_count;
 		if (vs->o->tier >= AM_VERIFY_FULL) {
 			unsigned char mh[AM_HASH_LEN];
@@ -701,6 +711,7 @@ enum am_status am_verify_run(struct am_vault *v, const struct am_verify_opts *o,
 	vs.s = AM_OK;
 	vs.from = from;
 	am_auth_init(&vs.auth);
+	am_fauths_init(&vs.fauths);
 	am_mt_frontier_init(&vs.fr);
 	if (o->tier >= AM_VERIFY_DEEP && o->reader == NULL)
 		return am_fail(e, AM_EINPUT, "deep verification needs a custodian's identity");
@@ -792,6 +803,7 @@ cleanup:
 	sqlite3_finalize(vs.node);
 	sqlite3_finalize(vs.ckpt);
 	am_auth_release(&vs.auth);
+	am_fauths_release(&vs.fauths);
 	free(vs.seen);
 	if (vs.s != AM_OK)
 		r->ok = 0;

@@ -107,8 +107,10 @@ def ed25519_ok(pk, msg, sig):
 # ---------------------------------------------------------------- §5-§8 headers
 
 GENESIS, ENROLL, REVOKE, TESTIMONY, DOCUMENT, MEDIA, CASE, CUSTODY, ROTATE, REWRAP = range(1, 11)
+IMPORT, ACK = 11, 12                                          # §25
 TYPE_NAMES = {1: "genesis", 2: "enroll", 3: "revoke", 4: "testimony",
-              5: "document", 6: "media", 7: "case", 8: "custody", 9: "rotate", 10: "rewrap"}
+              5: "document", 6: "media", 7: "case", 8: "custody", 9: "rotate", 10: "rewrap",
+              11: "import", 12: "ack"}
 # the authority types: what auth_seq names (§10, §24)
 PUBLIC_TYPES = (GENESIS, ENROLL, REVOKE, ROTATE)
 DOM_ROTATE = b"amanat-rotate-v1\x00"
@@ -118,7 +120,8 @@ ADMIN, OFFICER, CUSTODIAN, AUDITOR = 1, 2, 4, 8
 # §7 "who may sign" (genesis is special: the admin it names, §10 rule 3)
 MAY_SIGN = {ENROLL: ADMIN, REVOKE: ADMIN, TESTIMONY: OFFICER | CUSTODIAN | ADMIN,
             DOCUMENT: OFFICER | CUSTODIAN | ADMIN, MEDIA: OFFICER | CUSTODIAN | ADMIN,
-            CASE: OFFICER | CUSTODIAN | ADMIN, CUSTODY: CUSTODIAN, REWRAP: CUSTODIAN}
+            CASE: OFFICER | CUSTODIAN | ADMIN, CUSTODY: CUSTODIAN, REWRAP: CUSTODIAN,
+            IMPORT: OFFICER | CUSTODIAN | ADMIN, ACK: ADMIN | OFFICER | CUSTODIAN | AUDITOR}
 FIXED = 296
 
 
@@ -146,7 +149,7 @@ class Header:
             setattr(h, name, struct.unpack_from(fmt, b, off)[0])
         if h.version != 1:                                   # 3
             raise Fail("header: version %d" % h.version)
-        if not 1 <= h.type <= 10:                            # 4 (§24: 9, 10)
+        if h.type not in TYPE_NAMES:                         # 4
             raise Fail("header: type %d" % h.type)
         if h.flags != 0:                                     # 5
             raise Fail("header: flags not 0")
@@ -187,7 +190,8 @@ class Header:
 
     @property
     def sealed(self):
-        return TESTIMONY <= self.type <= CUSTODY
+        # §25.3: an import has a body when its original is sealed
+        return TESTIMONY <= self.type <= CUSTODY or (self.type == IMPORT and self.chunk_size != 0)
 
 
 def parse_identity_record(p):
@@ -352,6 +356,9 @@ class Membership:
                 raise Fail("revoke names no member with roles")
             m[3] = 0
             self.last_auth = h.seq
+        elif h.type in (IMPORT, ACK):                                         # §25
+            if not h.payload:
+                raise Fail("%s entry with an empty payload" % TYPE_NAMES[h.type])
         elif h.type == CUSTODY:                                               # 8
             if len(h.payload) != 1 or not 1 <= h.payload[0] <= 8:
                 raise Fail("bad custody action")
@@ -737,6 +744,7 @@ def _verify_vault(db):
         last_size = size
         queue.append((cid, size, root, signer, note))
     checked = 0
+    imports = {}               # seq -> (field vault id, original seq, original hash, note size)
 
     rows = db.execute("SELECT seq, type, header, sig, hash, wraps, meta FROM entries ORDER BY seq")
     for seq, typ, hdr, sig, hcol, wraps, meta in rows:
@@ -772,7 +780,8 @@ def _verify_vault(db):
                 if wraps is None or len(wraps) != h.wraps_size or H(wraps) != h.wraps_hash:
                     raise Fail("wraps block does not match its signed size and hash")
                 keys = [pk for pk, _ in parse_wraps(wraps)]
-                if keys != auth.custodian_keys():
+                # §25.3: an import's keys were wrapped in its field vault
+                if h.type != IMPORT and keys != auth.custodian_keys():
                     raise Fail("not wrapped to exactly the custodians at this entry")
             elif wraps != b"" or meta != b"":
                 raise Fail("public entry with wraps or metadata")
@@ -787,6 +796,10 @@ def _verify_vault(db):
                     compromised.append((n, pk, since, reason,
                                         [i for i in range(since, n) if signers[i] == pk]))
             signers.append(h.signer)
+            if h.type == IMPORT:                                                  # §25.3
+                imports[n] = check_import(h, auth, imports)
+            elif h.type == ACK:                                                   # §25.5
+                check_ack(h, auth)
             if h.sealed:                                                          # 11
                 expected_chunks += h.chunk_count
                 if meta is None or len(meta) != h.meta_size or H(meta) != h.meta_hash:
@@ -835,6 +848,112 @@ def _verify_vault(db):
     if queue:                                                                     # 18
         raise Fail(where + "checkpoint %d of size %d is beyond the log" % (queue[0][0], queue[0][1]))
     return n, root_from_perfect(nodes, n), checked, compromised
+
+
+def member_signed(note, auth):
+    """A valid signature on note by some current member of auth (§25.3, §25.5)."""
+    if len(note.sigs) != 1:
+        return False
+    for m in auth.members:
+        if m[3] == 0:
+            continue
+        key = VerifierKey(note.origin, TYPE_ED25519, m[0])
+        if note.valid_signatures([key])[key]:
+            return True
+    return False
+
+
+BODY_FIELDS = ("uid", "size", "chunk_size", "chunk_count", "ct_size", "ct_hash",
+               "wraps_size", "wraps_hash", "meta_size", "meta_hash", "fields_root")
+
+
+def parse_import(h):
+    """§25.3 payload: (original header, its signature, note bytes, proof hashes)."""
+    p = h.payload
+    if len(p) < 4:
+        raise Fail("import payload too short")
+    hlen = struct.unpack_from(">I", p, 0)[0]
+    at = 4 + hlen + 64
+    if len(p) < at + 4:
+        raise Fail("import payload truncated")
+    ohdr, osig = p[4:4 + hlen], p[4 + hlen:at]
+    cplen = struct.unpack_from(">I", p, at)[0]
+    note = p[at + 4:at + 4 + cplen]
+    at += 4 + cplen
+    if cplen == 0 or len(p) < at + 1:
+        raise Fail("import payload truncated")
+    n = p[at]
+    proof = [p[at + 1 + 32 * i:at + 33 + 32 * i] for i in range(n)]
+    if n > 64 or len(p) != at + 1 + 32 * n:
+        raise Fail("import payload has a bad proof length or trailing bytes")
+    return ohdr, osig, note, proof
+
+
+def check_import(h, auth, imports):
+    """§25.3 verification of import entry h; returns what a later import checks."""
+    ohdr, osig, raw_note, proof = parse_import(h)
+    o = Header.parse(ohdr)
+    if not ed25519_ok(o.signer, DOM_SIG + ohdr, osig):
+        raise Fail("imported original's signature does not verify")
+    if o.type == IMPORT:
+        raise Fail("imported original is itself an import")
+    if TESTIMONY <= o.type <= CUSTODY:
+        if not h.sealed or any(getattr(h, f) != getattr(o, f) for f in BODY_FIELDS):
+            raise Fail("import header's body fields are not the original's")
+    elif h.sealed:
+        raise Fail("import of a public entry carries a body")
+    if o.vault_id == h.vault_id:
+        raise Fail("imports an entry of this same vault")
+    note = Note.parse(raw_note)
+    if note.origin != "amanat/" + o.vault_id.hex() or len(note.sigs) != 1:
+        raise Fail("field checkpoint is not one signed note of the field vault")
+    ohash = H(ohdr + osig)
+    if o.seq >= note.size or not verify_inclusion(o.seq, note.size, leaf_hash(ohash), proof, note.root):
+        raise Fail("field entry %d is not proved to be in the field checkpoint" % o.seq)
+    if not member_signed(note, auth):
+        raise Fail("field checkpoint is not signed by a member of this vault")
+    if TESTIMONY <= o.type <= CUSTODY and not auth.roles(o.signer) & MAY_SIGN[o.type]:
+        raise Fail("field entry's sealer is not enrolled here with a role that may seal it")
+    if len(h.refs) > 1:
+        raise Fail("import names more than one earlier import")
+    if not h.refs:
+        if o.seq != 0 or o.type != GENESIS or o.vault_id != genesis_vault_id(ohdr):
+            raise Fail("the first import of a field vault is not its genesis")
+        if ("auth", o.vault_id) in imports:
+            raise Fail("the field vault's genesis is imported twice: two chains of one field vault")
+    else:
+        prev = imports.get(h.refs[0])
+        if prev is None or prev[0] != o.vault_id or ("auth", o.vault_id) not in imports:
+            raise Fail("it follows no import of the same field vault")
+        if o.seq != prev[1] + 1 or o.prev != prev[2]:
+            raise Fail("field entry %d does not follow the one imported before" % o.seq)
+        if note.size < prev[3]:
+            raise Fail("its field checkpoint is older than the one before")
+    # the field vault's own rules, replayed from its imported originals
+    fauth = imports.setdefault(("auth", o.vault_id), Membership())
+    try:
+        fauth.apply(o)
+    except Fail as e:
+        raise Fail("field entry %d breaks its own vault's rules: %s" % (o.seq, e))
+    if o.seq + 1 == note.size and not member_signed(note, fauth):
+        raise Fail("the field checkpoint is not signed by a member of the field vault")
+    return o.vault_id, o.seq, ohash, note.size
+
+
+def check_ack(h, auth):
+    """§25.5: an acknowledgement of this vault, signed by a member."""
+    note = Note.parse(h.payload)
+    if len(note.lines) != 4 or len(note.sigs) != 1:
+        raise Fail("ack note is not a checkpoint with one extension line and one signature")
+    parts = note.lines[3].split(" ")
+    if (len(parts) != 4 or parts[0] != "absorbed" or parts[1] != "amanat/" + h.vault_id.hex()
+            or not DECIMAL.match(parts[2])):
+        raise Fail("ack does not acknowledge this vault")
+    b64decode(parts[3], 32)
+    if int(parts[2]) > h.seq:
+        raise Fail("ack acknowledges more entries than came before it")
+    if not member_signed(note, auth):
+        raise Fail("ack note is not signed by a member")
 
 
 def check_chunk_rows(db, h):
@@ -1056,6 +1175,11 @@ def _decrypt_entry(db, seq, name, box_pk, box_sk, sink):
         raise Fail("header or signature invalid")
     if not h.sealed:
         raise Fail("public entry: nothing to decrypt")
+    # §25.3: an import's body was sealed in its field vault, as its original
+    body_vid, body_type = h.vault_id, h.type
+    if h.type == IMPORT:
+        o = Header.parse(parse_import(h)[0])
+        body_vid, body_type = o.vault_id, o.type
     if not membership_at(db, h).roles(h.signer) & MAY_SIGN[h.type]:
         raise Fail("its signer may not sign it")
     if len(wraps) != h.wraps_size or H(wraps) != h.wraps_hash:             # 2
@@ -1071,14 +1195,14 @@ def _decrypt_entry(db, seq, name, box_pk, box_sk, sink):
         raise Fail("wrapped key does not open")
     if len(meta) != h.meta_size or H(meta) != h.meta_hash:                 # 3
         raise Fail("metadata does not match its header")
-    block = aead_open(kdf(K, 2, b"amnmeta_"), bytes(24), DOM_META + h.vault_id + h.uid, meta)
+    block = aead_open(kdf(K, 2, b"amnmeta_"), bytes(24), DOM_META + body_vid + h.uid, meta)
     if block is None:
         raise Fail("metadata does not decrypt")
     fields = parse_fields(block)
     if fields_root(fields) != h.fields_root:
         raise Fail("fields root does not match")
     Kc = kdf(K, 1, b"amnchunk")                                             # 4
-    ad = DOM_CHUNK + h.vault_id + h.uid
+    ad = DOM_CHUNK + body_vid + h.uid
     digest, ctx = hashlib.sha256(), hashlib.sha256()
     got = total = count = deflated = 0
     for idx, ct in db.execute("SELECT idx, data FROM chunks WHERE seq = ? ORDER BY idx", (seq,)):
@@ -1104,7 +1228,7 @@ def _decrypt_entry(db, seq, name, box_pk, box_sk, sink):
     if count != h.chunk_count or got != h.size or total != h.ct_size or ctx.digest() != h.ct_hash:
         raise Fail("content incomplete or does not match its header")
     sha = digest.hexdigest()
-    if h.type != CUSTODY and dict((f[0], f[1]) for f in fields).get(b"sha256") != sha.encode():
+    if body_type != CUSTODY and dict((f[0], f[1]) for f in fields).get(b"sha256") != sha.encode():
         raise Fail("content SHA-256 differs from its sha256 field")
     return h, fields, sha, count, deflated
 

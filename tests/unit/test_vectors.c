@@ -31,6 +31,7 @@
 #include "crypto/crypto.h"
 #include "crypto/identity.h"
 #include "vault/merkle.h"
+#include "vault/ack.h"
 #include "vault/note.h"
 #include "vault/vault_int.h"
 
@@ -52,7 +53,7 @@ static int failures;
 
 /* ---- the vector files ---------------------------------------------------- */
 
-enum { F_KEYS, F_ENTRIES, F_FIELDS, F_CONTENT, F_WRAPS, F_TREE, F_KEYFILE, NFILES };
+enum { F_KEYS, F_ENTRIES, F_FIELDS, F_CONTENT, F_WRAPS, F_TREE, F_KEYFILE, F_TRANSFER, NFILES };
 
 static const struct {
 	const char *name, *what;
@@ -65,6 +66,8 @@ static const struct {
 	{ "wraps.txt", "Wrapped content keys (pinned), wraps blocks and their hashes." },
 	{ "tree.txt", "Merkle leaves and roots over the four entries, and a checkpoint note." },
 	{ "keyfile.txt", "An identity file made with a fixed salt and nonce." },
+	{ "transfer.txt", "The testimony carried to a main vault: import payload and header, "
+			  "acknowledgement note, packet head (docs/FORMAT.md 25)." },
 };
 
 struct vec {
@@ -1169,6 +1172,118 @@ static void tree_vectors(struct kat *k, struct world *w)
 	kat_val(k, "checkpoint.note", w->note.data, w->note.len);
 }
 
+/* ---- transfer (docs/FORMAT.md §25) ------------------------------------- */
+
+/*
+ * The vault above as a field vault: its testimony (entry 2), under the
+ * custodian's checkpoint of 4 entries, imported as entry 5 of a main vault
+ * (id pattern(0xd0, 16), prev pattern(0xf0, 32), following its import at 4),
+ * signed by the custodian; the acknowledgement of a main tree of 6 entries
+ * (root pattern(0x30, 32)); and the packet's head record for entries 0..4.
+ */
+static void transfer_vectors(struct kat *k, struct world *w)
+{
+	unsigned char mid[AM_VAULT_ID_LEN], prev[AM_HASH_LEN], mroot[AM_HASH_LEN], hash[AM_HASH_LEN];
+	unsigned char proof[2 * AM_HASH_LEN], sig[AM_SIG_LEN], ref[8];
+	char forigin[AM_ORIGIN_MAX], morigin[AM_ORIGIN_MAX], b64[64], ext[256], why[256];
+	struct am_header t, h, ph;
+	struct am_buf pl, hb, sb, head;
+	struct am_import_view iv;
+	struct am_checkpoint ack;
+	struct am_ack pa;
+	struct am_auth auth;
+	struct am_err e;
+
+	kat_to(k, F_TRANSFER);
+	am_err_init(&e);
+	pattern(mid, sizeof(mid), 0xd0);
+	pattern(prev, sizeof(prev), 0xf0);
+	pattern(mroot, sizeof(mroot), 0x30);
+	am_origin(forigin, w->vault_id);
+	am_origin(morigin, mid);
+	node(proof + AM_HASH_LEN, w->leaf[0], w->leaf[1]);
+	memcpy(proof, w->leaf[3], AM_HASH_LEN);
+	am_buf_init(&pl);
+	am_buf_init(&hb);
+	am_buf_init(&sb);
+	am_buf_init(&head);
+	am_buf_u32(&pl, (uint32_t)w->testimony.hdr.len);
+	am_buf_add(&pl, w->testimony.hdr.data, w->testimony.hdr.len);
+	am_buf_add(&pl, w->testimony.sig, AM_SIG_LEN);
+	am_buf_u32(&pl, (uint32_t)w->note.len);
+	am_buf_add(&pl, w->note.data, w->note.len);
+	am_buf_u8(&pl, 2);
+	am_buf_add(&pl, proof, sizeof(proof));
+	kat_val(k, "import.payload", pl.data, pl.len);
+	CHECK(am_header_parse(w->testimony.hdr.data, w->testimony.hdr.len, &t, why, sizeof(why)) == 0,
+	      "testimony header: %s", why);
+	h = t;
+	h.type = AM_T_IMPORT;
+	memcpy(h.vault_id, mid, AM_VAULT_ID_LEN);
+	h.seq = 5;
+	memcpy(h.prev, prev, AM_HASH_LEN);
+	h.auth_seq = 1;
+	h.sealed_at_ms = T0_MS + 5000;
+	memcpy(h.signer, w->cust.sign_pk, AM_SIGN_PK_LEN);
+	am_put_u64(ref, 4);
+	h.nrefs = 1;
+	h.refs = ref;
+	h.payload = pl.data;
+	h.payload_len = (uint32_t)pl.len;
+	am_header_encode(&hb, &h);
+	am_sig_input(&sb, hb.data, hb.len);
+	CHECK(!pl.oom && !hb.oom && !sb.oom && am_sign(sig, sb.data, sb.len, w->cust.sign_sk) == 0,
+	      "signing the import");
+	am_entry_hash(hash, hb.data, hb.len, sig);
+	kat_val(k, "import.header", hb.data, hb.len);
+	kat_val(k, "import.sig", sig, sizeof(sig));
+	kat_val(k, "import.hash", hash, sizeof(hash));
+	/* it parses, carries the testimony, and passes every rule a bundle can check */
+	CHECK(am_header_parse(hb.data, hb.len, &ph, why, sizeof(why)) == 0 && am_header_sealed(&ph),
+	      "import header: %s", why);
+	CHECK(am_import_view(&ph, &iv, &e) == AM_OK && iv.orig.seq == 2 &&
+	      memcmp(iv.orig_hash, w->testimony.hash, AM_HASH_LEN) == 0 &&
+	      am_entry_kind(&ph) == AM_T_TESTIMONY, "import view: %s", e.msg);
+	am_auth_init(&auth);
+	CHECK(am_header_parse(w->genesis.hdr.data, w->genesis.hdr.len, &t, why, sizeof(why)) == 0 &&
+	      am_auth_apply(&auth, &t, why, sizeof(why)) == 0 &&
+	      am_header_parse(w->enroll.hdr.data, w->enroll.hdr.len, &t, why, sizeof(why)) == 0 &&
+	      am_auth_apply(&auth, &t, why, sizeof(why)) == 0, "membership: %s", why);
+	CHECK(am_import_check_alone(&auth, &ph, why, sizeof(why), NULL, NULL) == 0,
+	      "import rules: %s", why);
+	am_auth_release(&auth);
+
+	/* the acknowledgement: the main tree, and how far it holds the field vault */
+	am_b64(b64, w->root4, AM_HASH_LEN);
+	snprintf(ext, sizeof(ext), "absorbed %s 4 %s\n", forigin, b64);
+	CHECK(am_checkpoint_sign_ext(morigin, 6, mroot, ext, morigin, w->cust.sign_sk,
+				     w->cust.sign_pk, &ack, &e) == AM_OK, "ack: %s", e.msg);
+	kat_val(k, "ack.note", ack.text, ack.len);
+	CHECK(am_ack_parse(ack.text, ack.len, &pa, &e) == AM_OK && pa.field_size == 4 &&
+	      memcmp(pa.field_id, w->vault_id, AM_VAULT_ID_LEN) == 0 &&
+	      memcmp(pa.field_root, w->root4, AM_HASH_LEN) == 0, "ack parse: %s", e.msg);
+	am_ack_release(&pa);
+	am_checkpoint_release(&ack);
+
+	/* the packet's magic and head record: entries 0..4 under that checkpoint */
+	am_buf_add(&head, "AMNPKT\0\1", 8);
+	am_buf_u8(&head, 'H');
+	am_buf_u32(&head, (uint32_t)(2 + 2 * AM_VAULT_ID_LEN + 16 + 4 + w->note.len + 1));
+	am_buf_u16(&head, 1);
+	am_buf_add(&head, w->vault_id, AM_VAULT_ID_LEN);
+	am_buf_add(&head, mid, AM_VAULT_ID_LEN);
+	am_buf_u64(&head, 0);
+	am_buf_u64(&head, 4);
+	am_buf_u32(&head, (uint32_t)w->note.len);
+	am_buf_add(&head, w->note.data, w->note.len);
+	am_buf_u8(&head, 0);
+	kat_val(k, "packet.head", head.data, head.len);
+	am_buf_release(&pl);
+	am_buf_release(&hb);
+	am_buf_release(&sb);
+	am_buf_release(&head);
+}
+
 /* ---- header validity rules --------------------------------------------- */
 
 /* Copy hdr, let edit change it, and expect am_header_parse to refuse it. */
@@ -1475,6 +1590,7 @@ static int run(struct kat *k, const char *tmpdir)
 	empty_root(k);
 	tree_vectors(k, &w);
 	keyfile(k, &w, tmpdir);
+	transfer_vectors(k, &w);
 	if (k->generate && kat_write(k) != 0)
 		goto out;
 
