@@ -213,6 +213,10 @@ int cmd_members(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_open_bundle(int argc, char **argv);
 int cmd_verify_bundle(int argc, char **argv);
+int cmd_case(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_find(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

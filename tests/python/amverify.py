@@ -256,7 +256,7 @@ class Membership:
             m[3] = 0
             self.last_auth = h.seq
         elif h.type == CUSTODY:                                               # 8
-            if len(h.payload) != 1 or not 1 <= h.payload[0] <= 7:
+            if len(h.payload) != 1 or h.payload[0] not in (1, 2, 3, 4, 5, 6, 7, 10, 11):
                 raise Fail("bad custody action")
         elif h.payload:                                                       # 7
             raise Fail("payload must be empty")
