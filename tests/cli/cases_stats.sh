@@ -73,6 +73,13 @@ PY
 am_pw 1 stats --check edited.json v.db --as custodian.id
 expect_stderr_contains "figure $first acts: the report says"
 expect_stderr_contains "the signature does not match"
+# an independent checker, written from docs/FORMAT.md §26 (tests/python/amstats.py)
+AMSTATS="${TESTS_DIR:-$CLI_DIR/..}/python/amstats.py"
+AMANAT_PASSPHRASE="$PASS" expect_exit 0 $PY "$AMSTATS" v.db report.json custodian.id
+expect_stdout_contains "ok: "
+AMANAT_PASSPHRASE="$PASS" expect_exit 1 $PY "$AMSTATS" v.db edited.json custodian.id
+expect_stdout_contains "amstats: figure $first: report"
+expect_stdout_contains "the signature does not match"
 # a report that is not one
 echo '{"report":"something else"}' >bad.json
 am_pw 2 stats --check bad.json v.db --as custodian.id
