@@ -296,4 +296,20 @@ AM_WUR enum am_status cases_report_parse(struct cases_json *j, const char *text,
 AM_WUR enum am_status cases_report_html(struct cases_json *j, const struct cases_report *r,
 					char **out, size_t *len, struct am_err *e);
 
+/* ---- a fictional dataset with known figures, for the demo (gen.c) -------- */
+
+#define CASES_GEN_TYPES 9
+/* What stats --by act-type --from 2021-08-15 --to 2023-06-30 must give. */
+struct cases_gen_truth {
+	uint64_t acts[CASES_GEN_TYPES], victims[CASES_GEN_TYPES]; /* by cases_gen_type(i) */
+	uint64_t total_acts, total_victims, partly_acts, partly_victims;
+};
+/* The i-th act type, in byte order (the order of stats' groups). */
+const char *cases_gen_type(size_t i);
+/* 1 when case i (from 0; its id is DEMO-%04zu of i + 1) is to be withdrawn. */
+int cases_gen_withdrawn(size_t i);
+/* The dataset as CSV (docs/CASES.md), and its true figures once withdrawn cases are withdrawn. */
+AM_WUR enum am_status cases_gen_csv(uint32_t seed, size_t ncases, char **out, size_t *len,
+				    struct cases_gen_truth *truth, struct am_err *e);
+
 #endif

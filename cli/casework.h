@@ -43,4 +43,13 @@ enum am_status cli_casework_read(struct cli_casework *w, const struct cli_common
 /* Print every problem on stderr ("amanat: ..."). */
 void cli_casework_problems(const struct cases_problems *p);
 
+/*
+ * The demo's case records (demo_cases.c): DIR/monitoring.amn made by admin
+ * with custodian, fictional records imported and partly withdrawn, figures
+ * checked against the generator's, DIR/monitoring-report.json and
+ * DIR/monitoring-annex.html written.
+ */
+enum am_status cli_demo_cases(const char *dir, const struct am_identity *admin,
+			      const struct am_identity *custodian, struct am_err *e);
+
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../common/fsutil.h"
+#include "casework.h"
 #include "cli.h"
 
 /* demo keys are written directly, never through id new's strength check (--weak-passphrase-ok) */
@@ -286,14 +287,25 @@ int cmd_demo(int argc, char **argv)
 	STEP(!r.ok && r.bad_seq == seqs[0], "the tampered copy was not caught");
 	printf("     verify catches it: entry %llu: %s\n", (unsigned long long)r.bad_seq, r.reason);
 
+	printf("\n7. A monitoring office keeps structured case records and publishes figures.\n"
+	       "   The custodian imports %s/inputs/monitoring-cases.csv (fictional acts,\n"
+	       "   one row each) into a second vault, monitoring.amn, withdraws a few cases,\n"
+	       "   and computes signed figures over the verified records:\n", dir);
+	s = cli_demo_cases(dir, &id[ADMIN], &id[CUSTODIAN], &e);
+	if (s != AM_OK)
+		goto cleanup;
+	printf("     the signed report: %s/monitoring-report.json; a printable annex:\n"
+	       "     %s/monitoring-annex.html (docs/CASES.md)\n", dir, dir);
+
 	printf("\nDone.  Files are in %s/: keys/ (identities), inputs/ (the fictional\n"
 	       "originals), demo.amn (the vault), tampered-copy.amn, and the extracted text.\n"
 	       "Try:\n"
 	       "  amanat list %s\n"
 	       "  amanat log %s\n"
 	       "  amanat verify %s\n"
-	       "  amanat show %s %llu --as %s/custodian-demo.id   (passphrase above)\n",
-	       dir, vault, vault, tampered, vault, (unsigned long long)seqs[2], keys);
+	       "  amanat show %s %llu --as %s/custodian-demo.id   (passphrase above)\n"
+	       "  amanat stats --check %s/monitoring-report.json %s/monitoring.amn --as %s/custodian-demo.id\n",
+	       dir, vault, vault, tampered, vault, (unsigned long long)seqs[2], keys, dir, dir, keys);
 cleanup:
 	am_vault_close(v);
 	am_trusted_free(t);
