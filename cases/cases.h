@@ -137,6 +137,11 @@ void cases_input_release(struct cases_input *in);
 AM_WUR enum am_status cases_read_file(struct cases_json *j, const char *path,
 				      const struct cases_log *log, struct cases_input *out,
 				      struct cases_problems *probs, struct am_err *e);
+/* The same for text already read (buf[len] must be writable and followed by a NUL). */
+AM_WUR enum am_status cases_read_text(struct cases_json *j, const char *path, unsigned char *buf,
+				      size_t len, const struct cases_log *log,
+				      struct cases_input *out, struct cases_problems *probs,
+				      struct am_err *e);
 
 /* ---- writing records (write.c) ------------------------------------------- */
 

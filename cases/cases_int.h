@@ -29,6 +29,7 @@ struct cj_member {
 struct cj_members {
 	struct cj_member *m;
 	size_t n;
+	const char *dup; /* an object's key given twice (in m), or NULL */
 };
 void cj_members_release(struct cj_members *ms);
 /*

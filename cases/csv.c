@@ -480,9 +480,22 @@ enum am_status cases_read_file(struct cases_json *j, const char *path,
 	memset(out, 0, sizeof(*out));
 	if (!csv && !ends_with(path, ".jsonl"))
 		return am_fail(e, AM_EINPUT, "%s: give a .csv or a .jsonl file (docs/CASES.md)", path);
-	s = cases_vocab_load(j, e);
+	s = am_read_small_file(path, MAX_INPUT, &buf, &len, e);
 	if (s == AM_OK)
-		s = am_read_small_file(path, MAX_INPUT, &buf, &len, e);
+		s = cases_read_text(j, path, buf, len, log, out, probs, e);
+	am_wipe(buf, len);
+	free(buf);
+	return s;
+}
+
+enum am_status cases_read_text(struct cases_json *j, const char *path, unsigned char *buf,
+			       size_t len, const struct cases_log *log, struct cases_input *out,
+			       struct cases_problems *probs, struct am_err *e)
+{
+	int csv = ends_with(path, ".csv");
+	enum am_status s = cases_vocab_load(j, e);
+
+	memset(out, 0, sizeof(*out));
 	if (s != AM_OK)
 		return s;
 	if (!am_utf8_ok(buf, len)) {
@@ -507,8 +520,6 @@ enum am_status cases_read_file(struct cases_json *j, const char *path,
 		s = am_fail(e, AM_ENOMEM, "out of memory");
 	if (s == AM_OK && out->n == 0 && probs->n == 0)
 		s = am_fail(e, AM_EINPUT, "%s holds no case record", path);
-	am_wipe(buf, len);
-	free(buf);
 	if (s != AM_OK)
 		cases_input_release(out);
 	return s;

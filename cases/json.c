@@ -129,5 +129,12 @@ int cj_members(struct cases_json *j, const char *json, size_t len, const char *p
 		cj_members_release(out);
 		return -1;
 	}
+	/* JSON leaves a repeated key's meaning open: a record must not repeat one */
+	for (size_t i = 1; i < out->n && out->dup == NULL && out->n <= 4096; i++)
+		for (size_t k = 0; k < i && out->m[i].key != NULL; k++)
+			if (out->m[k].key != NULL && strcmp(out->m[i].key, out->m[k].key) == 0) {
+				out->dup = out->m[i].key;
+				break;
+			}
 	return 0;
 }

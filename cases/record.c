@@ -236,6 +236,18 @@ int cases_record_check(struct cases_json *j, const char *where, const struct cas
 
 /* ---- from JSON ------------------------------------------------------------- */
 
+/* 1 (said) when an object repeats a key: its meaning would be whichever reader's guess. */
+static int repeated(const struct at *at, const struct cj_members *ms, const char *prefix)
+{
+	char field[80];
+
+	if (ms->dup == NULL)
+		return 0;
+	snprintf(field, sizeof(field), "%s%.40s", prefix, ms->dup);
+	SAY(at, field, "is given twice");
+	return 1;
+}
+
 /* A string member's text into *dst, or a problem (a second one replaces nothing). */
 static void take_str(const struct at *at, const struct cj_member *m, const char *field,
 		     char **dst, int *oom)
@@ -260,7 +272,7 @@ static void take_object(struct cases_json *j, const struct at *at, const char *j
 		*oom = 1;
 		return;
 	}
-	for (size_t i = 0; i < ms.n; i++) {
+	for (size_t i = 0; i < ms.n && !repeated(at, &ms, prefix); i++) {
 		size_t k = 0;
 		while (k < nkeys && strcmp(ms.m[i].key, keys[k]) != 0)
 			k++;
@@ -299,7 +311,7 @@ static void parse_sources(struct cases_json *j, const struct at *at, const char 
 			*oom = 1;
 			break;
 		}
-		for (size_t k = 0; k < f.n; k++) {
+		for (size_t k = 0; k < f.n && !repeated(at, &f, "sources."); k++) {
 			if (strcmp(f.m[k].key, "entry") == 0) {
 				char *end;
 				unsigned long long v = strtoull(f.m[k].text, &end, 10);
@@ -351,10 +363,11 @@ static void parse_act(struct cases_json *j, struct at *at, const char *json, siz
 		return;
 	}
 	for (size_t i = 0; i < ms.n; i++)
-		if (strcmp(ms.m[i].key, "act_id") == 0 && strcmp(ms.m[i].type, "text") == 0)
+		if (strcmp(ms.m[i].key, "act_id") == 0 && strcmp(ms.m[i].type, "text") == 0 &&
+		    a->act_id == NULL)
 			a->act_id = cases_strndup(ms.m[i].text, ms.m[i].tlen, oom);
 	at->act_id = a->act_id != NULL ? a->act_id : "(no act_id)";
-	for (size_t i = 0; i < ms.n; i++) {
+	for (size_t i = 0; i < ms.n && !repeated(at, &ms, ""); i++) {
 		const struct cj_member *m = &ms.m[i];
 		const char *k = m->key;
 		char **simple[] = { &dummy, &a->act_type, &a->date, &prec, &a->perpetrator, &a->status };
@@ -388,6 +401,8 @@ static void parse_act(struct cases_json *j, struct at *at, const char *json, siz
 				SAY(at, k, "must be an object of strings");
 			} else if (cj_members(j, m->text, m->tlen, "$", &pm) != 0) {
 				*oom = 1;
+			} else if (repeated(at, &pm, "private.")) {
+				cj_members_release(&pm);
 			} else {
 				parse_private(at, &pm, a, oom);
 				cj_members_release(&pm);
@@ -429,10 +444,11 @@ int cases_record_parse(struct cases_json *j, const char *json, size_t len, const
 		return -1;
 	}
 	for (size_t i = 0; i < ms.n; i++)
-		if (strcmp(ms.m[i].key, "case_id") == 0 && strcmp(ms.m[i].type, "text") == 0)
+		if (strcmp(ms.m[i].key, "case_id") == 0 && strcmp(ms.m[i].type, "text") == 0 &&
+		    r->case_id == NULL)
 			r->case_id = cases_strndup(ms.m[i].text, ms.m[i].tlen, &oom);
 	at.case_id = r->case_id;
-	for (size_t i = 0; i < ms.n; i++) {
+	for (size_t i = 0; i < ms.n && !repeated(&at, &ms, ""); i++) {
 		const struct cj_member *m = &ms.m[i];
 		if (strcmp(m->key, "case_id") == 0) {
 			if (r->case_id == NULL)

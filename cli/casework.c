@@ -52,25 +52,41 @@ enum am_status cli_casework_read(struct cli_casework *w, const struct cli_common
 				 unsigned action, const char *purpose, uint64_t size,
 				 struct am_err *e)
 {
-	uint64_t *refs = NULL;
+	const struct am_member *m;
+	uint64_t *refs = NULL, seq;
 	size_t n = 0;
 	enum am_status s = cli_unlock(&co->pass, co->as, &w->id, e);
 
 	if (s != AM_OK)
 		return s;
+	m = am_members_find(&w->ms, w->id.sign_pk);
+	if (m == NULL || !(m->roles & AM_ROLE_CUSTODIAN))
+		return am_fail(e, AM_EAUTH, "%s is not a custodian of %s: case records are sealed, and "
+			       "reading them (to find a case, to import, to count) needs a custodian; "
+			       "hand the file to one", w->id.name, w->ct.path);
 	refs = malloc((w->log.size ? w->log.size : 1) * sizeof(*refs));
 	if (refs == NULL)
 		return am_fail(e, AM_ENOMEM, "out of memory");
-	for (uint64_t i = 0; i < w->log.size && n < 65536; i++)
+	for (uint64_t i = 0; i < w->log.size; i++)
 		if (w->types[i] == AM_T_CASE && (size == 0 || i < size))
 			refs[n++] = i;
-	/* the reading is on the record before anything is decrypted */
-	s = am_record_custody(w->ct.v, w->ct.t, &w->id, action, refs, n,
-			      co->purpose != NULL ? co->purpose : purpose, &w->custody, e);
+	/*
+	 * The reading is on the record before anything is decrypted: one custody
+	 * entry per 65536 case entries, the most one can name.
+	 */
+	for (size_t at = 0; s == AM_OK && (at < n || (at == 0 && n == 0)); at += 65536) {
+		size_t k = n - at < 65536 ? n - at : 65536;
+		s = am_record_custody(w->ct.v, w->ct.t, &w->id, action, refs + at, k,
+				      co->purpose != NULL ? co->purpose : purpose, &seq, e);
+		if (s == AM_OK && !w->recorded)
+			w->custody = seq;
+		w->recorded |= s == AM_OK;
+		if (n == 0)
+			break;
+	}
 	free(refs);
 	if (s != AM_OK)
 		return s;
-	w->recorded = 1;
 	cases_index_release(&w->x);
 	return cases_index_load(w->ct.v, w->ct.t, &w->id, w->j,
 				size != 0 ? size : am_trusted_size(w->ct.t), NULL, &w->x, e);

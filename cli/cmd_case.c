@@ -1,12 +1,38 @@
 /* cmd_case.c — amanat case new|amend|withdraw|show|history: one case record at a time. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../common/bytes.h"
 #include "../common/fsutil.h"
 #include "../crypto/crypto.h"
 #include "casework.h"
 
-/* A record from FILE (or - for standard input), checked against the log; 0 or an exit code. */
+/* Standard input, whole (at most max bytes), into buf; AM_EINPUT when larger. */
+static enum am_status read_stdin(size_t max, unsigned char **buf, size_t *len, struct am_err *e)
+{
+	struct am_buf b;
+	unsigned char chunk[65536];
+	long long n;
+
+	am_buf_init(&b);
+	while ((n = am_read_full(STDIN_FILENO, chunk, sizeof(chunk))) > 0 && b.len <= max)
+		am_buf_add(&b, chunk, (size_t)n);
+	am_wipe(chunk, sizeof(chunk));
+	if (n < 0 || b.len > max) {
+		am_wipe(b.data, b.len);
+		am_buf_release(&b);
+		return am_fail(e, n < 0 ? AM_EIO : AM_EINPUT, n < 0 ? "cannot read standard input"
+			       : "standard input is larger than a case record may be");
+	}
+	*buf = am_buf_detach(&b, len);
+	return *buf != NULL ? AM_OK : am_fail(e, AM_ENOMEM, "out of memory");
+}
+
+/*
+ * A record from FILE (or - for standard input), checked against the log:
+ * EXIT_USAGE once its problems are said, else 0 with *s the status of reading.
+ */
 static int read_record(struct cli_casework *w, const char *path, struct cases_record *r,
 		       struct am_err *e, enum am_status *s)
 {
@@ -18,13 +44,15 @@ static int read_record(struct cli_casework *w, const char *path, struct cases_re
 	cases_problems_init(&probs);
 	*s = cases_vocab_load(w->j, e);
 	if (*s == AM_OK)
-		*s = am_read_small_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path, 64u << 20, &buf,
-					&len, e);
+		*s = strcmp(path, "-") == 0 ? read_stdin(64u << 20, &buf, &len, e)
+					    : am_read_small_file(path, 64u << 20, &buf, &len, e);
 	if (*s != AM_OK)
-		return -1;
-	if (cases_record_parse(w->j, (const char *)buf, len, path, &w->log, r, &probs) != 0) {
+		return 0;
+	if (cases_record_parse(w->j, (const char *)buf, len, strcmp(path, "-") == 0 ?
+			       "standard input" : path, &w->log, r, &probs) != 0) {
 		cli_casework_problems(&probs);
-		fprintf(stderr, "amanat: %s: nothing was sealed\n", path);
+		fprintf(stderr, "amanat: %s: nothing was sealed\n", strcmp(path, "-") == 0 ?
+			"standard input" : path);
 		rc = EXIT_USAGE;
 	}
 	cases_problems_release(&probs);

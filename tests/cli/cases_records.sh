@@ -66,8 +66,8 @@ check_bad pseudonym "act A1, field victim.pseudonym: 'Ahmad' is not a pseudonym"
 echo 'not json' >notjson.json
 check_bad notjson "is not a JSON object"
 
-# a record, an amendment, a withdrawal
-am_pw 0 case new v.db --as custodian.id good.json
+# a record, an amendment, a withdrawal (the first from standard input)
+AMANAT_PASSPHRASE="$PASS" expect_exit 0 "$AMANAT" case new v.db --as custodian.id - <good.json
 V1=$(cat "$OUT")
 am_pw 2 case new v.db --as custodian.id good.json
 expect_stderr_contains "case C-2022-014 exists already (its newest version is entry $V1)"
@@ -100,6 +100,8 @@ am_pw 0 stats v.db --as custodian.id --by act-type --csv
 expect_stdout_is "group,acts,victims"$'\n'"total,0,0"
 # an officer cannot read the records it would amend: custody needs a custodian
 am_pw 3 case show v.db C-2022-014 --as officer.id
+expect_stderr_contains "officer is not a custodian of v.db"
+am_pw 3 import v.db --as officer.id good.json
 verify_ok v.db
 
 # import: all or nothing
