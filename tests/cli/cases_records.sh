@@ -32,6 +32,18 @@ for k in ["extrajudicial-execution", "death-in-custody", "torture", "ill-treatme
     assert k in act["act_type"]["enum"], k
 PY
 pass
+# the report vector (tests/vectors/stats-*): the independent checker's statement and signature
+/usr/bin/python3 - "${TESTS_DIR:-$CLI_DIR/..}" <<'PY' || fail "the report vector does not check independently"
+import json, sys, base64
+sys.path.insert(0, sys.argv[1] + "/python")
+import amstats, nacl.signing
+v = sys.argv[1] + "/vectors/"
+r = json.load(open(v + "stats-report.json"))
+st = amstats.statement(r)
+assert st == open(v + "stats-statement.txt", "rb").read(), "statement differs"
+nacl.signing.VerifyKey(bytes.fromhex(r["signer"]["key"])).verify(st, base64.b64decode(r["signature"]))
+PY
+pass
 
 # bad JSON: python edits of the good record, one class of error each
 bad() { # NAME PYTHON-STATEMENT (r is the record)
@@ -101,7 +113,9 @@ expect_stdout_is "group,acts,victims"$'\n'"total,0,0"
 # an officer cannot read the records it would amend: custody needs a custodian
 am_pw 3 case show v.db C-2022-014 --as officer.id
 expect_stderr_contains "officer is not a custodian of v.db"
-am_pw 3 import v.db --as officer.id good.json
+{ tr -d '\n' <good.json; echo; } >o.jsonl
+am_pw 3 import v.db --as officer.id o.jsonl
+expect_stderr_contains "officer is not a custodian of v.db"
 verify_ok v.db
 
 # import: all or nothing

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cases/cases.h"
+#include "common/fsutil.h"
 #include "crypto/crypto.h"
 #include "tests/unit/check.h"
 
@@ -204,6 +205,87 @@ static void test_report(void)
 	am_identity_release(&id);
 }
 
+/* The committed vector (tests/vectors/stats-report.*): a report signed by a fixed key. */
+static void test_vector(void)
+{
+	struct am_identity id;
+	struct cases_report r, back;
+	struct cases_figure g[2] = { { "arbitrary-arrest", 2, 2 }, { "torture", 4, 3 } };
+	unsigned char seed[AM_SIGN_SEED_LEN], *file = NULL;
+	const char *dir = getenv("AMANAT_VECTORS");
+	char path[512], *json = NULL, *st = NULL;
+	size_t jl = 0, sl = 0, fl = 0;
+	struct cases_json *j = NULL;
+	struct am_err e;
+
+	am_identity_init(&id);
+	for (size_t i = 0; i < sizeof(seed); i++)
+		seed[i] = (unsigned char)(0x40 + i);
+	id.sign_sk = am_secure_alloc(AM_SIGN_SK_LEN);
+	CHECK(id.sign_sk != NULL && am_sign_seed_keypair(id.sign_pk, id.sign_sk, seed) == 0);
+	snprintf(id.name, sizeof(id.name), "custodian-vector");
+	memset(&r, 0, sizeof(r));
+	for (int i = 0; i < 16; i++)
+		r.vault_id[i] = (unsigned char)(0xa0 + i);
+	snprintf(r.origin, sizeof(r.origin), "amanat/a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
+	r.size = 42;
+	for (int i = 0; i < 32; i++)
+		r.root[i] = (unsigned char)i;
+	r.st.by = CASES_BY_ACT_TYPE;
+	r.st.has_from = r.st.has_to = 1;
+	CHECK(cases_day_parse("2021-08-15", &r.st.from_day) == 0);
+	CHECK(cases_day_parse("2023-06-30", &r.st.to_day) == 0);
+	snprintf(r.made_at, sizeof(r.made_at), "2023-07-01T12:00:00Z");
+	snprintf(r.signer_name, sizeof(r.signer_name), "custodian-vector");
+	r.custody = 41;
+	r.st.cases = 3;
+	r.st.g = g;
+	r.st.ng = 2;
+	r.st.total_acts = 6;
+	r.st.total_victims = 4;
+	r.st.partly_acts = 1;
+	r.st.partly_victims = 1;
+	CHECK_ST(cases_report_sign(&r, &id, &e), AM_OK);
+	CHECK_ST(cases_report_json(&r, &json, &jl, &e), AM_OK);
+	CHECK_ST(cases_report_statement(&r, &st, &sl, &e), AM_OK);
+	if (getenv("AMANAT_WRITE_VECTORS") != NULL && dir != NULL) {
+		FILE *f;
+		snprintf(path, sizeof(path), "%s/stats-report.json", dir);
+		f = fopen(path, "w");
+		CHECK(f != NULL && fwrite(json, 1, jl, f) == jl && fclose(f) == 0);
+		snprintf(path, sizeof(path), "%s/stats-statement.txt", dir);
+		f = fopen(path, "w");
+		CHECK(f != NULL && fwrite(st, 1, sl, f) == sl && fclose(f) == 0);
+	}
+	CHECKF(dir != NULL, "AMANAT_VECTORS is not set");
+	snprintf(path, sizeof(path), "%s/stats-report.json", dir ? dir : ".");
+	CHECK_ST(am_read_small_file(path, 1 << 20, &file, &fl, &e), AM_OK);
+	CHECK(file != NULL && fl == jl && memcmp(file, json, jl) == 0);
+	/* read back: the same statement, and a good signature */
+	CHECK_ST(cases_json_open(&j, &e), AM_OK);
+	memset(&back, 0, sizeof(back));
+	if (file != NULL) {
+		char *st2 = NULL;
+		size_t sl2 = 0;
+		CHECK_ST(cases_report_parse(j, (const char *)file, fl, &back, &e), AM_OK);
+		CHECK(cases_report_verify(&back) == 0);
+		CHECK_ST(cases_report_statement(&back, &st2, &sl2, &e), AM_OK);
+		CHECK(sl2 == sl && st2 != NULL && memcmp(st, st2, sl) == 0);
+		free(st2);
+	}
+	snprintf(path, sizeof(path), "%s/stats-statement.txt", dir ? dir : ".");
+	free(file);
+	file = NULL;
+	CHECK_ST(am_read_small_file(path, 1 << 20, &file, &fl, &e), AM_OK);
+	CHECK(file != NULL && fl == sl && memcmp(file, st, sl) == 0);
+	cases_report_release(&back);
+	cases_json_close(j);
+	free(file);
+	free(json);
+	free(st);
+	am_identity_release(&id);
+}
+
 int main(void)
 {
 	struct cases_json *j = NULL;
@@ -217,6 +299,7 @@ int main(void)
 	test_csv(j, dir);
 	test_straddle();
 	test_report();
+	test_vector();
 	cases_json_close(j);
 	{
 		char p[600];
