@@ -31,6 +31,21 @@ static enum am_status root_at(struct cli_casework *w, uint64_t size, unsigned ch
 	return s;
 }
 
+/*
+ * Figures that leave out records the reader cannot open would differ from
+ * another custodian's without saying so: refuse them (AM_EAUTH).
+ */
+static enum am_status all_readable(const struct cli_casework *w, const char *as,
+				   struct am_err *e)
+{
+	if (w->x.unreadable == 0)
+		return AM_OK;
+	return am_fail(e, AM_EAUTH, "%llu case entr%s not sealed to %s, so figures would leave "
+		       "them out; compute them as a custodian who can read every case record",
+		       (unsigned long long)w->x.unreadable, w->x.unreadable == 1 ? "y is" : "ies are",
+		       as);
+}
+
 /* The figures of a and b that differ, said on stderr; the number of them. */
 static size_t compare(const struct cases_stats *a, const struct cases_stats *b)
 {
@@ -128,6 +143,8 @@ static int check(const struct cli_cmd *c, struct cli_common *co, const char *fil
 	}
 	s = cli_casework_read(&w, co, CLI_ACT_STATS, "stats --check: recomputing a report",
 			      rep.size, &e);
+	if (s == AM_OK)
+		s = all_readable(&w, co->as, &e);
 	if (s == AM_OK)
 		s = cases_stats_compute(&w.x, rep.st.by, rep.st.has_from, rep.st.from_day,
 					rep.st.has_to, rep.st.to_day, &now.st, &e);
@@ -261,6 +278,8 @@ static int run_stats(int argc, char **argv, struct cli_common *co)
 	if (s == AM_OK)
 		s = cli_casework_read(&w, co, CLI_ACT_STATS, "stats: computing figures", 0, &e);
 	if (s == AM_OK)
+		s = all_readable(&w, co->as, &e);
+	if (s == AM_OK)
 		s = cases_stats_compute(&w.x, by, has_from, from, has_to, to, &r.st, &e);
 	if (s != AM_OK)
 		goto out;
@@ -280,10 +299,6 @@ static int run_stats(int argc, char **argv, struct cli_common *co)
 	s = cases_report_sign(&r, &w.id, &e);
 	if (s == AM_OK)
 		s = output(&w, &r, co->json, csv, html, &e);
-	if (s == AM_OK && w.x.unreadable > 0)
-		fprintf(stderr, "amanat: warning: %llu case entr%s not sealed to %s: not counted\n",
-			(unsigned long long)w.x.unreadable, w.x.unreadable == 1 ? "y is" : "ies are",
-			co->as);
 	if (s == AM_OK && w.x.bad > 0)
 		fprintf(stderr, "amanat: warning: %llu case entr%s not read back as records: not "
 			"counted (see 'amanat case history')\n", (unsigned long long)w.x.bad,

@@ -156,6 +156,11 @@ echo >>one.jsonl
 am_pw 0 import v.db --as custodian.id one.jsonl
 expect_stdout_contains "sealed C-2 as entry"
 expect_stdout_contains "(amends entry"
+# a custodian enrolled later cannot open the earlier records: no figures that leave them out
+make_id late
+am_pw 0 enroll v.db late.pub --role custodian --as admin.id
+am_pw 3 stats v.db --as late.id --by status
+expect_stderr_contains "case entries are not sealed to late.id, so figures would leave them out"
 am_pw 2 import v.db --as custodian.id imp.txt
 expect_stderr_contains "give a .csv or a .jsonl file"
 verify_ok v.db
