@@ -19,31 +19,39 @@ void cases_report_release(struct cases_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void day_or_dash(int has, int32_t day, char buf[11])
+/* The report's values as the text both the statement and the JSON write. */
+struct text {
+	char vid[2 * AM_VAULT_ID_LEN + 1], root[2 * AM_HASH_LEN + 1], pk[2 * AM_SIGN_PK_LEN + 1];
+	char from[11], to[11];
+};
+
+static void text_of(const struct cases_report *r, struct text *t)
 {
-	if (has)
-		cases_day_format(day, buf);
+	am_hex(t->vid, r->vault_id, AM_VAULT_ID_LEN);
+	am_hex(t->root, r->root, AM_HASH_LEN);
+	am_hex(t->pk, r->signer, AM_SIGN_PK_LEN);
+	if (r->st.has_from)
+		cases_day_format(r->st.from_day, t->from);
 	else
-		snprintf(buf, 11, "-");
+		snprintf(t->from, sizeof(t->from), "-");
+	if (r->st.has_to)
+		cases_day_format(r->st.to_day, t->to);
+	else
+		snprintf(t->to, sizeof(t->to), "-");
 }
 
 enum am_status cases_report_statement(const struct cases_report *r, char **out, size_t *len,
 				      struct am_err *e)
 {
-	char vid[2 * AM_VAULT_ID_LEN + 1], root[2 * AM_HASH_LEN + 1], pk[2 * AM_SIGN_PK_LEN + 1];
-	char from[11], to[11];
+	struct text t;
 	struct am_buf b;
 
-	am_hex(vid, r->vault_id, AM_VAULT_ID_LEN);
-	am_hex(root, r->root, AM_HASH_LEN);
-	am_hex(pk, r->signer, AM_SIGN_PK_LEN);
-	day_or_dash(r->st.has_from, r->st.from_day, from);
-	day_or_dash(r->st.has_to, r->st.to_day, to);
+	text_of(r, &t);
 	am_buf_init(&b);
 	cases_bprintf(&b, REPORT_KIND "\nvault %s\norigin %s\nsize %llu\nroot %s\nby %s\nfrom %s\n"
-		      "to %s\nmade %s\nsigner %s\ncustody %llu\ncases %llu\n", vid, r->origin,
-		      (unsigned long long)r->size, root, cases_by_name(r->st.by), from, to,
-		      r->made_at, pk, (unsigned long long)r->custody,
+		      "to %s\nmade %s\nsigner %s\ncustody %llu\ncases %llu\n", t.vid, r->origin,
+		      (unsigned long long)r->size, t.root, cases_by_name(r->st.by), t.from, t.to,
+		      r->made_at, t.pk, (unsigned long long)r->custody,
 		      (unsigned long long)r->st.cases);
 	for (size_t i = 0; i < r->st.ng; i++)
 		cases_bprintf(&b, "group %s %llu %llu\n", r->st.g[i].group,
@@ -91,24 +99,20 @@ static void pair(struct am_buf *b, const char *name, uint64_t acts, uint64_t vic
 enum am_status cases_report_json(const struct cases_report *r, char **out, size_t *len,
 				 struct am_err *e)
 {
-	char vid[2 * AM_VAULT_ID_LEN + 1], root[2 * AM_HASH_LEN + 1], pk[2 * AM_SIGN_PK_LEN + 1];
-	char from[11], to[11], sig[128];
+	char sig[128];
+	struct text t;
 	struct am_buf b;
 
-	am_hex(vid, r->vault_id, AM_VAULT_ID_LEN);
-	am_hex(root, r->root, AM_HASH_LEN);
-	am_hex(pk, r->signer, AM_SIGN_PK_LEN);
+	text_of(r, &t);
 	am_b64(sig, r->sig, AM_SIG_LEN);
-	day_or_dash(r->st.has_from, r->st.from_day, from);
-	day_or_dash(r->st.has_to, r->st.to_day, to);
 	am_buf_init(&b);
 	cases_bprintf(&b, "{\"report\":\"" REPORT_KIND "\",\"vault\":\"%s\",\"checkpoint\":"
 		      "{\"origin\":\"%s\",\"size\":%llu,\"root\":\"%s\"},\"by\":\"%s\",",
-		      vid, r->origin, (unsigned long long)r->size, root, cases_by_name(r->st.by));
+		      t.vid, r->origin, (unsigned long long)r->size, t.root, cases_by_name(r->st.by));
 	cases_bprintf(&b, "\"from\":\"%s\",\"to\":\"%s\",\"made_at\":\"%s\",\"signer\":{\"name\":",
-		      from, to, r->made_at);
+		      t.from, t.to, r->made_at);
 	cases_json_str(&b, r->signer_name);
-	cases_bprintf(&b, ",\"key\":\"%s\"},\"custody\":%llu,\"cases\":%llu,\"groups\":[", pk,
+	cases_bprintf(&b, ",\"key\":\"%s\"},\"custody\":%llu,\"cases\":%llu,\"groups\":[", t.pk,
 		      (unsigned long long)r->custody, (unsigned long long)r->st.cases);
 	for (size_t i = 0; i < r->st.ng; i++) {
 		cases_bprintf(&b, "%s\n{\"group\":", i ? "," : "");

@@ -11,51 +11,38 @@
 #include "../crypto/crypto.h"
 #include "cases_int.h"
 
+/* Append text, then "name": and value as a JSON string. */
+static void member(struct am_buf *b, const char *text, const char *name, const char *value)
+{
+	cases_bprintf(b, "%s\"%s\":", text, name);
+	cases_json_str(b, value);
+}
+
 /* Append one act as JSON. */
 static void act_json(struct am_buf *b, const struct cases_act *a, int with_private)
 {
-	cases_bprintf(b, "{\"act_id\":");
-	cases_json_str(b, a->act_id);
-	cases_bprintf(b, ",\"act_type\":");
-	cases_json_str(b, a->act_type);
-	cases_bprintf(b, ",\"date\":");
-	cases_json_str(b, a->date);
-	cases_bprintf(b, ",\"date_precision\":\"%s\",\"place\":{\"province\":",
-		      cases_precision_name(a->precision));
-	cases_json_str(b, a->province);
-	cases_bprintf(b, ",\"district\":");
-	cases_json_str(b, a->district);
-	cases_bprintf(b, "},\"victim\":{\"pseudonym\":");
-	cases_json_str(b, a->victim);
-	cases_bprintf(b, ",\"sex\":");
-	cases_json_str(b, a->sex);
-	cases_bprintf(b, ",\"age_group\":");
-	cases_json_str(b, a->age_group);
-	cases_bprintf(b, ",\"affiliation\":");
-	cases_json_str(b, a->affiliation);
-	cases_bprintf(b, "},\"perpetrator\":");
-	cases_json_str(b, a->perpetrator);
-	cases_bprintf(b, ",\"status\":");
-	cases_json_str(b, a->status);
+	member(b, "{", "act_id", a->act_id);
+	member(b, ",", "act_type", a->act_type);
+	member(b, ",", "date", a->date);
+	member(b, ",", "date_precision", cases_precision_name(a->precision));
+	member(b, ",\"place\":{", "province", a->province);
+	member(b, ",", "district", a->district);
+	member(b, "},\"victim\":{", "pseudonym", a->victim);
+	member(b, ",", "sex", a->sex);
+	member(b, ",", "age_group", a->age_group);
+	member(b, ",", "affiliation", a->affiliation);
+	member(b, "},", "perpetrator", a->perpetrator);
+	member(b, ",", "status", a->status);
 	cases_bprintf(b, ",\"sources\":[");
 	for (size_t i = 0; i < a->nsrc; i++) {
-		cases_bprintf(b, "%s{\"entry\":%llu,\"reliability\":", i ? "," : "",
-			      (unsigned long long)a->src[i].entry);
-		cases_json_str(b, a->src[i].reliability);
+		cases_bprintf(b, "%s{\"entry\":%llu", i ? "," : "", (unsigned long long)a->src[i].entry);
+		member(b, ",", "reliability", a->src[i].reliability);
 		cases_bprintf(b, "}");
 	}
 	cases_bprintf(b, "]");
-	if (with_private && a->npriv > 0) {
-		cases_bprintf(b, ",\"private\":{");
-		for (size_t i = 0; i < a->npriv; i++) {
-			cases_bprintf(b, "%s", i ? "," : "");
-			cases_json_str(b, a->priv[i].name);
-			cases_bprintf(b, ":");
-			cases_json_str(b, a->priv[i].value);
-		}
-		cases_bprintf(b, "}");
-	}
-	cases_bprintf(b, "}");
+	for (size_t i = 0; with_private && i < a->npriv; i++)
+		member(b, i ? "," : ",\"private\":{", a->priv[i].name, a->priv[i].value);
+	cases_bprintf(b, "%s}", with_private && a->npriv > 0 ? "}" : "");
 }
 
 enum am_status cases_record_json(const struct cases_record *r, int with_private, char **out,
@@ -65,14 +52,11 @@ enum am_status cases_record_json(const struct cases_record *r, int with_private,
 
 	am_buf_init(&b);
 	*out = NULL;
-	cases_bprintf(&b, "{\"schema\":\"" CASES_SCHEMA "\",\"vocabulary\":");
-	cases_json_str(&b, r->vocabulary);
-	cases_bprintf(&b, ",\"case_id\":");
-	cases_json_str(&b, r->case_id);
-	if (r->summary != NULL) {
-		cases_bprintf(&b, ",\"summary\":");
-		cases_json_str(&b, r->summary);
-	}
+	member(&b, "{", "schema", CASES_SCHEMA);
+	member(&b, ",", "vocabulary", r->vocabulary);
+	member(&b, ",", "case_id", r->case_id);
+	if (r->summary != NULL)
+		member(&b, ",", "summary", r->summary);
 	cases_bprintf(&b, ",\"consent_scopes\":[");
 	for (size_t i = 0; i < r->nscopes; i++) {
 		cases_bprintf(&b, "%s", i ? "," : "");

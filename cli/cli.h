@@ -154,6 +154,8 @@ enum am_status cli_read_new_pass(const struct cli_pass *p, const char *name, int
  */
 enum am_status cli_public_read(const char *path, struct am_identity *id, struct am_err *e);
 
+/* "DIR/NAME", malloc'ed, or NULL when out of memory. */
+char *cli_path_join(const char *dir, const char *name);
 /* Parse a non-negative decimal; -1 on anything else. */
 int cli_parse_u64(const char *s, uint64_t *out);
 /*

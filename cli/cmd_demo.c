@@ -51,16 +51,6 @@ static const struct {
 
 #define NITEMS (sizeof(items) / sizeof(items[0]))
 
-static char *join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *p = malloc(n);
-
-	if (p != NULL)
-		snprintf(p, n, "%s/%s", a, b);
-	return p;
-}
-
 /* Copy a file to a new path (the vault, to tamper with the copy). */
 static enum am_status copy_file(const char *from, const char *to, struct am_err *e)
 {
@@ -130,11 +120,11 @@ int cmd_demo(int argc, char **argv)
 						    "new directory (amanat demo DIR)", dir));
 		return cli_fail(&e, am_fail(&e, AM_EIO, "cannot create %s: %s", dir, strerror(errno)));
 	}
-	keys = join(dir, "keys");
-	inputs = join(dir, "inputs");
-	vault = join(dir, "demo.amn");
-	tampered = join(dir, "tampered-copy.amn");
-	out = join(dir, "extracted-W-0042.txt");
+	keys = cli_path_join(dir, "keys");
+	inputs = cli_path_join(dir, "inputs");
+	vault = cli_path_join(dir, "demo.amn");
+	tampered = cli_path_join(dir, "tampered-copy.amn");
+	out = cli_path_join(dir, "extracted-W-0042.txt");
 	if (!keys || !inputs || !vault || !tampered || !out || mkdir(keys, 0700) != 0 ||
 	    mkdir(inputs, 0700) != 0) {
 		s = am_fail(&e, AM_EIO, "cannot set up %s", dir);
@@ -146,7 +136,7 @@ int cmd_demo(int argc, char **argv)
 	       "   and a .pub to share).  The demo passphrase for all of them is\n"
 	       "   \"%s\"; real ones come from the terminal, never from arguments.\n", DEMO_PASS);
 	for (int i = 0; i < NPEOPLE && s == AM_OK; i++) {
-		char *base = join(keys, people[i][0]), idp[600], pubp[600];
+		char *base = cli_path_join(keys, people[i][0]), idp[600], pubp[600];
 		if (base == NULL) {
 			s = am_fail(&e, AM_ENOMEM, "out of memory");
 			break;
@@ -188,7 +178,7 @@ int cmd_demo(int argc, char **argv)
 		struct am_fields f;
 		struct am_seal_req req;
 		struct am_seal_result res;
-		char *path = join(inputs, items[i].file);
+		char *path = cli_path_join(inputs, items[i].file);
 		int fd;
 
 		am_fields_init(&f);

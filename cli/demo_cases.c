@@ -14,16 +14,6 @@
 
 #define DEMO_CASES 150
 
-static char *path_in(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-
-	if (p != NULL)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
 /* Seal the input's records, then withdraw the ones the generator marks. */
 static enum am_status seal_all(struct am_vault *v, struct am_trusted *t,
 			       const struct am_identity *who, struct cases_input *in,
@@ -94,8 +84,8 @@ static enum am_status write_report(struct cases_json *j, const char *dir, struct
 {
 	struct cases_report r;
 	struct am_pin pin;
-	char *json = NULL, *html = NULL, *pj = path_in(dir, "monitoring-report.json");
-	char *ph = path_in(dir, "monitoring-annex.html");
+	char *json = NULL, *html = NULL, *pj = cli_path_join(dir, "monitoring-report.json");
+	char *ph = cli_path_join(dir, "monitoring-annex.html");
 	size_t jl = 0, hl = 0;
 	enum am_status s;
 
@@ -138,7 +128,7 @@ enum am_status cli_demo_cases(const char *dir, const struct am_identity *admin,
 	struct cases_gen_truth truth;
 	struct cases_log log;
 	struct am_pin pin;
-	char *csv = NULL, *vault = path_in(dir, "monitoring.amn"), *inp = path_in(dir, "inputs/"
+	char *csv = NULL, *vault = cli_path_join(dir, "monitoring.amn"), *inp = cli_path_join(dir, "inputs/"
 		    "monitoring-cases.csv");
 	unsigned char *types = NULL;
 	uint64_t *refs = NULL, custody = 0;
