@@ -289,6 +289,9 @@ enum am_status cases_diff(const struct cases_record *a, const struct cases_recor
 	size_t i = 0, k = 0;
 
 	*out = NULL;
+	/* a withdrawal replaces nothing field by field: say its reason alone */
+	if (b->withdrawn)
+		a = NULL;
 	if (a != NULL)
 		flatten(a, &fa);
 	flatten(b, &fb);

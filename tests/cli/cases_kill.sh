@@ -45,5 +45,28 @@ expect_eq "case entries after the second import" 400 "$(sq v.db "SELECT count(*)
 am_pw 0 stats v.db --as custodian.id --by status --csv
 expect_eq "acts after the second import" "$(($(wc -l <g/import1.csv) - 1))" "$(tail -n 1 "$OUT" | cut -d, -f2)"
 [ "$base" -gt 0 ] || fail "no base entries"
+
+# Ctrl-C (SIGINT) part-way: the case being sealed is rolled back, the import
+# says how many were sealed, and exits 130
+/usr/bin/python3 "$GEN" make g2 --cases 300 --seed 12 >/dev/null || fail "generator failed"
+sed -i 's/^C-/D-/' g2/import1.csv
+AMANAT_PASSPHRASE="$PASS" "$AMANAT" import v.db --as custodian.id g2/import1.csv >said2.txt 2>err2.txt &
+pid=$!
+for _ in $(seq 1 600); do
+	[ "$(grep -c '^sealed' said2.txt)" -ge 20 ] && break
+	sleep 0.05
+done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+expect_eq "exit code after SIGINT" 130 "$rc"
+said=$(grep -c '^sealed' said2.txt)
+grep -q "g2/import1.csv: $said of 300 cases were sealed (listed above, each whole)" err2.txt ||
+	fail "the import did not say how many were sealed: $(cat err2.txt)"
+pass
+expect_eq "D- cases in the vault after SIGINT" "$said" \
+	"$(grep -c . < <(AMANAT_PASSPHRASE="$PASS" "$AMANAT" find v.db --as custodian.id --json 2>/dev/null |
+		grep -o '"case":"D-[0-9]*"' | sort -u))"
+verify_ok v.db
 verify_ok v.db
 finish

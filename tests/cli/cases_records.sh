@@ -104,6 +104,10 @@ am_pw 0 case withdraw v.db C-2022-014 --as custodian.id --reason "recorded twice
 V3=$(cat "$OUT")
 am_pw 2 case withdraw v.db C-2022-014 --as custodian.id --reason again
 expect_stderr_contains "withdrawn already (entry $V3)"
+am_pw 0 case history v.db C-2022-014 --as custodian.id
+expect_stdout_contains "entry $V3: withdrawal, sealed"
+expect_stdout_contains "  withdrawn: recorded twice (fictional)"
+expect_eq "lines of the withdrawal's history" 2 "$(sed -n "/^entry $V3:/,\$p" "$OUT" | wc -l)"
 am_pw 0 case history v.db C-2022-014 --as custodian.id --json
 expect_stdout_contains '"kind":"withdrawal"'
 am_pw 0 find v.db --as custodian.id --case C-2022-014
