@@ -304,7 +304,10 @@ const struct cli_cmd cli_commands[] = {
 	  "\n"
 	  "Creates DIR (default ./amanat-demo, or -2, -3... if that exists) with fictional\n"
 	  "identities and testimony,\n"
-	  "verifies it, then tampers with a copy and shows the tampering caught.\n" },
+	  "verifies it, then tampers with a copy and shows the tampering caught.  Then it\n"
+	  "imports generated fictional case records into DIR/monitoring.amn and writes signed\n"
+	  "figures (monitoring-report.json, monitoring-annex.html), checked against the\n"
+	  "generator's own counts.\n" },
 	{ "version", cmd_version, "print the versions of amanat and its libraries",
 	  "usage: amanat version [--json]\n"
 	  "       amanat --version\n"
