@@ -88,7 +88,7 @@ enum am_status cases_report_html(struct cases_json *j, const struct cases_report
 		      cases_by_name(s->by));
 	cases_bprintf(&b, "<style>\nbody{font-family:serif;max-width:50em;margin:2em auto;color:#000}"
 		      "\ntable{border-collapse:collapse;margin:1em 0}\nth,td{border:1px solid #444;"
-		      "padding:.2em .6em}\ntd.n{text-align:right}\nrect{fill:#335}\nsvg{max-width:100%;height:auto}\nsvg text{font-size:"
+		      "padding:.2em .6em}\ntd.n{text-align:right}\nrect{fill:#335}\nsvg{max-width:100%%;height:auto}\nsvg text{font-size:"
 		      "12px;font-family:sans-serif}\n.mono{font-family:monospace;word-break:break-all}\n"
 		      "@media print{body{margin:0;max-width:none}figure,table{page-break-inside:avoid}}"
 		      "\n</style></head>\n<body>\n");
