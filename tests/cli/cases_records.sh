@@ -59,6 +59,19 @@ bad notevidence "r['acts'][0]['sources'][0]['entry']=2"
 bad field "r['acts'][0]['colour']='red'"
 bad missing "del r['acts'][0]['status']"
 bad pseudonym "r['acts'][0]['victim']['pseudonym']='Ahmad'"
+# the schema refuses what it can express, as amanat does; the calendar, act id
+# uniqueness and links are amanat's own rules (FORMAT.md §26)
+/usr/bin/python3 - "${TESTS_DIR:-$CLI_DIR/..}/../docs/case-record.schema.json" <<'PY' ||
+import json, sys, jsonschema
+s = json.load(open(sys.argv[1]))
+v = jsonschema.Draft202012Validator(s)
+for name, ok in [("term", 0), ("precision", 0), ("field", 0), ("missing", 0), ("pseudonym", 0),
+                 ("date", 1), ("dup", 1), ("nolink", 1), ("notevidence", 1), ("good", 1)]:
+    errors = list(v.iter_errors(json.load(open(name + ".json"))))
+    assert (not errors) == bool(ok), (name, [e.message for e in errors])
+PY
+	fail "the JSON Schema and amanat disagree on a fixture"
+pass
 before=$(entry_count v.db)
 check_bad() { # NAME MESSAGE
 	am_pw 2 case new v.db --as custodian.id "$1.json"
@@ -88,6 +101,13 @@ am_pw 2 case amend v.db --as custodian.id --ref 3 amended.json
 expect_stderr_contains "newest version is entry $V1, not 3"
 am_pw 0 case amend v.db --as custodian.id --ref "$V1" amended.json
 V2=$(cat "$OUT")
+am_pw 0 case show v.db C-2022-014 --as custodian.id --json
+/usr/bin/python3 - "${TESTS_DIR:-$CLI_DIR/..}/../docs/case-record.schema.json" "$OUT" <<'PY' ||
+import json, sys, jsonschema
+jsonschema.validate(json.load(open(sys.argv[2]))["record"], json.load(open(sys.argv[1])))
+PY
+	fail "the record amanat shows does not satisfy its schema"
+pass
 am_pw 0 case show v.db C-2022-014 --as custodian.id
 expect_stdout_contains "entry $V2"
 expect_stdout_contains "status released"
