@@ -54,7 +54,7 @@ static void row_release(struct row *r)
  * 0, 1 at the end, -1 for a quote left open (said in probs).
  */
 static int next_row(const char *path, const char *p, size_t len, size_t *off, unsigned *lineno,
-		    struct row *r, struct cases_problems *probs, int *oom)
+		    char sep, struct row *r, struct cases_problems *probs, int *oom)
 {
 	struct am_buf cell;
 	size_t i = *off;
@@ -93,7 +93,7 @@ static int next_row(const char *path, const char *p, size_t len, size_t *off, un
 			i++;
 			continue;
 		}
-		if (c == ',' || c == '\n' || (c == '\r' && i + 1 < len && p[i + 1] == '\n') ||
+		if (c == sep || c == '\n' || (c == '\r' && i + 1 < len && p[i + 1] == '\n') ||
 		    (c == '\r' && i + 1 >= len)) {
 			char **grown = realloc(r->cell, (r->n + 1) * sizeof(*grown));
 			if (grown == NULL) {
@@ -105,7 +105,7 @@ static int next_row(const char *path, const char *p, size_t len, size_t *off, un
 							cell.len, oom);
 			am_wipe(cell.data, cell.len);
 			cell.len = 0;
-			if (c != ',') {
+			if (c != sep) {
 				i += c == '\r' ? 2 : 1;
 				(*lineno)++;
 				done = 1;
@@ -236,11 +236,19 @@ static enum am_status read_csv(struct cases_json *j, const char *path, const cha
 	size_t off = 0;
 	unsigned lineno = 1;
 	int oom = 0, rc, bad_header = 0;
+	char sep = ',';
 	enum am_status s = AM_OK;
 
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		off = 3;
-	if (next_row(path, p, len, &off, &lineno, &row, probs, &oom) != 0) {
+	{
+		/* spreadsheets saved where the decimal mark is a comma separate cells with ';' */
+		const char *eol = memchr(p + off, '\n', len - off);
+		size_t hl = eol != NULL ? (size_t)(eol - (p + off)) : len - off;
+		if (memchr(p + off, ',', hl) == NULL && memchr(p + off, ';', hl) != NULL)
+			sep = ';';
+	}
+	if (next_row(path, p, len, &off, &lineno, sep, &row, probs, &oom) != 0) {
 		s = am_fail(e, AM_EINPUT, "%s: empty file: the first line must name the columns "
 			    "(docs/CASES.md)", path);
 		goto out;
@@ -278,7 +286,7 @@ static enum am_status read_csv(struct cases_json *j, const char *path, const cha
 		s = am_fail(e, AM_EINPUT, "%s: the header line is wrong: nothing was read", path);
 		goto out;
 	}
-	while ((rc = next_row(path, p, len, &off, &lineno, &row, probs, &oom)) == 0 && !oom) {
+	while ((rc = next_row(path, p, len, &off, &lineno, sep, &row, probs, &oom)) == 0 && !oom) {
 		struct cases_record *r;
 		struct cases_act *a, *grown;
 		size_t k, ri, before;

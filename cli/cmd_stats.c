@@ -201,8 +201,15 @@ static enum am_status output(struct cli_casework *w, const struct cases_report *
 			printf("%-28s %8llu %8llu   (not in the total)\n", "partly-in-range",
 			       (unsigned long long)r->st.partly_acts,
 			       (unsigned long long)r->st.partly_victims);
-		printf("%llu cases; computed at %s, tree size %llu; the signed report: --json\n",
-		       (unsigned long long)r->st.cases, r->origin, (unsigned long long)r->size);
+		char from[11] = "-", to[11] = "-";
+		if (r->st.has_from)
+			cases_day_format(r->st.from_day, from);
+		if (r->st.has_to)
+			cases_day_format(r->st.to_day, to);
+		printf("%llu cases, acts from %s to %s; computed at %s, tree size %llu; the signed "
+		       "report: --json\n", (unsigned long long)r->st.cases,
+		       r->st.has_from ? from : "the first", r->st.has_to ? to : "the last", r->origin,
+		       (unsigned long long)r->size);
 	}
 	free(text);
 	return s;

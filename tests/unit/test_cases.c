@@ -95,6 +95,18 @@ static void test_csv(struct cases_json *j, const char *dir)
 	cases_input_release(&in);
 	cases_problems_release(&p);
 
+	/* a spreadsheet saved with ';' between cells (where ',' is the decimal mark) */
+	write_file(path, "case_id;act_id;act_type;date;date_precision;province;district;victim;"
+			 "victim_sex;victim_age;victim_affiliation;perpetrator;status;consent_scopes\n"
+			 "C-9;A1;torture;2022;year;kabul;\"a; b\";V-0009;male;adult;civilian;unknown;"
+			 "released;internal,court\n");
+	cases_problems_init(&p);
+	CHECK_ST(cases_read_file(j, path, NULL, &in, &p, &e), AM_OK);
+	CHECK(p.n == 0 && in.n == 1 && in.r[0].nacts == 1 && in.r[0].nscopes == 2 &&
+	      strcmp(in.r[0].acts[0].district, "a; b") == 0);
+	cases_input_release(&in);
+	cases_problems_release(&p);
+
 	snprintf(path, sizeof(path), "%s/a.txt", dir);
 	cases_problems_init(&p);
 	CHECK_ST(cases_read_file(j, path, NULL, &in, &p, &e), AM_EINPUT);
