@@ -94,6 +94,11 @@ static int run_import(int argc, char **argv, struct cli_common *co)
 			skipped++;
 		}
 	}
+	if (skipped == in.n) {
+		s = am_fail(&e, AM_EINPUT, "%s: no good case to seal; nothing was sealed",
+			    argv[optind + 1]);
+		goto out;
+	}
 	s = cli_casework_read(&w, co, CLI_ACT_FIND, "import: finding which cases exist already", 0,
 			      &e);
 	if (s != AM_OK)

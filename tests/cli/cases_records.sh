@@ -157,6 +157,10 @@ expect_stderr_contains "imp.csv:4: column 4 (date): case C-2, act A1, field date
 expect_stderr_contains "imp.csv:6: column 3 (act_type): case C-3, act A2, field act_type: 'flogging' is not a term"
 expect_stderr_contains "2 problems; nothing was sealed"
 expect_eq "entries after a refused import" "$before" "$(entry_count v.db)"
+{ head -n 1 imp.csv; grep '^C-2,' imp.csv; } >allbad.csv
+am_pw 2 import v.db --as custodian.id allbad.csv --skip-bad
+expect_stderr_contains "allbad.csv: no good case to seal; nothing was sealed"
+expect_eq "entries after an import with nothing good" "$before" "$(entry_count v.db)"
 am_pw 0 import v.db --as custodian.id imp.csv --skip-bad
 expect_stdout_contains "sealed C-1 as entry"
 expect_stdout_not_contains "C-2"
