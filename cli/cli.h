@@ -158,6 +158,8 @@ enum am_status cli_read_new_pass_prompt(const struct cli_pass *p, const char *na
  */
 enum am_status cli_public_read(const char *path, struct am_identity *id, struct am_err *e);
 
+/* "DIR/NAME", malloc'ed, or NULL when out of memory. */
+char *cli_path_join(const char *dir, const char *name);
 /* Parse a non-negative decimal; -1 on anything else. */
 int cli_parse_u64(const char *s, uint64_t *out);
 /*
@@ -224,6 +226,10 @@ int cmd_verify_bundle(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 int cmd_ack(int argc, char **argv);
+int cmd_case(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_find(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../common/fsutil.h"
+#include "casework.h"
 #include "cli.h"
 
 /* demo keys are written directly, never through id new's strength check (--weak-passphrase-ok) */
@@ -49,16 +50,6 @@ static const struct {
 };
 
 #define NITEMS (sizeof(items) / sizeof(items[0]))
-
-static char *join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *p = malloc(n);
-
-	if (p != NULL)
-		snprintf(p, n, "%s/%s", a, b);
-	return p;
-}
 
 /* Copy a file to a new path (the vault, to tamper with the copy). */
 static enum am_status copy_file(const char *from, const char *to, struct am_err *e)
@@ -129,11 +120,11 @@ int cmd_demo(int argc, char **argv)
 						    "new directory (amanat demo DIR)", dir));
 		return cli_fail(&e, am_fail(&e, AM_EIO, "cannot create %s: %s", dir, strerror(errno)));
 	}
-	keys = join(dir, "keys");
-	inputs = join(dir, "inputs");
-	vault = join(dir, "demo.amn");
-	tampered = join(dir, "tampered-copy.amn");
-	out = join(dir, "extracted-W-0042.txt");
+	keys = cli_path_join(dir, "keys");
+	inputs = cli_path_join(dir, "inputs");
+	vault = cli_path_join(dir, "demo.amn");
+	tampered = cli_path_join(dir, "tampered-copy.amn");
+	out = cli_path_join(dir, "extracted-W-0042.txt");
 	if (!keys || !inputs || !vault || !tampered || !out || mkdir(keys, 0700) != 0 ||
 	    mkdir(inputs, 0700) != 0) {
 		s = am_fail(&e, AM_EIO, "cannot set up %s", dir);
@@ -145,7 +136,7 @@ int cmd_demo(int argc, char **argv)
 	       "   and a .pub to share).  The demo passphrase for all of them is\n"
 	       "   \"%s\"; real ones come from the terminal, never from arguments.\n", DEMO_PASS);
 	for (int i = 0; i < NPEOPLE && s == AM_OK; i++) {
-		char *base = join(keys, people[i][0]), idp[600], pubp[600];
+		char *base = cli_path_join(keys, people[i][0]), idp[600], pubp[600];
 		if (base == NULL) {
 			s = am_fail(&e, AM_ENOMEM, "out of memory");
 			break;
@@ -187,7 +178,7 @@ int cmd_demo(int argc, char **argv)
 		struct am_fields f;
 		struct am_seal_req req;
 		struct am_seal_result res;
-		char *path = join(inputs, items[i].file);
+		char *path = cli_path_join(inputs, items[i].file);
 		int fd;
 
 		am_fields_init(&f);
@@ -286,14 +277,25 @@ int cmd_demo(int argc, char **argv)
 	STEP(!r.ok && r.bad_seq == seqs[0], "the tampered copy was not caught");
 	printf("     verify catches it: entry %llu: %s\n", (unsigned long long)r.bad_seq, r.reason);
 
+	printf("\n7. A monitoring office keeps structured case records and publishes figures.\n"
+	       "   The custodian imports %s/inputs/monitoring-cases.csv (fictional acts,\n"
+	       "   one row each) into a second vault, monitoring.amn, withdraws a few cases,\n"
+	       "   and computes signed figures over the verified records:\n", dir);
+	s = cli_demo_cases(dir, &id[ADMIN], &id[CUSTODIAN], &e);
+	if (s != AM_OK)
+		goto cleanup;
+	printf("     the signed report: %s/monitoring-report.json; a printable annex:\n"
+	       "     %s/monitoring-annex.html (docs/CASES.md)\n", dir, dir);
+
 	printf("\nDone.  Files are in %s/: keys/ (identities), inputs/ (the fictional\n"
 	       "originals), demo.amn (the vault), tampered-copy.amn, and the extracted text.\n"
 	       "Try:\n"
 	       "  amanat list %s\n"
 	       "  amanat log %s\n"
 	       "  amanat verify %s\n"
-	       "  amanat show %s %llu --as %s/custodian-demo.id   (passphrase above)\n",
-	       dir, vault, vault, tampered, vault, (unsigned long long)seqs[2], keys);
+	       "  amanat show %s %llu --as %s/custodian-demo.id   (passphrase above)\n"
+	       "  amanat stats --check %s/monitoring-report.json %s/monitoring.amn --as %s/custodian-demo.id\n",
+	       dir, vault, vault, tampered, vault, (unsigned long long)seqs[2], keys, dir, dir, keys);
 cleanup:
 	am_vault_close(v);
 	am_trusted_free(t);

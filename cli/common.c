@@ -611,3 +611,12 @@ void cli_signer_name(const struct am_members *ms, const unsigned char pk[AM_SIGN
 	snprintf(buf, n, "%s", kid);
 }
 
+char *cli_path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+
+	if (p != NULL)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}

@@ -7,7 +7,7 @@ set -eu
 # mandoc and man-db lint and render the manual pages; dpkg-dev (dpkg-shlibdeps)
 # and file let cpack read the .deb's dependencies from the binary.
 pkgs="build-essential cmake pkg-config libsodium-dev libssl-dev libsqlite3-dev zlib1g-dev \
-libminizip-dev libzxcvbn-dev sqlite3 python3 python3-nacl minisign unzip valgrind \
+libminizip-dev libzxcvbn-dev sqlite3 python3 python3-nacl python3-jsonschema minisign unzip valgrind \
 mandoc man-db dpkg-dev file"
 
 missing=""

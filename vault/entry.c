@@ -31,7 +31,7 @@ const char *am_action_name(unsigned action)
 {
 	static const char *const names[] = {
 		"unknown", "show", "extract", "list", "export", "verify-deep", "log", "exported",
-		"rewrap",
+		"rewrap", "unknown", "find", "stats",
 	};
 	return action < sizeof(names) / sizeof(names[0]) ? names[action] : "unknown";
 }

@@ -48,6 +48,8 @@ enum am_custody_action {
 	AM_ACT_LOG = 6,
 	AM_ACT_EXPORTED = 7, /* an export's outcome: the bundle's hash, items, refusals */
 	AM_ACT_REWRAP = 8,   /* before unwrapping content keys to wrap them to another custodian */
+	AM_ACT_FIND = 10,    /* reading case records to find cases or acts (cases/) */
+	AM_ACT_STATS = 11,   /* reading case records to compute figures (cases/) */
 };
 
 const char *am_type_name(unsigned type);

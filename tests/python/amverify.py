@@ -360,7 +360,7 @@ class Membership:
             if not h.payload:
                 raise Fail("%s entry with an empty payload" % TYPE_NAMES[h.type])
         elif h.type == CUSTODY:                                               # 8
-            if len(h.payload) != 1 or not 1 <= h.payload[0] <= 8:
+            if len(h.payload) != 1 or h.payload[0] not in (1, 2, 3, 4, 5, 6, 7, 8, 10, 11):
                 raise Fail("bad custody action")
         elif h.type == REWRAP:                                                # §24
             to, _ = parse_rewrap(h.payload, h.seq)
