@@ -107,7 +107,8 @@ static int rebuild(struct am_vault *v, const struct am_mt_frontier *fr, struct a
 		if (first == UINT64_MAX)
 			first = iv.orig.seq + 1;
 		at = p.h.nrefs == 1 ? am_header_ref(&p.h, 0) : UINT64_MAX;
-		if (iv.orig.type > AM_T_REVOKE) {
+		/* rotations too: they move roles and are the authority link after them */
+		if (!am_type_authority(iv.orig.type)) {
 			am_entry_pub_release(&p);
 			continue;
 		}
@@ -123,7 +124,7 @@ static int rebuild(struct am_vault *v, const struct am_mt_frontier *fr, struct a
 			keep[nkeep++] = p;
 		}
 	}
-	/* oldest first: the field vault's genesis, enrollments and revocations */
+	/* oldest first: the field vault's genesis, enrollments, revocations, rotations */
 	while (nkeep > 0) {
 		struct am_import_view iv;
 		struct am_err e;

@@ -1,0 +1,49 @@
+#!/bin/bash
+# transfer_review.sh — transfer cases found in review (issue 13): a field
+# vault whose member rotated a key keeps importing round after round, and the
+# main vault verifies from a pin taken between the rounds.
+. "$(dirname "$0")/lib.sh"
+
+make_id admin
+make_id custodian
+make_id off1
+make_id off1b
+am_pw 0 init main.db --as admin.id --recipient custodian.pub
+am_pw 0 enroll main.db off1.pub --role officer --as admin.id
+am_pw 0 enroll main.db off1b.pub --role officer --as admin.id
+am_pw 0 checkpoint main.db --as admin.id
+MID=$(head -n 1 "$OUT")
+am_pw 0 init f1.db --as off1.id --recipient custodian.pub
+echo "interview one" >a.txt
+echo "interview two" >b.txt
+echo "interview three" >c.txt
+
+# round 1: before the rotation
+am_pw 0 seal f1.db --as off1.id --type testimony --case C-1 a.txt
+am_pw 0 push f1.db --to "$MID" -o r1.pkt --as off1.id
+am_pw 0 pull main.db r1.pkt --as custodian.id
+am_pw 0 ack f1.db r1.pkt.ack --as off1.id
+verify_ok main.db
+
+# round 2: the field admin's key is rotated (its new key signs), then used
+am_pw 0 rotate f1.db off1.id off1b.pub --as off1b.id
+am_pw 0 seal f1.db --as off1b.id --type testimony --case C-1 b.txt
+am_pw 0 push f1.db --to "$MID" -o r2.pkt --as off1b.id
+am_pw 0 pull main.db r2.pkt --as custodian.id
+am_pw 0 ack f1.db r2.pkt.ack --as off1b.id
+verify_ok main.db
+
+# round 3: the rotation is now in an earlier packet; replaying the field
+# vault's membership from the imports must still see it
+am_pw 0 seal f1.db --as off1b.id --type testimony --case C-1 c.txt
+am_pw 0 push f1.db --to "$MID" -o r3.pkt --as off1b.id
+am_pw 0 pull main.db r3.pkt --as custodian.id
+expect_stderr_contains "imported entries"
+# from the pin (taken after round 2) and from scratch
+verify_ok main.db
+fresh_eyes verify_ok main.db
+am_pw 0 show main.db "$(($(entry_count main.db) - 1))" --as custodian.id
+expect_stdout_contains "by off1b"
+expect_stdout_contains "c.txt"
+
+finish
