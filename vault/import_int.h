@@ -19,6 +19,7 @@ struct am_fauth {
 struct am_fauths {
 	struct am_fauth *v;
 	size_t n;
+	uint64_t from; /* every import from this entry on has been stepped through here */
 };
 void am_fauths_init(struct am_fauths *c);
 void am_fauths_release(struct am_fauths *c);

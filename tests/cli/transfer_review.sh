@@ -4,6 +4,19 @@
 # main vault verifies from a pin taken between the rounds.
 . "$(dirname "$0")/lib.sh"
 
+TESTS=${TESTS_DIR:-}
+if [ -z "$TESTS" ]; then
+	case "$0" in
+	/*) TESTS=$(dirname "$(dirname "$0")") ;;
+	*) TESTS=$(dirname "$(dirname "$OLDPWD/$0")") ;;
+	esac
+fi
+FORGE="$TESTS/python/forge.py"
+AMV="$TESTS/python/amverify.py"
+PY=/usr/bin/python3
+[ -f "$FORGE" ] || fail "forge.py not found at $FORGE (set TESTS_DIR)"
+"$PY" -c 'import nacl.signing' 2>/dev/null || fail "$PY cannot import nacl (apt-get install python3-nacl)"
+
 make_id admin
 make_id custodian
 make_id off1
@@ -45,5 +58,34 @@ fresh_eyes verify_ok main.db
 am_pw 0 show main.db "$(($(entry_count main.db) - 1))" --as custodian.id
 expect_stdout_contains "by off1b"
 expect_stdout_contains "c.txt"
+
+
+# ---- one field entry imported twice: a second chain of the field vault -------
+# A main-vault officer (off1 is one) appends, with their own key, a copy of an
+# import entry: the same field entry again, following the same import.  Each
+# field entry is imported once, in order; the copy is refused by the verifier
+# from scratch, from a pin taken before it, and by the independent verifier.
+imports_of_f1() {
+	sq main.db "SELECT seq FROM entries WHERE type = 11 ORDER BY seq"
+}
+FIRST=$(imports_of_f1 | head -n 1)
+LAST=$(imports_of_f1 | tail -n 1)
+for src in "$LAST" "$FIRST"; do
+	cp main.db dup.db
+	AMANAT_PASSPHRASE="$PASS" "$PY" "$FORGE" insider dup.db --as off1.id reimport "$src" >"$OUT" 2>"$ERR" ||
+		fail "forge reimport $src failed: $(cat "$ERR")"
+	DUP=$(cat "$OUT")
+	# the pin of main.db (after round 3) covers everything before the copy
+	expect_verify_fails dup.db "$DUP" "imported"
+	fresh_eyes expect_verify_fails dup.db "$DUP" "imported"
+	"$PY" "$AMV" vault dup.db >"$OUT" 2>"$ERR" && fail "amverify accepts field entry $src imported twice"
+	pass "amverify refuses a second import of the field entry of entry $src"
+	# and pull, which replays the imports, refuses to go on from such a log
+	am_pw 0 seal f1.db --as off1b.id --type testimony --case C-1 a.txt
+	am_pw 0 push f1.db --to "$MID" -o "r4-$src.pkt" --as off1b.id
+	am_pw 1 pull dup.db "r4-$src.pkt" --as custodian.id
+	rm -f dup.db
+done
+verify_ok main.db
 
 finish

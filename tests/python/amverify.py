@@ -929,6 +929,9 @@ def check_import(h, auth, imports):
             raise Fail("field entry %d does not follow the one imported before" % o.seq)
         if note.size < prev[3]:
             raise Fail("its field checkpoint is older than the one before")
+        if o.seq != imports.get(("next", o.vault_id)):
+            raise Fail("field entry %d was already imported: each is imported once, in order"
+                       % o.seq)
     # the field vault's own rules, replayed from its imported originals
     fauth = imports.setdefault(("auth", o.vault_id), Membership())
     try:
@@ -937,6 +940,7 @@ def check_import(h, auth, imports):
         raise Fail("field entry %d breaks its own vault's rules: %s" % (o.seq, e))
     if o.seq + 1 == note.size and not member_signed(note, fauth):
         raise Fail("the field checkpoint is not signed by a member of the field vault")
+    imports[("next", o.vault_id)] = o.seq + 1
     return o.vault_id, o.seq, ohash, note.size
 
 
