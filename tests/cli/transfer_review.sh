@@ -88,4 +88,35 @@ for src in "$LAST" "$FIRST"; do
 done
 verify_ok main.db
 
+# ---- consent: an import's own ref is the link to the import before it --------
+# Two testimonies of one case sealed in the field, the first with consent for
+# internal use only, the second for court.  At headquarters the second one's
+# import names the first's (the chain), which is no consent amendment: an
+# export for court carries the second and refuses the first.  A withdrawal
+# sealed in the field later, referring to the second (its field entry), is
+# one: its original's ref names the field entry, mapped to that entry's import.
+am_pw 0 init f2.db --as off1b.id --recipient custodian.pub
+echo "internal only" >int.txt
+echo "for court" >court.txt
+echo "witness withdrew" >wd.txt
+am_pw 0 seal f2.db --as off1b.id --type testimony --case C-9 --meta consent.scopes=internal int.txt
+am_pw 0 seal f2.db --as off1b.id --type testimony --case C-9 --meta consent.scopes=court court.txt
+COURT=$(cat "$OUT")
+am_pw 0 push f2.db --to "$MID" -o s1.pkt --as off1b.id
+am_pw 0 pull main.db s1.pkt --as custodian.id
+exported_names() { # ZIP: the item files it carries
+	unzip -Z1 "$1" | sed -n 's|.*/data/AMN-[0-9]*/||p' | sort | tr '\n' ' '
+}
+am_pw 0 export main.db --as custodian.id --purpose "court filing" --scope court --case C-9 -o c1.zip
+expect_eq "items exported for court" "court.txt " "$(exported_names c1.zip)"
+am_pw 0 seal f2.db --as off1b.id --type document --case C-8 a.txt   # in between
+am_pw 0 seal f2.db --as off1b.id --type testimony --case C-9 --ref "$COURT" \
+	--meta consent.withdrawn=yes wd.txt
+am_pw 0 push f2.db --to "$MID" -o s2.pkt --as off1b.id
+am_pw 0 pull main.db s2.pkt --as custodian.id
+am_pw 2 export main.db --as custodian.id --purpose "court filing" --scope court --case C-9 -o c2.zip
+expect_stderr_contains "consent was withdrawn"
+expect_file_absent c2.zip
+verify_ok main.db
+
 finish
