@@ -444,8 +444,8 @@ enum am_status am_pull(struct am_vault *v, struct am_trusted *t, const struct am
 		r->imported = 0;
 	}
 	pl.x = NULL;
-	/* only a member of the field vault signs an acknowledgement it will record */
-	r->signer_in_field = am_auth_roles(&pl.fs.auth, who->sign_pk) != 0;
+	/* only a custodian of the field vault signs an acknowledgement it will record */
+	r->signer_in_field = (am_auth_roles(&pl.fs.auth, who->sign_pk) & AM_ROLE_CUSTODIAN) != 0;
 	if (s == AM_OK)
 		s = sign_ack(v, t, who, &pl.fs, &r->ack, e);
 cleanup:

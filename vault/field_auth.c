@@ -29,11 +29,12 @@ void am_fauths_release(struct am_fauths *c)
 	am_fauths_init(c);
 }
 
-int am_auth_signed_note(const struct am_auth *auth, const struct am_checkpoint *c)
+int am_auth_signed_note(const struct am_auth *auth, const struct am_checkpoint *c,
+			unsigned roles)
 {
 	for (size_t i = 0; i < auth->ms.n; i++) {
 		struct am_vkey k;
-		if (auth->ms.m[i].roles == 0)
+		if ((auth->ms.m[i].roles & roles) == 0)
 			continue;
 		am_vkey_make(&k, c->origin, AM_NOTE_ED25519, auth->ms.m[i].sign_pk);
 		if (am_note_count_valid(c, &k, 1, NULL) == 1)
@@ -234,7 +235,7 @@ int am_fauth_step(struct am_vault *v, const struct am_mt_frontier *fr, struct am
 	}
 	fa->next = iv->orig.seq + 1;
 	/* the last entry a checkpoint covers: its signer is a member of the field vault */
-	if (iv->orig.seq + 1 == cp->size && !am_auth_signed_note(&fa->auth, cp)) {
+	if (iv->orig.seq + 1 == cp->size && !am_auth_signed_note(&fa->auth, cp, AM_ROLE_ALL)) {
 		snprintf(why, whylen, "the field checkpoint of %llu entries is not signed by a member "
 			 "of the field vault", (unsigned long long)cp->size);
 		return -1;

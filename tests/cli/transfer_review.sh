@@ -119,4 +119,20 @@ expect_stderr_contains "consent was withdrawn"
 expect_file_absent c2.zip
 verify_ok main.db
 
+# ---- an acknowledgement is headquarters' word: a custodian's, not the officer's
+# off1b is the field vault's admin and an officer at headquarters (officers may
+# pull).  An acknowledgement they sign is refused by their own field vault: a
+# field officer alone cannot make the field vault report entries safe.
+am_pw 0 seal f2.db --as off1b.id --type testimony --case C-9 --meta consent.scopes=court b.txt
+am_pw 0 push f2.db --to "$MID" -o s3.pkt --as off1b.id
+am_pw 0 pull main.db s3.pkt --as off1b.id --ack off.ack
+expect_stderr_contains "custodian"
+am_pw 1 ack f2.db off.ack --as off1b.id
+expect_stderr_contains "custodian"
+am 0 ack f2.db --json
+expect_stdout_contains '"acknowledged":false'
+am_pw 0 pull main.db s3.pkt --as custodian.id --ack cust.ack
+am_pw 0 ack f2.db cust.ack --as off1b.id
+verify_ok f2.db
+
 finish

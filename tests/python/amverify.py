@@ -850,12 +850,13 @@ def _verify_vault(db):
     return n, root_from_perfect(nodes, n), checked, compromised
 
 
-def member_signed(note, auth):
-    """A valid signature on note by some current member of auth (§25.3, §25.5)."""
+def member_signed(note, auth, roles=0xFF):
+    """A valid signature on note by some current member of auth holding one of
+    roles (§25.3; §25.5: a custodian)."""
     if len(note.sigs) != 1:
         return False
     for m in auth.members:
-        if m[3] == 0:
+        if m[3] & roles == 0:
             continue
         key = VerifierKey(note.origin, TYPE_ED25519, m[0])
         if note.valid_signatures([key])[key]:
@@ -956,8 +957,8 @@ def check_ack(h, auth):
     b64decode(parts[3], 32)
     if int(parts[2]) > h.seq:
         raise Fail("ack acknowledges more entries than came before it")
-    if not member_signed(note, auth):
-        raise Fail("ack note is not signed by a member")
+    if not member_signed(note, auth, CUSTODIAN):
+        raise Fail("ack note is not signed by a custodian")
 
 
 def check_chunk_rows(db, h):
