@@ -37,6 +37,13 @@
 
 #define AM_CHUNK_ZLIB 1
 
+/*
+ * Header flag (docs/FORMAT.md §5, §27): this sealed entry was appended in the
+ * same transaction as entry seq-1, so no checkpoint of seq entries need exist
+ * (a batch stores one checkpoint, at its end).
+ */
+#define AM_HF_BATCHED 1u
+
 struct am_vault {
 	sqlite3 *db;
 	char *path;
@@ -187,16 +194,35 @@ AM_WUR enum am_status am_db_get_blob(struct am_vault *v, uint64_t seq, const cha
 				     unsigned char **p, size_t *n, struct am_err *e);
 
 /*
- * Sign and append an entry inside an open transaction, on the verified
- * state t: seq, prev and vault id of h come from t (a genesis gets its
- * derived vault id), the authority rules are applied to t's membership, the
- * new tree nodes are built from t's frontier, and t advances.  Does not
- * commit; on failure t is left as it was.
+ * append.c.  Sign and append an entry inside an open transaction, on the
+ * verified state t: seq, prev and vault id of h come from t (a genesis gets
+ * its derived vault id), the authority rules are applied to t's membership,
+ * the new tree nodes are built from t's frontier, and t advances.  Does not
+ * commit, and stores no checkpoint; h->flags is kept (0, or AM_HF_BATCHED on
+ * a sealed entry after the first of a batch).  On failure t's size, head
+ * and frontier are left as they were.
  */
+AM_WUR enum am_status am_append_entry(struct am_vault *v, struct am_trusted *t,
+				      const struct am_identity *signer, struct am_header *h,
+				      const unsigned char *wraps, size_t wn,
+				      const unsigned char *meta, size_t mn, struct am_err *e);
+/* Check the signer may append an entry of this type, given the verified log. */
+AM_WUR enum am_status am_authorise(struct am_vault *v, const struct am_auth *a,
+				   const struct am_identity *signer, unsigned type,
+				   struct am_err *e);
+/* am_append_entry with flags 0, then the checkpoint every lone append stores. */
 AM_WUR enum am_status am_append(struct am_vault *v, struct am_trusted *t,
 				const struct am_identity *signer, struct am_header *h,
 				const unsigned char *wraps, size_t wn, const unsigned char *meta,
 				size_t mn, uint64_t *seq, struct am_err *e);
+
+/*
+ * batch.c.  am_batch_seal for any sealed type, with a payload (a custody
+ * entry's action byte): what am_record_custody seals through.
+ */
+AM_WUR enum am_status am_batch_add(struct am_batch *b, unsigned type,
+				   const struct am_seal_req *req, const unsigned char *payload,
+				   size_t pn, void *cookie, struct am_err *e);
 
 /* ---- tree.c: the stored Merkle tree and checkpoints ------------------ */
 
