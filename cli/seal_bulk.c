@@ -21,6 +21,12 @@
 
 /* Deeper than this a directory tree is refused (a loop, or a trap). */
 #define MAX_DEPTH 64
+/*
+ * A file this big is sealed in a batch of its own, and a signal stops it
+ * part way (rolling back only it); smaller ones are finished when a signal
+ * comes, and the run stops after them, keeping everything sealed so far.
+ */
+#define ALONE_BYTES ((uint64_t)16 << 20)
 
 struct item {
 	char *path; /* to open */
@@ -268,12 +274,17 @@ int cli_seal_bulk(const struct cli_seal_bulk *in, struct cli_seal_bulk_out *out)
 		goto fail;
 	r.outer = cli_progress_start(&prog, "sealing");
 	prog.total = it.total;
-	/* a signal stops between entries (what is sealed is kept) or rolls back the batch */
+	/* a signal stops between entries, keeping what is sealed, or stops one big file */
 	{
 		const volatile sig_atomic_t *stop = cli_interruptible_begin();
 		for (; i < it.n && s == AM_OK && !*stop; i++) {
 			struct am_seal_req req;
-			int fd = open(it.v[i].path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			int alone = it.v[i].size >= ALONE_BYTES, fd;
+			if (alone && am_batch_pending(b) > 0)
+				s = am_batch_commit(b, &e);
+			if (s != AM_OK)
+				break;
+			fd = open(it.v[i].path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 			if (fd < 0) {
 				s = am_fail(&e, AM_EIO, "cannot open %s: %s", it.v[i].path,
 					    strerror(errno));
@@ -288,9 +299,11 @@ int cli_seal_bulk(const struct cli_seal_bulk *in, struct cli_seal_bulk_out *out)
 			req.nrefs = in->nrefs;
 			req.progress.fn = on_progress;
 			req.progress.ctx = &r;
-			req.stop = stop;
+			req.stop = alone ? stop : NULL;
 			if (s == AM_OK)
 				s = am_batch_seal(b, &req, (void *)(uintptr_t)i, &e);
+			if (s == AM_OK && alone)
+				s = am_batch_commit(b, &e);
 			close(fd);
 			r.base += it.v[i].size;
 		}
