@@ -23,6 +23,7 @@ void am_body_release(struct am_body *b)
 	am_secure_free(b->next);
 	am_secure_free(b->packed);
 	free(b->ct);
+	am_zarena_free(b->za);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -36,8 +37,9 @@ enum am_status am_body_alloc(struct am_body *b, struct am_err *e)
 	b->next = am_secure_alloc(AM_CHUNK_SIZE);
 	b->packed = am_secure_alloc(am_chunk_pt_max(AM_CHUNK_SIZE));
 	b->ct = malloc(am_chunk_pt_max(AM_CHUNK_SIZE) + AM_AEAD_TAG_LEN);
+	b->za = am_zarena_new();
 	if (!b->key || !b->chunk_key || !b->meta_key || !b->cur || !b->next || !b->packed ||
-	    !b->ct) {
+	    !b->ct || !b->za) {
 		am_body_release(b);
 		return am_fail(e, AM_ENOMEM, "cannot allocate memory for sealing");
 	}
@@ -123,6 +125,7 @@ struct store_ctx {
 	int compress;
 	unsigned char *packed; /* secure */
 	unsigned char *ct;
+	struct am_zarena *za;
 	am_sha256_ctx ct_hash;
 	uint64_t ct_size;
 };
@@ -133,7 +136,7 @@ static enum am_status store_chunk(void *ctx, struct am_pipe_slot *slot, struct a
 	unsigned char lenbuf[4], nonce[AM_NONCE_LEN];
 	size_t packed_len, ctn;
 
-	am_chunk_pack(sc->packed, &packed_len, slot->buf, slot->len, sc->compress);
+	am_chunk_pack_in(sc->packed, &packed_len, slot->buf, slot->len, sc->compress, sc->za);
 	am_wipe(slot->buf, slot->len);
 	am_chunk_nonce(nonce, slot->idx, slot->last);
 	if (am_aead_seal(sc->ct, sc->packed, packed_len, sc->ad, sc->adlen, nonce, sc->key) != 0)
@@ -232,6 +235,7 @@ static enum am_status seal_content(struct am_vault *v, struct am_body *b, struct
 	sc.compress = compress;
 	sc.packed = b->packed;
 	sc.ct = b->ct;
+	sc.za = b->za;
 	am_sha256_init(&sc.ct_hash);
 	am_chunk_ad(ad, &sc.adlen, h->vault_id, h->uid);
 	h->chunk_size = AM_CHUNK_SIZE;

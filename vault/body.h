@@ -15,6 +15,7 @@ struct am_body {
 	unsigned char *cur, *next; /* plaintext read buffers, secure */
 	unsigned char *packed;     /* mode byte + maybe-compressed plaintext, secure */
 	unsigned char *ct;         /* one chunk's ciphertext */
+	struct am_zarena *za;      /* zlib's working memory, secure */
 };
 
 AM_WUR enum am_status am_body_alloc(struct am_body *b, struct am_err *e);

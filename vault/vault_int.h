@@ -44,6 +44,7 @@
  */
 #define AM_HF_BATCHED 1u
 
+enum { AM_ST_CHUNK, AM_ST_ENTRY, AM_ST_NODE, AM_ST_N };
 struct am_vault {
 	sqlite3 *db;
 	char *path;
@@ -55,6 +56,8 @@ struct am_vault {
 	int cut;
 	int salvage; /* read-only, past SQLite's checks of a cut or damaged file */
 	long long busy_since_ms; /* when the current wait for the lock began */
+	/* the inserts every append makes, prepared once (am_db_stmt) */
+	sqlite3_stmt *st[AM_ST_N];
 };
 
 /* ---- entry.c: canonical encodings ------------------------------------- */
@@ -174,6 +177,13 @@ enum am_status am_db_create(const char *path, struct am_vault **out, struct am_e
 AM_WUR enum am_status am_db_error(struct am_vault *v, int rc, const char *what,
 				  struct am_err *e);
 AM_WUR enum am_status am_db_exec(struct am_vault *v, const char *sql, struct am_err *e);
+/*
+ * The statement `which` (AM_ST_*) of v, prepared from sql on first use and
+ * kept until v is closed; an SQLite result code.  am_db_stmt_done resets it
+ * (so it holds no lock) and clears its bindings after each use.
+ */
+int am_db_stmt(struct am_vault *v, unsigned which, const char *sql, sqlite3_stmt **st);
+void am_db_stmt_done(sqlite3_stmt *st);
 /* BEGIN IMMEDIATE, so that the next seq and prev hash cannot change under us. */
 AM_WUR enum am_status am_db_begin(struct am_vault *v, struct am_err *e);
 AM_WUR enum am_status am_db_commit(struct am_vault *v, struct am_err *e);
@@ -264,6 +274,12 @@ AM_WUR enum am_status am_checkpoint_store(struct am_vault *v, const struct am_tr
 size_t am_chunk_pt_max(size_t n);
 int am_chunk_pack(unsigned char *out, size_t *outn, const unsigned char *in, size_t n,
 		  int try_compress);
+/* am_chunk_pack with zlib's memory from za (NULL: allocated per call), wiped after. */
+struct am_zarena;
+struct am_zarena *am_zarena_new(void);
+void am_zarena_free(struct am_zarena *a);
+int am_chunk_pack_in(unsigned char *out, size_t *outn, const unsigned char *in, size_t n,
+		     int try_compress, struct am_zarena *za);
 /* Undo am_chunk_pack; the result must be exactly want bytes. */
 int am_chunk_unpack(unsigned char *out, size_t want, const unsigned char *in, size_t n);
 
