@@ -155,12 +155,18 @@ static enum am_status collect(struct items *it, char *const *files, size_t nfile
 	enum am_status s = AM_OK;
 
 	for (size_t i = 0; i < nfiles && s == AM_OK; i++) {
-		struct stat st;
+		struct stat st, other;
 		if (strcmp(files[i], "-") == 0)
 			return am_fail(e, AM_EINPUT, "standard input (-) can only be sealed alone");
 		if (stat(files[i], &st) != 0)
 			return am_fail(e, errno == ENOENT || errno == ENOTDIR ? AM_EINPUT : AM_EIO,
 				       "cannot open %s: %s", files[i], strerror(errno));
+		/* the same file or folder named twice is a slip, not two items */
+		for (size_t j = 0; j < i; j++)
+			if (stat(files[j], &other) == 0 && other.st_dev == st.st_dev &&
+			    other.st_ino == st.st_ino)
+				return am_fail(e, AM_EINPUT, "%s is given twice (also as %s)", files[i],
+					       files[j]);
 		if (S_ISDIR(st.st_mode) && !recursive)
 			return am_fail(e, AM_EINPUT, "%s is a directory; give --recursive to seal the "
 				       "files under it", files[i]);
