@@ -225,10 +225,38 @@ static void vault_free(struct am_vault *v)
 		am_db_rollback(v);
 		for (size_t i = 0; i < AM_ST_N; i++)
 			sqlite3_finalize(v->st[i]);
+		if (v->auth_cache_free != NULL)
+			v->auth_cache_free(v);
 		sqlite3_close_v2(v->db);
 	}
 	free(v->path);
 	free(v);
+}
+
+enum am_status am_vault_read_begin(struct am_vault *v, struct am_err *e)
+{
+	enum am_status s = am_db_exec(v, "BEGIN", e);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (s != AM_OK)
+		return s;
+	/* take the shared lock now, so that the snapshot is of this moment */
+	rc = sqlite3_prepare_v2(v->db, "SELECT count(*) FROM sqlite_schema", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		s = am_db_error(v, rc, "reading", e);
+		am_db_rollback(v);
+	}
+	return s;
+}
+
+void am_vault_read_end(struct am_vault *v)
+{
+	if (v != NULL && v->db != NULL && !sqlite3_get_autocommit(v->db))
+		am_db_rollback(v);
 }
 
 int am_db_stmt(struct am_vault *v, unsigned which, const char *sql, sqlite3_stmt **st)
@@ -714,8 +742,7 @@ enum am_status am_entry_read(struct am_vault *v, uint64_t seq, struct am_entry_p
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = sqlite3_prepare_v2(v->db, "SELECT header, sig FROM entries WHERE seq = ?", -1, &st,
-				NULL);
+	rc = am_db_stmt(v, AM_ST_READ, "SELECT header, sig FROM entries WHERE seq = ?", &st);
 	if (rc != SQLITE_OK)
 		return am_db_error(v, rc, "reading an entry", e);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
@@ -743,7 +770,7 @@ enum am_status am_entry_read(struct am_vault *v, uint64_t seq, struct am_entry_p
 	} else {
 		s = am_db_error(v, rc, "reading an entry", e);
 	}
-	sqlite3_finalize(st);
+	am_db_stmt_done(st);
 	if (s != AM_OK)
 		am_entry_pub_release(out);
 	return s;

@@ -231,6 +231,15 @@ AM_WUR enum am_status am_entry_read_trusted(struct am_vault *v, const struct am_
  */
 void am_vault_use_trust(struct am_vault *v, const struct am_trusted *t);
 
+/*
+ * Read what follows, up to am_vault_read_end, in one read transaction: one
+ * snapshot of the log, and no lock taken and dropped for every row (which
+ * costs more than the row).  Writers in other processes wait meanwhile (up
+ * to AM_BUSY_WAIT_SECONDS); do not write through v before ending it.
+ */
+AM_WUR enum am_status am_vault_read_begin(struct am_vault *v, struct am_err *e);
+void am_vault_read_end(struct am_vault *v);
+
 /* Number of entries (untrusted count; verification checks it). */
 AM_WUR enum am_status am_vault_count(struct am_vault *v, uint64_t *n, struct am_err *e);
 /* Vault id from the genesis header. */

@@ -44,7 +44,7 @@
  */
 #define AM_HF_BATCHED 1u
 
-enum { AM_ST_CHUNK, AM_ST_ENTRY, AM_ST_NODE, AM_ST_N };
+enum { AM_ST_CHUNK, AM_ST_ENTRY, AM_ST_NODE, AM_ST_READ, AM_ST_NODE_GET, AM_ST_N };
 struct am_vault {
 	sqlite3 *db;
 	char *path;
@@ -56,8 +56,14 @@ struct am_vault {
 	int cut;
 	int salvage; /* read-only, past SQLite's checks of a cut or damaged file */
 	long long busy_since_ms; /* when the current wait for the lock began */
-	/* the inserts every append makes, prepared once (am_db_stmt) */
+	/* the statements every append and every read makes, prepared once (am_db_stmt) */
 	sqlite3_stmt *st[AM_ST_N];
+	/* authcache.c: the last membership replayed, at which auth_seq, under which trust */
+	struct am_auth *auth_cache;
+	uint64_t auth_cache_at;
+	const struct am_trusted *auth_cache_trust;
+	unsigned char auth_cache_vid[AM_VAULT_ID_LEN];
+	void (*auth_cache_free)(struct am_vault *v);
 };
 
 /* ---- entry.c: canonical encodings ------------------------------------- */

@@ -50,6 +50,15 @@ AM_WUR enum am_status am_auth_replay(struct am_vault *v, uint64_t at,
 				     const unsigned char vid[AM_VAULT_ID_LEN], struct am_auth *a,
 				     struct am_err *e);
 
+/*
+ * authcache.c.  The same membership, borrowed from v (valid until the next
+ * call on v or its close): replayed once per authority entry, not once per
+ * entry read, so a reader walking a million entries replays a few times.
+ */
+AM_WUR enum am_status am_auth_at(struct am_vault *v, uint64_t at,
+				 const unsigned char vid[AM_VAULT_ID_LEN],
+				 const struct am_auth **out, struct am_err *e);
+
 /* ---- vault_layer.c ------------------------------------------------------ */
 
 /* The path the vault was opened from (owned by v), for messages. */
