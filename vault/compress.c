@@ -9,6 +9,7 @@
  */
 #include "vault_int.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -96,12 +97,20 @@ static size_t deflate_buf(unsigned char *out, size_t cap, const unsigned char *i
 {
 	z_stream z;
 	size_t got = 0;
+	int wbits = 9;
 
+	/*
+	 * a window (and hash) no larger than the input: the same stream for a
+	 * chunk of 32 KiB or more, a fraction of the memory to set up and wipe
+	 * for a small record
+	 */
+	while (wbits < 15 && ((size_t)1 << wbits) < n)
+		wbits++;
 	memset(&z, 0, sizeof(z));
 	z.zalloc = za != NULL ? arena_alloc : sec_alloc;
 	z.zfree = za != NULL ? arena_free : sec_free;
 	z.opaque = za;
-	if (deflateInit(&z, level) == Z_OK) {
+	if (deflateInit2(&z, level, Z_DEFLATED, wbits, wbits - 7, Z_DEFAULT_STRATEGY) == Z_OK) {
 		z.next_in = (Bytef *)(uintptr_t)in;
 		z.avail_in = (uInt)n;
 		z.next_out = out;
@@ -124,11 +133,32 @@ int am_chunk_pack(unsigned char *out, size_t *outn, const unsigned char *in, siz
 	return am_chunk_pack_in(out, outn, in, n, try_compress, NULL);
 }
 
+/*
+ * 1 when the bytes look random (order-0 entropy of 7.3 bits a byte or more:
+ * encrypted, compressed or noise), which deflate would spend more time
+ * failing on than a small record costs to seal.  Text is 4 to 6 bits.
+ */
+static int looks_random(const unsigned char *p, size_t n)
+{
+	uint32_t count[256] = { 0 };
+	double bits = 0;
+
+	for (size_t i = 0; i < n; i++)
+		count[p[i]]++;
+	for (size_t c = 0; c < 256; c++)
+		if (count[c] != 0)
+			bits -= count[c] * log2((double)count[c] / (double)n);
+	return bits >= 7.3 * (double)n;
+}
+
 int am_chunk_pack_in(unsigned char *out, size_t *outn, const unsigned char *in, size_t n,
 		     int try_compress, struct am_zarena *za)
 {
 	size_t cap = am_chunk_pt_max(n) - 1, got;
 
+	/* a small record of random-looking bytes: not even the probe */
+	if (try_compress && n >= 512 && n <= PROBE_LEN && looks_random(in, n))
+		try_compress = 0;
 	if (try_compress && n >= 512) {
 		size_t probe = n < PROBE_LEN ? n : PROBE_LEN;
 		got = deflate_buf(out + 1, cap, in, probe, 1, za);
