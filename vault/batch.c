@@ -62,6 +62,8 @@ enum am_status am_batch_begin(struct am_vault *v, struct am_trusted *t,
 		b->lim.max_bytes = AM_BATCH_BYTES;
 	b->durable = durable;
 	b->ctx = ctx;
+	/* a batch of more than one: wrap the next entries' keys on the other core */
+	b->body.pooled = b->lim.max_entries > 1;
 	am_trusted_init(&b->work);
 	*out = b;
 	return AM_OK;

@@ -6,6 +6,7 @@
  */
 #include "vault_int.h"
 #include "body.h"
+#include "keypool.h"
 #include "pipe.h"
 
 #include <errno.h>
@@ -24,6 +25,7 @@ void am_body_release(struct am_body *b)
 	am_secure_free(b->packed);
 	free(b->ct);
 	am_zarena_free(b->za);
+	am_keypool_stop(b->pool);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -43,16 +45,6 @@ enum am_status am_body_alloc(struct am_body *b, struct am_err *e)
 		am_body_release(b);
 		return am_fail(e, AM_ENOMEM, "cannot allocate memory for sealing");
 	}
-	return AM_OK;
-}
-
-/* A fresh content key and its subkeys: one per entry. */
-static enum am_status body_rekey(struct am_body *b, struct am_err *e)
-{
-	am_random(b->key, AM_KEY_LEN);
-	if (am_subkey(b->chunk_key, b->key, 1, AM_KDF_CTX_CHUNK) != 0 ||
-	    am_subkey(b->meta_key, b->key, 2, AM_KDF_CTX_META) != 0)
-		return am_fail(e, AM_EINPUT, "key derivation failed");
 	return AM_OK;
 }
 
@@ -310,12 +302,19 @@ static enum am_status seal_fields(struct am_body *b, struct am_header *h, struct
 	return AM_OK;
 }
 
-/* Wrap the content key to every current custodian. */
-static enum am_status seal_wraps(struct am_body *b, struct am_header *h, const struct am_auth *a,
-				 struct am_buf *w, struct am_err *e)
+/*
+ * A fresh content key for one entry, wrapped to every current custodian
+ * (into w), and its subkeys.  From the key pool's second thread when the
+ * batch has one and it wraps to these custodians; drawn and wrapped here
+ * otherwise.
+ */
+static enum am_status body_key(struct am_body *b, const struct am_auth *a, struct am_buf *w,
+			       struct am_err *e)
 {
 	unsigned char *pks = NULL, wrapped[AM_WRAP_LEN];
+	enum am_status s = AM_OK;
 	size_t n = 0;
+	int got = 0;
 
 	if (am_auth_recipients(a, &pks, &n) != 0)
 		return am_fail(e, AM_ENOMEM, "out of memory");
@@ -323,21 +322,40 @@ static enum am_status seal_wraps(struct am_body *b, struct am_header *h, const s
 		free(pks);
 		return am_fail(e, AM_EAUTH, "the vault has no custodian to seal to");
 	}
-	am_buf_u32(w, (uint32_t)n);
-	for (size_t i = 0; i < n; i++) {
-		if (am_wrap(wrapped, b->key, pks + i * AM_BOX_PK_LEN) != 0) {
-			free(pks);
-			return am_fail(e, AM_EINPUT, "wrapping the content key failed");
+	if (b->pooled && am_keypool_take(b->pool, pks, n, b->key, w) == 0) {
+		got = 1;
+	} else if (b->pooled) {
+		/* none yet, or one for custodians enrolled or revoked since: start afresh */
+		am_keypool_stop(b->pool);
+		am_buf_release(w);
+		am_buf_init(w);
+		b->pool = am_keypool_start(pks, n);
+		got = b->pool != NULL && am_keypool_take(b->pool, pks, n, b->key, w) == 0;
+		if (!got) {
+			am_keypool_stop(b->pool);
+			b->pool = NULL;
+			b->pooled = 0;
 		}
-		am_buf_add(w, pks + i * AM_BOX_PK_LEN, AM_BOX_PK_LEN);
-		am_buf_add(w, wrapped, AM_WRAP_LEN);
+	}
+	if (!got) {
+		am_buf_release(w);
+		am_buf_init(w);
+		am_random(b->key, AM_KEY_LEN);
+		am_buf_u32(w, (uint32_t)n);
+		for (size_t i = 0; i < n && s == AM_OK; i++) {
+			if (am_wrap(wrapped, b->key, pks + i * AM_BOX_PK_LEN) != 0)
+				s = am_fail(e, AM_EINPUT, "wrapping the content key failed");
+			am_buf_add(w, pks + i * AM_BOX_PK_LEN, AM_BOX_PK_LEN);
+			am_buf_add(w, wrapped, AM_WRAP_LEN);
+		}
 	}
 	free(pks);
-	if (w->oom)
-		return am_fail(e, AM_ENOMEM, "out of memory");
-	h->wraps_size = (uint32_t)w->len;
-	am_sha256(h->wraps_hash, w->data, w->len);
-	return AM_OK;
+	if (s == AM_OK && w->oom)
+		s = am_fail(e, AM_ENOMEM, "out of memory");
+	if (s == AM_OK && (am_subkey(b->chunk_key, b->key, 1, AM_KDF_CTX_CHUNK) != 0 ||
+			   am_subkey(b->meta_key, b->key, 2, AM_KDF_CTX_META) != 0))
+		s = am_fail(e, AM_EINPUT, "key derivation failed");
+	return s;
 }
 
 /* Copy fields (without salts) so that sealing can add to them. */
@@ -380,9 +398,11 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 	if (s == AM_OK)
 		s = am_authorise(v, &work->auth, signer, type, e);
 	if (s == AM_OK)
-		s = body_rekey(b, e);
+		s = body_key(b, &work->auth, &wraps, e);
 	if (s != AM_OK)
 		goto cleanup;
+	h.wraps_size = (uint32_t)wraps.len;
+	am_sha256(h.wraps_hash, wraps.data, wraps.len);
 	h.type = (uint8_t)type;
 	h.flags = (uint8_t)flags;
 	/* the content's associated data names the vault and the entry's uid */
@@ -415,8 +435,6 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 			goto cleanup;
 	}
 	s = seal_fields(b, &h, &f, &meta, &mn, e);
-	if (s == AM_OK)
-		s = seal_wraps(b, &h, &work->auth, &wraps, e);
 	if (s == AM_OK && refbuf.oom)
 		s = am_fail(e, AM_ENOMEM, "out of memory");
 	/* the last moment a stop can still leave nothing behind */

@@ -16,6 +16,8 @@ struct am_body {
 	unsigned char *packed;     /* mode byte + maybe-compressed plaintext, secure */
 	unsigned char *ct;         /* one chunk's ciphertext */
 	struct am_zarena *za;      /* zlib's working memory, secure */
+	int pooled;                /* draw and wrap keys ahead on a second thread */
+	struct am_keypool *pool;   /* started at the first entry */
 };
 
 AM_WUR enum am_status am_body_alloc(struct am_body *b, struct am_err *e);

@@ -210,11 +210,30 @@ int main(void)
 	CHECK(am_batch_seal(b, &req, (void *)7, NULL) == AM_OK);
 	CHECK(am_batch_commit(b, NULL) == AM_OK);
 	CHECK(a.n == 2 && a.seq[0] == base && a.cookie[1] == 7);
+	/*
+	 * custodians change between batches (the keys wrapped ahead on the second
+	 * thread were for the old ones): new entries go to the new set, and verify,
+	 * which checks every entry's wraps against the custodians of its time, agrees
+	 */
+	{
+		struct am_identity late;
+		uint64_t at = 0;
+		CHECK(am_identity_generate(&late, "custodian-late", NULL) == AM_OK);
+		CHECK(am_enroll(v, trust_of(v), &admin, &late, AM_ROLE_CUSTODIAN, &at, NULL) == AM_OK);
+		mem_req(&req, &f, "after the enrollment", 20);
+		CHECK(am_batch_seal(b, &req, (void *)8, NULL) == AM_OK);
+		CHECK(am_batch_seal(b, &req, (void *)9, NULL) == AM_OK);
+		CHECK(am_batch_commit(b, NULL) == AM_OK);
+		CHECK(a.n == 4 && a.seq[2] == at + 1);
+		CHECK(am_can_open(v, &late, at + 2, NULL) == AM_OK);
+		CHECK(am_can_open(v, &late, at - 1, NULL) == AM_EAUTH);
+		am_identity_release(&late);
+	}
 	/* a custody entry is not sealed through the public batch */
 	req.type = AM_T_CUSTODY;
 	CHECK_ST(am_batch_seal(b, &req, NULL, NULL), AM_EINPUT);
 	am_batch_free(b);
-	CHECK(verify_report(v, &r) && r.size == base + 2);
+	CHECK(verify_report(v, &r) && r.size == base + 5);
 	base = r.size;
 
 	/* the batch's checkpoint removed: found at the batch's last entry */
