@@ -70,24 +70,7 @@ expect_same_file v.amn v.before
 
 # ---- Ctrl-C: stops between files; what was printed is in the vault -------------
 if command -v cc >/dev/null 2>&1; then
-	cat >slow.c <<'C'
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <stdlib.h>
-#include <unistd.h>
-/* every read of 64 KiB or more (the sealer's) waits first */
-ssize_t read(int fd, void *buf, size_t n)
-{
-	static ssize_t (*real)(int, void *, size_t);
-	const char *us = getenv("SLOW_READ_US");
-	if (real == NULL)
-		real = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
-	if (n >= 65536 && us != NULL)
-		usleep((useconds_t)atoi(us));
-	return real(fd, buf, n);
-}
-C
-	cc -shared -fPIC -O1 -o slow.so slow.c -ldl || fail "cannot build the slow-read shim"
+	make_slow_read_shim
 	mkdir -p many
 	for i in $(seq -w 1 40); do printf 'record %s (fictional)\n' "$i" >"many/r$i.txt"; done
 	n=$(entry_count v.amn)
