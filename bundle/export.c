@@ -680,12 +680,21 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 		am_origin(x.origin, am_trusted_vault_id(req->trusted));
 		s = am_vault_members(req->trusted, &x.ms, e);
 	}
+	/* each walk of the log in one read transaction: no lock taken per row */
 	if (s == AM_OK)
+		s = am_vault_read_begin(v, e);
+	if (s == AM_OK) {
 		s = plan_opens(&x, n, e);
+		am_vault_read_end(v);
+	}
 	if (s == AM_OK)
 		s = record_start(&x, n, &res->custody_before, e);
 	if (s == AM_OK)
+		s = am_vault_read_begin(v, e);
+	if (s == AM_OK) {
 		s = select_items(&x, n, res, e);
+		am_vault_read_end(v);
+	}
 	if (s == AM_OK)
 		s = apply_consent(&x, res, e);
 	if (s == AM_OK && x.nitems == 0) {
