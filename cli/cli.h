@@ -147,6 +147,10 @@ enum am_status cli_unlock(const struct cli_pass *p, const char *path, struct am_
  */
 enum am_status cli_read_new_pass(const struct cli_pass *p, const char *name, int weak_ok,
 				 char **out, size_t *len, struct am_err *e);
+/* The same, asking on the terminal with prompt (id passwd, id recover). */
+enum am_status cli_read_new_pass_prompt(const struct cli_pass *p, const char *name,
+					int weak_ok, const char *prompt, char **out, size_t *len,
+					struct am_err *e);
 /*
  * Read the public keys of a .pub file where a public key is wanted (a key to
  * enroll, a recipient, a verifier); a secret .id is refused (AM_EINPUT),

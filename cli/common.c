@@ -268,6 +268,14 @@ static int try_again(const struct cli_pass *p, int attempt, const struct am_err 
 enum am_status cli_read_new_pass(const struct cli_pass *p, const char *name, int weak_ok,
 				 char **out, size_t *len, struct am_err *e)
 {
+	return cli_read_new_pass_prompt(p, name, weak_ok, "passphrase for the new identity: ", out,
+					len, e);
+}
+
+enum am_status cli_read_new_pass_prompt(const struct cli_pass *p, const char *name,
+					int weak_ok, const char *prompt, char **out, size_t *len,
+					struct am_err *e)
+{
 	const char *words[] = { name, "amanat", NULL };
 	char *buf = am_secure_alloc(PASS_MAX), *again = am_secure_alloc(PASS_MAX);
 	enum am_status s = AM_OK;
@@ -282,7 +290,7 @@ enum am_status cli_read_new_pass(const struct cli_pass *p, const char *name, int
 	for (int attempt = 1;; attempt++) {
 		/* empty, weak or mistyped: refused before anything is repeated or written */
 		int refused = 0;
-		s = read_one(p, "passphrase for the new identity: ", buf, &n, e);
+		s = read_one(p, prompt, buf, &n, e);
 		if (s == AM_OK && n == 0) {
 			s = am_fail(e, AM_EINPUT, "the passphrase is empty");
 			refused = 1;

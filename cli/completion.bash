@@ -6,7 +6,7 @@
 # command or option completes as soon as its --help names it.  Neither reads a
 # vault nor asks for a passphrase.  Values: the choices a usage line spells
 # out (--type testimony|document|media|case), a command's second word
-# (id new, witness cosign), and otherwise file names.
+# (id new, show, passwd, split, recover; witness cosign), and otherwise file names.
 
 # _amanat_help [COMMAND] — the help text, cached per binary and command.
 _amanat_help()

@@ -15,16 +15,37 @@
 #endif
 
 const struct cli_cmd cli_commands[] = {
-	{ "id", cmd_id, "create an identity (signing and decryption keys)",
+	{ "id", cmd_id, "create, inspect, re-protect, split and recover identities",
 	  "usage: amanat id new NAME [--dir DIR] [--kdf interactive|moderate|sensitive]\n"
 	  "                [--passphrase-fd N] [--weak-passphrase-ok]\n"
+	  "       amanat id show FILE [--json]\n"
+	  "       amanat id passwd FILE [--kdf interactive|moderate|sensitive] [--passphrase-fd N]\n"
+	  "                [--weak-passphrase-ok]\n"
+	  "       amanat id split FILE --shares N --threshold K [--dir DIR] [--passphrase-fd N]\n"
+	  "       amanat id recover SHARE... --out NEW.id [--kdf interactive|moderate|sensitive]\n"
+	  "                [--passphrase-fd N] [--weak-passphrase-ok]\n"
 	  "\n"
-	  "Writes DIR/NAME.id (secret keys sealed under your passphrase, mode 0600) and\n"
+	  "new writes DIR/NAME.id (secret keys sealed under your passphrase, mode 0600) and\n"
 	  "DIR/NAME.pub (public keys, to give to the vault's admin), and prints the key id.\n"
 	  "Refuses to overwrite either file.  --kdf sets how much work each guess at the\n"
 	  "passphrase costs whoever has the .id (default moderate).  A passphrase that is\n"
 	  "easy to guess (under about 10^12 guesses, as zxcvbn estimates) is refused: use\n"
-	  "four or more unrelated words.  --weak-passphrase-ok is for test keys only.\n" },
+	  "four or more unrelated words.  --weak-passphrase-ok is for test keys only.\n"
+	  "\n"
+	  "show prints what a .id, .pub or share file is: name, key id, public keys,\n"
+	  "creation time and, for a .id, its passphrase hashing; it never asks for the\n"
+	  "passphrase.\n"
+	  "\n"
+	  "passwd asks for the old passphrase, then a new one, and replaces FILE with the\n"
+	  "same keys under the new passphrase (a crash leaves the old file or the new one).\n"
+	  "--kdf changes the hashing cost; without it the file's cost is kept.  With\n"
+	  "--passphrase-fd, the old and the new passphrase are its first two lines.\n"
+	  "\n"
+	  "split writes DIR/NAME.share-1 ... NAME.share-N (default DIR: .): any K of them\n"
+	  "restore the identity without its passphrase, fewer reveal nothing.  Shares are\n"
+	  "short text to print; each line has its own check, so a mistyped line is named.\n"
+	  "recover writes NEW.id with the same keys from K or more shares of one split,\n"
+	  "under a new passphrase.\n" },
 	{ "init", cmd_init, "create a vault with a signed genesis entry",
 	  "usage: amanat init VAULT --as ADMIN.id [--recipient PUB]... [--passphrase-fd N]\n"
 	  "\n"

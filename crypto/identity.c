@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/bytes.h"
 #include "../common/fsutil.h"
 
 #define KEYFILE_MAGIC "AMNK"
-#define KEYFILE_VERSION 1
+#define KEYFILE_VERSION 2   /* written: version 1 plus the creation time */
+#define KEYFILE_VERSION_1 1 /* still read */
 #define KEYFILE_ALG_ARGON2ID13 2
 #define PUB_PREFIX "amanat-pub-v1 "
 #define SECRET_LEN (AM_SIGN_SEED_LEN + AM_BOX_SK_LEN)
@@ -83,6 +85,7 @@ enum am_status am_identity_generate(struct am_identity *id, const char *name,
 			       "'%s' is not a valid name: use 1-64 letters, digits, '.', '_' or '-'",
 			       name);
 	snprintf(id->name, sizeof(id->name), "%s", name);
+	id->created = (uint64_t)time(NULL);
 	s = alloc_secrets(id, e);
 	if (s != AM_OK)
 		goto cleanup;
@@ -120,25 +123,25 @@ static void keyfile_header(struct am_buf *b, const struct am_kdf_params *p,
 	am_buf_add(b, id->box_pk, AM_BOX_PK_LEN);
 	am_buf_u8(b, (uint8_t)nlen);
 	am_buf_add(b, id->name, nlen);
+	am_buf_u64(b, id->created);
 }
 
-enum am_status am_keyfile_write(const char *path, const struct am_identity *id,
-				const char *pass, size_t passlen, enum am_kdf_level lvl,
-				struct am_err *e)
+/* The whole file text of id sealed under pass with parameters p, into b. */
+static enum am_status keyfile_build(struct am_buf *b, const struct am_identity *id,
+				    const char *pass, size_t passlen,
+				    const struct am_kdf_params *p, struct am_err *e)
 {
-	struct am_kdf_params p;
 	unsigned char salt[AM_PWSALT_LEN], nonce[AM_NONCE_LEN];
 	unsigned char ct[SECRET_LEN + AM_AEAD_TAG_LEN];
 	unsigned char *key = NULL, *secret = NULL;
-	struct am_buf b;
 	enum am_status s = AM_OK;
 
-	am_buf_init(&b);
 	if (id->sign_sk == NULL || id->box_sk == NULL)
 		return am_fail(e, AM_EINPUT, "identity has no secret keys to write");
 	if (passlen == 0)
 		return am_fail(e, AM_EINPUT, "refusing an empty passphrase");
-	am_kdf_params_for(lvl, &p);
+	if (am_kdf_params_ok(p) != 0)
+		return am_fail(e, AM_EINPUT, "passphrase-hashing limits outside what amanat accepts");
 	am_random(salt, sizeof(salt));
 	am_random(nonce, sizeof(nonce));
 	key = am_secure_alloc(AM_KEY_LEN);
@@ -150,29 +153,95 @@ enum am_status am_keyfile_write(const char *path, const struct am_identity *id,
 	/* libsodium's sk is seed || pk: the seed is its first 32 bytes */
 	memcpy(secret, id->sign_sk, AM_SIGN_SEED_LEN);
 	memcpy(secret + AM_SIGN_SEED_LEN, id->box_sk, AM_BOX_SK_LEN);
-	if (am_kdf(key, pass, passlen, salt, &p) != 0) {
+	if (am_kdf(key, pass, passlen, salt, p) != 0) {
 		s = am_fail(e, AM_ENOMEM, "passphrase hashing failed (not enough memory?)");
 		goto cleanup;
 	}
-	keyfile_header(&b, &p, salt, nonce, id);
-	if (b.oom) {
+	keyfile_header(b, p, salt, nonce, id);
+	if (b->oom) {
 		s = am_fail(e, AM_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	if (am_aead_seal(ct, secret, SECRET_LEN, b.data, b.len, nonce, key) != 0) {
+	if (am_aead_seal(ct, secret, SECRET_LEN, b->data, b->len, nonce, key) != 0) {
 		s = am_fail(e, AM_EINPUT, "sealing the key file failed");
 		goto cleanup;
 	}
-	am_buf_add(&b, ct, sizeof(ct));
-	if (b.oom) {
+	am_buf_add(b, ct, sizeof(ct));
+	if (b->oom)
 		s = am_fail(e, AM_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	s = am_write_new_file(path, 0600, b.data, b.len, e);
 cleanup:
 	am_secure_free(key);
 	am_secure_free(secret);
+	return s;
+}
+
+enum am_status am_keyfile_write(const char *path, const struct am_identity *id,
+				const char *pass, size_t passlen, enum am_kdf_level lvl,
+				struct am_err *e)
+{
+	struct am_kdf_params p;
+	struct am_buf b;
+	enum am_status s;
+
+	am_buf_init(&b);
+	am_kdf_params_for(lvl, &p);
+	s = keyfile_build(&b, id, pass, passlen, &p, e);
+	if (s == AM_OK)
+		s = am_write_new_file(path, 0600, b.data, b.len, e);
 	am_buf_release(&b);
+	return s;
+}
+
+enum am_status am_keyfile_rewrite(const char *path, const struct am_identity *id,
+				  const char *pass, size_t passlen,
+				  const struct am_kdf_params *p, struct am_err *e)
+{
+	struct am_newfile f;
+	struct am_buf b;
+	enum am_status s;
+
+	am_buf_init(&b);
+	s = keyfile_build(&b, id, pass, passlen, p, e);
+	if (s != AM_OK)
+		goto cleanup;
+	/* overwrite: replaces a regular file only, never through a symbolic link */
+	s = am_newfile_open(&f, path, 0600, 1, e);
+	if (s != AM_OK)
+		goto cleanup;
+	s = am_newfile_write(&f, b.data, b.len, e);
+	if (s != AM_OK) {
+		am_newfile_abort(&f);
+		goto cleanup;
+	}
+	s = am_newfile_commit(&f, 1, e);
+cleanup:
+	am_buf_release(&b);
+	return s;
+}
+
+int am_identity_secret(const struct am_identity *id, unsigned char out[SECRET_LEN])
+{
+	if (id->sign_sk == NULL || id->box_sk == NULL)
+		return -1;
+	memcpy(out, id->sign_sk, AM_SIGN_SEED_LEN);
+	memcpy(out + AM_SIGN_SEED_LEN, id->box_sk, AM_BOX_SK_LEN);
+	return 0;
+}
+
+enum am_status am_identity_from_secret(struct am_identity *id, const char *name,
+				       const unsigned char secret[SECRET_LEN], struct am_err *e)
+{
+	enum am_status s;
+
+	am_identity_init(id);
+	if (!am_name_ok(name))
+		return am_fail(e, AM_EINPUT, "'%s' is not a valid name", name);
+	snprintf(id->name, sizeof(id->name), "%s", name);
+	s = alloc_secrets(id, e);
+	if (s == AM_OK && keys_from_secret(id, secret, id->sign_pk, id->box_pk) != 0)
+		s = am_fail(e, AM_EINPUT, "the secret gives no valid keys");
+	if (s != AM_OK)
+		am_identity_release(id);
 	return s;
 }
 
@@ -198,7 +267,8 @@ static enum am_status keyfile_parse(const char *path, const unsigned char *buf, 
 	am_rd_u8(&r, &rsv);
 	if (r.bad)
 		return am_fail(e, AM_EINPUT, "%s is truncated", path);
-	if (ver != KEYFILE_VERSION || alg != KEYFILE_ALG_ARGON2ID13 || rsv != 0)
+	if ((ver != KEYFILE_VERSION && ver != KEYFILE_VERSION_1) ||
+	    alg != KEYFILE_ALG_ARGON2ID13 || rsv != 0)
 		return am_fail(e, AM_EINPUT, "%s is an identity file of an unknown version", path);
 	am_rd_u64(&r, &p->opslimit);
 	am_rd_u64(&r, &p->memlimit);
@@ -210,6 +280,9 @@ static enum am_status keyfile_parse(const char *path, const unsigned char *buf, 
 	if (r.bad || nlen == 0 || nlen > AM_NAME_MAX)
 		return am_fail(e, AM_EINPUT, "%s is truncated or holds an invalid name", path);
 	am_rd_bytes(&r, id->name, nlen);
+	id->created = 0;
+	if (ver == KEYFILE_VERSION)
+		am_rd_u64(&r, &id->created);
 	*ad_len = r.off;
 	*ct = am_rd_ptr(&r, SECRET_LEN + AM_AEAD_TAG_LEN);
 	if (r.bad || !am_rd_done(&r))
@@ -353,6 +426,25 @@ enum am_status am_public_read(const char *path, struct am_identity *id, struct a
 		if (s != AM_OK)
 			am_fail(e, s, "%s is neither an amanat public key nor an identity file", path);
 	}
+	free(buf);
+	if (s != AM_OK)
+		am_identity_init(id);
+	return s;
+}
+
+enum am_status am_keyfile_info(const char *path, struct am_identity *id,
+			       struct am_kdf_params *p, struct am_err *e)
+{
+	unsigned char *buf = NULL;
+	const unsigned char *salt, *nonce, *ct;
+	size_t len = 0, ad_len;
+	enum am_status s;
+
+	am_identity_init(id);
+	s = am_read_small_file(path, 4096, &buf, &len, e);
+	if (s != AM_OK)
+		return s;
+	s = keyfile_parse(path, buf, len, id, p, &salt, &nonce, &ad_len, &ct, e);
 	free(buf);
 	if (s != AM_OK)
 		am_identity_init(id);

@@ -14,6 +14,8 @@ struct am_identity {
 	char name[AM_NAME_MAX + 1];
 	unsigned char sign_pk[AM_SIGN_PK_LEN];
 	unsigned char box_pk[AM_BOX_PK_LEN];
+	/* when the keys were made (Unix seconds); 0 when not recorded (version 1 files, .pub) */
+	uint64_t created;
 	/* secure memory; both NULL for an identity known only by its public file */
 	unsigned char *sign_sk; /* AM_SIGN_SK_LEN */
 	unsigned char *box_sk;  /* AM_BOX_SK_LEN */
@@ -58,6 +60,32 @@ AM_WUR enum am_status am_pubfile_read(const char *path, struct am_identity *id,
  */
 AM_WUR enum am_status am_public_read(const char *path, struct am_identity *id,
 				     struct am_err *e);
+
+/*
+ * The 64 secret bytes both key pairs come from (Ed25519 seed || X25519
+ * secret key, as sealed in a .id) into out; -1 for an identity without them.
+ */
+AM_WUR int am_identity_secret(const struct am_identity *id, unsigned char out[64]);
+/* An identity named name from those 64 bytes (recovery from shares). */
+AM_WUR enum am_status am_identity_from_secret(struct am_identity *id, const char *name,
+					      const unsigned char secret[64], struct am_err *e);
+
+/*
+ * The public fields of a .id (name, keys) and its passphrase-hashing
+ * parameters, without the passphrase.  As am_public_read, .id files only.
+ */
+AM_WUR enum am_status am_keyfile_info(const char *path, struct am_identity *id,
+				      struct am_kdf_params *p, struct am_err *e);
+/*
+ * Replace the .id at path with id sealed under a new passphrase and the
+ * parameters p (a new salt and nonce): the new file is written beside it,
+ * synced, renamed over it and the directory synced, so that a crash leaves
+ * the old file or the new one, never neither (fsutil.h).  path must be a
+ * regular file, not a symbolic link.
+ */
+AM_WUR enum am_status am_keyfile_rewrite(const char *path, const struct am_identity *id,
+					 const char *pass, size_t passlen,
+					 const struct am_kdf_params *p, struct am_err *e);
 
 /* 16 lowercase hex digits of the display key id (buffer of 17). */
 void am_key_id_hex(char out[2 * AM_KEYID_LEN + 1], const unsigned char pk[AM_SIGN_PK_LEN]);

@@ -30,6 +30,11 @@ expect_stdout_matches "^officer-17 +[0-9a-f]{16} revoked +16$"
 expect_stdout_contains "entries:    17: genesis 1, enroll 3, revoke 1, testimony 1, case 1, custody 10"
 expect_stdout_matches "^checkpoint: 17 entries, signed by admin-01 \([0-9a-f]{16}\)$"
 expect_stdout_contains "last audit: 10 entries, which this vault extends"
+# "When a key is lost": id show, then a 3-of-5 split restored from shares 1, 4, 5
+expect_stdout_contains "kind:            secret identity (keys sealed under a passphrase; .id)"
+expect_stdout_matches "^shares/custodian-02.share-5$"
+[ -f keys/custodian-02-restored.id ] || fail "the README's id recover wrote no file"
+pass
 # the walkthrough's `trust` pinned the vault it was given
 expect_stdout_matches "^case.amn: amanat/[0-9a-f]{32}, [0-9]+ entries verified; pinned$"
 finish

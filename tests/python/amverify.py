@@ -766,22 +766,23 @@ def open_keyfile(path, passphrase):
 
 
 def open_keyfile_bytes(b, passphrase):
-    """§18: returns (name, sign_pk, box_pk, seed, box_sk)."""
+    """§18: returns (name, sign_pk, box_pk, seed, box_sk); versions 2 and 1."""
     if len(b) > 4096 or len(b) < 130 or b[:4] != b"AMNK":
         raise Fail("not an amanat key file")
     version, alg, reserved, ops, mem = struct.unpack_from(">HBBQQ", b, 4)
-    if version != 1 or alg != 2 or reserved != 0:
+    if version not in (1, 2) or alg != 2 or reserved != 0:
         raise Fail("unsupported key file")
     salt, nonce = b[24:40], b[40:64]
     nlen = b[128]
-    if not 1 <= nlen <= 64 or len(b) != 209 + nlen or not IDENTITY_NAME.match(b[129:129 + nlen]):
+    h = 129 + nlen + (8 if version == 2 else 0)  # version 2: u64 created after the name
+    if not 1 <= nlen <= 64 or len(b) != h + 80 or not IDENTITY_NAME.match(b[129:129 + nlen]):
         raise Fail("key file has a bad length or name")
     if not 2 <= ops <= 16 or not 67108864 <= mem <= 1073741824:
         raise Fail("key file Argon2id limits out of range")
     key = nacl.pwhash.argon2id.kdf(32, passphrase, salt, opslimit=ops, memlimit=mem)
     try:
         secret = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
-            b[129 + nlen:], b[:129 + nlen], nonce, key)
+            b[h:], b[:h], nonce, key)
     except nacl.exceptions.CryptoError:
         raise Fail("wrong passphrase or damaged key file")
     seed, box_sk = secret[:32], secret[32:]

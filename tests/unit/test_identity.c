@@ -7,8 +7,9 @@
  *
  *   0 "AMNK" | 4 u16 version | 6 u8 alg | 7 u8 reserved | 8 u64 opslimit |
  *   16 u64 memlimit | 24 salt[16] | 40 nonce[24] | 64 sign pk[32] |
- *   96 box pk[32] | 128 u8 name length | 129 name | then 80 bytes sealed
- *   (signing seed, X25519 key, tag).
+ *   96 box pk[32] | 128 u8 name length | 129 name | then, in version 2 (what
+ *   is written), u64 creation time | then 80 bytes sealed (signing seed,
+ *   X25519 key, tag).  SEALED_LEN is the tail after the name: both.
  *
  * Names used are fictional roles, never people.
  */
@@ -36,7 +37,7 @@
 #define OFF_BOXPK 96
 #define OFF_NLEN 128
 #define OFF_NAME 129
-#define SEALED_LEN 80
+#define SEALED_LEN (8 + 80)
 
 static const char PASS[] = "a long test passphrase, fictional";
 static char dir[256];
@@ -298,7 +299,9 @@ static void test_keyfile(void)
 			{ "name length", OFF_NLEN, 0xff, 1 },
 			{ "name (still valid)", OFF_NAME, 0x02, 0 },
 			{ "name (invalid char)", OFF_NAME + 1, 0x40, 1 },
-			{ "sealed secret", -SEALED_LEN, 0x01, 0 },
+			{ "creation time", -SEALED_LEN, 0x01, 0 },
+			{ "creation time low", -SEALED_LEN + 7, 0x01, 0 },
+			{ "sealed secret", -80, 0x01, 0 },
 			{ "tag", -1, 0x80, 0 },
 		};
 		for (size_t i = 0; i < sizeof(flips) / sizeof(flips[0]); i++) {
