@@ -146,8 +146,7 @@ class Header:
             raise Fail("header: type %d" % h.type)
         if h.flags & ~1:                                     # 5
             raise Fail("header: reserved flags set")
-        seq0 = struct.unpack_from(">Q", b, 24)[0]
-        if h.flags & 1 and (seq0 == 0 or not 4 <= h.type <= 8):  # 5, batched (§27)
+        if h.flags & 1 and (h.seq == 0 or not h.sealed):     # 5, batched (§27)
             raise Fail("header: a first or public entry marked batched")
         if h.nrefs > 65536:                                  # 6
             raise Fail("header: too many refs")
