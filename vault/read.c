@@ -72,14 +72,13 @@ static enum am_status open_entry(struct am_vault *v, const struct am_identity *r
 	}
 	/* a validly signed entry is still worthless if its signer had no right to sign it */
 	{
-		struct am_auth a;
-		s = am_auth_replay(v, o->pub.h.auth_seq, o->pub.h.vault_id, &a, e);
+		const struct am_auth *a;
+		s = am_auth_at(v, o->pub.h.auth_seq, o->pub.h.vault_id, &a, e);
 		if (s != AM_OK)
 			goto fail;
-		if (!(am_auth_roles(&a, o->pub.h.signer) & am_type_signer_roles(o->pub.h.type)))
+		if (!(am_auth_roles(a, o->pub.h.signer) & am_type_signer_roles(o->pub.h.type)))
 			s = am_fail(e, AM_EVERIFY, "%s: entry %llu was signed by someone not enrolled "
 				    "to sign it; run 'amanat verify'", v->path, (unsigned long long)seq);
-		am_auth_release(&a);
 		if (s != AM_OK)
 			goto fail;
 	}
