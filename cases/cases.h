@@ -210,10 +210,17 @@ struct cases_sealed_cb {
 	void *ctx;
 };
 /*
- * Seal every record of recs in order, signed by signer, each durable before
- * the next is begun: an interruption leaves whole records only, and *done
- * says how many.  The one place that seals many records (the lead switches
- * it to group commit here).  stop as in am_seal_req.
+ * Records sealed to one durable commit (FORMAT.md §27).  Small enough that a
+ * kill loses at most this many unreported records and progress stays live;
+ * large enough that the commit's fsync and checkpoint signature are shared.
+ */
+#define CASES_BATCH 32
+/*
+ * Seal every record of recs in order, signed by signer, CASES_BATCH to a
+ * commit; cb hears of each only once it is durable, so an interruption
+ * leaves whole records only and *done says how many (a stop between records
+ * keeps those sealed so far).  The one place that seals many records.  stop
+ * as in am_seal_req.
  */
 AM_WUR enum am_status cases_seal_many(struct am_vault *v, struct am_trusted *t,
 				      const struct am_identity *signer, struct cases_to_seal *recs,
