@@ -83,30 +83,86 @@ cleanup:
 	return s;
 }
 
+/*
+ * The revoke entries among the first size, by their signed headers: a stored
+ * type column is not proved (a relabelled row would hide its window).  One
+ * pass, each row linked to the one before, the last proved in (size, root).
+ */
+static enum am_status revokes_in(struct am_vault *v, uint64_t size,
+				 const unsigned char root[AM_HASH_LEN], uint64_t **out, size_t *n,
+				 struct am_err *e)
+{
+	unsigned char prev[AM_HASH_LEN];
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	uint64_t seq = 0;
+	enum am_status s = AM_OK;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	memset(prev, 0, sizeof(prev));
+	rc = sqlite3_prepare_v2(v->db, "SELECT seq, header, sig FROM entries WHERE seq >= 0 AND "
+				"seq < ?1 ORDER BY seq", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return am_db_error(v, rc, "reading the vault", e);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	while (s == AM_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *hdr = sqlite3_column_blob(st, 1);
+		size_t hn = (size_t)sqlite3_column_bytes(st, 1);
+		struct am_header h;
+		char why[256];
+
+		if ((uint64_t)sqlite3_column_int64(st, 0) != seq || hdr == NULL ||
+		    sqlite3_column_bytes(st, 2) != AM_SIG_LEN ||
+		    am_header_parse(hdr, hn, &h, why, sizeof(why)) != 0 ||
+		    !am_equal(h.prev, prev, AM_HASH_LEN))
+			break;
+		if (h.type == AM_T_REVOKE) {
+			if (*n == cap) {
+				size_t nc = cap ? 2 * cap : 16;
+				uint64_t *g = realloc(*out, nc * sizeof(*g));
+				if (g == NULL) {
+					s = am_fail(e, AM_ENOMEM, "out of memory");
+					break;
+				}
+				*out = g;
+				cap = nc;
+			}
+			(*out)[(*n)++] = seq;
+		}
+		am_entry_hash(prev, hdr, hn, sqlite3_column_blob(st, 2));
+		seq++;
+	}
+	sqlite3_finalize(st);
+	if (s == AM_OK &&
+	    (seq != size || (size > 0 && am_tree_holds(v, size - 1, size, root, prev) != 0)))
+		s = am_fail(e, AM_EVERIFY, "%s: entry %llu changed since it was verified; run "
+			    "'amanat verify'", v->path, (unsigned long long)seq);
+	if (s != AM_OK) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return s;
+}
+
 enum am_status am_compromise_scan(struct am_vault *v, uint64_t size,
 				  const unsigned char root[AM_HASH_LEN],
 				  struct am_compromise_report *out, struct am_err *e)
 {
-	sqlite3_stmt *st = NULL;
+	uint64_t *revs = NULL;
+	size_t nrev = 0;
 	enum am_status s;
-	int rc;
 
 	out->v = NULL;
 	out->n = 0;
 	s = am_db_exec(v, "BEGIN", e);
 	if (s != AM_OK)
 		return s;
-	/* the type column finds candidates; each is then proved to be what it says */
-	rc = sqlite3_prepare_v2(v->db, "SELECT seq FROM entries WHERE type = ?1 AND seq < ?2 "
-				"ORDER BY seq", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		s = am_db_error(v, rc, "reading the vault", e);
-		goto cleanup;
-	}
-	sqlite3_bind_int(st, 1, AM_T_REVOKE);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
-	while (s == AM_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+	s = revokes_in(v, size, root, &revs, &nrev, e);
+	for (size_t i = 0; s == AM_OK && i < nrev; i++) {
+		uint64_t seq = revs[i];
 		struct am_compromised c, *g;
 		unsigned char hash[AM_HASH_LEN];
 		struct am_entry_pub p;
@@ -140,10 +196,7 @@ enum am_status am_compromise_scan(struct am_vault *v, uint64_t size,
 		out->v = g;
 		out->v[out->n++] = c;
 	}
-	if (s == AM_OK && rc != SQLITE_DONE)
-		s = am_db_error(v, rc, "reading the vault", e);
-cleanup:
-	sqlite3_finalize(st);
+	free(revs);
 	am_db_rollback(v);
 	if (s != AM_OK)
 		am_compromise_report_release(out);
