@@ -189,7 +189,8 @@ static enum am_status rewrap_one(struct am_vault *v, struct am_trusted *work,
 	am_buf_u32(&pay, (uint32_t)n);
 	for (size_t i = 0; i < n && s == AM_OK; i++) {
 		uint64_t via = 0;
-		if (am_wrapped_to(v, seqs[i], to, NULL)) {
+		/* sealed to them: the verifier refuses it (a box in a rewrap may be redone) */
+		if (am_wrapped_to(v, seqs[i], to, &via) && via == seqs[i]) {
 			s = am_fail(e, AM_EINPUT, "entry %llu is already readable by that custodian",
 				    (unsigned long long)seqs[i]);
 			break;

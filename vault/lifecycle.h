@@ -68,6 +68,15 @@ int am_rewrap_wrap_for(struct am_vault *v, const struct am_entry_pub *p,
 		       uint64_t *via);
 
 /*
+ * The next wrap of p's key to box in a rewrap entry of v->trusted after entry
+ * `after`: a member may rewrap a box that does not hold the key, so a reader
+ * whose box from one rewrap opens nothing tries the later ones.  1 or 0.
+ */
+int am_rewrap_wrap_next(struct am_vault *v, const struct am_entry_pub *p,
+			const unsigned char box[AM_BOX_PK_LEN], uint64_t after,
+			unsigned char wrap[AM_WRAP_LEN], uint64_t *via);
+
+/*
  * The content key of entry seq for reader, unwrapped (key: AM_KEY_LEN bytes
  * of secure memory), from the entry's own wraps or a verified rewrap entry;
  * *via says which.  AM_EAUTH when neither holds reader's key. (read.c)
