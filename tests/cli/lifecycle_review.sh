@@ -6,7 +6,8 @@
 # the vault file relabels the revoke row.  And a custodian who rewraps a box
 # that holds no key (which no keyless verifier can see) cannot shut the
 # recipient out: another custodian hands the entry over again, and the reader
-# takes the first box that opens the entry.
+# takes the first box that opens the entry.  And init --recipient refuses
+# degenerate keys as enroll does.
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
@@ -62,4 +63,12 @@ expect_same_file one.txt early4.out
 verify_ok w.db
 "$PY" "${TESTS_DIR:-$CLI_DIR/..}/python/amverify.py" vault w.db >"$OUT" 2>"$ERR" ||
 	fail "amverify.py: $(cat "$OUT" "$ERR")"
+
+# ---- init --recipient is an enrollment: degenerate keys are refused there too ---
+read -r _ _ sgn _ <cust2.pub
+low8=$("$PY" -c 'import base64; print(base64.b64encode(bytes.fromhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800")).decode())')
+echo "amanat-pub-v1 lowbox $sgn $low8" >lowbox.pub
+am_pw 2 init low.db --as admin.id --recipient lowbox.pub
+expect_stderr_contains "low-order X25519"
+expect_file_absent low.db
 finish
