@@ -176,6 +176,10 @@ enum am_status am_vault_create(const char *path, const struct am_identity *admin
 		struct am_header eh;
 
 		am_buf_release(&b);
+		/* an enrollment like any other: no degenerate keys (§24) */
+		s = am_check_newcomer(v, &t.auth, r, r->sign_pk, e);
+		if (s != AM_OK)
+			break;
 		am_member_of(&m, r, AM_ROLE_CUSTODIAN | am_auth_roles(&t.auth, r->sign_pk));
 		am_member_encode(&b, &m);
 		memset(&eh, 0, sizeof(eh));
