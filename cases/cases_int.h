@@ -51,6 +51,25 @@ struct cases_vocab_file {
 extern const struct cases_vocab_file cases_vocab_files[];
 extern const size_t cases_vocab_nfiles;
 
+/* ---- fieldmap.c: field vaults' entry numbers to this vault's (FORMAT §26) ---- */
+
+struct cases_fvault {
+	unsigned char id[AM_VAULT_ID_LEN];
+	uint64_t *main; /* main[k]: the import of the field vault's entry k */
+	size_t n, cap;
+};
+struct cases_fmap {
+	struct cases_fvault *v;
+	size_t n;
+};
+void cases_fmap_release(struct cases_fmap *m);
+/* Field entry field_seq of vault id is main entry main_seq: 0, -1 out of memory, 1 out of order. */
+int cases_fmap_add(struct cases_fmap *m, const unsigned char *id, uint64_t field_seq,
+		   uint64_t main_seq);
+/* 0 and *main_seq for an imported field entry, -1 when it is not (yet) imported. */
+int cases_fmap_get(const struct cases_fmap *m, const unsigned char *id, uint64_t field_seq,
+		   uint64_t *main_seq);
+
 /* ---- util.c ---------------------------------------------------------------- */
 
 /* strdup that latches failure into *oom (and returns NULL) rather than crashing. */

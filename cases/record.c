@@ -81,6 +81,11 @@ static int id_ok(const char *s, const char *rest, size_t max)
 	return 1;
 }
 
+int cases_id_ok(const char *s)
+{
+	return id_ok(s, "._/-", 64);
+}
+
 static int pseudonym_ok(const char *s)
 {
 	size_t n = strlen(s);
