@@ -117,7 +117,7 @@ expect_stdout_contains '"province":"herat"'
 am_pw 0 stats main.db --as custodian.id --by province --csv
 expect_stdout_contains "herat,3,3"
 expect_stdout_contains "kabul,2,2"
-expect_stdout_contains "total,5,"
+expect_stdout_contains "total,5,3"
 am_pw 0 find main.db --as custodian.id --json
 expect_eq "acts found" 5 "$(grep -o '"act_id"' "$OUT" | wc -l)"
 expect_stdout_not_contains '"F-2"'
@@ -126,6 +126,10 @@ cp "$OUT" report.json
 expect_stdout_contains '"cases":2,'
 am_pw 0 stats --check report.json main.db --as custodian.id
 expect_stdout_contains "ok: report.json matches main.db"
+# the independent checker (tests/python/amstats.py, from FORMAT §26) agrees
+AMANAT_PASSPHRASE="$PASS" expect_exit 0 $PY "${TESTS_DIR:-$CLI_DIR/..}/python/amstats.py" \
+	main.db report.json custodian.id
+expect_stdout_contains "ok: 2 groups, 5 acts, 3 victims"
 # the field officer, an officer at headquarters too, reads none of it there either
 am_pw 3 case show main.db F-1 --as off1.id
 expect_stderr_contains "off1 is not a custodian of main.db"
