@@ -63,10 +63,15 @@ void cases_record_init(struct cases_record *r);
 /* Wipes the strings as it frees them: they are plaintext. */
 void cases_record_release(struct cases_record *r);
 
-/* Problems found in input: every one is kept, in order, for the person to fix. */
+/*
+ * Problems found in input, in order, for the person to fix: all counted, the
+ * first CASES_MAX_PROBLEMS kept (memory does not grow with a file's errors).
+ */
+#define CASES_MAX_PROBLEMS 1000
 struct cases_problems {
-	char **msg;
-	size_t n;
+	char **msg;  /* the first `kept` problems (at most CASES_MAX_PROBLEMS) */
+	size_t n;    /* every problem found */
+	size_t kept;
 	int oom;
 };
 void cases_problems_init(struct cases_problems *p);

@@ -14,6 +14,12 @@
 #include "cases_int.h"
 
 #define MAX_INPUT (512u << 20)
+/*
+ * At most this many columns: the known ones and private fields (an act has at
+ * most 32).  Cells past it are counted, not kept, so that memory stays
+ * within a small multiple of the file's cases whatever a row holds.
+ */
+#define MAX_COLUMNS 256
 
 static const char *const required[] = {
 	"case_id", "act_id", "act_type", "date", "date_precision", "province", "district",
@@ -33,10 +39,10 @@ void cases_input_release(struct cases_input *in)
 	memset(in, 0, sizeof(*in));
 }
 
-/* One CSV row: its cells (owned) and the line it starts on. */
+/* One CSV row: its cells (owned, at most MAX_COLUMNS + 1), how many it has, the line it starts on. */
 struct row {
 	char **cell;
-	size_t n;
+	size_t n, total;
 	unsigned line;
 };
 
@@ -95,14 +101,18 @@ static int next_row(const char *path, const char *p, size_t len, size_t *off, un
 		}
 		if (c == sep || c == '\n' || (c == '\r' && i + 1 < len && p[i + 1] == '\n') ||
 		    (c == '\r' && i + 1 >= len)) {
-			char **grown = realloc(r->cell, (r->n + 1) * sizeof(*grown));
+			char **grown = r->n <= MAX_COLUMNS ? realloc(r->cell, (r->n + 1) * sizeof(*grown))
+							   : r->cell;
 			if (grown == NULL) {
 				*oom = 1;
 				break;
 			}
 			r->cell = grown;
-			r->cell[r->n++] = cases_strndup((const char *)cell.data ? (const char *)cell.data : "",
-							cell.len, oom);
+			r->total++;
+			if (r->n <= MAX_COLUMNS)
+				r->cell[r->n++] = cases_strndup((const char *)cell.data
+								? (const char *)cell.data : "",
+								cell.len, oom);
 			am_wipe(cell.data, cell.len);
 			cell.len = 0;
 			if (c != sep) {
@@ -255,6 +265,12 @@ static enum am_status read_csv(struct cases_json *j, const char *path, const cha
 	}
 	hdr.name = row.cell;
 	hdr.n = row.n;
+	if (row.total > MAX_COLUMNS) {
+		s = am_fail(e, AM_EINPUT, "%s: the header line has %zu columns; at most %d are read "
+			    "(is it a CSV file, with lines ending in LF or CRLF?)", path, row.total,
+			    MAX_COLUMNS);
+		goto out;
+	}
 	for (size_t i = 0; i < NREQ; i++) {
 		if (col(&hdr, required[i]) < 0) {
 			cases_problem(probs, "%s:1: the column %s is missing (the header needs %s, ...)",
@@ -289,15 +305,20 @@ static enum am_status read_csv(struct cases_json *j, const char *path, const cha
 	while ((rc = next_row(path, p, len, &off, &lineno, sep, &row, probs, &oom)) == 0 && !oom) {
 		struct cases_record *r;
 		struct cases_act *a, *grown;
-		size_t k, ri, before;
+		size_t k, ri, before, npriv = 0;
 
+		if (probs->n >= CASES_MAX_PROBLEMS) {
+			cases_problem(probs, "%s:%u: stopped reading here, after %zu problems", path,
+				      row.line, probs->n);
+			break;
+		}
 		if (row.n == 1 && row.cell[0][0] == '\0') { /* a blank line */
 			row_release(&row);
 			continue;
 		}
-		if (row.n != hdr.n) {
+		if (row.total != hdr.n) {
 			cases_problem(probs, "%s:%u: %zu cells, but the header has %zu columns", path,
-				      row.line, row.n, hdr.n);
+				      row.line, row.total, hdr.n);
 			row_release(&row);
 			continue;
 		}
@@ -361,19 +382,29 @@ static enum am_status read_csv(struct cases_json *j, const char *path, const cha
 			cases_problem(probs, "%s:%u: column %d (sources): case %s, act %.24s: write "
 				      "ENTRY:RELIABILITY;... (as 12:high;15:medium)", path, row.line,
 				      col(&hdr, "sources") + 1, r->case_id, a->act_id ? a->act_id : "?");
-		a->priv = calloc(hdr.n, sizeof(*a->priv));
-		oom |= a->priv == NULL;
-		for (k = 0; a->priv != NULL && k < hdr.n; k++) {
-			int known = 0;
-			for (size_t q = 0; q < NREQ; q++)
-				known |= strcmp(hdr.name[k], required[q]) == 0;
-			for (size_t q = 0; q < 3; q++)
-				known |= strcmp(hdr.name[k], optional[q]) == 0;
-			if (known || row.cell[k][0] == '\0')
-				continue;
-			a->priv[a->npriv].name = cases_strndup(hdr.name[k], strlen(hdr.name[k]), &oom);
-			a->priv[a->npriv++].value = cases_strndup(row.cell[k], strlen(row.cell[k]), &oom);
-		}
+		/* the private cells this row fills, exactly: most rows fill few */
+		for (int pass = 0; pass < 2 && !oom; pass++)
+			for (k = 0; k < hdr.n; k++) {
+				int known = 0;
+				for (size_t q = 0; q < NREQ; q++)
+					known |= strcmp(hdr.name[k], required[q]) == 0;
+				for (size_t q = 0; q < 3; q++)
+					known |= strcmp(hdr.name[k], optional[q]) == 0;
+				if (known || row.cell[k][0] == '\0')
+					continue;
+				if (pass == 0) {
+					npriv++;
+					continue;
+				}
+				if (a->priv == NULL && (a->priv = calloc(npriv, sizeof(*a->priv))) == NULL) {
+					oom = 1;
+					break;
+				}
+				a->priv[a->npriv].name = cases_strndup(hdr.name[k], strlen(hdr.name[k]),
+								       &oom);
+				a->priv[a->npriv++].value = cases_strndup(row.cell[k],
+									  strlen(row.cell[k]), &oom);
+			}
 		flag[ri] |= probs->n > before;
 		row_release(&row);
 	}
@@ -409,7 +440,7 @@ out:
 	free(pend);
 	free(flag);
 	{
-		struct row h = { hdr.name, hdr.n, 0 };
+		struct row h = { hdr.name, hdr.n, hdr.n, 0 };
 		row_release(&h);
 	}
 	return s;
@@ -437,6 +468,11 @@ static enum am_status read_jsonl(struct cases_json *j, const char *path, char *p
 			n--;
 		if (strspn(line, " \t") >= n)
 			continue;
+		if (probs->n >= CASES_MAX_PROBLEMS) {
+			cases_problem(probs, "%s:%u: stopped reading here, after %zu problems", path,
+				      lineno, probs->n);
+			break;
+		}
 		if (out->n == cap) {
 			size_t nc = cap ? 2 * cap : 64;
 			struct cases_record *gr = realloc(out->r, nc * sizeof(*gr));

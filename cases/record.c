@@ -440,6 +440,7 @@ int cases_record_parse(struct cases_json *j, const char *json, size_t len, const
 	int oom = 0, has_scopes = 0;
 
 	cases_record_init(r);
+	j->nul = 0;
 	if (cj_type(j, json, len, "$", type) != 0 || strcmp(type, "object") != 0) {
 		cases_problem(probs, "%s%sis not a JSON object", where ? where : "", where ? ": " : "");
 		return -1;
@@ -508,6 +509,10 @@ int cases_record_parse(struct cases_json *j, const char *json, size_t len, const
 	if (!has_scopes)
 		SAY(&at, "consent_scopes", "missing (give [] when no consent was obtained)");
 	cases_free_str(schema);
+	if (j->nul)
+		cases_problem(probs, "%s%scase %.64s: a key or string holds a NUL character (\\u0000), "
+			      "which a record may not", where ? where : "", where ? ": " : "",
+			      r->case_id ? r->case_id : "(no case_id)");
 	if (oom)
 		cases_problem(probs, "%s%sout of memory", where ? where : "", where ? ": " : "");
 	/* the checks of content need well-formed parts: only then */

@@ -17,7 +17,7 @@ void cases_problems_init(struct cases_problems *p)
 
 void cases_problems_release(struct cases_problems *p)
 {
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->kept; i++)
 		cases_free_str(p->msg[i]);
 	free(p->msg);
 	memset(p, 0, sizeof(*p));
@@ -29,20 +29,23 @@ void cases_problem(struct cases_problems *p, const char *fmt, ...)
 	char buf[600], **grown;
 	va_list ap;
 
+	p->n++;
+	if (p->kept >= CASES_MAX_PROBLEMS)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	grown = realloc(p->msg, (p->n + 1) * sizeof(*grown));
+	grown = realloc(p->msg, (p->kept + 1) * sizeof(*grown));
 	if (grown == NULL) {
 		p->oom = 1;
 		return;
 	}
 	p->msg = grown;
-	p->msg[p->n] = strdup(buf);
-	if (p->msg[p->n] == NULL)
+	p->msg[p->kept] = strdup(buf);
+	if (p->msg[p->kept] == NULL)
 		p->oom = 1;
 	else
-		p->n++;
+		p->kept++;
 }
 
 char *cases_strndup(const char *s, size_t n, int *oom)

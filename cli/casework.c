@@ -107,6 +107,9 @@ enum am_status cli_casework_read(struct cli_casework *w, const struct cli_common
 
 void cli_casework_problems(const struct cases_problems *p)
 {
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->kept; i++)
 		fprintf(stderr, "amanat: %s\n", p->msg[i]);
+	if (p->n > p->kept)
+		fprintf(stderr, "amanat: ... and %zu more problems (the first %zu are shown)\n",
+			p->n - p->kept, p->kept);
 }
