@@ -17,7 +17,6 @@ struct cases_json {
 	sqlite3 *db;
 	sqlite3_stmt *st[CJ_NSTMT];
 	int vocab_loaded;
-	int nul; /* a key or string read by cj_members held a NUL (\u0000) */
 };
 
 /* The members of an object or array at a path: key (or index), JSON type, and text. */

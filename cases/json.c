@@ -123,11 +123,6 @@ int cj_members(struct cases_json *j, const char *json, size_t len, const char *p
 			 sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
 		m->text = cases_strndup(t != NULL ? (const char *)t : "", t != NULL ? tl : 0, &oom);
 		m->tlen = t != NULL ? tl : 0;
-		/* C strings end at a NUL: a \u0000 would cut a value short unseen */
-		if ((t != NULL && memchr(t, '\0', tl) != NULL) ||
-		    (sqlite3_column_type(st, 0) == SQLITE_TEXT &&
-		     memchr(sqlite3_column_text(st, 0), '\0', (size_t)sqlite3_column_bytes(st, 0))))
-			j->nul = 1;
 	}
 	sqlite3_reset(st);
 	if (oom || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
