@@ -72,6 +72,22 @@ int cases_fmap_get(const struct cases_fmap *m, const unsigned char *id, uint64_t
 
 /* ---- util.c ---------------------------------------------------------------- */
 
+/*
+ * Records of an input by case id, so that a file of many cases is read in
+ * time linear in its size: slot[i] is 0 or 1 + an index into the records.
+ */
+struct cases_ids {
+	size_t *slot;
+	size_t cap, n;
+};
+void cases_ids_release(struct cases_ids *h);
+/* The index of the record with case id id among r, or -1. */
+long long cases_ids_find(const struct cases_ids *h, const struct cases_record *r, const char *id);
+/* Index record k of r (its case_id set); -1 out of memory. */
+int cases_ids_add(struct cases_ids *h, const struct cases_record *r, size_t k);
+
+/* ---- util.c (more) ---------------------------------------------------------------- */
+
 /* strdup that latches failure into *oom (and returns NULL) rather than crashing. */
 char *cases_strndup(const char *s, size_t n, int *oom);
 /* Wipe and free a string of plaintext. */

@@ -133,14 +133,14 @@ static int next_row(const char *path, const char *p, size_t len, size_t *off, un
 }
 
 /* The record of case id in in (made at the end when new). */
-static struct cases_record *record_for(struct cases_input *in, const char *id, unsigned line,
-				       int *oom)
+static struct cases_record *record_for(struct cases_input *in, struct cases_ids *ids,
+				       const char *id, unsigned line, int *oom)
 {
 	struct cases_record *grown;
+	long long at = cases_ids_find(ids, in->r, id);
 
-	for (size_t i = 0; i < in->n; i++)
-		if (strcmp(in->r[i].case_id, id) == 0)
-			return &in->r[i];
+	if (at >= 0)
+		return &in->r[at];
 	grown = realloc(in->r, (in->n + 1) * sizeof(*grown));
 	if (grown == NULL) {
 		*oom = 1;
@@ -150,6 +150,11 @@ static struct cases_record *record_for(struct cases_input *in, const char *id, u
 	cases_record_init(&in->r[in->n]);
 	in->r[in->n].case_id = cases_strndup(id, strlen(id), oom);
 	in->r[in->n].line = line;
+	if (in->r[in->n].case_id == NULL || cases_ids_add(ids, in->r, in->n) != 0) {
+		cases_record_release(&in->r[in->n]);
+		*oom = 1;
+		return NULL;
+	}
 	return &in->r[in->n++];
 }
 
@@ -240,6 +245,7 @@ static enum am_status read_csv(struct cases_json *j, const char *path, const cha
 			       struct cases_problems *probs, struct am_err *e)
 {
 	struct cases_cols hdr = { NULL, 0 };
+	struct cases_ids ids = { NULL, 0, 0 };
 	struct row row;
 	struct pending *pend = NULL;
 	unsigned char *flag = NULL; /* a case with a problem in one of its rows */
@@ -328,7 +334,7 @@ static enum am_status read_csv(struct cases_json *j, const char *path, const cha
 			row_release(&row);
 			continue;
 		}
-		r = record_for(out, row.cell[col(&hdr, "case_id")], row.line, &oom);
+		r = record_for(out, &ids, row.cell[col(&hdr, "case_id")], row.line, &oom);
 		if (r == NULL)
 			break;
 		ri = (size_t)(r - out->r);
@@ -439,6 +445,7 @@ out:
 	}
 	free(pend);
 	free(flag);
+	cases_ids_release(&ids);
 	{
 		struct row h = { hdr.name, hdr.n, hdr.n, 0 };
 		row_release(&h);
@@ -453,6 +460,8 @@ static enum am_status read_jsonl(struct cases_json *j, const char *path, char *p
 {
 	size_t off = 0, cap = 0;
 	unsigned lineno = 0;
+	struct cases_ids ids = { NULL, 0, 0 };
+	enum am_status s = AM_OK;
 
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		off = 3;
@@ -479,8 +488,10 @@ static enum am_status read_jsonl(struct cases_json *j, const char *path, char *p
 			unsigned char *gb = gr != NULL ? realloc(out->bad, nc) : NULL;
 			if (gr != NULL)
 				out->r = gr;
-			if (gb == NULL)
-				return am_fail(e, AM_ENOMEM, "out of memory reading %s", path);
+			if (gb == NULL) {
+				s = am_fail(e, AM_ENOMEM, "out of memory reading %s", path);
+				break;
+			}
 			out->bad = gb;
 			cap = nc;
 		}
@@ -489,19 +500,24 @@ static enum am_status read_jsonl(struct cases_json *j, const char *path, char *p
 		(void)cases_record_parse(j, line, n, where, log, r, probs);
 		r->line = lineno;
 		out->bad[out->n] = probs->n > before;
-		for (size_t i = 0; r->case_id != NULL && i < out->n; i++) {
-			if (out->r[i].case_id != NULL && strcmp(out->r[i].case_id, r->case_id) == 0) {
+		if (r->case_id != NULL) {
+			long long i = cases_ids_find(&ids, out->r, r->case_id);
+			if (i >= 0) {
 				cases_problem(probs, "%s: case %.64s was given already at line %u; give "
 					      "each case once", where, r->case_id, out->r[i].line);
 				out->bad[out->n] = out->bad[i] = 1;
+			} else if (cases_ids_add(&ids, out->r, out->n) != 0) {
+				out->n++;
+				s = am_fail(e, AM_ENOMEM, "out of memory reading %s", path);
 				break;
 			}
 		}
 		out->n++;
 	}
-	if (out->bad == NULL && (out->bad = calloc(1, 1)) == NULL)
+	cases_ids_release(&ids);
+	if (s == AM_OK && out->bad == NULL && (out->bad = calloc(1, 1)) == NULL)
 		return am_fail(e, AM_ENOMEM, "out of memory");
-	return AM_OK;
+	return s;
 }
 
 /* 1 when name ends with suffix, whatever the case. */

@@ -185,6 +185,24 @@ static void test_robust(struct cases_json *j)
 		cases_problems_release(&p);
 	}
 
+	/* cases found again by id (a hash of ids): rows of a case apart, a case given twice */
+	{
+		static const char c[] = HDR ROW "\n" "C-2,A1,torture,2022-05,month,kabul,,V-0001,male,"
+					  "adult,civilian,unknown,released,internal,\n" ROW "\n";
+		static const char l[] = REC "\n" REC "\n\n" REC "\n";
+		CHECK_ST(read_text(j, "i.csv", c, sizeof(c) - 1, &in, &p), AM_OK);
+		CHECKF(in.n == 2 && in.r[0].nacts == 2 && in.r[1].nacts == 1 &&
+		       strcmp(in.r[1].case_id, "C-2") == 0, "%zu cases", in.n);
+		cases_input_release(&in);
+		cases_problems_release(&p);
+		CHECK_ST(read_text(j, "i.jsonl", l, sizeof(l) - 1, &in, &p), AM_OK);
+		CHECKF(in.n == 3 && p.n == 2 && in.bad[0] && in.bad[1] && in.bad[2] &&
+		       strstr(p.msg[1], "i.jsonl:4: case C-1 was given already at line 1"),
+		       "%zu records, %zu problems: %s", in.n, p.n, p.n ? p.msg[p.n - 1] : "");
+		cases_input_release(&in);
+		cases_problems_release(&p);
+	}
+
 	/* one record (amanat case new): a BOM is skipped, a NUL byte refused */
 	{
 		static const char t[] = "\xef\xbb\xbf" REC "\n";
