@@ -75,6 +75,7 @@ verify_ok f1.db
 
 # ---- push and pull ------------------------------------------------------------------
 am_pw 0 push f1.db --to "$MID" -o r1.pkt --as off1.id
+N1=$(entry_count f1.db)
 B=$(entry_count main.db)           # the field vault's entry k is main entry B + k
 am_pw 0 pull main.db r1.pkt --as custodian.id
 verify_ok main.db
@@ -134,5 +135,26 @@ expect_stdout_contains "ok: 2 groups, 5 acts, 3 victims"
 am_pw 3 case show main.db F-1 --as off1.id
 expect_stderr_contains "off1 is not a custodian of main.db"
 am_pw 3 find main.db --as off1.id
+verify_ok main.db
+
+# ---- round 2: the field amends F-1 again, naming its own version (it never saw
+# headquarters' amendment): the newest is the one pulled last, supersedes as named
+am_pw 0 ack f1.db r1.pkt.ack --as off1.id
+rec F-1 "$FT" 1 balkh
+am_pw 0 case amend f1.db F-1.json --ref "$F1" --as off1.id
+F1F=$(cat "$OUT")
+am_pw 0 push f1.db --to "$MID" -o r2.pkt --as off1.id
+B2=$(($(entry_count main.db) - N1)) # now field entry k >= N1 is main entry B2 + k
+am_pw 0 pull main.db r2.pkt --as custodian.id
+am_pw 0 case history main.db F-1 --as custodian.id
+expect_stdout_contains "entry $((B2 + F1F)): amendment, sealed"
+expect_stdout_contains "supersedes entry $((B + F1)), imported from field vault amanat/"
+am_pw 0 case show main.db F-1 --as custodian.id --json
+expect_stdout_contains "\"entry\":$((B2 + F1F)),"
+expect_stdout_contains '"province":"balkh"'
+am_pw 0 stats main.db --as custodian.id --by province --csv
+expect_stdout_contains "balkh,1,1"
+expect_stdout_not_contains "kabul,"
+expect_stdout_contains "total,4,3"
 verify_ok main.db
 finish
