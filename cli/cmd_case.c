@@ -96,6 +96,9 @@ static enum am_status blind_write(struct cli_casework *w, const char *sub, struc
 	if (ref != UINT64_MAX && (ref >= w->log.size || w->types[ref] != AM_T_CASE))
 		return am_fail(e, AM_EINPUT, "%s: entry %llu is not a case record", w->ct.path,
 			       (unsigned long long)ref);
+	if (strcmp(sub, "withdraw") == 0 && !cases_id_ok(id))
+		return am_fail(e, AM_EINPUT, "'%.70s' is not a case id (1 to 64 letters, digits, ., _, "
+			       "/ or -, starting with a letter or digit)", id);
 	fprintf(stderr, "amanat: %s cannot read the case records of %s, so it is not checked "
 		"whether case %s exists or which version is its newest%s\n", w->id.name, w->ct.path,
 		r->case_id != NULL ? r->case_id : id, ref == UINT64_MAX && strcmp(sub, "new") != 0 ?
@@ -103,9 +106,6 @@ static enum am_status blind_write(struct cli_casework *w, const char *sub, struc
 		"follows them" : "");
 	if (strcmp(sub, "withdraw") != 0)
 		return seal_one(w, r, ref, e);
-	if (!cases_id_ok(id))
-		return am_fail(e, AM_EINPUT, "'%s' is not a case id (1 to 64 letters, digits, ., _, / "
-			       "or -, starting with a letter or digit)", id);
 	cases_record_init(&wd);
 	wd.withdrawn = 1;
 	wd.case_id = (char *)id;
