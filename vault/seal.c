@@ -5,6 +5,7 @@
  */
 
 #include "vault_int.h"
+#include "lifecycle.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,26 +24,34 @@ static int has_role(const struct am_auth *a, unsigned role)
 	return 0;
 }
 
-/*
- * 1 when the log may hold sealed entries: any row not of an authority type
- * (the stored type column; erring towards yes is safe, as this only refuses).
- */
-static int may_hold_sealed(struct am_vault *v)
+/* am_headers_walk's callback: note any entry that is not an authority entry. */
+static int note_sealed(void *ctx, uint64_t seq, const struct am_header *h)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(v->db, "SELECT 1 FROM entries WHERE type NOT IN (?1, ?2, ?3, ?4) "
-				    "LIMIT 1", -1, &st, NULL);
-	int found = 1;
+	(void)seq;
+	if (!am_type_authority(h->type))
+		*(int *)ctx = 1;
+	return 0;
+}
 
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int(st, 1, AM_T_GENESIS);
-		sqlite3_bind_int(st, 2, AM_T_ENROLL);
-		sqlite3_bind_int(st, 3, AM_T_REVOKE);
-		sqlite3_bind_int(st, 4, AM_T_ROTATE);
-		found = sqlite3_step(st) != SQLITE_DONE;
-	}
-	sqlite3_finalize(st);
-	return found;
+/*
+ * Whether the verified log t holds anything but authority entries, from the
+ * signed headers (each linked to the one before, the last being t's verified
+ * head), never from the stored type column, which a writer without a key
+ * could relabel to let the last custodian go.  Read only when a change would
+ * leave no custodian, which is rare.
+ */
+static enum am_status holds_sealed(struct am_vault *v, const struct am_trusted *t, int *found,
+				   struct am_err *e)
+{
+	unsigned char head[AM_HASH_LEN];
+	enum am_status s;
+
+	*found = 0;
+	s = am_headers_walk(v, t->size, note_sealed, found, head, e);
+	if (s == AM_OK && !am_equal(head, t->head, AM_HASH_LEN))
+		s = am_fail(e, AM_EVERIFY, "%s: the stored entries do not match the verified log; "
+			    "run 'amanat verify'", v->path);
+	return s;
 }
 
 enum am_status am_append_public(struct am_vault *v, struct am_trusted *t,
@@ -80,12 +89,19 @@ enum am_status am_append_public(struct am_vault *v, struct am_trusted *t,
 			    "the key with 'amanat rotate'", v->path);
 		goto fail;
 	}
-	if (!has_role(&work.auth, AM_ROLE_CUSTODIAN) && may_hold_sealed(v)) {
-		s = am_fail(e, AM_EINPUT, "%s: this would leave no custodian, and nobody could read "
-			    "what is sealed; enroll a new custodian and hand the entries over first "
-			    "(amanat rewrap VAULT --to NEW.pub --as CUSTODIAN.id --all), or replace the "
-			    "key with 'amanat rotate'", v->path);
-		goto fail;
+	if (!has_role(&work.auth, AM_ROLE_CUSTODIAN)) {
+		int sealed = 1;
+		s = holds_sealed(v, &work, &sealed, e);
+		if (s != AM_OK)
+			goto fail;
+		if (sealed)
+			s = am_fail(e, AM_EINPUT, "%s: this would leave no custodian, and nobody "
+				    "could read what is sealed; enroll a new custodian and hand the "
+				    "entries over first (amanat rewrap VAULT --to NEW.pub --as "
+				    "CUSTODIAN.id --all), or replace the key with 'amanat rotate'",
+				    v->path);
+		if (s != AM_OK)
+			goto fail;
 	}
 	return am_write_commit(v, t, &work, e);
 fail:

@@ -71,4 +71,16 @@ echo "amanat-pub-v1 lowbox $sgn $low8" >lowbox.pub
 am_pw 2 init low.db --as admin.id --recipient lowbox.pub
 expect_stderr_contains "low-order X25519"
 expect_file_absent low.db
+# ---- the last custodian: 'are there sealed entries?' comes from signed headers --
+# the attacker relabels every sealed row as an enrollment, hoping the admin's
+# revocation of the last custodian then goes through and locks the entries away
+make_vault x.db
+seal_as officer x.db one.txt
+am 0 members x.db           # pinned: the relabelled rows are older than the pin
+drop_triggers x.db
+sq x.db "UPDATE entries SET type = 2 WHERE type NOT IN (1, 2, 3, 9)"
+before=$(entry_count x.db)
+am_pw 2 revoke x.db custodian.pub --as admin.id
+expect_stderr_contains "no custodian"
+expect_eq "entries after the refused revocation" "$before" "$(entry_count x.db)"
 finish
