@@ -121,8 +121,7 @@ static int has_consent(const struct am_fields *f)
 static int may_amend(const struct ex_ctx *x, const struct ex_item *it, const struct am_header *h)
 {
 	unsigned char by[AM_SIGN_PK_LEN], sealer[AM_SIGN_PK_LEN];
-	struct am_auth a;
-	unsigned roles;
+	const struct am_auth *a;
 
 	/* for imports, who sealed them in the field, not who pulled them (§25) */
 	ex_sealer(h, by);
@@ -130,11 +129,9 @@ static int may_amend(const struct ex_ctx *x, const struct ex_item *it, const str
 	if (memcmp(by, sealer, AM_SIGN_PK_LEN) == 0)
 		return 1;
 	/* the roles the amender held when sealing the amendment, not today's */
-	if (am_auth_replay(x->v, h->auth_seq, h->vault_id, &a, NULL) != AM_OK)
+	if (am_auth_at(x->v, h->auth_seq, h->vault_id, &a, NULL) != AM_OK)
 		return 0;
-	roles = am_auth_roles(&a, by);
-	am_auth_release(&a);
-	return (roles & (AM_ROLE_CUSTODIAN | AM_ROLE_ADMIN)) != 0;
+	return (am_auth_roles(a, by) & (AM_ROLE_CUSTODIAN | AM_ROLE_ADMIN)) != 0;
 }
 
 /* Take the consent.* fields of f as the consent in force for it. */
@@ -714,12 +711,21 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 		am_origin(x.origin, am_trusted_vault_id(req->trusted));
 		s = am_vault_members(req->trusted, &x.ms, e);
 	}
+	/* each walk of the log in one read transaction: no lock taken per row */
 	if (s == AM_OK)
+		s = am_vault_read_begin(v, e);
+	if (s == AM_OK) {
 		s = plan_opens(&x, n, e);
+		am_vault_read_end(v);
+	}
 	if (s == AM_OK)
 		s = record_start(&x, n, &res->custody_before, e);
 	if (s == AM_OK)
+		s = am_vault_read_begin(v, e);
+	if (s == AM_OK) {
 		s = select_items(&x, n, res, e);
+		am_vault_read_end(v);
+	}
 	if (s == AM_OK)
 		s = apply_consent(&x, res, e);
 	if (s == AM_OK && x.nitems == 0) {

@@ -63,10 +63,15 @@ void cases_record_init(struct cases_record *r);
 /* Wipes the strings as it frees them: they are plaintext. */
 void cases_record_release(struct cases_record *r);
 
-/* Problems found in input: every one is kept, in order, for the person to fix. */
+/*
+ * Problems found in input, in order, for the person to fix: all counted, the
+ * first CASES_MAX_PROBLEMS kept (memory does not grow with a file's errors).
+ */
+#define CASES_MAX_PROBLEMS 1000
 struct cases_problems {
-	char **msg;
-	size_t n;
+	char **msg;  /* the first `kept` problems (at most CASES_MAX_PROBLEMS) */
+	size_t n;    /* every problem found */
+	size_t kept;
 	int oom;
 };
 void cases_problems_init(struct cases_problems *p);
@@ -110,6 +115,8 @@ struct cases_log {
 int cases_record_parse(struct cases_json *j, const char *json, size_t len, const char *where,
 		       const struct cases_log *log, struct cases_record *out,
 		       struct cases_problems *probs);
+/* 1 when s is a case id (1 to 64 of [A-Za-z0-9._/-], the first a letter or digit). */
+int cases_id_ok(const char *s);
 /* A CSV file's columns, for messages that name the column at fault. */
 struct cases_cols {
 	char **name;
@@ -157,8 +164,16 @@ AM_WUR enum am_status cases_record_fields(const struct cases_record *r, struct a
 struct cases_version {
 	uint64_t seq;
 	uint64_t supersedes; /* the version this one replaces, or UINT64_MAX */
-	int64_t sealed_at_ms;
+	int64_t sealed_at_ms; /* when and by whom it was sealed (in the field for an import) */
 	unsigned char signer[AM_SIGN_PK_LEN];
+	/*
+	 * An import of a field vault's case record (FORMAT §26 "Imported case
+	 * records"): the field vault and its entry number; supersedes and the
+	 * acts' source entries are translated to this vault's entry numbers.
+	 */
+	int imported;
+	unsigned char field_id[AM_VAULT_ID_LEN];
+	uint64_t field_seq;
 	struct cases_record rec; /* rec.withdrawn for a withdrawal */
 	int problem;             /* its record did not read back: not counted */
 };
@@ -175,9 +190,10 @@ struct cases_index {
 void cases_index_release(struct cases_index *x);
 /*
  * The case entries below size of the verified log t, their headers proved
- * against t and their fields decrypted by reader.  The caller has recorded
- * the reading in custody first.  types (optional, size entries) receives
- * every entry's type.
+ * against t and their fields decrypted by reader, imports of field vaults'
+ * case records included.  The caller has recorded the reading in custody
+ * first.  types (optional, size entries) receives every entry's kind
+ * (am_entry_kind: an import's original type).
  */
 AM_WUR enum am_status cases_index_load(struct am_vault *v, const struct am_trusted *t,
 				       const struct am_identity *reader, struct cases_json *j,
@@ -210,10 +226,17 @@ struct cases_sealed_cb {
 	void *ctx;
 };
 /*
- * Seal every record of recs in order, signed by signer, each durable before
- * the next is begun: an interruption leaves whole records only, and *done
- * says how many.  The one place that seals many records (the lead switches
- * it to group commit here).  stop as in am_seal_req.
+ * Records sealed to one durable commit (FORMAT.md §27).  Small enough that a
+ * kill loses at most this many unreported records and progress stays live;
+ * large enough that the commit's fsync and checkpoint signature are shared.
+ */
+#define CASES_BATCH 32
+/*
+ * Seal every record of recs in order, signed by signer, CASES_BATCH to a
+ * commit; cb hears of each only once it is durable, so an interruption
+ * leaves whole records only and *done says how many (a stop between records
+ * keeps those sealed so far).  The one place that seals many records.  stop
+ * as in am_seal_req.
  */
 AM_WUR enum am_status cases_seal_many(struct am_vault *v, struct am_trusted *t,
 				      const struct am_identity *signer, struct cases_to_seal *recs,

@@ -51,7 +51,42 @@ struct cases_vocab_file {
 extern const struct cases_vocab_file cases_vocab_files[];
 extern const size_t cases_vocab_nfiles;
 
+/* ---- fieldmap.c: field vaults' entry numbers to this vault's (FORMAT §26) ---- */
+
+struct cases_fvault {
+	unsigned char id[AM_VAULT_ID_LEN];
+	uint64_t *main; /* main[k]: the import of the field vault's entry k */
+	size_t n, cap;
+};
+struct cases_fmap {
+	struct cases_fvault *v;
+	size_t n;
+};
+void cases_fmap_release(struct cases_fmap *m);
+/* Field entry field_seq of vault id is main entry main_seq: 0, -1 out of memory, 1 out of order. */
+int cases_fmap_add(struct cases_fmap *m, const unsigned char *id, uint64_t field_seq,
+		   uint64_t main_seq);
+/* 0 and *main_seq for an imported field entry, -1 when it is not (yet) imported. */
+int cases_fmap_get(const struct cases_fmap *m, const unsigned char *id, uint64_t field_seq,
+		   uint64_t *main_seq);
+
 /* ---- util.c ---------------------------------------------------------------- */
+
+/*
+ * Records of an input by case id, so that a file of many cases is read in
+ * time linear in its size: slot[i] is 0 or 1 + an index into the records.
+ */
+struct cases_ids {
+	size_t *slot;
+	size_t cap, n;
+};
+void cases_ids_release(struct cases_ids *h);
+/* The index of the record with case id id among r, or -1. */
+long long cases_ids_find(const struct cases_ids *h, const struct cases_record *r, const char *id);
+/* Index record k of r (its case_id set); -1 out of memory. */
+int cases_ids_add(struct cases_ids *h, const struct cases_record *r, size_t k);
+
+/* ---- util.c (more) ---------------------------------------------------------------- */
 
 /* strdup that latches failure into *oom (and returns NULL) rather than crashing. */
 char *cases_strndup(const char *s, size_t n, int *oom);

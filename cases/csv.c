@@ -14,6 +14,12 @@
 #include "cases_int.h"
 
 #define MAX_INPUT (512u << 20)
+/*
+ * At most this many columns: the known ones and private fields (an act has at
+ * most 32).  Cells past it are counted, not kept, so that memory stays
+ * within a small multiple of the file's cases whatever a row holds.
+ */
+#define MAX_COLUMNS 256
 
 static const char *const required[] = {
 	"case_id", "act_id", "act_type", "date", "date_precision", "province", "district",
@@ -33,10 +39,10 @@ void cases_input_release(struct cases_input *in)
 	memset(in, 0, sizeof(*in));
 }
 
-/* One CSV row: its cells (owned) and the line it starts on. */
+/* One CSV row: its cells (owned, at most MAX_COLUMNS + 1), how many it has, the line it starts on. */
 struct row {
 	char **cell;
-	size_t n;
+	size_t n, total;
 	unsigned line;
 };
 
@@ -95,14 +101,18 @@ static int next_row(const char *path, const char *p, size_t len, size_t *off, un
 		}
 		if (c == sep || c == '\n' || (c == '\r' && i + 1 < len && p[i + 1] == '\n') ||
 		    (c == '\r' && i + 1 >= len)) {
-			char **grown = realloc(r->cell, (r->n + 1) * sizeof(*grown));
+			char **grown = r->n <= MAX_COLUMNS ? realloc(r->cell, (r->n + 1) * sizeof(*grown))
+							   : r->cell;
 			if (grown == NULL) {
 				*oom = 1;
 				break;
 			}
 			r->cell = grown;
-			r->cell[r->n++] = cases_strndup((const char *)cell.data ? (const char *)cell.data : "",
-							cell.len, oom);
+			r->total++;
+			if (r->n <= MAX_COLUMNS)
+				r->cell[r->n++] = cases_strndup((const char *)cell.data
+								? (const char *)cell.data : "",
+								cell.len, oom);
 			am_wipe(cell.data, cell.len);
 			cell.len = 0;
 			if (c != sep) {
@@ -123,14 +133,14 @@ static int next_row(const char *path, const char *p, size_t len, size_t *off, un
 }
 
 /* The record of case id in in (made at the end when new). */
-static struct cases_record *record_for(struct cases_input *in, const char *id, unsigned line,
-				       int *oom)
+static struct cases_record *record_for(struct cases_input *in, struct cases_ids *ids,
+				       const char *id, unsigned line, int *oom)
 {
 	struct cases_record *grown;
+	long long at = cases_ids_find(ids, in->r, id);
 
-	for (size_t i = 0; i < in->n; i++)
-		if (strcmp(in->r[i].case_id, id) == 0)
-			return &in->r[i];
+	if (at >= 0)
+		return &in->r[at];
 	grown = realloc(in->r, (in->n + 1) * sizeof(*grown));
 	if (grown == NULL) {
 		*oom = 1;
@@ -140,6 +150,11 @@ static struct cases_record *record_for(struct cases_input *in, const char *id, u
 	cases_record_init(&in->r[in->n]);
 	in->r[in->n].case_id = cases_strndup(id, strlen(id), oom);
 	in->r[in->n].line = line;
+	if (in->r[in->n].case_id == NULL || cases_ids_add(ids, in->r, in->n) != 0) {
+		cases_record_release(&in->r[in->n]);
+		*oom = 1;
+		return NULL;
+	}
 	return &in->r[in->n++];
 }
 
@@ -230,6 +245,7 @@ static enum am_status read_csv(struct cases_json *j, const char *path, const cha
 			       struct cases_problems *probs, struct am_err *e)
 {
 	struct cases_cols hdr = { NULL, 0 };
+	struct cases_ids ids = { NULL, 0, 0 };
 	struct row row;
 	struct pending *pend = NULL;
 	unsigned char *flag = NULL; /* a case with a problem in one of its rows */
@@ -255,6 +271,12 @@ static enum am_status read_csv(struct cases_json *j, const char *path, const cha
 	}
 	hdr.name = row.cell;
 	hdr.n = row.n;
+	if (row.total > MAX_COLUMNS) {
+		s = am_fail(e, AM_EINPUT, "%s: the header line has %zu columns; at most %d are read "
+			    "(is it a CSV file, with lines ending in LF or CRLF?)", path, row.total,
+			    MAX_COLUMNS);
+		goto out;
+	}
 	for (size_t i = 0; i < NREQ; i++) {
 		if (col(&hdr, required[i]) < 0) {
 			cases_problem(probs, "%s:1: the column %s is missing (the header needs %s, ...)",
@@ -289,15 +311,20 @@ static enum am_status read_csv(struct cases_json *j, const char *path, const cha
 	while ((rc = next_row(path, p, len, &off, &lineno, sep, &row, probs, &oom)) == 0 && !oom) {
 		struct cases_record *r;
 		struct cases_act *a, *grown;
-		size_t k, ri, before;
+		size_t k, ri, before, npriv = 0;
 
+		if (probs->n >= CASES_MAX_PROBLEMS) {
+			cases_problem(probs, "%s:%u: stopped reading here, after %zu problems", path,
+				      row.line, probs->n);
+			break;
+		}
 		if (row.n == 1 && row.cell[0][0] == '\0') { /* a blank line */
 			row_release(&row);
 			continue;
 		}
-		if (row.n != hdr.n) {
+		if (row.total != hdr.n) {
 			cases_problem(probs, "%s:%u: %zu cells, but the header has %zu columns", path,
-				      row.line, row.n, hdr.n);
+				      row.line, row.total, hdr.n);
 			row_release(&row);
 			continue;
 		}
@@ -307,7 +334,7 @@ static enum am_status read_csv(struct cases_json *j, const char *path, const cha
 			row_release(&row);
 			continue;
 		}
-		r = record_for(out, row.cell[col(&hdr, "case_id")], row.line, &oom);
+		r = record_for(out, &ids, row.cell[col(&hdr, "case_id")], row.line, &oom);
 		if (r == NULL)
 			break;
 		ri = (size_t)(r - out->r);
@@ -361,19 +388,29 @@ static enum am_status read_csv(struct cases_json *j, const char *path, const cha
 			cases_problem(probs, "%s:%u: column %d (sources): case %s, act %.24s: write "
 				      "ENTRY:RELIABILITY;... (as 12:high;15:medium)", path, row.line,
 				      col(&hdr, "sources") + 1, r->case_id, a->act_id ? a->act_id : "?");
-		a->priv = calloc(hdr.n, sizeof(*a->priv));
-		oom |= a->priv == NULL;
-		for (k = 0; a->priv != NULL && k < hdr.n; k++) {
-			int known = 0;
-			for (size_t q = 0; q < NREQ; q++)
-				known |= strcmp(hdr.name[k], required[q]) == 0;
-			for (size_t q = 0; q < 3; q++)
-				known |= strcmp(hdr.name[k], optional[q]) == 0;
-			if (known || row.cell[k][0] == '\0')
-				continue;
-			a->priv[a->npriv].name = cases_strndup(hdr.name[k], strlen(hdr.name[k]), &oom);
-			a->priv[a->npriv++].value = cases_strndup(row.cell[k], strlen(row.cell[k]), &oom);
-		}
+		/* the private cells this row fills, exactly: most rows fill few */
+		for (int pass = 0; pass < 2 && !oom; pass++)
+			for (k = 0; k < hdr.n; k++) {
+				int known = 0;
+				for (size_t q = 0; q < NREQ; q++)
+					known |= strcmp(hdr.name[k], required[q]) == 0;
+				for (size_t q = 0; q < 3; q++)
+					known |= strcmp(hdr.name[k], optional[q]) == 0;
+				if (known || row.cell[k][0] == '\0')
+					continue;
+				if (pass == 0) {
+					npriv++;
+					continue;
+				}
+				if (a->priv == NULL && (a->priv = calloc(npriv, sizeof(*a->priv))) == NULL) {
+					oom = 1;
+					break;
+				}
+				a->priv[a->npriv].name = cases_strndup(hdr.name[k], strlen(hdr.name[k]),
+								       &oom);
+				a->priv[a->npriv++].value = cases_strndup(row.cell[k],
+									  strlen(row.cell[k]), &oom);
+			}
 		flag[ri] |= probs->n > before;
 		row_release(&row);
 	}
@@ -408,8 +445,9 @@ out:
 	}
 	free(pend);
 	free(flag);
+	cases_ids_release(&ids);
 	{
-		struct row h = { hdr.name, hdr.n, 0 };
+		struct row h = { hdr.name, hdr.n, hdr.n, 0 };
 		row_release(&h);
 	}
 	return s;
@@ -422,6 +460,8 @@ static enum am_status read_jsonl(struct cases_json *j, const char *path, char *p
 {
 	size_t off = 0, cap = 0;
 	unsigned lineno = 0;
+	struct cases_ids ids = { NULL, 0, 0 };
+	enum am_status s = AM_OK;
 
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		off = 3;
@@ -437,14 +477,21 @@ static enum am_status read_jsonl(struct cases_json *j, const char *path, char *p
 			n--;
 		if (strspn(line, " \t") >= n)
 			continue;
+		if (probs->n >= CASES_MAX_PROBLEMS) {
+			cases_problem(probs, "%s:%u: stopped reading here, after %zu problems", path,
+				      lineno, probs->n);
+			break;
+		}
 		if (out->n == cap) {
 			size_t nc = cap ? 2 * cap : 64;
 			struct cases_record *gr = realloc(out->r, nc * sizeof(*gr));
 			unsigned char *gb = gr != NULL ? realloc(out->bad, nc) : NULL;
 			if (gr != NULL)
 				out->r = gr;
-			if (gb == NULL)
-				return am_fail(e, AM_ENOMEM, "out of memory reading %s", path);
+			if (gb == NULL) {
+				s = am_fail(e, AM_ENOMEM, "out of memory reading %s", path);
+				break;
+			}
 			out->bad = gb;
 			cap = nc;
 		}
@@ -453,19 +500,24 @@ static enum am_status read_jsonl(struct cases_json *j, const char *path, char *p
 		(void)cases_record_parse(j, line, n, where, log, r, probs);
 		r->line = lineno;
 		out->bad[out->n] = probs->n > before;
-		for (size_t i = 0; r->case_id != NULL && i < out->n; i++) {
-			if (out->r[i].case_id != NULL && strcmp(out->r[i].case_id, r->case_id) == 0) {
+		if (r->case_id != NULL) {
+			long long i = cases_ids_find(&ids, out->r, r->case_id);
+			if (i >= 0) {
 				cases_problem(probs, "%s: case %.64s was given already at line %u; give "
 					      "each case once", where, r->case_id, out->r[i].line);
 				out->bad[out->n] = out->bad[i] = 1;
+			} else if (cases_ids_add(&ids, out->r, out->n) != 0) {
+				out->n++;
+				s = am_fail(e, AM_ENOMEM, "out of memory reading %s", path);
 				break;
 			}
 		}
 		out->n++;
 	}
-	if (out->bad == NULL && (out->bad = calloc(1, 1)) == NULL)
+	cases_ids_release(&ids);
+	if (s == AM_OK && out->bad == NULL && (out->bad = calloc(1, 1)) == NULL)
 		return am_fail(e, AM_ENOMEM, "out of memory");
-	return AM_OK;
+	return s;
 }
 
 /* 1 when name ends with suffix, whatever the case. */

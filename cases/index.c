@@ -1,8 +1,9 @@
 /*
  * index.c — every case record of a verified log up to a tree size, read back
  * from its entry (headers proved against the verified tree, fields decrypted
- * by a custodian whose reading is already recorded), grouped by case so that
- * the newest version of each is found, and the difference between versions.
+ * by a custodian whose reading is already recorded), those imported from
+ * field vaults included, grouped by case so that the newest version of each
+ * is found, and the difference between versions.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,33 @@ static int read_version(struct cases_json *j, const struct am_fields *f, struct 
 	return 1;
 }
 
+/*
+ * A version imported from a field vault: who sealed it there and when, and
+ * its field entry numbers (supersedes, sources) as this vault's; a number
+ * that names no imported entry makes the version a problem (not counted).
+ */
+static void from_field(const struct cases_fmap *fm, const struct am_header *o,
+		       struct cases_version *v)
+{
+	v->imported = 1;
+	memcpy(v->field_id, o->vault_id, AM_VAULT_ID_LEN);
+	v->field_seq = o->seq;
+	v->sealed_at_ms = o->sealed_at_ms;
+	memcpy(v->signer, o->signer, AM_SIGN_PK_LEN);
+	v->supersedes = UINT64_MAX;
+	if (o->nrefs > 0 &&
+	    cases_fmap_get(fm, o->vault_id, am_header_ref(o, 0), &v->supersedes) != 0) {
+		v->supersedes = UINT64_MAX;
+		v->problem = 1;
+	}
+	for (size_t i = 0; i < v->rec.nacts; i++)
+		for (size_t k = 0; k < v->rec.acts[i].nsrc; k++) {
+			struct cases_source *src = &v->rec.acts[i].src[k];
+			if (cases_fmap_get(fm, o->vault_id, src->entry, &src->entry) != 0)
+				v->problem = 1;
+		}
+}
+
 static int by_case_then_seq(const void *a, const void *b)
 {
 	const struct cases_version *x = a, *y = b;
@@ -101,6 +129,8 @@ enum am_status cases_index_load(struct am_vault *v, const struct am_trusted *t,
 {
 	struct am_entry_pub p;
 	struct am_fields f;
+	struct am_import_view iv;
+	struct cases_fmap fm = { NULL, 0 };
 	size_t cap = 0;
 	int oom = 0;
 	enum am_status s = AM_OK;
@@ -119,8 +149,18 @@ enum am_status cases_index_load(struct am_vault *v, const struct am_trusted *t,
 		if (s != AM_OK)
 			break;
 		if (types != NULL)
-			types[seq] = p.h.type;
-		if (p.h.type != AM_T_CASE || reader == NULL) {
+			types[seq] = (unsigned char)am_entry_kind(&p.h);
+		/* every import, to translate field entry numbers (they come in order) */
+		if (p.h.type == AM_T_IMPORT && reader != NULL) {
+			s = am_import_view(&p.h, &iv, e);
+			if (s == AM_OK && cases_fmap_add(&fm, iv.orig.vault_id, iv.orig.seq, seq) < 0)
+				oom = 1;
+			if (s != AM_OK || oom) {
+				am_entry_pub_release(&p);
+				break;
+			}
+		}
+		if (am_entry_kind(&p.h) != AM_T_CASE || reader == NULL) {
 			am_entry_pub_release(&p);
 			continue;
 		}
@@ -147,6 +187,8 @@ enum am_status cases_index_load(struct am_vault *v, const struct am_trusted *t,
 			nv->sealed_at_ms = p.h.sealed_at_ms;
 			memcpy(nv->signer, p.h.signer, AM_SIGN_PK_LEN);
 			if (read_version(j, &f, nv, &oom)) {
+				if (p.h.type == AM_T_IMPORT)
+					from_field(&fm, &iv.orig, nv);
 				x->bad += nv->problem;
 				x->n++;
 			} else {
@@ -157,6 +199,7 @@ enum am_status cases_index_load(struct am_vault *v, const struct am_trusted *t,
 		am_fields_release(&f);
 		am_entry_pub_release(&p);
 	}
+	cases_fmap_release(&fm);
 	if (s == AM_OK && oom)
 		s = am_fail(e, AM_ENOMEM, "out of memory reading the case records");
 	if (s != AM_OK) {

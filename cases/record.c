@@ -81,6 +81,11 @@ static int id_ok(const char *s, const char *rest, size_t max)
 	return 1;
 }
 
+int cases_id_ok(const char *s)
+{
+	return id_ok(s, "._/-", 64);
+}
+
 static int pseudonym_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -424,6 +429,23 @@ static void parse_act(struct cases_json *j, struct at *at, const char *json, siz
 	at->act_id = NULL;
 }
 
+/*
+ * 1 when JSON text escapes a NUL (\u0000) in a string: SQLite's JSON
+ * functions end such a string at the NUL, so the rest would be lost unseen.
+ * Backslashes occur only in strings, each starting one escape.
+ */
+static int nul_escape(const char *json, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (json[i] != '\\')
+			continue;
+		if (json[i + 1] == 'u' && i + 5 < len && memcmp(json + i + 2, "0000", 4) == 0)
+			return 1;
+		i++; /* the escaped character, a backslash included */
+	}
+	return 0;
+}
+
 int cases_record_parse(struct cases_json *j, const char *json, size_t len, const char *where,
 		       const struct cases_log *log, struct cases_record *r,
 		       struct cases_problems *probs)
@@ -435,6 +457,14 @@ int cases_record_parse(struct cases_json *j, const char *json, size_t len, const
 	int oom = 0, has_scopes = 0;
 
 	cases_record_init(r);
+	/* a byte order mark, as some editors write: not part of the JSON */
+	if (len >= 3 && memcmp(json, "\xef\xbb\xbf", 3) == 0)
+		json += 3, len -= 3;
+	if (memchr(json, '\0', len) != NULL) {
+		cases_problem(probs, "%s%sholds a NUL byte: not JSON text", where ? where : "",
+			      where ? ": " : "");
+		return -1;
+	}
 	if (cj_type(j, json, len, "$", type) != 0 || strcmp(type, "object") != 0) {
 		cases_problem(probs, "%s%sis not a JSON object", where ? where : "", where ? ": " : "");
 		return -1;
@@ -503,6 +533,10 @@ int cases_record_parse(struct cases_json *j, const char *json, size_t len, const
 	if (!has_scopes)
 		SAY(&at, "consent_scopes", "missing (give [] when no consent was obtained)");
 	cases_free_str(schema);
+	if (nul_escape(json, len))
+		cases_problem(probs, "%s%scase %.64s: a key or string holds a NUL character (\\u0000), "
+			      "which a record may not", where ? where : "", where ? ": " : "",
+			      r->case_id ? r->case_id : "(no case_id)");
 	if (oom)
 		cases_problem(probs, "%s%sout of memory", where ? where : "", where ? ": " : "");
 	/* the checks of content need well-formed parts: only then */

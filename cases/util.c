@@ -17,7 +17,7 @@ void cases_problems_init(struct cases_problems *p)
 
 void cases_problems_release(struct cases_problems *p)
 {
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->kept; i++)
 		cases_free_str(p->msg[i]);
 	free(p->msg);
 	memset(p, 0, sizeof(*p));
@@ -29,20 +29,23 @@ void cases_problem(struct cases_problems *p, const char *fmt, ...)
 	char buf[600], **grown;
 	va_list ap;
 
+	p->n++;
+	if (p->kept >= CASES_MAX_PROBLEMS)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	grown = realloc(p->msg, (p->n + 1) * sizeof(*grown));
+	grown = realloc(p->msg, (p->kept + 1) * sizeof(*grown));
 	if (grown == NULL) {
 		p->oom = 1;
 		return;
 	}
 	p->msg = grown;
-	p->msg[p->n] = strdup(buf);
-	if (p->msg[p->n] == NULL)
+	p->msg[p->kept] = strdup(buf);
+	if (p->msg[p->kept] == NULL)
 		p->oom = 1;
 	else
-		p->n++;
+		p->kept++;
 }
 
 char *cases_strndup(const char *s, size_t n, int *oom)
@@ -280,4 +283,63 @@ const char *cases_column_of(const char *field)
 		if (strcmp(field, map[i][0]) == 0)
 			return map[i][1];
 	return NULL;
+}
+
+/* FNV-1a: spreads case ids over the table; no adversary gains more than slow collisions. */
+static uint64_t id_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+void cases_ids_release(struct cases_ids *h)
+{
+	free(h->slot);
+	memset(h, 0, sizeof(*h));
+}
+
+long long cases_ids_find(const struct cases_ids *h, const struct cases_record *r, const char *id)
+{
+	if (h->cap == 0)
+		return -1;
+	for (size_t i = id_hash(id) & (h->cap - 1);; i = (i + 1) & (h->cap - 1)) {
+		if (h->slot[i] == 0)
+			return -1;
+		if (strcmp(r[h->slot[i] - 1].case_id, id) == 0)
+			return (long long)(h->slot[i] - 1);
+	}
+}
+
+int cases_ids_add(struct cases_ids *h, const struct cases_record *r, size_t k)
+{
+	if (2 * (h->n + 1) > h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 256;
+		size_t *slot = calloc(cap, sizeof(*slot));
+		if (slot == NULL)
+			return -1;
+		for (size_t i = 0; i < h->cap; i++) {
+			size_t at;
+			if (h->slot[i] == 0)
+				continue;
+			for (at = id_hash(r[h->slot[i] - 1].case_id) & (cap - 1); slot[at] != 0;
+			     at = (at + 1) & (cap - 1))
+				;
+			slot[at] = h->slot[i];
+		}
+		free(h->slot);
+		h->slot = slot;
+		h->cap = cap;
+	}
+	{
+		size_t at;
+		for (at = id_hash(r[k].case_id) & (h->cap - 1); h->slot[at] != 0;
+		     at = (at + 1) & (h->cap - 1))
+			;
+		h->slot[at] = k + 1;
+	}
+	h->n++;
+	return 0;
 }

@@ -48,22 +48,35 @@ enum am_status cli_casework_open(struct cli_casework *w, const char *path, struc
 	return s;
 }
 
+enum am_status cli_casework_unlock(struct cli_casework *w, const struct cli_common *co,
+				   int *custodian, struct am_err *e)
+{
+	const struct am_member *m;
+	enum am_status s = w->unlocked ? AM_OK : cli_unlock(&co->pass, co->as, &w->id, e);
+
+	if (s != AM_OK)
+		return s;
+	w->unlocked = 1;
+	m = am_members_find(&w->ms, w->id.sign_pk);
+	*custodian = m == NULL ? -1 : (m->roles & AM_ROLE_CUSTODIAN) != 0;
+	return AM_OK;
+}
+
 enum am_status cli_casework_read(struct cli_casework *w, const struct cli_common *co,
 				 unsigned action, const char *purpose, uint64_t size,
 				 struct am_err *e)
 {
-	const struct am_member *m;
 	uint64_t *refs = NULL, seq;
 	size_t n = 0;
-	enum am_status s = cli_unlock(&co->pass, co->as, &w->id, e);
+	int custodian = 0;
+	enum am_status s = cli_casework_unlock(w, co, &custodian, e);
 
-	if (s != AM_OK)
-		return s;
-	m = am_members_find(&w->ms, w->id.sign_pk);
-	if (m == NULL || !(m->roles & AM_ROLE_CUSTODIAN))
+	if (s == AM_OK && custodian != 1)
 		return am_fail(e, AM_EAUTH, "%s is not a custodian of %s: case records are sealed, and "
 			       "reading them (to find a case, to import, to count) needs a custodian; "
 			       "hand the file to one", w->id.name, w->ct.path);
+	if (s != AM_OK)
+		return s;
 	refs = malloc((w->log.size ? w->log.size : 1) * sizeof(*refs));
 	if (refs == NULL)
 		return am_fail(e, AM_ENOMEM, "out of memory");
@@ -94,6 +107,9 @@ enum am_status cli_casework_read(struct cli_casework *w, const struct cli_common
 
 void cli_casework_problems(const struct cases_problems *p)
 {
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->kept; i++)
 		fprintf(stderr, "amanat: %s\n", p->msg[i]);
+	if (p->n > p->kept)
+		fprintf(stderr, "amanat: ... and %zu more problems (the first %zu are shown)\n",
+			p->n - p->kept, p->kept);
 }

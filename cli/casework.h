@@ -25,6 +25,7 @@ struct cli_casework {
 	struct am_members ms;
 	uint64_t custody; /* the custody entry of the reading, once recorded */
 	int recorded;
+	int unlocked; /* id holds --as */
 };
 void cli_casework_init(struct cli_casework *w);
 void cli_casework_release(struct cli_casework *w);
@@ -33,6 +34,12 @@ void cli_casework_release(struct cli_casework *w);
  * type of every verified entry; nothing is decrypted and no passphrase asked.
  */
 enum am_status cli_casework_open(struct cli_casework *w, const char *path, struct am_err *e);
+/*
+ * Unlock --as (once); *custodian 1 when it may read the case records, 0
+ * for another member, -1 for someone not a member of the vault.
+ */
+enum am_status cli_casework_unlock(struct cli_casework *w, const struct cli_common *co,
+				   int *custodian, struct am_err *e);
 /*
  * Unlock --as, record a custody entry of action naming every case entry,
  * then read them all (at tree size `size`, 0 for all of the verified log).

@@ -6,6 +6,7 @@
 #include "../common/bytes.h"
 #include "../common/fsutil.h"
 #include "../crypto/crypto.h"
+#include "../vault/note.h"
 #include "casework.h"
 
 /* Standard input, whole (at most max bytes), into buf; AM_EINPUT when larger. */
@@ -73,6 +74,43 @@ static enum am_status seal_one(struct cli_casework *w, const struct cases_record
 	if (s == AM_OK)
 		printf("%llu\n", (unsigned long long)one.seq);
 	return s;
+}
+
+/*
+ * new, amend or withdraw by a member who cannot read the case records (a
+ * field officer in a field vault, docs/FIELD.md): nothing is decrypted, so
+ * whether the case exists is not checked; amend and withdraw supersede the
+ * case entry --ref names (a type check on its header), or, without --ref,
+ * no entry of this vault (a case sealed at headquarters: headquarters orders
+ * versions of one case id by its own entry numbers, docs/CASES.md).
+ */
+static enum am_status blind_write(struct cli_casework *w, const char *sub, struct cases_record *r,
+				  uint64_t ref, const char *id, const char *reason,
+				  struct am_err *e)
+{
+	struct cases_record wd;
+
+	if (ref != UINT64_MAX && strcmp(sub, "new") == 0)
+		return am_fail(e, AM_EINPUT, "--ref names the version an amendment or withdrawal "
+			       "supersedes; a new case has none");
+	if (ref != UINT64_MAX && (ref >= w->log.size || w->types[ref] != AM_T_CASE))
+		return am_fail(e, AM_EINPUT, "%s: entry %llu is not a case record", w->ct.path,
+			       (unsigned long long)ref);
+	if (strcmp(sub, "withdraw") == 0 && !cases_id_ok(id))
+		return am_fail(e, AM_EINPUT, "'%.70s' is not a case id (1 to 64 letters, digits, ., _, "
+			       "/ or -, starting with a letter or digit)", id);
+	fprintf(stderr, "amanat: %s cannot read the case records of %s, so it is not checked "
+		"whether case %s exists or which version is its newest%s\n", w->id.name, w->ct.path,
+		r->case_id != NULL ? r->case_id : id, ref == UINT64_MAX && strcmp(sub, "new") != 0 ?
+		"; it supersedes no entry of this vault: where the case's other versions are, it "
+		"follows them" : "");
+	if (strcmp(sub, "withdraw") != 0)
+		return seal_one(w, r, ref, e);
+	cases_record_init(&wd);
+	wd.withdrawn = 1;
+	wd.case_id = (char *)id;
+	wd.reason = (char *)reason;
+	return seal_one(w, &wd, ref, e);
 }
 
 /* The text form of a record, with its private values (a custodian's reading). */
@@ -144,6 +182,12 @@ static enum am_status history(struct cli_casework *w, const char *id, int json, 
 				printf("null");
 			else
 				printf("%llu", (unsigned long long)v->supersedes);
+			if (v->imported) {
+				char origin[AM_ORIGIN_MAX];
+				am_origin(origin, v->field_id);
+				printf(",\"field\":{\"vault\":\"%s\",\"entry\":%llu}", origin,
+				       (unsigned long long)v->field_seq);
+			}
 			printf(",\"changes\":");
 			json_cstr(stdout, d);
 			printf("}");
@@ -153,6 +197,12 @@ static enum am_status history(struct cli_casework *w, const char *id, int json, 
 			       when, who);
 			if (v->supersedes != UINT64_MAX)
 				printf(", supersedes entry %llu", (unsigned long long)v->supersedes);
+			if (v->imported) {
+				char origin[AM_ORIGIN_MAX];
+				am_origin(origin, v->field_id);
+				printf(", imported from field vault %s entry %llu", origin,
+				       (unsigned long long)v->field_seq);
+			}
 			printf("%s\n", v->problem ? " (its record does not read back: not counted)" : "");
 			for (char *line = d; *line != '\0';) {
 				char *nl = strchr(line, '\n');
@@ -222,6 +272,14 @@ static int run_case(int argc, char **argv, struct cli_common *co)
 		rc = read_record(&w, argv[optind + 1], &r, &e, &s);
 		if (rc != 0)
 			goto out;
+	}
+	if (s == AM_OK && writes) {
+		int custodian = 0;
+		s = cli_casework_unlock(&w, co, &custodian, &e);
+		if (s == AM_OK && custodian == 0) {
+			s = blind_write(&w, sub, &r, ref, argv[optind + 1], reason, &e);
+			goto out;
+		}
 	}
 	if (s == AM_OK)
 		s = cli_casework_read(&w, co, CLI_ACT_FIND, writes ? "case: finding the case's newest "

@@ -99,14 +99,15 @@ static enum am_status choose(struct cli_trust *ct, const struct am_identity *ope
 		return AM_OK;
 	}
 	for (k = 0; k < *n; k++) {
-		uint64_t q = (*v)[k];
+		uint64_t q = (*v)[k], via = 0;
 		if (q >= size)
 			return am_fail(e, AM_EINPUT, "%s has no entry %llu", ct->path,
 				       (unsigned long long)q);
 		if (!am_wrapped_to(ct->v, q, opener->box_pk, NULL))
 			return am_fail(e, AM_EAUTH, "%s cannot open entry %llu: it is not a sealed "
 				       "entry wrapped to this key", opener->name, (unsigned long long)q);
-		if (am_wrapped_to(ct->v, q, to, NULL))
+		/* named again after a rewrap: its box may not open, which only they can tell */
+		if (am_wrapped_to(ct->v, q, to, &via) && via == q)
 			return am_fail(e, AM_EINPUT, "entry %llu is already readable by that custodian",
 				       (unsigned long long)q);
 	}

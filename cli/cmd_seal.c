@@ -13,6 +13,7 @@
 #include "../vault/note.h"
 #include "cli.h"
 #include "pin.h"
+#include "seal_bulk.h"
 
 #define MAX_REFS 256
 
@@ -208,30 +209,6 @@ static void warn_consent(const char *vault, const char *as, uint64_t seq, unsign
 		(unsigned long long)seq, as);
 }
 
-/* --json: the receipt an officer keeps, with the checkpoint the entry was sealed into. */
-static void print_receipt(struct am_vault *v, unsigned type, const struct am_seal_result *r)
-{
-	char sha[2 * AM_HASH_LEN + 1], root[2 * AM_HASH_LEN + 1];
-	struct am_checkpoint cp;
-
-	am_hex(sha, r->sha256, AM_HASH_LEN);
-	am_hex(root, r->root, AM_HASH_LEN);
-	printf("{\"seq\":%llu,\"type\":\"%s\",\"sha256\":\"%s\",\"size\":%llu,"
-	       "\"checkpoint\":{\"size\":%llu,\"root\":\"%s\"",
-	       (unsigned long long)r->seq, am_type_name(type), sha, (unsigned long long)r->size,
-	       (unsigned long long)r->tree_size, root);
-	/* the signed note stored with the entry, when it is still the one of this tree */
-	if (am_stored_checkpoint(v, r->tree_size, &cp, NULL) == AM_OK && cp.size == r->tree_size &&
-	    memcmp(cp.root, r->root, AM_HASH_LEN) == 0) {
-		printf(",\"origin\":");
-		json_cstr(stdout, cp.origin);
-		printf(",\"note\":");
-		json_str(stdout, cp.text, cp.len);
-	}
-	am_checkpoint_release(&cp);
-	printf("}}\n");
-}
-
 int cmd_seal(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -242,6 +219,7 @@ int cmd_seal(int argc, char **argv)
 		{ "meta", required_argument, NULL, 'm' },
 		{ "meta-from", required_argument, NULL, 'M' },
 		{ "ref", required_argument, NULL, 'r' },
+		{ "recursive", no_argument, NULL, 'R' },
 		CLI_OPT_JSON,
 		CLI_OPT_PASSPHRASE_FD,
 		CLI_OPT_END,
@@ -259,7 +237,7 @@ int cmd_seal(int argc, char **argv)
 	uint64_t refs[MAX_REFS], total = 0;
 	size_t nrefs = 0;
 	unsigned type = 0;
-	int in = -1, ch, sig, rc = EXIT_OK;
+	int in = -1, ch, sig, rc = EXIT_OK, recursive = 0;
 	struct am_err e;
 	enum am_status s = AM_OK;
 
@@ -311,6 +289,9 @@ int cmd_seal(int argc, char **argv)
 		case 'M':
 			s = meta_from(&f, optarg, &e);
 			break;
+		case 'R':
+			recursive = 1;
+			break;
 		case 'r':
 			if (nrefs == MAX_REFS || cli_parse_u64(optarg, &refs[nrefs]) != 0) {
 				rc = cli_usage_error(c, "--ref needs an entry number");
@@ -327,8 +308,8 @@ int cmd_seal(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	if (argc - optind != 2) {
-		rc = cli_usage_error(c, "expected VAULT and FILE (or - for standard input)");
+	if (argc - optind < 2) {
+		rc = cli_usage_error(c, "expected VAULT and FILE... (or - for standard input)");
 		goto cleanup;
 	}
 	if (kase == NULL && am_fields_get(&f, "case") != NULL)
@@ -349,6 +330,17 @@ int cmd_seal(int argc, char **argv)
 			rc = cli_usage_error(c, "give each --ref once, in increasing order");
 			goto cleanup;
 		}
+	}
+	if (argc - optind > 2 || recursive) {
+		struct cli_seal_bulk bulk = {
+			argv[optind], co.as, &co.pass, argv + optind + 1, (size_t)(argc - optind - 1),
+			recursive, type, &f, refs, nrefs, co.json,
+		};
+		struct cli_seal_bulk_out got;
+		rc = cli_seal_bulk(&bulk, &got);
+		if (got.sealed > 0)
+			warn_consent(argv[optind], co.as, got.first, type, &f);
+		goto cleanup;
 	}
 	input = argv[optind + 1];
 	if (strcmp(input, "-") == 0) {
@@ -420,7 +412,7 @@ int cmd_seal(int argc, char **argv)
 	if (s != AM_OK)
 		goto fail;
 	if (co.json)
-		print_receipt(ct.v, type, &res);
+		cli_seal_receipt(ct.v, type, &res, NULL);
 	else
 		printf("%llu\n", (unsigned long long)res.seq);
 	/* who can read it: the custodians of the verified log, by name and key id */

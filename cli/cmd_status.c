@@ -74,19 +74,23 @@ static enum am_status look_before(struct status *st, struct am_err *e)
 /* Count the verified entries by type, each checked to be the one the tree holds. */
 static enum am_status count_types(struct status *st, struct cli_trust *ct, struct am_err *e)
 {
-	for (uint64_t i = 0; i < st->size; i++) {
+	/* one read transaction: no lock taken and dropped per row */
+	enum am_status s = am_vault_read_begin(ct->v, e);
+
+	for (uint64_t i = 0; s == AM_OK && i < st->size; i++) {
 		struct am_entry_pub p;
-		enum am_status s = am_entry_read_trusted(ct->v, ct->t, i, &p, e);
+		s = am_entry_read_trusted(ct->v, ct->t, i, &p, e);
 		if (s != AM_OK) {
 			st->bad_entry = i;
 			st->has_bad_entry = 1;
-			return s;
+			break;
 		}
 		st->count[p.h.type < NTYPES ? p.h.type : 0]++;
 		am_entry_pub_release(&p);
 	}
-	st->counted = 1;
-	return AM_OK;
+	am_vault_read_end(ct->v);
+	st->counted = s == AM_OK;
+	return s;
 }
 
 /*

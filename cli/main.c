@@ -117,7 +117,7 @@ const struct cli_cmd cli_commands[] = {
 	{ "seal", cmd_seal, "seal a file or standard input into the vault",
 	  "usage: amanat seal VAULT --as ID --type testimony|document|media|case --case CASE\n"
 	  "                  [--title T] [--meta KEY=VALUE]... [--meta-from FILE] [--ref SEQ]...\n"
-	  "                  [--json] [--passphrase-fd N] FILE|-\n"
+	  "                  [--recursive] [--json] [--passphrase-fd N] FILE...|-\n"
 	  "\n"
 	  "Encrypts the content to the vault's custodians, signs the public header, and\n"
 	  "prints the new entry's sequence number once it is durable.  Needs only the\n"
@@ -133,7 +133,12 @@ const struct cli_cmd cli_commands[] = {
 	  "would refuse for every scope is sealed with a warning saying so.  --json prints\n"
 	  "the receipt: seq, type, the content's sha256 and size, and the checkpoint (size,\n"
 	  "root and signed note) the entry was sealed into.  Ctrl-C rolls the seal back\n"
-	  "(exit 130): nothing is sealed.\n" },
+	  "(exit 130): nothing is sealed.\n"
+	  "Several FILEs, or directories with --recursive (every regular file under them,\n"
+	  "in name order), are sealed in one run, each file its own entry (its name and\n"
+	  "its path under the directory recorded as filename and path), in batches: each\n"
+	  "is printed as SEQ<tab>PATH (--json: a receipt per line) once durable.  Ctrl-C\n"
+	  "then stops after the file being sealed, keeping what was printed.\n" },
 	{ "list", cmd_list, "list entries (titles and cases for custodians)",
 	  "usage: amanat list VAULT [--as CUSTODIAN.id] [--type T]... [--signer NAME|KEYID]\n"
 	  "                  [--from DATE] [--to DATE] [--seq A-B] [--case ID]... [--json]\n"

@@ -524,18 +524,18 @@ enum am_status cli_entries_of(struct cli_trust *ct, int which, cli_keep_fn keep,
 	size_t cap = count < 65536 ? (size_t)count : 65536;
 
 	*n = 0;
+	enum am_status s;
+
 	*out = malloc((cap ? cap : 1) * sizeof(**out));
 	if (*out == NULL)
 		return am_fail(e, AM_ENOMEM, "out of memory");
-	for (uint64_t i = 0; i < count && *n < cap; i++) {
+	/* one read transaction: no lock taken and dropped per row */
+	s = am_vault_read_begin(ct->v, e);
+	for (uint64_t i = 0; s == AM_OK && i < count && *n < cap; i++) {
 		struct am_entry_pub p;
-		enum am_status s = am_entry_read_trusted(ct->v, ct->t, i, &p, e);
-		if (s != AM_OK) {
-			free(*out);
-			*out = NULL;
-			*n = 0;
-			return s;
-		}
+		s = am_entry_read_trusted(ct->v, ct->t, i, &p, e);
+		if (s != AM_OK)
+			break;
 		/* an import is read as the field entry it carries; the custody log is this vault's */
 		if (am_header_sealed(&p.h) &&
 		    (which == 2 || (which == 1 ? p.h.type == AM_T_CUSTODY
@@ -544,5 +544,11 @@ enum am_status cli_entries_of(struct cli_trust *ct, int which, cli_keep_fn keep,
 			(*out)[(*n)++] = i;
 		am_entry_pub_release(&p);
 	}
-	return AM_OK;
+	am_vault_read_end(ct->v);
+	if (s != AM_OK) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return s;
 }

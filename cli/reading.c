@@ -46,6 +46,7 @@ enum am_status cli_check_recordable(const char *path, struct am_err *e)
 
 static void listing_release(struct cli_listing *l)
 {
+	am_vault_read_end(l->ct.v);
 	am_fields_release(&l->f);
 	am_entry_pub_release(&l->p);
 	am_members_release(&l->ms);
@@ -199,6 +200,12 @@ int cli_listing_start(struct cli_listing *l, const char *name, int argc, char **
 		return cli_fail(&l->e, l->s);
 	l->s = cli_open_listing(&l->ct, argv[optind], l->co.as, &l->co.pass, &l->reader, which,
 				keep_header, l, action, &l->ms, &l->custody, &l->e);
+	if (l->s != AM_OK) {
+		listing_release(l);
+		return cli_fail(&l->e, l->s);
+	}
+	/* one snapshot, and no lock per row: a reading of every entry costs what its rows do */
+	l->s = am_vault_read_begin(l->ct.v, &l->e);
 	if (l->s != AM_OK) {
 		listing_release(l);
 		return cli_fail(&l->e, l->s);

@@ -437,6 +437,8 @@ enum am_status am_read_small_file(const char *path, size_t max, unsigned char **
 		return am_fail(e, AM_EIO, "cannot read %s: %s", path, strerror(errno));
 	}
 	if ((unsigned long long)got > max) {
+		/* the file grew while read: what was read may be a recovery share */
+		explicit_bzero(buf, (size_t)got);
 		free(buf);
 		return am_fail(e, AM_EINPUT, "%s is too large to be what was expected", path);
 	}

@@ -9,6 +9,8 @@
  */
 #include "vault_int.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -33,39 +35,136 @@ size_t am_chunk_pt_max(size_t n)
 	return 1 + (size_t)compressBound((uLong)n);
 }
 
+/*
+ * zlib's working memory from an arena of secure memory kept by the caller
+ * (one per batch of entries): a deflate of a small record would otherwise
+ * cost more in locked-page system calls than in compressing.  What does not
+ * fit is taken from secure memory one allocation at a time.
+ */
+#define ZARENA_SIZE ((size_t)320 << 10)
+
+struct am_zarena {
+	unsigned char *p;
+	size_t used;
+};
+
+struct am_zarena *am_zarena_new(void)
+{
+	struct am_zarena *a = calloc(1, sizeof(*a));
+
+	if (a != NULL && (a->p = am_secure_alloc(ZARENA_SIZE)) == NULL) {
+		free(a);
+		a = NULL;
+	}
+	return a;
+}
+
+void am_zarena_free(struct am_zarena *a)
+{
+	if (a == NULL)
+		return;
+	am_secure_free(a->p);
+	free(a);
+}
+
+static voidpf arena_alloc(voidpf opaque, uInt items, uInt size)
+{
+	struct am_zarena *a = opaque;
+	size_t n;
+
+	if (size != 0 && items > SIZE_MAX / size)
+		return Z_NULL;
+	n = ((size_t)items * size + 15) & ~(size_t)15;
+	if (n <= ZARENA_SIZE - a->used) {
+		void *r = a->p + a->used;
+		a->used += n;
+		return r;
+	}
+	return am_secure_alloc((size_t)items * size);
+}
+
+static void arena_free(voidpf opaque, voidpf p)
+{
+	struct am_zarena *a = opaque;
+
+	if ((unsigned char *)p < a->p || (unsigned char *)p >= a->p + ZARENA_SIZE)
+		am_secure_free(p);
+}
+
 /* Deflate in into out (capacity cap); compressed length or 0 on failure. */
 static size_t deflate_buf(unsigned char *out, size_t cap, const unsigned char *in, size_t n,
-			  int level)
+			  int level, struct am_zarena *za)
 {
 	z_stream z;
 	size_t got = 0;
+	int wbits = 9;
 
+	/*
+	 * a window (and hash) no larger than the input: the same stream for a
+	 * chunk of 32 KiB or more, a fraction of the memory to set up and wipe
+	 * for a small record
+	 */
+	while (wbits < 15 && ((size_t)1 << wbits) < n)
+		wbits++;
 	memset(&z, 0, sizeof(z));
-	z.zalloc = sec_alloc;
-	z.zfree = sec_free;
-	if (deflateInit(&z, level) != Z_OK)
-		return 0;
-	z.next_in = (Bytef *)(uintptr_t)in;
-	z.avail_in = (uInt)n;
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	if (deflate(&z, Z_FINISH) == Z_STREAM_END)
-		got = z.total_out;
-	deflateEnd(&z);
+	z.zalloc = za != NULL ? arena_alloc : sec_alloc;
+	z.zfree = za != NULL ? arena_free : sec_free;
+	z.opaque = za;
+	if (deflateInit2(&z, level, Z_DEFLATED, wbits, wbits - 7, Z_DEFAULT_STRATEGY) == Z_OK) {
+		z.next_in = (Bytef *)(uintptr_t)in;
+		z.avail_in = (uInt)n;
+		z.next_out = out;
+		z.avail_out = (uInt)cap;
+		if (deflate(&z, Z_FINISH) == Z_STREAM_END)
+			got = z.total_out;
+		deflateEnd(&z);
+	}
+	/* the window held plaintext */
+	if (za != NULL) {
+		am_wipe(za->p, za->used);
+		za->used = 0;
+	}
 	return got;
 }
 
 int am_chunk_pack(unsigned char *out, size_t *outn, const unsigned char *in, size_t n,
 		  int try_compress)
 {
+	return am_chunk_pack_in(out, outn, in, n, try_compress, NULL);
+}
+
+/*
+ * 1 when the bytes look random (order-0 entropy of 7.3 bits a byte or more:
+ * encrypted, compressed or noise), which deflate would spend more time
+ * failing on than a small record costs to seal.  Text is 4 to 6 bits.
+ */
+static int looks_random(const unsigned char *p, size_t n)
+{
+	uint32_t count[256] = { 0 };
+	double bits = 0;
+
+	for (size_t i = 0; i < n; i++)
+		count[p[i]]++;
+	for (size_t c = 0; c < 256; c++)
+		if (count[c] != 0)
+			bits -= count[c] * log2((double)count[c] / (double)n);
+	return bits >= 7.3 * (double)n;
+}
+
+int am_chunk_pack_in(unsigned char *out, size_t *outn, const unsigned char *in, size_t n,
+		     int try_compress, struct am_zarena *za)
+{
 	size_t cap = am_chunk_pt_max(n) - 1, got;
 
+	/* a small record of random-looking bytes: not even the probe */
+	if (try_compress && n >= 512 && n <= PROBE_LEN && looks_random(in, n))
+		try_compress = 0;
 	if (try_compress && n >= 512) {
 		size_t probe = n < PROBE_LEN ? n : PROBE_LEN;
-		got = deflate_buf(out + 1, cap, in, probe, 1);
+		got = deflate_buf(out + 1, cap, in, probe, 1, za);
 		/* less than a tenth saved on the probe: not worth it */
 		if (got != 0 && got < probe - probe / 10) {
-			got = deflate_buf(out + 1, cap, in, n, 6);
+			got = deflate_buf(out + 1, cap, in, n, 6, za);
 			if (got != 0 && got < n) {
 				out[0] = AM_CHUNK_ZLIB;
 				*outn = 1 + got;

@@ -83,30 +83,102 @@ cleanup:
 	return s;
 }
 
+enum am_status am_headers_walk(struct am_vault *v, uint64_t size,
+			       int (*fn)(void *ctx, uint64_t seq, const struct am_header *h),
+			       void *ctx, unsigned char head[AM_HASH_LEN], struct am_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	uint64_t seq = 0;
+	int rc;
+
+	memset(head, 0, AM_HASH_LEN);
+	rc = sqlite3_prepare_v2(v->db, "SELECT seq, header, sig FROM entries WHERE seq >= 0 AND "
+				"seq < ?1 ORDER BY seq", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return am_db_error(v, rc, "reading the vault", e);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *hdr = sqlite3_column_blob(st, 1);
+		size_t hn = (size_t)sqlite3_column_bytes(st, 1);
+		struct am_header h;
+		char why[256];
+
+		if ((uint64_t)sqlite3_column_int64(st, 0) != seq || hdr == NULL ||
+		    sqlite3_column_bytes(st, 2) != AM_SIG_LEN ||
+		    am_header_parse(hdr, hn, &h, why, sizeof(why)) != 0 ||
+		    !am_equal(h.prev, head, AM_HASH_LEN))
+			break;
+		if (fn(ctx, seq, &h) != 0) {
+			sqlite3_finalize(st);
+			return am_fail(e, AM_ENOMEM, "out of memory");
+		}
+		am_entry_hash(head, hdr, hn, sqlite3_column_blob(st, 2));
+		seq++;
+	}
+	sqlite3_finalize(st);
+	if (seq != size)
+		return am_fail(e, AM_EVERIFY, "%s: entry %llu changed since it was verified; run "
+			       "'amanat verify'", v->path, (unsigned long long)seq);
+	return AM_OK;
+}
+
+/* The seqs of revoke entries, collected by am_headers_walk. */
+struct revs {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int add_revoke(void *ctx, uint64_t seq, const struct am_header *h)
+{
+	struct revs *r = ctx;
+
+	if (h->type != AM_T_REVOKE)
+		return 0;
+	if (r->n == r->cap) {
+		size_t nc = r->cap ? 2 * r->cap : 16;
+		uint64_t *g = realloc(r->v, nc * sizeof(*g));
+		if (g == NULL)
+			return -1;
+		r->v = g;
+		r->cap = nc;
+	}
+	r->v[r->n++] = seq;
+	return 0;
+}
+
+/*
+ * The revoke entries among the first size, by their signed headers: a stored
+ * type column is not proved (a relabelled row would hide its window).  One
+ * pass, each row linked to the one before, the last proved in (size, root).
+ */
+static enum am_status revokes_in(struct am_vault *v, uint64_t size,
+				 const unsigned char root[AM_HASH_LEN], struct revs *r,
+				 struct am_err *e)
+{
+	unsigned char head[AM_HASH_LEN];
+	enum am_status s = am_headers_walk(v, size, add_revoke, r, head, e);
+
+	if (s == AM_OK && size > 0 && am_tree_holds(v, size - 1, size, root, head) != 0)
+		s = am_fail(e, AM_EVERIFY, "%s: entry %llu changed since it was verified; run "
+			    "'amanat verify'", v->path, (unsigned long long)(size - 1));
+	return s;
+}
+
 enum am_status am_compromise_scan(struct am_vault *v, uint64_t size,
 				  const unsigned char root[AM_HASH_LEN],
 				  struct am_compromise_report *out, struct am_err *e)
 {
-	sqlite3_stmt *st = NULL;
+	struct revs revs = { NULL, 0, 0 };
 	enum am_status s;
-	int rc;
 
 	out->v = NULL;
 	out->n = 0;
 	s = am_db_exec(v, "BEGIN", e);
 	if (s != AM_OK)
 		return s;
-	/* the type column finds candidates; each is then proved to be what it says */
-	rc = sqlite3_prepare_v2(v->db, "SELECT seq FROM entries WHERE type = ?1 AND seq < ?2 "
-				"ORDER BY seq", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		s = am_db_error(v, rc, "reading the vault", e);
-		goto cleanup;
-	}
-	sqlite3_bind_int(st, 1, AM_T_REVOKE);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
-	while (s == AM_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+	s = revokes_in(v, size, root, &revs, e);
+	for (size_t i = 0; s == AM_OK && i < revs.n; i++) {
+		uint64_t seq = revs.v[i];
 		struct am_compromised c, *g;
 		unsigned char hash[AM_HASH_LEN];
 		struct am_entry_pub p;
@@ -140,10 +212,7 @@ enum am_status am_compromise_scan(struct am_vault *v, uint64_t size,
 		out->v = g;
 		out->v[out->n++] = c;
 	}
-	if (s == AM_OK && rc != SQLITE_DONE)
-		s = am_db_error(v, rc, "reading the vault", e);
-cleanup:
-	sqlite3_finalize(st);
+	free(revs.v);
 	am_db_rollback(v);
 	if (s != AM_OK)
 		am_compromise_report_release(out);

@@ -186,8 +186,11 @@ int am_header_parse(const unsigned char *p, size_t n, struct am_header *h, char 
 		    AM_FORMAT_VERSION);
 	if (h->type < AM_T_GENESIS || h->type > AM_T_ACK)
 		BAD("header has unknown entry type %u", h->type);
-	if (h->flags != 0)
+	if ((h->flags & ~AM_HF_BATCHED) != 0)
 		BAD("header has reserved flags set");
+	/* only a sealed entry after another can continue a batch (FORMAT.md §27) */
+	if ((h->flags & AM_HF_BATCHED) && (h->seq == 0 || !am_type_sealed(h->type)))
+		BAD("header marks a %s entry as batched", h->seq == 0 ? "first" : "public");
 	if (h->nrefs > AM_MAX_REFS)
 		BAD("header has too many references");
 	h->refs = am_rd_ptr(&r, 8 * (size_t)h->nrefs);

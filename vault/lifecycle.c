@@ -17,6 +17,22 @@ enum am_status am_revoke(struct am_vault *v, struct am_trusted *t,
 	return am_append_public(v, t, admin, AM_T_REVOKE, pk, AM_SIGN_PK_LEN, seq, e);
 }
 
+/* Where a stated time falls: the first entry stamped at or after ms. */
+struct at_or_after {
+	int64_t ms;
+	uint64_t seq; /* the log's size while none is */
+	uint64_t size;
+};
+
+static int note_time(void *ctx, uint64_t seq, const struct am_header *h)
+{
+	struct at_or_after *a = ctx;
+
+	if (h->sealed_at_ms >= a->ms && a->seq == a->size)
+		a->seq = seq;
+	return 0;
+}
+
 /*
  * The first entry of the verified log stamped (by its sealer's clock) at or
  * after ms; t->size when there is none.  Clocks are not trusted: this is
@@ -26,39 +42,15 @@ enum am_status am_revoke(struct am_vault *v, struct am_trusted *t,
 static enum am_status first_at_or_after(struct am_vault *v, const struct am_trusted *t,
 					int64_t ms, uint64_t *out, struct am_err *e)
 {
-	unsigned char prev[AM_HASH_LEN];
-	sqlite3_stmt *st = NULL;
-	uint64_t seq = 0;
-	int rc;
+	struct at_or_after a = { ms, t->size, t->size };
+	unsigned char head[AM_HASH_LEN];
+	enum am_status s = am_headers_walk(v, t->size, note_time, &a, head, e);
 
-	*out = t->size;
-	memset(prev, 0, sizeof(prev));
-	rc = sqlite3_prepare_v2(v->db, "SELECT seq, header, sig FROM entries WHERE seq >= 0 AND "
-				"seq < ?1 ORDER BY seq", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return am_db_error(v, rc, "reading the vault", e);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)t->size);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *hdr = sqlite3_column_blob(st, 1);
-		size_t hn = (size_t)sqlite3_column_bytes(st, 1);
-		struct am_header h;
-		char why[256];
-
-		if ((uint64_t)sqlite3_column_int64(st, 0) != seq || hdr == NULL ||
-		    sqlite3_column_bytes(st, 2) != AM_SIG_LEN ||
-		    am_header_parse(hdr, hn, &h, why, sizeof(why)) != 0 ||
-		    !am_equal(h.prev, prev, AM_HASH_LEN))
-			break;
-		if (h.sealed_at_ms >= ms && *out == t->size)
-			*out = seq;
-		am_entry_hash(prev, hdr, hn, sqlite3_column_blob(st, 2));
-		seq++;
-	}
-	sqlite3_finalize(st);
-	if (seq != t->size || !am_equal(prev, t->head, AM_HASH_LEN))
-		return am_fail(e, AM_EVERIFY, "%s: entry %llu changed since it was verified; run "
-			       "'amanat verify'", v->path, (unsigned long long)seq);
-	return AM_OK;
+	if (s == AM_OK && !am_equal(head, t->head, AM_HASH_LEN))
+		s = am_fail(e, AM_EVERIFY, "%s: entry %llu changed since it was verified; run "
+			    "'amanat verify'", v->path, (unsigned long long)t->size);
+	*out = a.seq;
+	return s;
 }
 
 enum am_status am_revoke_ex(struct am_vault *v, struct am_trusted *t,
@@ -189,7 +181,8 @@ static enum am_status rewrap_one(struct am_vault *v, struct am_trusted *work,
 	am_buf_u32(&pay, (uint32_t)n);
 	for (size_t i = 0; i < n && s == AM_OK; i++) {
 		uint64_t via = 0;
-		if (am_wrapped_to(v, seqs[i], to, NULL)) {
+		/* sealed to them: the verifier refuses it (a box in a rewrap may be redone) */
+		if (am_wrapped_to(v, seqs[i], to, &via) && via == seqs[i]) {
 			s = am_fail(e, AM_EINPUT, "entry %llu is already readable by that custodian",
 				    (unsigned long long)seqs[i]);
 			break;

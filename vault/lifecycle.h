@@ -35,6 +35,15 @@ void am_rotation_binding_input(struct am_buf *b, const unsigned char vid[AM_VAUL
 			       const unsigned char old_pk[AM_SIGN_PK_LEN],
 			       const unsigned char *record, size_t record_len);
 
+/*
+ * The first size rows in order, each header parsed and linked to the one
+ * before by its prev hash, given to fn (which returns -1 when out of memory);
+ * head is the last entry's hash, for the caller to prove.  (compromise.c)
+ */
+enum am_status am_headers_walk(struct am_vault *v, uint64_t size,
+			       int (*fn)(void *ctx, uint64_t seq, const struct am_header *h),
+			       void *ctx, unsigned char head[AM_HASH_LEN], struct am_err *e);
+
 /* A rewrap payload, parsed (items point into the payload). */
 struct am_rewrap_items {
 	const unsigned char *to; /* X25519 key of the custodian it is wrapped to */
@@ -66,6 +75,15 @@ int am_rewrap_check(struct am_vault *v, const struct am_auth *a, const struct am
 int am_rewrap_wrap_for(struct am_vault *v, const struct am_entry_pub *p,
 		       const unsigned char box[AM_BOX_PK_LEN], unsigned char wrap[AM_WRAP_LEN],
 		       uint64_t *via);
+
+/*
+ * The next wrap of p's key to box in a rewrap entry of v->trusted after entry
+ * `after`: a member may rewrap a box that does not hold the key, so a reader
+ * whose box from one rewrap opens nothing tries the later ones.  1 or 0.
+ */
+int am_rewrap_wrap_next(struct am_vault *v, const struct am_entry_pub *p,
+			const unsigned char box[AM_BOX_PK_LEN], uint64_t after,
+			unsigned char wrap[AM_WRAP_LEN], uint64_t *via);
 
 /*
  * The content key of entry seq for reader, unwrapped (key: AM_KEY_LEN bytes

@@ -29,12 +29,37 @@ static void opened_release(struct opened *o)
 	o->key = NULL;
 }
 
+static enum am_status open_meta(struct am_vault *v, const struct opened *o, unsigned char **pt,
+				size_t *ptlen, struct am_err *e);
+
+/* Whether o->key, unwrapped from wrap, opens the entry's metadata: AM_OK or why not. */
+static enum am_status key_opens(struct am_vault *v, struct opened *o,
+				const struct am_identity *reader,
+				const unsigned char wrap[AM_WRAP_LEN], struct am_err *e)
+{
+	unsigned char *pt = NULL;
+	size_t ptlen = 0;
+	enum am_status s;
+
+	if (am_unwrap(o->key, wrap, reader->box_pk, reader->box_sk) != 0)
+		/* our key is listed but its box does not open: the wrap is bad */
+		return am_fail(e, AM_EVERIFY, "%s: entry %llu: the content key wrapped to %s "
+			       "does not open%s", v->path, (unsigned long long)o->pub.h.seq,
+			       reader->name, o->via != o->pub.h.seq ? " (in a rewrap entry)" : "");
+	if (o->via == o->pub.h.seq) /* the sealer's own wrap: the metadata is checked when read */
+		return AM_OK;
+	s = open_meta(v, o, &pt, &ptlen, e);
+	am_secure_free(pt);
+	return s;
+}
+
 static enum am_status open_entry(struct am_vault *v, const struct am_identity *reader,
 				 uint64_t seq, struct opened *o, struct am_err *e)
 {
-	unsigned char wrap[AM_WRAP_LEN];
+	unsigned char wrap[AM_WRAP_LEN], first_wrap[AM_WRAP_LEN];
 	struct am_buf sb;
 	enum am_status s;
+	uint64_t first;
 	int bad, found;
 
 	memset(o, 0, sizeof(*o));
@@ -72,14 +97,13 @@ static enum am_status open_entry(struct am_vault *v, const struct am_identity *r
 	}
 	/* a validly signed entry is still worthless if its signer had no right to sign it */
 	{
-		struct am_auth a;
-		s = am_auth_replay(v, o->pub.h.auth_seq, o->pub.h.vault_id, &a, e);
+		const struct am_auth *a;
+		s = am_auth_at(v, o->pub.h.auth_seq, o->pub.h.vault_id, &a, e);
 		if (s != AM_OK)
 			goto fail;
-		if (!(am_auth_roles(&a, o->pub.h.signer) & am_type_signer_roles(o->pub.h.type)))
+		if (!(am_auth_roles(a, o->pub.h.signer) & am_type_signer_roles(o->pub.h.type)))
 			s = am_fail(e, AM_EVERIFY, "%s: entry %llu was signed by someone not enrolled "
 				    "to sign it; run 'amanat verify'", v->path, (unsigned long long)seq);
-		am_auth_release(&a);
 		if (s != AM_OK)
 			goto fail;
 	}
@@ -100,13 +124,27 @@ static enum am_status open_entry(struct am_vault *v, const struct am_identity *r
 			    "identity's key", reader->name, (unsigned long long)seq);
 		goto fail;
 	}
-	if (am_unwrap(o->key, wrap, reader->box_pk, reader->box_sk) != 0) {
-		/* our key is listed but its box does not open: the wrap is bad */
-		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: the content key wrapped to %s "
-			    "does not open%s", v->path, (unsigned long long)seq, reader->name,
-			    o->via != seq ? " (in a rewrap entry)" : "");
-		goto fail;
+	/*
+	 * A rewrap's box holds whatever its signer put in it: one that opens nothing
+	 * must not hide a later rewrap that gives the key.  Take the first that opens
+	 * the metadata; when none does, say what is wrong with the first.
+	 */
+	first = o->via;
+	memcpy(first_wrap, wrap, sizeof(wrap));
+	while (o->via != seq) {
+		struct am_err scratch;
+		am_err_init(&scratch);
+		if (key_opens(v, o, reader, wrap, &scratch) == AM_OK)
+			return AM_OK;
+		if (am_rewrap_wrap_next(v, &o->pub, reader->box_pk, o->via, wrap, &o->via) != 1) {
+			o->via = first;
+			memcpy(wrap, first_wrap, sizeof(wrap));
+			break;
+		}
 	}
+	s = key_opens(v, o, reader, wrap, e);
+	if (s != AM_OK)
+		goto fail;
 	return AM_OK;
 fail:
 	opened_release(o);
@@ -138,17 +176,21 @@ enum am_status am_can_open(struct am_vault *v, const struct am_identity *reader,
 	return s;
 }
 
-/* Decrypt and check the fields of an opened entry. */
-static enum am_status fields_of(struct am_vault *v, struct opened *o, struct am_fields *out,
-				struct am_err *e)
+/*
+ * The metadata of an opened entry, checked against its signed hash and
+ * decrypted with o->key: *pt (secure, *ptlen bytes of plaintext) or an error.
+ */
+static enum am_status open_meta(struct am_vault *v, const struct opened *o, unsigned char **pt,
+				size_t *ptlen, struct am_err *e)
 {
-	unsigned char *meta = NULL, *pt = NULL, *mkey = NULL;
+	unsigned char *meta = NULL, *mkey = NULL;
 	unsigned char ad[AM_AD_MAX], nonce[AM_NONCE_LEN], hash[AM_HASH_LEN];
 	size_t mn = 0, adlen;
 	uint64_t seq = o->pub.h.seq;
 	enum am_status s;
 
-	am_fields_init(out);
+	*pt = NULL;
+	*ptlen = 0;
 	s = am_db_get_blob(v, seq, "meta", &meta, &mn, e);
 	if (s != AM_OK)
 		return s;
@@ -159,16 +201,16 @@ static enum am_status fields_of(struct am_vault *v, struct opened *o, struct am_
 			    (unsigned long long)seq);
 		goto cleanup;
 	}
-	pt = am_secure_alloc(mn);
+	*pt = am_secure_alloc(mn);
 	mkey = am_secure_alloc(AM_KEY_LEN);
-	if (pt == NULL || mkey == NULL) {
+	if (*pt == NULL || mkey == NULL) {
 		s = am_fail(e, AM_ENOMEM, "out of memory");
 		goto cleanup;
 	}
 	memset(nonce, 0, sizeof(nonce));
 	am_meta_ad(ad, &adlen, o->body_vid, o->pub.h.uid);
 	if (am_subkey(mkey, o->key, 2, AM_KDF_CTX_META) != 0 ||
-	    am_aead_open(pt, meta, mn, ad, adlen, nonce, mkey) != 0) {
+	    am_aead_open(*pt, meta, mn, ad, adlen, nonce, mkey) != 0) {
 		char from[64] = "";
 		if (o->via != seq) /* a rewrap's box holds only what its signer put in it */
 			snprintf(from, sizeof(from), " with the key from rewrap entry %llu",
@@ -177,7 +219,31 @@ static enum am_status fields_of(struct am_vault *v, struct opened *o, struct am_
 			    (unsigned long long)seq, from);
 		goto cleanup;
 	}
-	if (am_fields_parse(pt, mn - AM_AEAD_TAG_LEN, out) != 0) {
+	*ptlen = mn - AM_AEAD_TAG_LEN;
+cleanup:
+	if (s != AM_OK) {
+		am_secure_free(*pt);
+		*pt = NULL;
+	}
+	free(meta);
+	am_secure_free(mkey);
+	return s;
+}
+
+/* Decrypt and check the fields of an opened entry. */
+static enum am_status fields_of(struct am_vault *v, struct opened *o, struct am_fields *out,
+				struct am_err *e)
+{
+	unsigned char *pt = NULL, hash[AM_HASH_LEN];
+	size_t ptlen = 0;
+	uint64_t seq = o->pub.h.seq;
+	enum am_status s;
+
+	am_fields_init(out);
+	s = open_meta(v, o, &pt, &ptlen, e);
+	if (s != AM_OK)
+		return s;
+	if (am_fields_parse(pt, ptlen, out) != 0) {
 		s = am_fail(e, AM_EVERIFY, "%s: entry %llu: metadata is malformed", v->path,
 			    (unsigned long long)seq);
 		goto cleanup;
@@ -189,9 +255,7 @@ static enum am_status fields_of(struct am_vault *v, struct opened *o, struct am_
 			    v->path, (unsigned long long)seq);
 	}
 cleanup:
-	free(meta);
 	am_secure_free(pt);
-	am_secure_free(mkey);
 	return s;
 }
 

@@ -169,11 +169,13 @@ fail:
 }
 
 /*
- * The wrap of entry seq's key to box in a rewrap entry of the verified log
- * v->trusted: 1 with wrap and *via set, 0 if there is none.
+ * The wrap of entry seq's key to box in the first rewrap entry after entry
+ * `after` of the verified log v->trusted: 1 with wrap and *via set, 0 if there
+ * is none.
  */
-static int find_rewrap(struct am_vault *v, uint64_t seq, const unsigned char box[AM_BOX_PK_LEN],
-		       unsigned char wrap[AM_WRAP_LEN], uint64_t *via)
+static int find_rewrap(struct am_vault *v, uint64_t seq, uint64_t after,
+		       const unsigned char box[AM_BOX_PK_LEN], unsigned char wrap[AM_WRAP_LEN],
+		       uint64_t *via)
 {
 	sqlite3_stmt *st = NULL;
 	int found = 0;
@@ -184,7 +186,7 @@ static int find_rewrap(struct am_vault *v, uint64_t seq, const unsigned char box
 			       "seq < ?3 ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_int(st, 1, AM_T_REWRAP);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(after > seq ? after : seq));
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)am_trusted_size(v->trusted));
 	while (!found && sqlite3_step(st) == SQLITE_ROW) {
 		uint64_t r = (uint64_t)sqlite3_column_int64(st, 0);
@@ -221,7 +223,14 @@ int am_rewrap_wrap_for(struct am_vault *v, const struct am_entry_pub *p,
 	}
 	if (own < 0)
 		return -1;
-	return find_rewrap(v, p->h.seq, box, wrap, via);
+	return find_rewrap(v, p->h.seq, p->h.seq, box, wrap, via);
+}
+
+int am_rewrap_wrap_next(struct am_vault *v, const struct am_entry_pub *p,
+			const unsigned char box[AM_BOX_PK_LEN], uint64_t after,
+			unsigned char wrap[AM_WRAP_LEN], uint64_t *via)
+{
+	return find_rewrap(v, p->h.seq, after, box, wrap, via);
 }
 
 int am_wrapped_to(struct am_vault *v, uint64_t seq, const unsigned char box_pk[AM_BOX_PK_LEN],

@@ -223,10 +223,59 @@ static void vault_free(struct am_vault *v)
 		return;
 	if (v->db != NULL) {
 		am_db_rollback(v);
+		for (size_t i = 0; i < AM_ST_N; i++)
+			sqlite3_finalize(v->st[i]);
+		if (v->auth_cache_free != NULL)
+			v->auth_cache_free(v);
 		sqlite3_close_v2(v->db);
 	}
 	free(v->path);
 	free(v);
+}
+
+enum am_status am_vault_read_begin(struct am_vault *v, struct am_err *e)
+{
+	enum am_status s = am_db_exec(v, "BEGIN", e);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (s != AM_OK)
+		return s;
+	/* take the shared lock now, so that the snapshot is of this moment */
+	rc = sqlite3_prepare_v2(v->db, "SELECT count(*) FROM sqlite_schema", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		s = am_db_error(v, rc, "reading", e);
+		am_db_rollback(v);
+	}
+	return s;
+}
+
+void am_vault_read_end(struct am_vault *v)
+{
+	if (v != NULL && v->db != NULL && !sqlite3_get_autocommit(v->db))
+		am_db_rollback(v);
+}
+
+int am_db_stmt(struct am_vault *v, unsigned which, const char *sql, sqlite3_stmt **st)
+{
+	int rc = SQLITE_OK;
+
+	if (v->st[which] == NULL)
+		rc = sqlite3_prepare_v3(v->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &v->st[which],
+					NULL);
+	*st = v->st[which];
+	return rc;
+}
+
+void am_db_stmt_done(sqlite3_stmt *st)
+{
+	if (st != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
 }
 
 void am_vault_close(struct am_vault *v)
@@ -597,15 +646,14 @@ enum am_status am_db_put_chunk(struct am_vault *v, uint64_t seq, uint64_t idx,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(v->db, "INSERT INTO chunks(seq, idx, data) VALUES(?,?,?)", -1, &st,
-				NULL);
+	rc = am_db_stmt(v, AM_ST_CHUNK, "INSERT INTO chunks(seq, idx, data) VALUES(?,?,?)", &st);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
 		sqlite3_bind_blob64(st, 3, p, n, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 	}
-	sqlite3_finalize(st);
+	am_db_stmt_done(st);
 	return rc == SQLITE_DONE ? AM_OK : am_db_error(v, rc, "writing the sealed content", e);
 }
 
@@ -619,10 +667,9 @@ enum am_status am_db_put_entry(struct am_vault *v, uint64_t seq, unsigned type,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(v->db,
-				"INSERT INTO entries(seq, type, header, sig, hash, wraps, meta)"
-				" VALUES(?,?,?,?,?,?,?)",
-				-1, &st, NULL);
+	rc = am_db_stmt(v, AM_ST_ENTRY,
+			"INSERT INTO entries(seq, type, header, sig, hash, wraps, meta)"
+			" VALUES(?,?,?,?,?,?,?)", &st);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 		sqlite3_bind_int(st, 2, (int)type);
@@ -633,7 +680,7 @@ enum am_status am_db_put_entry(struct am_vault *v, uint64_t seq, unsigned type,
 		sqlite3_bind_blob64(st, 7, mn ? meta : empty, mn, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 	}
-	sqlite3_finalize(st);
+	am_db_stmt_done(st);
 	return rc == SQLITE_DONE ? AM_OK : am_db_error(v, rc, "storing an entry", e);
 }
 
@@ -695,8 +742,7 @@ enum am_status am_entry_read(struct am_vault *v, uint64_t seq, struct am_entry_p
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = sqlite3_prepare_v2(v->db, "SELECT header, sig FROM entries WHERE seq = ?", -1, &st,
-				NULL);
+	rc = am_db_stmt(v, AM_ST_READ, "SELECT header, sig FROM entries WHERE seq = ?", &st);
 	if (rc != SQLITE_OK)
 		return am_db_error(v, rc, "reading an entry", e);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
@@ -724,7 +770,7 @@ enum am_status am_entry_read(struct am_vault *v, uint64_t seq, struct am_entry_p
 	} else {
 		s = am_db_error(v, rc, "reading an entry", e);
 	}
-	sqlite3_finalize(st);
+	am_db_stmt_done(st);
 	if (s != AM_OK)
 		am_entry_pub_release(out);
 	return s;

@@ -22,8 +22,8 @@ static int get_node(struct am_vault *v, unsigned level, uint64_t idx,
 	sqlite3_stmt *st = NULL;
 	int ok = -1;
 
-	if (sqlite3_prepare_v2(v->db, "SELECT hash FROM tree WHERE level = ? AND idx = ?", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (am_db_stmt(v, AM_ST_NODE_GET, "SELECT hash FROM tree WHERE level = ? AND idx = ?",
+		       &st) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int(st, 1, (int)level);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
@@ -31,7 +31,7 @@ static int get_node(struct am_vault *v, unsigned level, uint64_t idx,
 		memcpy(out, sqlite3_column_blob(st, 0), AM_HASH_LEN);
 		ok = 0;
 	}
-	sqlite3_finalize(st);
+	am_db_stmt_done(st);
 	return ok;
 }
 
@@ -51,15 +51,14 @@ static enum am_status put_node(struct am_vault *v, unsigned level, uint64_t idx,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(v->db, "INSERT INTO tree(level, idx, hash) VALUES(?,?,?)", -1, &st,
-				NULL);
+	rc = am_db_stmt(v, AM_ST_NODE, "INSERT INTO tree(level, idx, hash) VALUES(?,?,?)", &st);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int(st, 1, (int)level);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
 		sqlite3_bind_blob(st, 3, h, AM_HASH_LEN, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 	}
-	sqlite3_finalize(st);
+	am_db_stmt_done(st);
 	return rc == SQLITE_DONE ? AM_OK : am_db_error(v, rc, "writing the log's hash tree", e);
 }
 

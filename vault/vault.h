@@ -246,6 +246,15 @@ AM_WUR enum am_status am_entry_read_trusted(struct am_vault *v, const struct am_
  */
 void am_vault_use_trust(struct am_vault *v, const struct am_trusted *t);
 
+/*
+ * Read what follows, up to am_vault_read_end, in one read transaction: one
+ * snapshot of the log, and no lock taken and dropped for every row (which
+ * costs more than the row).  Writers in other processes wait meanwhile (up
+ * to AM_BUSY_WAIT_SECONDS); do not write through v before ending it.
+ */
+AM_WUR enum am_status am_vault_read_begin(struct am_vault *v, struct am_err *e);
+void am_vault_read_end(struct am_vault *v);
+
 /* Number of entries (untrusted count; verification checks it). */
 AM_WUR enum am_status am_vault_count(struct am_vault *v, uint64_t *n, struct am_err *e);
 /* Vault id from the genesis header. */
@@ -321,6 +330,12 @@ struct am_seal_req {
 	 * committed the flag is no longer looked at.
 	 */
 	const volatile sig_atomic_t *stop;
+	/*
+	 * Content from memory instead of a file descriptor: used when fd is -1
+	 * and data is not NULL (len bytes; copied as it is sealed).
+	 */
+	const void *data;
+	size_t len;
 };
 
 /* What a seal returns once the entry is durable: the sealer's receipt. */
@@ -328,8 +343,12 @@ struct am_seal_result {
 	uint64_t seq;
 	uint64_t size;                     /* bytes of plaintext */
 	unsigned char sha256[AM_HASH_LEN]; /* of the plaintext: the "sha256" field's value */
-	/* the tree the entry was sealed into, as the checkpoint stored with it signs it */
-	uint64_t tree_size;                /* seq + 1 */
+	/*
+	 * The tree the entry was committed in, as the checkpoint stored with it
+	 * signs it: seq + 1 for an entry sealed alone, the size after the last
+	 * entry of its batch for one sealed in a batch.
+	 */
+	uint64_t tree_size;
 	unsigned char root[AM_HASH_LEN];
 };
 
@@ -337,11 +356,86 @@ struct am_seal_result {
  * Seal one entry, signed by signer, wrapped to the vault's current
  * custodians.  res (optional) is filled only once the entry is durable, and
  * zeroed otherwise.  The fields gain "sha256" (hex of the plaintext) and
- * "size".
+ * "size".  A batch of one (below): one transaction, checkpoint and COMMIT.
  */
 AM_WUR enum am_status am_seal(struct am_vault *v, struct am_trusted *t,
 			      const struct am_identity *signer, const struct am_seal_req *req,
 			      struct am_seal_result *res, struct am_err *e);
+
+/* ---- group commit: sealing many entries (batch.c) ----------------------- */
+
+/*
+ * A batch seals many entries with one signer through one write transaction
+ * at a time (BEGIN IMMEDIATE, the log re-verified up to its end once), one
+ * signed checkpoint of the tree after the batch's last entry, and one
+ * durable COMMIT: per entry it costs the entry's own crypto and storage, not
+ * a sync and a checkpoint (docs/FORMAT.md §27 says how verification knows a
+ * batch's entries need no checkpoint of their own).
+ *
+ * Usage:
+ *
+ *	am_batch_begin(v, t, signer, &limits, on_durable, ctx, &b, e);
+ *	for each item: am_batch_seal(b, &req, item, e);   (may commit on its own)
+ *	am_batch_commit(b, e);                            (the rest)
+ *	am_batch_free(b);
+ *
+ * Acknowledgement: durable(ctx, cookie, res) is called once per entry, in
+ * seq order, right after the COMMIT of its batch has returned (with
+ * synchronous=FULL: the entry survives power loss), never before.  res is
+ * as am_seal's (tree_size and root: the tree after the batch).  A caller
+ * prints or records a sequence number only from that callback.
+ *
+ * Failure: when am_batch_seal or am_batch_commit fails, the batch being
+ * built is rolled back: every entry given since the last durable callback
+ * is not in the vault (am_batch_pending() is then 0), and earlier batches
+ * are untouched.  The batch can be used again (a new transaction is begun
+ * by the next am_batch_seal).  A stop flag (req->stop) set during an entry
+ * ends that entry with AM_EIO "interrupted" and so rolls the batch back; to
+ * stop cleanly between entries, check the flag before am_batch_seal and call
+ * am_batch_commit instead, which keeps everything sealed so far.
+ *
+ * Locking: the vault's write lock is held from the first am_batch_seal of a
+ * batch to its commit; other writers wait (up to AM_BUSY_WAIT_SECONDS).
+ * Readers in other processes see a batch all at once or not at all.
+ */
+struct am_batch;
+
+/* A batch is committed as soon as it holds this many entries or plaintext bytes. */
+#define AM_BATCH_ENTRIES 1000
+#define AM_BATCH_BYTES ((uint64_t)64 << 20)
+struct am_batch_limits {
+	size_t max_entries; /* 0: AM_BATCH_ENTRIES; 1: every entry alone (no batching) */
+	uint64_t max_bytes; /* of plaintext; 0: AM_BATCH_BYTES.  An entry is never split */
+};
+
+/* Called for each entry once it is durable; cookie is what am_batch_seal was given. */
+typedef void (*am_batch_durable_fn)(void *ctx, void *cookie, const struct am_seal_result *res);
+
+/*
+ * Start a batch of entries signed by signer (a secret identity; checked for
+ * its role at each entry) on the verified state t, which advances at each
+ * commit.  limits and durable may be NULL.  Nothing is locked yet.
+ */
+AM_WUR enum am_status am_batch_begin(struct am_vault *v, struct am_trusted *t,
+				     const struct am_identity *signer,
+				     const struct am_batch_limits *limits,
+				     am_batch_durable_fn durable, void *ctx,
+				     struct am_batch **out, struct am_err *e);
+/*
+ * Seal one entry into the batch: as am_seal (type testimony, document,
+ * media or case; fields; refs to earlier entries, including ones earlier in
+ * this batch; content from req->fd or req->data; progress per entry), wrapped
+ * to the custodians of the verified log.  When the batch then reaches its
+ * limits it is committed here, and its entries acknowledged.
+ */
+AM_WUR enum am_status am_batch_seal(struct am_batch *b, const struct am_seal_req *req,
+				    void *cookie, struct am_err *e);
+/* Commit the entries sealed so far (one checkpoint, one COMMIT); AM_OK when none. */
+AM_WUR enum am_status am_batch_commit(struct am_batch *b, struct am_err *e);
+/* Entries sealed into the open batch and not yet durable. */
+size_t am_batch_pending(const struct am_batch *b);
+/* Roll back whatever is not committed (not acknowledged), wipe and free. */
+void am_batch_free(struct am_batch *b);
 
 /* ---- reading (custodians) ---------------------------------------------- */
 

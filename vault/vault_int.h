@@ -37,6 +37,14 @@
 
 #define AM_CHUNK_ZLIB 1
 
+/*
+ * Header flag (docs/FORMAT.md §5, §27): this sealed entry was appended in the
+ * same transaction as entry seq-1, so no checkpoint of seq entries need exist
+ * (a batch stores one checkpoint, at its end).
+ */
+#define AM_HF_BATCHED 1u
+
+enum { AM_ST_CHUNK, AM_ST_ENTRY, AM_ST_NODE, AM_ST_READ, AM_ST_NODE_GET, AM_ST_N };
 struct am_vault {
 	sqlite3 *db;
 	char *path;
@@ -48,6 +56,14 @@ struct am_vault {
 	int cut;
 	int salvage; /* read-only, past SQLite's checks of a cut or damaged file */
 	long long busy_since_ms; /* when the current wait for the lock began */
+	/* the statements every append and every read makes, prepared once (am_db_stmt) */
+	sqlite3_stmt *st[AM_ST_N];
+	/* authcache.c: the last membership replayed, at which auth_seq, under which trust */
+	struct am_auth *auth_cache;
+	uint64_t auth_cache_at;
+	const struct am_trusted *auth_cache_trust;
+	unsigned char auth_cache_vid[AM_VAULT_ID_LEN];
+	void (*auth_cache_free)(struct am_vault *v);
 };
 
 /* ---- entry.c: canonical encodings ------------------------------------- */
@@ -169,6 +185,13 @@ enum am_status am_db_create(const char *path, struct am_vault **out, struct am_e
 AM_WUR enum am_status am_db_error(struct am_vault *v, int rc, const char *what,
 				  struct am_err *e);
 AM_WUR enum am_status am_db_exec(struct am_vault *v, const char *sql, struct am_err *e);
+/*
+ * The statement `which` (AM_ST_*) of v, prepared from sql on first use and
+ * kept until v is closed; an SQLite result code.  am_db_stmt_done resets it
+ * (so it holds no lock) and clears its bindings after each use.
+ */
+int am_db_stmt(struct am_vault *v, unsigned which, const char *sql, sqlite3_stmt **st);
+void am_db_stmt_done(sqlite3_stmt *st);
 /* BEGIN IMMEDIATE, so that the next seq and prev hash cannot change under us. */
 AM_WUR enum am_status am_db_begin(struct am_vault *v, struct am_err *e);
 AM_WUR enum am_status am_db_commit(struct am_vault *v, struct am_err *e);
@@ -189,12 +212,23 @@ AM_WUR enum am_status am_db_get_blob(struct am_vault *v, uint64_t seq, const cha
 				     unsigned char **p, size_t *n, struct am_err *e);
 
 /*
- * Sign and append an entry inside an open transaction, on the verified
- * state t: seq, prev and vault id of h come from t (a genesis gets its
- * derived vault id), the authority rules are applied to t's membership, the
- * new tree nodes are built from t's frontier, and t advances.  Does not
- * commit; on failure t is left as it was.
+ * append.c.  Sign and append an entry inside an open transaction, on the
+ * verified state t: seq, prev and vault id of h come from t (a genesis gets
+ * its derived vault id), the authority rules are applied to t's membership,
+ * the new tree nodes are built from t's frontier, and t advances.  Does not
+ * commit, and stores no checkpoint; h->flags is kept (0, or AM_HF_BATCHED on
+ * a sealed entry after the first of a batch).  On failure t's size, head
+ * and frontier are left as they were.
  */
+AM_WUR enum am_status am_append_entry(struct am_vault *v, struct am_trusted *t,
+				      const struct am_identity *signer, struct am_header *h,
+				      const unsigned char *wraps, size_t wn,
+				      const unsigned char *meta, size_t mn, struct am_err *e);
+/* Check the signer may append an entry of this type, given the verified log. */
+AM_WUR enum am_status am_authorise(struct am_vault *v, const struct am_auth *a,
+				   const struct am_identity *signer, unsigned type,
+				   struct am_err *e);
+/* am_append_entry with flags 0, then the checkpoint every lone append stores. */
 AM_WUR enum am_status am_append(struct am_vault *v, struct am_trusted *t,
 				const struct am_identity *signer, struct am_header *h,
 				const unsigned char *wraps, size_t wn, const unsigned char *meta,
@@ -217,6 +251,13 @@ AM_WUR enum am_status am_append_public(struct am_vault *v, struct am_trusted *t,
 AM_WUR enum am_status am_check_newcomer(struct am_vault *v, const struct am_auth *a,
 					const struct am_identity *who,
 					const unsigned char *may_share, struct am_err *e);
+/*
+ * batch.c.  am_batch_seal for any sealed type, with a payload (a custody
+ * entry's action byte): what am_record_custody seals through.
+ */
+AM_WUR enum am_status am_batch_add(struct am_batch *b, unsigned type,
+				   const struct am_seal_req *req, const unsigned char *payload,
+				   size_t pn, void *cookie, struct am_err *e);
 
 /* ---- tree.c: the stored Merkle tree and checkpoints ------------------ */
 
@@ -258,6 +299,12 @@ AM_WUR enum am_status am_checkpoint_store(struct am_vault *v, const struct am_tr
 size_t am_chunk_pt_max(size_t n);
 int am_chunk_pack(unsigned char *out, size_t *outn, const unsigned char *in, size_t n,
 		  int try_compress);
+/* am_chunk_pack with zlib's memory from za (NULL: allocated per call), wiped after. */
+struct am_zarena;
+struct am_zarena *am_zarena_new(void);
+void am_zarena_free(struct am_zarena *a);
+int am_chunk_pack_in(unsigned char *out, size_t *outn, const unsigned char *in, size_t n,
+		     int try_compress, struct am_zarena *za);
 /* Undo am_chunk_pack; the result must be exactly want bytes. */
 int am_chunk_unpack(unsigned char *out, size_t want, const unsigned char *in, size_t n);
 

@@ -65,6 +65,14 @@ struct am_import_view;
  */
 AM_WUR int am_import_check_alone(const struct am_auth *auth, const struct am_header *h, char *why,
 			  size_t whylen, struct am_import_view *out, uint64_t *cp_size);
+/*
+ * authcache.c.  The same membership, borrowed from v (valid until the next
+ * call on v or its close): replayed once per authority entry, not once per
+ * entry read, so a reader walking a million entries replays a few times.
+ */
+AM_WUR enum am_status am_auth_at(struct am_vault *v, uint64_t at,
+				 const unsigned char vid[AM_VAULT_ID_LEN],
+				 const struct am_auth **out, struct am_err *e);
 
 /* ---- vault_layer.c ------------------------------------------------------ */
 

@@ -41,6 +41,7 @@ struct vstate {
 	uint64_t last_ckpt_size;
 	unsigned char last_signer[AM_SIGN_PK_LEN]; /* of entry fr.n - 1 */
 	int appender_signed;    /* a checkpoint of size fr.n by last_signer was checked */
+	int owed;               /* none was: entry fr.n must continue a batch (§27) */
 	/* checkpoints of size seen_size already verified: H(signer || note) */
 	unsigned char (*seen)[AM_HASH_LEN];
 	size_t nseen, capseen;
@@ -420,6 +421,13 @@ static int check_plaintext(struct vstate *vs, const struct am_header *h)
 	return 0;
 }
 
+/* Entry n-1 has no checkpoint of size n by its signer, and entry n does not continue its batch. */
+static int missing_ckpt(struct vstate *vs, uint64_t n)
+{
+	return problem(vs, n - 1, "the checkpoint of %llu entries that its signer stored with it "
+		       "is missing (stored checkpoints were removed)", (unsigned long long)n);
+}
+
 static int check_entry(struct vstate *vs, sqlite3_stmt *st, uint64_t want_seq,
 		       unsigned char prev[AM_HASH_LEN])
 {
@@ -466,6 +474,10 @@ static int check_entry(struct vstate *vs, sqlite3_stmt *st, uint64_t want_seq,
 	am_buf_release(&sb);
 	if (bad)
 		return problem(vs, want_seq, "signature does not verify");
+	/* an entry without its checkpoint is vouched for only by a signed batch after it */
+	if (vs->owed && !(h.flags & AM_HF_BATCHED))
+		return missing_ckpt(vs, want_seq);
+	vs->owed = 0;
 	if (sqlite3_column_int(st, 1) != h.type)
 		return problem(vs, want_seq, "stored type column disagrees with the signed header");
 	am_entry_hash(hash, hdr, hn, sig);
@@ -539,10 +551,11 @@ static int check_points(struct vstate *vs)
 			return -1;
 		vs->ckpt_pending = rc;
 	}
-	/* every append stores a checkpoint signed by whoever appended: removing one shows */
-	if (!vs->appender_signed && !vs->ckpt_lost)
-		return problem(vs, n - 1, "the checkpoint of %llu entries that its signer stored with "
-			       "it is missing (stored checkpoints were removed)", (unsigned long long)n);
+	/*
+	 * every append stores a checkpoint signed by whoever appended, or is
+	 * followed by the next entry of its batch: removing one shows
+	 */
+	vs->owed = !vs->appender_signed && !vs->ckpt_lost;
 	return 0;
 }
 
@@ -773,6 +786,9 @@ enum am_status am_verify_run(struct am_vault *v, const struct am_verify_opts *o,
 		problem(&vs, 0, "the vault has no entries, not even a genesis");
 		goto cleanup;
 	}
+	/* the log ends inside a batch: its end and checkpoint were removed */
+	if (r->complete && vs.owed && missing_ckpt(&vs, seq) != 0)
+		goto cleanup;
 	if (r->complete)
 		check_counts(&vs, seq);
 	if (r->complete && am_vault_cut(v, why, sizeof(why)))

@@ -236,6 +236,18 @@ b=$("$AMANAT" check-proof "$T/cons.bad" --old "$T/cp_old.txt" --key "$AUD_KEY" 2
 if [ $ra = 1 ] && [ $rb = 1 ]; then pass "flipped consistency hash rejected by both"; else
     fail "flipped consistency hash: amverify $ra [$a], amanat check-proof $rb [$b]"; fi
 
+# ---------------------------------------------------------------- batches (§27)
+# a run of 'seal --recursive' is one batch: batched headers, one checkpoint at its end
+mkdir -p "$T/bulk"
+for i in 1 2 3; do printf 'record %s (fictional)\n' "$i" >"$T/bulk/r$i.txt"; done
+"$AMANAT" seal "$VAULT" --as "$OFFICER" --type document --case BULK --recursive "$T/bulk" \
+    >"$T/bulk.out" 2>&1 || fail "bulk seal: $(cat "$T/bulk.out")"
+N=$("$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM entries").fetchone()[0])' "$VAULT")
+expect_rc 0 "a vault with a batch verifies independently" amv vault "$VAULT"
+tamper batch-checkpoint-removed "DELETE FROM checkpoints WHERE size = $N;"
+tamper batch-cut-inside "DELETE FROM checkpoints WHERE size = $N; DELETE FROM chunks WHERE seq = $((N - 1));
+    DELETE FROM entries WHERE seq = $((N - 1)); DELETE FROM tree WHERE ((idx + 1) << level) = $N;"
+
 if [ "$FAILS" != 0 ]; then
     echo "independent.sh: $FAILS failure(s)" >&2
     exit 1

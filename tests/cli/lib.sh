@@ -409,6 +409,29 @@ need_bagit() {
 	command -v unzip >/dev/null 2>&1 || fail "unzip is not installed: run tools/deps.sh"
 }
 
+# make_slow_read_shim — build slow.so here: an LD_PRELOAD under which every
+# read of 64 KiB or more (the sealer's reads) first waits SLOW_READ_US
+# microseconds, so that a test can signal a seal part way.  Needs cc.
+make_slow_read_shim() {
+	cat >slow.c <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <unistd.h>
+ssize_t read(int fd, void *buf, size_t n)
+{
+	static ssize_t (*real)(int, void *, size_t);
+	const char *us = getenv("SLOW_READ_US");
+	if (real == NULL)
+		real = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
+	if (n >= 65536 && us != NULL)
+		usleep((useconds_t)atoi(us));
+	return real(fd, buf, n);
+}
+C
+	cc -shared -fPIC -O1 -o slow.so slow.c -ldl || fail "cannot build the slow-read shim"
+}
+
 # ---- SQLite -----------------------------------------------------------------
 
 sq() { # DB SQL — run SQL with the sqlite3 shell; fail the test if it fails

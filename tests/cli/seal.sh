@@ -71,6 +71,8 @@ am_pw 2 seal v.db --as officer.id --type testimony --case C-1 --ref 999 t.txt
 am_pw 2 seal v.db --as officer.id --type testimony --case C-1 --ref x t.txt
 am_pw 2 seal v.db --as officer.id --type testimony --case C-1
 am_pw 2 seal v.db --as officer.id --type testimony --case C-1 t.txt t.txt
+expect_stderr_contains "t.txt is given twice"
+am_pw 2 seal v.db --as officer.id --type testimony --case C-1 t.txt ./t.txt
 expect_eq "entries after usage errors" "$n" "$(entry_count v.db)"
 
 # paths that are not vaults: exit 2 with a message naming the path, and

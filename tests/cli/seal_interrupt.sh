@@ -70,24 +70,7 @@ done
 
 # ---- from a file, between chunks (reads slowed down by a shim) --------------
 if command -v cc >/dev/null 2>&1; then
-	cat >slow.c <<'C'
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <stdlib.h>
-#include <unistd.h>
-/* every read of 64 KiB or more (the sealer's chunks) waits first */
-ssize_t read(int fd, void *buf, size_t n)
-{
-	static ssize_t (*real)(int, void *, size_t);
-	const char *us = getenv("SLOW_READ_US");
-	if (real == NULL)
-		real = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
-	if (n >= 65536 && us != NULL)
-		usleep((useconds_t)atoi(us));
-	return real(fd, buf, n);
-}
-C
-	cc -shared -fPIC -O1 -o slow.so slow.c -ldl || fail "cannot build the slow-read shim"
+	make_slow_read_shim
 	# slow US CMD...: CMD with reads slowed; the shim loads before a
 	# sanitizer's runtime, which ASan must be told is fine.  (env, so that in
 	# the background $! is the command itself, not a subshell ignoring SIGINT.)

@@ -997,13 +997,75 @@ static enum am_status seal_pipe(struct am_vault *v, uint64_t *seq, struct am_err
 	return s;
 }
 
-enum op { OP_SEAL, OP_ENROLL, OP_CUSTODY, OP_N, OP_SEAL_BIG = OP_N };
-static const char *const op_names[] = { "seal", "enroll", "custody", "big seal" };
-
-static enum am_status run_op(enum op op, struct am_vault *v, uint64_t *seq, struct am_err *e)
+enum op { OP_SEAL, OP_ENROLL, OP_CUSTODY, OP_BATCH, OP_N, OP_SEAL_BIG = OP_N };
+static const char *const op_names[] = { "seal", "enroll", "custody", "batch", "big seal" };
+/* entries an operation adds when it succeeds, and after how many each batch ends */
+#define BATCH_ENTRIES 3
+#define BATCH_LIMIT 2
+static uint64_t op_adds(enum op op)
 {
-	*seq = UINT64_MAX;
+	return op == OP_BATCH ? BATCH_ENTRIES : 1;
+}
+/* entries the last run_op acknowledged (for a batch: its durable callbacks) */
+static uint64_t op_acked;
+
+static void batch_acked(void *ctx, void *cookie, const struct am_seal_result *res)
+{
+	(void)ctx;
+	(void)cookie;
+	(void)res;
+	op_acked++;
+}
+
+/*
+ * A group commit: two small records from memory and one two-chunk file,
+ * with a limit of two, so two batches (two then one) and two COMMITs.
+ */
+static enum am_status run_batch(struct am_vault *v, uint64_t *seq, struct am_err *e)
+{
+	static const char text[] = "W-0042 (fictional): one of many short records.\n";
+	struct am_batch_limits lim = { BATCH_LIMIT, 0 };
+	struct am_batch *b = NULL;
+	struct am_seal_req req;
+	struct am_fields f;
+	enum am_status s;
+	int fd = -1;
+
+	am_fields_init(&f);
+	s = am_fields_set(&f, "case", "FT-0002", 7, e);
+	if (s == AM_OK)
+		s = am_batch_begin(v, trust_of(v), &officer, &lim, batch_acked, NULL, &b, e);
+	for (int i = 0; i < BATCH_ENTRIES && s == AM_OK; i++) {
+		memset(&req, 0, sizeof(req));
+		req.type = AM_T_DOCUMENT;
+		req.fields = &f;
+		req.fd = -1;
+		req.data = text;
+		req.len = sizeof(text) - 1;
+		if (i == BATCH_ENTRIES - 1) {
+			fd = open(small_doc, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				die(small_doc);
+			req.fd = fd;
+		}
+		s = am_batch_seal(b, &req, NULL, e);
+	}
+	if (s == AM_OK)
+		s = am_batch_commit(b, e);
+	if (fd >= 0)
+		close(fd);
+	am_batch_free(b);
+	am_fields_release(&f);
+	if (s == AM_OK)
+		*seq = am_trusted_size(trust_of(v)) - BATCH_ENTRIES;
+	return s;
+}
+
+static enum am_status run_op1(enum op op, struct am_vault *v, uint64_t *seq, struct am_err *e)
+{
 	switch (op) {
+	case OP_BATCH:
+		return run_batch(v, seq, e);
 	case OP_SEAL:
 		return seal_file(v, content, seq, e);
 	case OP_ENROLL:
@@ -1015,6 +1077,18 @@ static enum am_status run_op(enum op op, struct am_vault *v, uint64_t *seq, stru
 		return seal_file(v, big_content, seq, e);
 	}
 	return AM_EINPUT;
+}
+
+static enum am_status run_op(enum op op, struct am_vault *v, uint64_t *seq, struct am_err *e)
+{
+	enum am_status s;
+
+	*seq = UINT64_MAX;
+	op_acked = 0;
+	s = run_op1(op, v, seq, e);
+	if (op != OP_BATCH)
+		op_acked = s == AM_OK;
+	return s;
 }
 
 /* What a failed operation must say: AM_EIO, one line, naming the vault. */
@@ -1218,15 +1292,16 @@ static int fault_point(enum op op, const struct fault_case *fc, long n)
 		check_failure(s, &e, work, fc->mode == FM_FULL);
 	else
 		CHECKF(s == AM_OK, "no fault was injected, yet: %s: %s", am_status_name(s), e.msg);
-	want = s == AM_OK ? before + 1 : before;
+	/* what was acknowledged is there, and nothing of a batch that was not */
+	want = before + op_acked;
 	if (s == AM_OK)
-		CHECK(seq == before);
+		CHECK(seq == before && op_acked == op_adds(op));
 	if (verbose)
 		fprintf(stderr, "  [%s] %s%s%s\n", where, am_status_name(s),
 			hit ? ": " : " (no fault reached)", hit ? e.msg : "");
 	/* what another process finds if this one dies now: a hot journal? */
 	hot = hot_journal(wj);
-	if (s != AM_OK && fc->mode != FM_DEAD) {
+	if (s != AM_OK && fc->mode != FM_DEAD && op_acked == 0) {
 		/* the disk works again (or still takes overwrites): nothing may be left over */
 		CHECKF(!hot, "the failed %s returned with a hot journal beside the vault, "
 			     "though the disk would have let it roll back", op_names[op]);
@@ -1491,12 +1566,20 @@ static long crash_point(enum op op, long k, long total)
 		model_write_crash(crash, variants[i],
 				  0x9e3779b97f4a7c15ULL * (uint64_t)(k + 1) + i);
 		/* a further seal on the two fixed kinds of crash is enough */
-		n = check_vault(crash, good_count, good_count + 1,
+		n = check_vault(crash, good_count, good_count + op_adds(op),
 				CV_READONLY | (variants[i] == V_RANDOM ? CV_DEEP : CV_FULL));
 		if (acked)
-			CHECKF(n == good_count + 1,
+			CHECKF(n == good_count + op_adds(op),
 			       "the entry was acknowledged (AM_OK, seq %llu) and then lost",
 			       (unsigned long long)seq);
+		CHECKF(n == UINT64_MAX || n >= good_count + op_acked,
+		       "%llu entries acknowledged, %llu found", (unsigned long long)op_acked,
+		       (unsigned long long)(n - good_count));
+		/* whole batches only: a batch's entries are all there or none */
+		if (op == OP_BATCH && n != UINT64_MAX)
+			CHECKF(n - good_count == 0 || n - good_count == BATCH_LIMIT ||
+			       n - good_count == BATCH_ENTRIES, "%llu entries of a batch run survived",
+			       (unsigned long long)(n - good_count));
 		images++;
 	}
 	model_stop();

@@ -112,7 +112,10 @@ def main(argv):
         leaves.append(av.leaf_hash(hashlib.sha256(bytes(hdr) + bytes(sig)).digest()))
         if h.type in (1, 2):
             members.add(av.parse_identity_record(h.payload)[0])
-        if h.type != CASE:
+        # §26 "Imported case records": an import of a field vault's case record is a
+        # version like a local one, ordered by its entry number here
+        if h.type != CASE and not (h.type == av.IMPORT and
+                                   av.Header.parse(av.parse_import(h)[0]).type == CASE):
             continue
         _, fields, _, _, _ = av._decrypt_entry(db, seq, name, box_pk, box_sk, None)
         f = {k.decode(): v.decode() for k, v, _ in fields}

@@ -151,8 +151,10 @@ class Header:
             raise Fail("header: version %d" % h.version)
         if h.type not in TYPE_NAMES:                         # 4
             raise Fail("header: type %d" % h.type)
-        if h.flags != 0:                                     # 5
-            raise Fail("header: flags not 0")
+        if h.flags & ~1:                                     # 5
+            raise Fail("header: reserved flags set")
+        if h.flags & 1 and (h.seq == 0 or not h.sealed):     # 5, batched (§27)
+            raise Fail("header: a first or public entry marked batched")
         if h.nrefs > 65536:                                  # 6
             raise Fail("header: too many refs")
         end_refs = FIXED + 8 * h.nrefs                       # 7
@@ -745,6 +747,7 @@ def _verify_vault(db):
         queue.append((cid, size, root, signer, note))
     checked = 0
     imports = {}               # seq -> (field vault id, original seq, original hash, note size)
+    owed = False
 
     rows = db.execute("SELECT seq, type, header, sig, hash, wraps, meta FROM entries ORDER BY seq")
     for seq, typ, hdr, sig, hcol, wraps, meta in rows:
@@ -771,6 +774,10 @@ def _verify_vault(db):
                 raise Fail("prev does not match the previous entry hash")
             if not ed25519_ok(h.signer, DOM_SIG + hdr, sig):                      # 7
                 raise Fail("signature does not verify")
+            if owed and not h.flags & 1:                                          # 14, §27
+                where = "entry %d: " % (n - 1)
+                raise Fail("no stored checkpoint of size %d by the entry's signer" % n)
+            owed = False
             ehash = H(hdr + sig)
             if typ != h.type or hcol != ehash:                                    # 8
                 raise Fail("type or hash column does not match")
@@ -830,13 +837,14 @@ def _verify_vault(db):
                 check_stored_checkpoint(cid, croot, csigner, note, auth, vault_id, n, root)
                 by_appender |= csigner == h.signer
                 checked += 1
-            if not by_appender:
-                raise Fail("no stored checkpoint of size %d by the entry's signer" % n)
+            owed = not by_appender   # unless entry n continues the batch (§27)
         except Fail as e:
             raise Fail(where + str(e))
 
     if n == 0:                                                                    # 15
         raise Fail("vault has no entries")
+    if owed:                                                                      # 14, §27
+        raise Fail("entry %d: no stored checkpoint of size %d by the entry's signer" % (n - 1, n))
     where = "after entry %d: " % (n - 1)
     total = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
     if total != expected_chunks:                                                  # 16

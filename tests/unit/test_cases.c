@@ -113,6 +113,156 @@ static void test_csv(struct cases_json *j, const char *dir)
 	cases_problems_release(&p);
 }
 
+/* Read text (copied into a writable, NUL-terminated buffer) as the file "name". */
+static enum am_status read_text(struct cases_json *j, const char *name, const char *text,
+				size_t len, struct cases_input *in, struct cases_problems *p)
+{
+	char *buf = malloc(len + 1);
+	struct am_err e;
+	enum am_status s;
+
+	CHECK(buf != NULL);
+	if (buf == NULL)
+		return AM_ENOMEM;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	cases_problems_init(p);
+	s = cases_read_text(j, name, (unsigned char *)buf, len, NULL, in, p, &e);
+	free(buf);
+	return s;
+}
+
+#define ROW "C-1,A1,torture,2022-05,month,kabul,,V-0001,male,adult,civilian,unknown," \
+	    "released,internal,"
+#define REC "{\"schema\":\"amanat-case/1\",\"vocabulary\":\"1\",\"case_id\":\"C-1\"," \
+	    "\"consent_scopes\":[],\"acts\":[{\"act_id\":\"A1\",\"act_type\":\"torture\"," \
+	    "\"date\":\"2022\",\"date_precision\":\"year\",\"place\":{\"province\":\"kabul\"," \
+	    "\"district\":\"\"},\"victim\":{\"pseudonym\":\"V-0001\",\"sex\":\"male\"," \
+	    "\"age_group\":\"adult\",\"affiliation\":\"civilian\"},\"perpetrator\":\"unknown\"," \
+	    "\"status\":\"released\",\"sources\":[],\"private\":{\"name\":\"X\"}}]}"
+
+/*
+ * Hostile input: a BOM, NUL bytes, \u0000 in a JSON string, rows far wider
+ * than the header, a header of too many columns, files of nothing but
+ * errors (problems counted, the first CASES_MAX_PROBLEMS kept, reading
+ * stopped), and private cells allocated for what a row fills.
+ */
+static void test_robust(struct cases_json *j)
+{
+	struct cases_input in;
+	struct cases_problems p;
+	char *big;
+	size_t n;
+
+	/* a BOM and CRLF: the first column is still case_id */
+	CHECK_ST(read_text(j, "b.csv", "\xef\xbb\xbf" HDR ROW "\r\n",
+			   strlen("\xef\xbb\xbf" HDR ROW "\r\n"), &in, &p), AM_OK);
+	CHECK(p.n == 0 && in.n == 1 && strcmp(in.r[0].case_id, "C-1") == 0 &&
+	      in.r[0].acts[0].npriv == 0 && in.r[0].acts[0].priv == NULL);
+	cases_input_release(&in);
+	cases_problems_release(&p);
+	CHECK_ST(read_text(j, "b.jsonl", "\xef\xbb\xbf" REC "\r\n", strlen("\xef\xbb\xbf" REC "\r\n"),
+			   &in, &p), AM_OK);
+	CHECKF(p.n == 0 && in.n == 1 && !in.bad[0], "%zu problems: %s", p.n, p.n ? p.msg[0] : "");
+	cases_input_release(&in);
+	cases_problems_release(&p);
+
+	/* a NUL byte in the file: refused, naming the line */
+	{
+		static const char t[] = HDR ROW "\n" "C-2\0,A1\n";
+		CHECK_ST(read_text(j, "n.csv", t, sizeof(t) - 1, &in, &p), AM_EINPUT);
+		cases_problems_release(&p);
+	}
+	/* \u0000 inside a JSON string would cut the value short: refused */
+	{
+		const char *bad = strstr(REC, "\"X\"");
+		char t[2048];
+		snprintf(t, sizeof(t), "%.*s\"X\\u0000hidden\"%s\n", (int)(bad - REC), REC, bad + 3);
+		CHECK_ST(read_text(j, "z.jsonl", t, strlen(t), &in, &p), AM_OK);
+		CHECKF(in.n == 1 && in.bad[0] && p.kept == 1 && strstr(p.msg[0], "NUL") != NULL,
+		       "%zu problems: %s", p.n, p.n ? p.msg[0] : "");
+		cases_input_release(&in);
+		cases_problems_release(&p);
+	}
+
+	/* cases found again by id (a hash of ids): rows of a case apart, a case given twice */
+	{
+		static const char c[] = HDR ROW "\n" "C-2,A1,torture,2022-05,month,kabul,,V-0001,male,"
+					  "adult,civilian,unknown,released,internal,\n" ROW "\n";
+		static const char l[] = REC "\n" REC "\n\n" REC "\n";
+		CHECK_ST(read_text(j, "i.csv", c, sizeof(c) - 1, &in, &p), AM_OK);
+		CHECKF(in.n == 2 && in.r[0].nacts == 2 && in.r[1].nacts == 1 &&
+		       strcmp(in.r[1].case_id, "C-2") == 0, "%zu cases", in.n);
+		cases_input_release(&in);
+		cases_problems_release(&p);
+		CHECK_ST(read_text(j, "i.jsonl", l, sizeof(l) - 1, &in, &p), AM_OK);
+		CHECKF(in.n == 3 && p.n == 2 && in.bad[0] && in.bad[1] && in.bad[2] &&
+		       strstr(p.msg[1], "i.jsonl:4: case C-1 was given already at line 1"),
+		       "%zu records, %zu problems: %s", in.n, p.n, p.n ? p.msg[p.n - 1] : "");
+		cases_input_release(&in);
+		cases_problems_release(&p);
+	}
+
+	/* one record (amanat case new): a BOM is skipped, a NUL byte refused */
+	{
+		static const char t[] = "\xef\xbb\xbf" REC "\n";
+		static const char z[] = REC "\0{}";
+		struct cases_record r;
+		CHECK(cases_record_parse(j, t, sizeof(t) - 1, "t.json", NULL, &r, &p) == 0 &&
+		      r.case_id != NULL && strcmp(r.case_id, "C-1") == 0);
+		cases_record_release(&r);
+		CHECK(cases_record_parse(j, z, sizeof(z) - 1, "z.json", NULL, &r, &p) != 0 &&
+		      p.kept == 1 && strstr(p.msg[0], "z.json: holds a NUL byte") != NULL);
+		cases_record_release(&r);
+		cases_problems_release(&p);
+	}
+
+	/* a row of 200000 cells: counted exactly, not kept */
+	n = strlen(HDR) + 200000 + 2;
+	big = malloc(n + 1);
+	CHECK(big != NULL);
+	if (big != NULL) {
+		memcpy(big, HDR, strlen(HDR));
+		memset(big + strlen(HDR), ',', 199999);
+		memcpy(big + strlen(HDR) + 199999, "x\n", 3);
+		CHECK_ST(read_text(j, "w.csv", big, strlen(big), &in, &p), AM_OK);
+		CHECKF(p.n == 1 && strstr(p.msg[0], "w.csv:2: 200000 cells, but the header has 15"),
+		       "%s", p.n ? p.msg[0] : "");
+		cases_input_release(&in);
+		cases_problems_release(&p);
+		/* the same as a header: refused at once */
+		CHECK_ST(read_text(j, "w.csv", big + strlen(HDR), 200001, &in, &p), AM_EINPUT);
+		cases_problems_release(&p);
+		free(big);
+	}
+
+	/* 5000 bad rows, 5000 bad lines: at most CASES_MAX_PROBLEMS kept, reading stopped */
+	big = malloc(strlen(HDR) + 5000 * 4 + 1);
+	CHECK(big != NULL);
+	if (big != NULL) {
+		strcpy(big, HDR);
+		for (int i = 0; i < 5000; i++)
+			strcat(big + strlen(HDR) + (size_t)i * 4, "C,x\n");
+		CHECK_ST(read_text(j, "e.csv", big, strlen(big), &in, &p), AM_OK);
+		CHECKF(p.n == CASES_MAX_PROBLEMS + 1 && p.kept == CASES_MAX_PROBLEMS &&
+		       in.n == 0, "%zu problems, %zu kept, %zu cases", p.n, p.kept, in.n);
+		cases_input_release(&in);
+		cases_problems_release(&p);
+		for (int i = 0; i < 5000; i++)
+			memcpy(big + (size_t)i * 4, "[1]\n", 4);
+		big[5000 * 4] = '\0';
+		CHECK_ST(read_text(j, "e.jsonl", big, strlen(big), &in, &p), AM_OK);
+		CHECKF(p.kept == CASES_MAX_PROBLEMS && in.n <= CASES_MAX_PROBLEMS &&
+		       strstr(p.msg[p.kept - 1], "stopped reading") == NULL,
+		       "%zu problems, %zu kept, %zu records", p.n, p.kept, in.n);
+		CHECKF(p.n == CASES_MAX_PROBLEMS + 1 && in.n == CASES_MAX_PROBLEMS,
+		       "%zu problems, %zu records", p.n, in.n);
+		cases_input_release(&in);
+		cases_problems_release(&p);
+		free(big);
+	}
+}
+
 /* An index of one case whose acts are given as (date, precision, victim). */
 static void one_case(struct cases_index *x, const char *const acts[][3], size_t n)
 {
@@ -309,6 +459,7 @@ int main(void)
 	CHECK_ST(cases_json_open(&j, &e), AM_OK);
 	test_calendar();
 	test_csv(j, dir);
+	test_robust(j);
 	test_straddle();
 	test_report();
 	test_vector();

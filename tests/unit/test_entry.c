@@ -242,11 +242,24 @@ static void test_header_rules(void)
 			c.h.type = (uint8_t)types[i];
 			CHECKF(roundtrip_rc(&c.h) == -1, "type %u accepted", types[i]);
 		}
-		for (unsigned bit = 0; bit < 8; bit++) {
+		for (unsigned bit = 1; bit < 8; bit++) {
 			make_header(&c, AM_T_DOCUMENT);
-			c.h.flags = (uint8_t)(1u << bit);
+			c.h.flags = (uint8_t)(1u << bit | AM_HF_BATCHED);
 			CHECKF(roundtrip_rc(&c.h) == -1, "flag bit %u accepted", bit);
 		}
+		/* bit 0, batched (FORMAT.md §27): a sealed entry after the first only */
+		make_header(&c, AM_T_DOCUMENT);
+		c.h.flags = AM_HF_BATCHED;
+		CHECK(c.h.seq > 0 && roundtrip_rc(&c.h) == 0);
+		make_header(&c, AM_T_DOCUMENT);
+		c.h.flags = AM_HF_BATCHED;
+		c.h.seq = 0;
+		c.h.auth_seq = 0;
+		c.h.nrefs = 0;
+		CHECK(roundtrip_rc(&c.h) == -1);
+		make_header(&c, AM_T_ENROLL);
+		c.h.flags = AM_HF_BATCHED;
+		CHECK(roundtrip_rc(&c.h) == -1);
 	}
 
 	/* references: strictly increasing, all before this entry */

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# bench/throughput.sh — issue 10's targets, each against a peer measured in
+# the same run, interleaved (amanat, peer, amanat, peer, ...), median of REPS:
+#
+#   1. seal 1 GiB of random bytes      vs age -r + fsync, dd bs=1M conv=fsync, restic backup
+#   2. extract it                      vs age -d + fsync
+#   3. full keyless verify (1 GiB)     vs sha256sum of the vault file, restic check --read-data
+#   4. seal 20,000 files of 1 KiB      vs restic backup (files/s), and the libsodium-only
+#      (one 'seal --recursive')           per-entry crypto floor (bench_entry_crypto)
+#   5. a vault of LARGE_N small entries, built through the bulk path (bench_fill):
+#      full verify vs one crypto_sign_verify_detached per entry, verify --since
+#      after 1,000 new entries, prove and export of one item, peak RSS of each
+#      command (verify, audit, list, list --as, log, export, prove).
+#
+#   bench/throughput.sh [BUILD_DIR]
+#
+# Environment: REPS (default 5), SIZE_MIB (1024), SMALL_N (20000), LARGE_N
+# (1000000; 0 skips part 5), KEEP_LARGE=DIR (build the large vault there once
+# and reuse it), PARTS (default "1 2 3 4 5").  Installs age, restic, hyperfine
+# and GNU time with apt-get when missing.  Ratios are peer/amanat for rates
+# (higher is better for amanat) as the issue states its targets.
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+amanat=$build/amanat
+REPS=${REPS:-5}
+SIZE_MIB=${SIZE_MIB:-1024}
+SMALL_N=${SMALL_N:-20000}
+LARGE_N=${LARGE_N:-1000000}
+PARTS=${PARTS:-1 2 3 4 5}
+
+need=()
+for t in age restic /usr/bin/time; do command -v "$t" >/dev/null || need+=("${t##*/}"); done
+if [ ${#need[@]} -gt 0 ]; then
+	echo "bench: installing ${need[*]}" >&2
+	apt-get install -y "${need[@]}" >/dev/null
+fi
+for t in "$amanat" "$build/bench_entry_crypto" "$build/bench_fill"; do
+	[ -x "$t" ] || { echo "bench: $t is missing; build first" >&2; exit 2; }
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/amanat-throughput.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+export AMANAT_PASSPHRASE=bench-only-passphrase
+export RESTIC_PASSWORD=bench-only-passphrase
+export XDG_STATE_HOME=$work/state
+mkdir -p keys
+for n in admin officer custodian; do
+	"$amanat" id new "$n" --dir keys --kdf interactive --weak-passphrase-ok >/dev/null 2>&1
+done
+age-keygen -o age.key 2>/dev/null
+recipient=$(grep -o 'age1[0-9a-z]*' age.key | head -n1)
+
+# new_vault FILE: admin, custodian, officer (and a pin by this machine)
+new_vault() {
+	rm -f "$1" "$1-journal"
+	"$amanat" init "$1" --as keys/admin.id --recipient keys/custodian.pub >/dev/null 2>&1
+	"$amanat" enroll "$1" keys/officer.pub --role officer --as keys/admin.id >/dev/null 2>&1
+}
+
+# timed NAME CMD...: run CMD, append "wall rss_kib" to $work/NAME.t
+timed() {
+	local name=$1
+	shift
+	/usr/bin/time -f "%e %M %U %S" -o "$work/.tm" "$@" >/dev/null 2>"$work/.err" ||
+		{ echo "bench: $name failed:" >&2; cat "$work/.err" >&2; exit 1; }
+	cat "$work/.tm" >>"$work/$name.t"
+}
+median() { cut -d' ' -f1 "$work/$1.t" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+peak() { cut -d' ' -f2 "$work/$1.t" | sort -n | tail -n1; }
+# CPU seconds (user + system, all threads) of the median run by wall time
+cpu() { awk '{print $1, $3 + $4}' "$work/$1.t" | sort -n | awk '{a[NR]=$2} END {print a[int((NR+1)/2)]}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+rows=()
+# row WHAT AMANAT PEER RATIO TARGET: one line of the table (ratio >= target is met)
+row() {
+	local met
+	met=$(awk -v r="$4" -v t="$5" 'BEGIN {print (r >= t) ? "met" : "NOT met"}')
+	rows+=("$(printf '%-58s %12s %12s %7s  >= %-5s %s' "$1" "$2" "$3" "$4" "$5" "$met")")
+	echo "${rows[-1]}"
+}
+note() { rows+=("$(printf '%-58s %s' "$1" "$2")"); echo "${rows[-1]}"; }
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-58s %12s %12s %7s  %s\n' "what" "amanat" "peer" "ratio" "target"
+
+part() { case " $PARTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+# ---- 1-3: one big file ---------------------------------------------------------
+if part 1 || part 2 || part 3; then
+	head -c "${SIZE_MIB}M" /dev/urandom >big.bin
+	sync
+	seal_big() { new_vault s.amn; timed seal "$amanat" seal s.amn --as keys/officer.id --type media --case BENCH big.bin; }
+	age_enc() { rm -f big.age; timed age sh -c "age -r $recipient -o big.age big.bin && sync big.age"; }
+	dd_sync() { rm -f dd.bin; timed dd dd if=big.bin of=dd.bin bs=1M conv=fsync status=none; }
+	restic_b() { rm -rf repo; restic init --repo repo >/dev/null 2>&1; timed restic restic --repo repo backup --no-cache big.bin; }
+	for _ in $(seq "$REPS"); do
+		seal_big; age_enc; dd_sync
+		part 1 && restic_b
+	done
+	a=$(median seal)
+	row "seal ${SIZE_MIB} MiB random (s): age -r + fsync / amanat" "$a" "$(median age)" "$(ratio "$(median age)" "$a")" 1.0
+	row "seal ${SIZE_MIB} MiB random (s): dd bs=1M conv=fsync / amanat" "$a" "$(median dd)" "$(ratio "$(median dd)" "$a")" 0.8
+	part 1 && row "seal ${SIZE_MIB} MiB random (s): restic backup / amanat" "$a" "$(median restic)" "$(ratio "$(median restic)" "$a")" 4.0
+	note "seal ${SIZE_MIB} MiB: peak RSS (KiB)" "$(peak seal)"
+fi
+if part 2; then
+	age -r "$recipient" -o big.age big.bin
+	ex() { rm -f x.bin; timed extract "$amanat" extract s.amn 3 --as keys/custodian.id --purpose bench -o x.bin; }
+	agedec() { rm -f y.bin; timed agedec sh -c "age -d -i age.key -o y.bin big.age && sync y.bin"; }
+	for _ in $(seq "$REPS"); do ex; agedec; done
+	cmp x.bin big.bin
+	a=$(median extract)
+	row "extract ${SIZE_MIB} MiB (s): age -d + fsync / amanat" "$a" "$(median agedec)" "$(ratio "$(median agedec)" "$a")" 1.0
+	note "extract: peak RSS (KiB)" "$(peak extract)"
+fi
+if part 3; then
+	rm -rf repo; restic init --repo repo >/dev/null 2>&1; restic --repo repo backup --no-cache big.bin >/dev/null 2>&1
+	vfy() { timed verify "$amanat" verify s.amn; }
+	shs() { timed sha sha256sum s.amn; }
+	rcheck() { timed rcheck restic --repo repo check --read-data --no-cache; }
+	for _ in $(seq "$REPS"); do vfy; shs; rcheck; done
+	a=$(median verify)
+	row "full verify, ${SIZE_MIB} MiB vault (s): sha256sum / amanat" "$a" "$(median sha)" "$(ratio "$(median sha)" "$a")" 2.0
+	row "full verify (s): restic check --read-data / amanat" "$a" "$(median rcheck)" "$(ratio "$(median rcheck)" "$a")" 5.0
+	note "verify: peak RSS (KiB)" "$(peak verify)"
+fi
+rm -f big.bin big.age x.bin y.bin dd.bin s.amn; rm -rf repo
+
+# ---- 4: many small files ------------------------------------------------------
+if part 4; then
+	mkdir -p small
+	/usr/bin/python3 - "$SMALL_N" <<'PY'
+import os, sys
+n = int(sys.argv[1])
+for i in range(n):
+    d = "small/d%03d" % (i // 1000)
+    os.makedirs(d, exist_ok=True)
+    with open("%s/r%06d.bin" % (d, i), "wb") as f:
+        f.write(os.urandom(1024))
+PY
+	sync
+	bulk() { new_vault b.amn; timed bulk "$amanat" seal b.amn --as keys/officer.id --type document --case BENCH --recursive small; }
+	rb() { rm -rf repo; restic init --repo repo >/dev/null 2>&1; timed rbulk restic --repo repo backup --no-cache small; }
+	floor() { "$build/bench_entry_crypto" "$SMALL_N" 1024 1 | tee -a floor.txt >/dev/null; }
+	for _ in $(seq "$REPS"); do bulk; rb; floor; done
+	a=$(median bulk)
+	ar=$(awk -v n="$SMALL_N" -v t="$a" 'BEGIN {printf "%.0f", n / t}')
+	rr=$(awk -v n="$SMALL_N" -v t="$(median rbulk)" 'BEGIN {printf "%.0f", n / t}')
+	# the floor's rate in wall time (same machine, same moment) and in CPU time
+	fw=$(grep -o 'wall [0-9]* entries/s' floor.txt | cut -d' ' -f2 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+	fc=$(grep -o '): [0-9]* entries/s' floor.txt | cut -d' ' -f2 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+	ac=$(awk -v n="$SMALL_N" -v t="$(cpu bulk)" 'BEGIN {printf "%.0f", n / t}')
+	rc=$(awk -v n="$SMALL_N" -v t="$(cpu rbulk)" 'BEGIN {printf "%.0f", n / t}')
+	row "seal --recursive $SMALL_N x 1 KiB (files/s wall): amanat / restic" "$ar" "$rr" "$(ratio "$ar" "$rr")" 1.5
+	row "seal --recursive (files/s wall): amanat / libsodium-only floor" "$ar" "$fw" "$(ratio "$ar" "$fw")" 0.8
+	note "  files per CPU-second: amanat $ac, restic $rc, libsodium floor $fc" ""
+	note "seal --recursive $SMALL_N files: peak RSS (KiB)" "$(peak bulk)"
+	rm -rf small repo b.amn
+fi
+
+# ---- 5: a large vault -------------------------------------------------------------
+if part 5 && [ "$LARGE_N" -gt 0 ]; then
+	L=${KEEP_LARGE:-$work/large}
+	mkdir -p "$L"
+	if [ ! -f "$L/v.amn" ]; then
+		cp -r keys "$L/"
+		( cd "$L" && new_vault v.amn &&
+		  "$build/bench_fill" v.amn keys/officer.id $((LARGE_N - 1000 - 3)) 1024 ) >"$work/fill.txt"
+		cat "$work/fill.txt"
+	fi
+	cd "$L"
+	export XDG_STATE_HOME=$L/state
+	# the first verify pins; a second (the one timed) checks everything again
+	"$amanat" verify v.amn >/dev/null
+	n=$("$amanat" status v.amn 2>/dev/null | grep -o 'entries: *[0-9]*' | grep -o '[0-9]*' || echo 0)
+	timed lverify "$amanat" verify v.amn
+	timed lquick "$amanat" verify --quick v.amn
+	"$build/bench_entry_crypto" 20000 1024 1 >floor.txt
+	per=$(grep -o 'crypto_sign_verify_detached [0-9.]*' floor.txt | awk '{print $2}')
+	one=$(awk -v n="$n" -v us="$per" 'BEGIN {printf "%.1f", n * us / 1e6}')
+	# the floor is CPU time: compare CPU time (wall on a shared machine measures the others)
+	row "full verify of $n entries (CPU s): n x sign_verify / amanat" "$(cpu lverify)" "$one" "$(ratio "$one" "$(cpu lverify)")" 0.8
+	row "quick verify of $n entries (CPU s): n x sign_verify / amanat" "$(cpu lquick)" "$one" "$(ratio "$one" "$(cpu lquick)")" 0.8
+	note "  full verify wall s" "$(median lverify)"
+	# 1,000 new entries, then verify --since the checkpoint before them
+	"$amanat" checkpoint v.amn --as keys/officer.id >since.ckpt 2>/dev/null
+	"$build/bench_fill" v.amn keys/officer.id 1000 1024 >/dev/null
+	timed lsince "$amanat" verify v.amn --since since.ckpt
+	row "verify --since after 1,000 new (s): 1% of full / since" "$(median lsince)" \
+		"$(awk -v f="$(median lverify)" 'BEGIN {printf "%.2f", f / 100}')" \
+		"$(ratio "$(awk -v f="$(median lverify)" 'BEGIN {print f / 100}')" "$(median lsince)")" 1.0
+	timed lprove "$amanat" prove v.amn 12345
+	timed lexport "$amanat" export v.amn --as keys/custodian.id --purpose bench --scope internal \
+		--entry 12345 --override-consent "benchmark, fictional records" -o one.zip
+	row "prove one item (s): 1 s / prove" "$(median lprove)" 1.00 "$(ratio 1 "$(median lprove)")" 1.0
+	row "export one item (s): 1 s / export" "$(median lexport)" 1.00 "$(ratio 1 "$(median lexport)")" 1.0
+	timed laudit "$amanat" audit v.amn --state audit.state
+	timed llist "$amanat" list v.amn
+	timed llistas "$amanat" list v.amn --as keys/custodian.id
+	timed llog "$amanat" log v.amn
+	for c in lverify lquick lsince laudit llist llistas llog lexport lprove; do
+		note "$c on $n entries: wall s / peak RSS KiB" "$(median "$c") / $(peak "$c")"
+	done
+	cd "$work"
+fi
+
+echo
+echo "summary"
+printf '%s\n' "${rows[@]}"

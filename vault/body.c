@@ -1,0 +1,459 @@
+/*
+ * body.c — sealing one entry's body (content chunks, private fields, the
+ * content key wrapped to each custodian) and appending it, inside a write
+ * transaction the caller (batch.c) owns.  The buffers live as long as a
+ * batch, so that many small entries do not each pay for secure memory.
+ */
+#include "vault_int.h"
+#include "body.h"
+#include "keypool.h"
+#include "pipe.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void am_body_release(struct am_body *b)
+{
+	am_secure_free(b->key);
+	am_secure_free(b->chunk_key);
+	am_secure_free(b->meta_key);
+	am_secure_free(b->cur);
+	am_secure_free(b->next);
+	am_secure_free(b->packed);
+	free(b->ct);
+	am_zarena_free(b->za);
+	am_keypool_stop(b->pool);
+	memset(b, 0, sizeof(*b));
+}
+
+enum am_status am_body_alloc(struct am_body *b, struct am_err *e)
+{
+	memset(b, 0, sizeof(*b));
+	b->key = am_secure_alloc(AM_KEY_LEN);
+	b->chunk_key = am_secure_alloc(AM_KEY_LEN);
+	b->meta_key = am_secure_alloc(AM_KEY_LEN);
+	b->cur = am_secure_alloc(AM_CHUNK_SIZE);
+	b->next = am_secure_alloc(AM_CHUNK_SIZE);
+	b->packed = am_secure_alloc(am_chunk_pt_max(AM_CHUNK_SIZE));
+	b->ct = malloc(am_chunk_pt_max(AM_CHUNK_SIZE) + AM_AEAD_TAG_LEN);
+	b->za = am_zarena_new();
+	if (!b->key || !b->chunk_key || !b->meta_key || !b->cur || !b->next || !b->packed ||
+	    !b->ct || !b->za) {
+		am_body_release(b);
+		return am_fail(e, AM_ENOMEM, "cannot allocate memory for sealing");
+	}
+	return AM_OK;
+}
+
+/* The failure of a seal stopped by its caller's flag (am_seal_req.stop). */
+static enum am_status interrupted(struct am_err *e)
+{
+	return am_fail(e, AM_EIO, "interrupted: nothing was sealed");
+}
+
+static int stopped(const volatile sig_atomic_t *stop)
+{
+	return stop != NULL && *stop != 0;
+}
+
+/* Where content comes from: a file descriptor, or memory. */
+struct source {
+	int fd;
+	const unsigned char *p;
+	size_t left;
+	const volatile sig_atomic_t *stop;
+};
+
+/*
+ * Read up to one chunk (fd -1 and no memory reads nothing).  A read
+ * interrupted by a signal is resumed unless stop has been set, so that a
+ * seal waiting on a pipe or a terminal can still be stopped.
+ */
+static enum am_status read_chunk(struct source *src, unsigned char *buf, size_t *got,
+				 struct am_err *e)
+{
+	size_t n = 0;
+
+	*got = 0;
+	if (src->p != NULL) {
+		n = src->left < AM_CHUNK_SIZE ? src->left : AM_CHUNK_SIZE;
+		memcpy(buf, src->p, n);
+		src->p += n;
+		src->left -= n;
+		*got = n;
+		return AM_OK;
+	}
+	while (src->fd >= 0 && n < AM_CHUNK_SIZE) {
+		ssize_t r = read(src->fd, buf + n, AM_CHUNK_SIZE - n);
+		if (r < 0 && errno == EINTR && stopped(src->stop))
+			return interrupted(e);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return am_fail(e, AM_EIO, "cannot read the input: %s", strerror(errno));
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*got = n;
+	return AM_OK;
+}
+
+/*
+ * The sealing half of a chunk: compress, encrypt, hash the ciphertext and
+ * store it.  For content of several chunks it runs on the pipeline's worker
+ * thread while the calling thread reads and hashes the plaintext, so the two
+ * SHA-256 passes (and deflate) run on two cores; one chunk is sealed inline.
+ */
+struct store_ctx {
+	struct am_vault *v;
+	uint64_t seq;
+	const unsigned char *key; /* chunk subkey, secure */
+	const unsigned char *ad;
+	size_t adlen;
+	int compress;
+	unsigned char *packed; /* secure */
+	unsigned char *ct;
+	struct am_zarena *za;
+	am_sha256_ctx ct_hash;
+	uint64_t ct_size;
+};
+
+static enum am_status store_chunk(void *ctx, struct am_pipe_slot *slot, struct am_err *e)
+{
+	struct store_ctx *sc = ctx;
+	unsigned char lenbuf[4], nonce[AM_NONCE_LEN];
+	size_t packed_len, ctn;
+
+	am_chunk_pack_in(sc->packed, &packed_len, slot->buf, slot->len, sc->compress, sc->za);
+	am_wipe(slot->buf, slot->len);
+	am_chunk_nonce(nonce, slot->idx, slot->last);
+	if (am_aead_seal(sc->ct, sc->packed, packed_len, sc->ad, sc->adlen, nonce, sc->key) != 0)
+		return am_fail(e, AM_EINPUT, "sealing chunk %llu failed",
+			       (unsigned long long)slot->idx);
+	am_wipe(sc->packed, packed_len);
+	ctn = packed_len + AM_AEAD_TAG_LEN;
+	am_put_u32(lenbuf, (uint32_t)ctn);
+	am_sha256_update(&sc->ct_hash, lenbuf, 4);
+	am_sha256_update(&sc->ct_hash, sc->ct, ctn);
+	sc->ct_size += ctn;
+	return am_db_put_chunk(sc->v, sc->seq, slot->idx, sc->ct, ctn, e);
+}
+
+/*
+ * Content longer than one chunk, through the two-core pipeline: b->cur holds
+ * chunk 0 (have bytes, a full chunk), b->next the `more` bytes read after it.
+ */
+static enum am_status seal_stream(struct am_body *b, struct store_ctx *sc, struct source *src,
+				  struct am_header *h, size_t have, size_t more,
+				  am_sha256_ctx *pt_hash, const struct am_progress *pr,
+				  uint64_t *count, struct am_err *e)
+{
+	struct am_pipe pipe;
+	enum am_status s, ws;
+	uint64_t idx = 0;
+
+	s = am_pipe_start(&pipe, AM_CHUNK_SIZE, 1, store_chunk, sc, e);
+	if (s != AM_OK)
+		return s;
+	for (; s == AM_OK; idx++) {
+		struct am_pipe_slot *slot;
+		unsigned char *t;
+		int last;
+
+		if (stopped(src->stop)) {
+			s = interrupted(e);
+			break;
+		}
+		/* a chunk is last only when nothing follows it: peek one ahead */
+		if (idx > 0 && have == AM_CHUNK_SIZE) {
+			s = read_chunk(src, b->next, &more, e);
+			if (s != AM_OK)
+				break;
+		} else if (idx > 0) {
+			more = 0;
+		}
+		last = more == 0;
+		am_sha256_update(pt_hash, b->cur, have);
+		slot = am_pipe_get(&pipe);
+		if (slot == NULL)
+			break; /* the worker failed; its error is returned below */
+		memcpy(slot->buf, b->cur, have);
+		slot->len = have;
+		slot->idx = idx;
+		slot->last = last;
+		am_pipe_put(&pipe);
+		h->size += have;
+		if (pr->fn != NULL)
+			pr->fn(pr->ctx, h->size, 0);
+		if (last) {
+			idx++;
+			break;
+		}
+		t = b->cur;
+		b->cur = b->next;
+		b->next = t;
+		have = more;
+	}
+	ws = am_pipe_finish(&pipe, s == AM_OK ? e : NULL);
+	*count = idx;
+	return s == AM_OK ? ws : s;
+}
+
+/*
+ * Stream the content into sealed chunks of entry h, filling its size, chunk
+ * and ciphertext fields and the plaintext SHA-256.
+ */
+static enum am_status seal_content(struct am_vault *v, struct am_body *b, struct am_header *h,
+				   struct source *src, int compress, const struct am_progress *pr,
+				   unsigned char sha[AM_HASH_LEN], struct am_err *e)
+{
+	am_sha256_ctx pt_hash;
+	unsigned char ad[AM_AD_MAX];
+	size_t have = 0, more = 0;
+	struct store_ctx sc;
+	enum am_status s;
+	uint64_t count = 1;
+
+	am_sha256_init(&pt_hash);
+	memset(&sc, 0, sizeof(sc));
+	sc.v = v;
+	sc.seq = h->seq;
+	sc.key = b->chunk_key;
+	sc.ad = ad;
+	sc.compress = compress;
+	sc.packed = b->packed;
+	sc.ct = b->ct;
+	sc.za = b->za;
+	am_sha256_init(&sc.ct_hash);
+	am_chunk_ad(ad, &sc.adlen, h->vault_id, h->uid);
+	h->chunk_size = AM_CHUNK_SIZE;
+	/* a stop that came while waiting for the lock: do not wait on the input too */
+	s = stopped(src->stop) ? interrupted(e) : read_chunk(src, b->cur, &have, e);
+	if (s == AM_OK && have == AM_CHUNK_SIZE)
+		s = read_chunk(src, b->next, &more, e);
+	if (s == AM_OK && more == 0) {
+		/* one chunk (most small records): seal it here, no worker thread */
+		struct am_pipe_slot one = { b->cur, have, 0, 1 };
+		am_sha256_update(&pt_hash, b->cur, have);
+		h->size = have;
+		s = store_chunk(&sc, &one, e);
+		if (s == AM_OK && pr->fn != NULL)
+			pr->fn(pr->ctx, h->size, 0);
+		/* only what this small entry used: wiping 3 MiB each would cost more than it */
+		am_wipe(b->cur, have);
+		am_wipe(b->packed, am_chunk_pt_max(have));
+	} else {
+		if (s == AM_OK)
+			s = seal_stream(b, &sc, src, h, have, more, &pt_hash, pr, &count, e);
+		am_wipe(b->cur, AM_CHUNK_SIZE);
+		am_wipe(b->next, AM_CHUNK_SIZE);
+		am_wipe(b->packed, am_chunk_pt_max(AM_CHUNK_SIZE));
+	}
+	if (s != AM_OK)
+		return s;
+	h->chunk_count = count;
+	h->ct_size = sc.ct_size;
+	am_sha256_final(&sc.ct_hash, h->ct_hash);
+	am_sha256_final(&pt_hash, sha);
+	return AM_OK;
+}
+
+/* Seal the private fields: salts drawn here, root and ciphertext into h. */
+static enum am_status seal_fields(struct am_body *b, struct am_header *h, struct am_fields *f,
+				  unsigned char **meta, size_t *mn, struct am_err *e)
+{
+	unsigned char ad[AM_AD_MAX], nonce[AM_NONCE_LEN];
+	struct am_buf pt;
+	size_t adlen;
+
+	*meta = NULL;
+	*mn = 0;
+	for (size_t i = 0; i < f->n; i++)
+		am_random(f->v[i].salt, AM_SALT_LEN);
+	am_fields_root(h->fields_root, f);
+	am_buf_init(&pt);
+	am_fields_encode(&pt, f);
+	if (pt.oom || pt.len > AM_MAX_META) {
+		am_buf_release(&pt);
+		return am_fail(e, pt.oom ? AM_ENOMEM : AM_EINPUT, "metadata is too large");
+	}
+	*meta = malloc(pt.len + AM_AEAD_TAG_LEN);
+	if (*meta == NULL) {
+		am_buf_release(&pt);
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	}
+	/* the meta key seals exactly one message, so a fixed nonce is safe */
+	memset(nonce, 0, sizeof(nonce));
+	am_meta_ad(ad, &adlen, h->vault_id, h->uid);
+	if (am_aead_seal(*meta, pt.data, pt.len, ad, adlen, nonce, b->meta_key) != 0) {
+		am_buf_release(&pt);
+		free(*meta);
+		*meta = NULL;
+		return am_fail(e, AM_EINPUT, "sealing metadata failed");
+	}
+	*mn = pt.len + AM_AEAD_TAG_LEN;
+	h->meta_size = (uint32_t)*mn;
+	am_sha256(h->meta_hash, *meta, *mn);
+	am_buf_release(&pt); /* wipes the plaintext */
+	return AM_OK;
+}
+
+/*
+ * A fresh content key for one entry, wrapped to every current custodian
+ * (into w), and its subkeys.  From the key pool's second thread when the
+ * batch has one and it wraps to these custodians; drawn and wrapped here
+ * otherwise.
+ */
+static enum am_status body_key(struct am_body *b, const struct am_auth *a, struct am_buf *w,
+			       struct am_err *e)
+{
+	unsigned char *pks = NULL, wrapped[AM_WRAP_LEN];
+	enum am_status s = AM_OK;
+	size_t n = 0;
+	int got = 0;
+
+	if (am_auth_recipients(a, &pks, &n) != 0)
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	if (n == 0) {
+		free(pks);
+		return am_fail(e, AM_EAUTH, "the vault has no custodian to seal to");
+	}
+	if (b->pooled && am_keypool_take(b->pool, pks, n, b->key, w) == 0) {
+		got = 1;
+	} else if (b->pooled) {
+		/* none yet, or one for custodians enrolled or revoked since: start afresh */
+		am_keypool_stop(b->pool);
+		am_buf_release(w);
+		am_buf_init(w);
+		b->pool = am_keypool_start(pks, n);
+		got = b->pool != NULL && am_keypool_take(b->pool, pks, n, b->key, w) == 0;
+		if (!got) {
+			am_keypool_stop(b->pool);
+			b->pool = NULL;
+			b->pooled = 0;
+		}
+	}
+	if (!got) {
+		am_buf_release(w);
+		am_buf_init(w);
+		am_random(b->key, AM_KEY_LEN);
+		am_buf_u32(w, (uint32_t)n);
+		for (size_t i = 0; i < n && s == AM_OK; i++) {
+			if (am_wrap(wrapped, b->key, pks + i * AM_BOX_PK_LEN) != 0)
+				s = am_fail(e, AM_EINPUT, "wrapping the content key failed");
+			am_buf_add(w, pks + i * AM_BOX_PK_LEN, AM_BOX_PK_LEN);
+			am_buf_add(w, wrapped, AM_WRAP_LEN);
+		}
+	}
+	free(pks);
+	if (s == AM_OK && w->oom)
+		s = am_fail(e, AM_ENOMEM, "out of memory");
+	if (s == AM_OK && (am_subkey(b->chunk_key, b->key, 1, AM_KDF_CTX_CHUNK) != 0 ||
+			   am_subkey(b->meta_key, b->key, 2, AM_KDF_CTX_META) != 0))
+		s = am_fail(e, AM_EINPUT, "key derivation failed");
+	return s;
+}
+
+/* Copy fields (without salts) so that sealing can add to them. */
+static enum am_status fields_copy(struct am_fields *dst, const struct am_fields *src,
+				  struct am_err *e)
+{
+	enum am_status s = AM_OK;
+
+	am_fields_init(dst);
+	for (size_t i = 0; src != NULL && i < src->n && s == AM_OK; i++)
+		s = am_fields_set(dst, src->v[i].name, src->v[i].value, src->v[i].vlen, e);
+	return s;
+}
+
+enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_trusted *work,
+			    const struct am_identity *signer, unsigned type, unsigned flags,
+			    const struct am_seal_req *req, const unsigned char *payload, size_t pn,
+			    struct am_seal_result *res, struct am_err *e)
+{
+	struct am_header h;
+	struct am_fields f;
+	struct am_buf wraps, refbuf;
+	struct source src = { req->fd, req->data, req->len, req->stop };
+	unsigned char sha[AM_HASH_LEN], *meta = NULL;
+	char hex[2 * AM_HASH_LEN + 1], num[24];
+	size_t mn = 0;
+	enum am_status s;
+
+	memset(&h, 0, sizeof(h));
+	memset(res, 0, sizeof(*res));
+	am_buf_init(&wraps);
+	am_buf_init(&refbuf);
+	if (src.fd >= 0)
+		src.p = NULL;
+	else if (src.p == NULL)
+		src.left = 0;
+	if (req->nrefs > AM_MAX_REFS)
+		return am_fail(e, AM_EINPUT, "too many references");
+	s = fields_copy(&f, req->fields, e);
+	if (s == AM_OK)
+		s = am_authorise(v, &work->auth, signer, type, e);
+	if (s == AM_OK)
+		s = body_key(b, &work->auth, &wraps, e);
+	if (s != AM_OK)
+		goto cleanup;
+	h.wraps_size = (uint32_t)wraps.len;
+	am_sha256(h.wraps_hash, wraps.data, wraps.len);
+	h.type = (uint8_t)type;
+	h.flags = (uint8_t)flags;
+	/* the content's associated data names the vault and the entry's uid */
+	h.seq = work->size;
+	memcpy(h.vault_id, work->vault_id, AM_VAULT_ID_LEN);
+	for (size_t i = 0; i < req->nrefs; i++) {
+		if (req->refs[i] >= h.seq || (i > 0 && req->refs[i] <= req->refs[i - 1])) {
+			s = am_fail(e, AM_EINPUT, "%s: entry %llu does not exist", v->path,
+				    (unsigned long long)req->refs[i]);
+			goto cleanup;
+		}
+		am_buf_u64(&refbuf, req->refs[i]);
+	}
+	h.refs = refbuf.data;
+	h.nrefs = (uint32_t)req->nrefs;
+	h.payload = payload;
+	h.payload_len = (uint32_t)pn;
+	memcpy(h.signer, signer->sign_pk, AM_SIGN_PK_LEN);
+	am_random(h.uid, AM_UID_LEN);
+	s = seal_content(v, b, &h, &src, type != AM_T_MEDIA, &req->progress, sha, e);
+	if (s != AM_OK)
+		goto cleanup;
+	am_hex(hex, sha, sizeof(sha));
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)h.size);
+	if (type != AM_T_CUSTODY) {
+		s = am_fields_set(&f, "sha256", hex, strlen(hex), e);
+		if (s == AM_OK)
+			s = am_fields_set(&f, "size", num, strlen(num), e);
+		if (s != AM_OK)
+			goto cleanup;
+	}
+	s = seal_fields(b, &h, &f, &meta, &mn, e);
+	if (s == AM_OK && refbuf.oom)
+		s = am_fail(e, AM_ENOMEM, "out of memory");
+	/* the last moment a stop can still leave nothing behind */
+	if (s == AM_OK && stopped(req->stop))
+		s = interrupted(e);
+	if (s == AM_OK)
+		s = am_append_entry(v, work, signer, &h, wraps.data, wraps.len, meta, mn, e);
+	if (s == AM_OK) {
+		res->seq = h.seq;
+		res->size = h.size;
+		memcpy(res->sha256, sha, AM_HASH_LEN);
+	}
+cleanup:
+	am_wipe(b->key, AM_KEY_LEN);
+	am_wipe(b->chunk_key, AM_KEY_LEN);
+	am_wipe(b->meta_key, AM_KEY_LEN);
+	free(meta);
+	am_buf_release(&wraps);
+	am_buf_release(&refbuf);
+	am_fields_release(&f);
+	return s;
+}

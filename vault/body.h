@@ -1,0 +1,40 @@
+/*
+ * body.h — sealing one entry's body and appending it (body.c), for the
+ * batches of batch.c.  Internal to vault/.
+ */
+#ifndef AMANAT_BODY_H
+#define AMANAT_BODY_H
+
+#include "vault_int.h"
+
+/* Buffers for sealing, kept for a whole batch (secure where they hold secrets). */
+struct am_body {
+	unsigned char *key;        /* content key, secure */
+	unsigned char *chunk_key;  /* secure */
+	unsigned char *meta_key;   /* secure */
+	unsigned char *cur, *next; /* plaintext read buffers, secure */
+	unsigned char *packed;     /* mode byte + maybe-compressed plaintext, secure */
+	unsigned char *ct;         /* one chunk's ciphertext */
+	struct am_zarena *za;      /* zlib's working memory, secure */
+	int pooled;                /* draw and wrap keys ahead on a second thread */
+	struct am_keypool *pool;   /* started at the first entry */
+};
+
+AM_WUR enum am_status am_body_alloc(struct am_body *b, struct am_err *e);
+/* Wipes and frees. */
+void am_body_release(struct am_body *b);
+
+/*
+ * Seal req (content from req->fd, or req->data when fd is -1) as an entry of
+ * type with header flags, signed by signer, wrapped to work's custodians,
+ * and append it on work inside the caller's transaction (no checkpoint, no
+ * commit).  res gets seq, size and sha256.  Fields gain "sha256" and "size"
+ * (not for custody).  A fresh content key per entry, wiped after.
+ */
+AM_WUR enum am_status am_body_seal(struct am_vault *v, struct am_body *b,
+				   struct am_trusted *work, const struct am_identity *signer,
+				   unsigned type, unsigned flags, const struct am_seal_req *req,
+				   const unsigned char *payload, size_t pn,
+				   struct am_seal_result *res, struct am_err *e);
+
+#endif
