@@ -43,6 +43,7 @@ static void ctx_release(struct ex_ctx *x)
 	am_members_release(&x->ms);
 	am_checkpoint_release(&x->cp);
 	free(x->opens);
+	ex_refmap_release(&x->refmap);
 }
 
 /* Keep the public part of entry seq for the bundle (once). */
@@ -119,14 +120,18 @@ static int has_consent(const struct am_fields *f)
  */
 static int may_amend(const struct ex_ctx *x, const struct ex_item *it, const struct am_header *h)
 {
+	unsigned char by[AM_SIGN_PK_LEN], sealer[AM_SIGN_PK_LEN];
 	const struct am_auth *a;
 
-	if (memcmp(h->signer, it->pub.h.signer, AM_SIGN_PK_LEN) == 0)
+	/* for imports, who sealed them in the field, not who pulled them (§25) */
+	ex_sealer(h, by);
+	ex_sealer(&it->pub.h, sealer);
+	if (memcmp(by, sealer, AM_SIGN_PK_LEN) == 0)
 		return 1;
 	/* the roles the amender held when sealing the amendment, not today's */
 	if (am_auth_at(x->v, h->auth_seq, h->vault_id, &a, NULL) != AM_OK)
 		return 0;
-	return (am_auth_roles(a, h->signer) & (AM_ROLE_CUSTODIAN | AM_ROLE_ADMIN)) != 0;
+	return (am_auth_roles(a, by) & (AM_ROLE_CUSTODIAN | AM_ROLE_ADMIN)) != 0;
 }
 
 /* Take the consent.* fields of f as the consent in force for it. */
@@ -235,14 +240,22 @@ static enum am_status plan_opens(struct ex_ctx *x, uint64_t n, struct am_err *e)
 		int wanted = 0, refers = 0;
 
 		s = am_entry_read_trusted(x->v, x->req->trusted, seq, &p, e);
-		if (s != AM_OK)
+		if (s == AM_OK)
+			s = ex_refmap_note(&x->refmap, seq, &p.h, e);
+		if (s != AM_OK) {
+			am_entry_pub_release(&p);
 			break;
+		}
 		/* an import is the field entry it carries (docs/FORMAT.md §25) */
 		if (am_entry_kind(&p.h) >= AM_T_TESTIMONY && am_entry_kind(&p.h) <= AM_T_CASE) {
+			uint64_t *refs;
+			size_t nrefs;
 			wanted = explicitly(req, seq) || (has_filters(req) && public_match(req, &p.h));
 			/* refers to an earlier candidate: a possible consent amendment */
-			for (uint32_t r = 0; r < p.h.nrefs; r++)
-				refers |= in_sorted(cand, ncand, am_header_ref(&p.h, r));
+			s = ex_refs(&x->refmap, &p.h, &refs, &nrefs, e);
+			for (size_t r = 0; s == AM_OK && r < nrefs; r++)
+				refers |= in_sorted(cand, ncand, refs[r]);
+			free(refs);
 		} else if (explicitly(req, seq)) {
 			s = am_fail(e, AM_EINPUT, "entry %llu is not testimony, a document, media or "
 				    "a case record: there is nothing to export",
@@ -299,21 +312,25 @@ static enum am_status select_items(struct ex_ctx *x, uint64_t n, struct am_expor
 			/* a later entry referring to an item may amend its consent */
 			int refers = 0;
 			enum am_status os = AM_EAUTH;
-			for (uint32_t r = 0; r < p.h.nrefs; r++)
+			uint64_t *refs = NULL;
+			size_t nrefs = 0;
+			s = ex_refs(&x->refmap, &p.h, &refs, &nrefs, e);
+			for (size_t r = 0; r < nrefs; r++)
 				for (size_t i = 0; i < x->nitems; i++)
-					refers |= x->items[i].seq == am_header_ref(&p.h, r);
+					refers |= x->items[i].seq == refs[r];
 			/* only what the opening record named (plan_opens) is opened */
-			if ((wanted || refers) && opens(x, seq))
+			if (s == AM_OK && (wanted || refers) && opens(x, seq))
 				os = am_open_fields(x->v, req->custodian, seq, &f, e);
 			if (os == AM_OK && refers)
-				for (uint32_t r = 0; r < p.h.nrefs && s == AM_OK; r++)
+				for (size_t r = 0; r < nrefs && s == AM_OK; r++)
 					for (size_t i = 0; i < x->nitems && s == AM_OK; i++)
-						if (x->items[i].seq == am_header_ref(&p.h, r) &&
+						if (x->items[i].seq == refs[r] &&
 						    may_amend(x, &x->items[i], &p.h) && has_consent(&f)) {
 							take_consent(&x->items[i], &f);
 							/* the court sees the amendment it was decided by */
 							s = keep_entry(x, seq, e);
 						}
+			free(refs);
 			if (!wanted) {
 				am_err_init(e);
 			} else if (os == AM_EAUTH && !explicitly(req, seq)) {
@@ -389,7 +406,7 @@ static enum am_status apply_consent(struct ex_ctx *x, struct am_export_result *r
  * Drop carried custody entries and consent amendments that touch no exported
  * item: a reading or amendment of a refused item must not reveal it.
  */
-static void prune_custody(struct ex_ctx *x)
+static enum am_status prune_custody(struct ex_ctx *x, struct am_err *e)
 {
 	size_t keep = 0;
 
@@ -397,15 +414,22 @@ static void prune_custody(struct ex_ctx *x)
 		const struct am_header *h = &x->entries[i].pub.h;
 		/* authority entries and the tip: the court replays the whole chain to the tree */
 		int wanted = am_type_authority(h->type) || x->entries[i].seq + 1 == x->cp.size;
-		for (uint32_t r = 0; !wanted && r < h->nrefs; r++)
+		uint64_t *refs;
+		size_t nrefs;
+		enum am_status s = ex_refs(&x->refmap, h, &refs, &nrefs, e);
+		if (s != AM_OK)
+			return s;
+		for (size_t r = 0; !wanted && r < nrefs; r++)
 			for (size_t k = 0; !wanted && k < x->nitems; k++)
-				wanted = x->items[k].seq == am_header_ref(h, r);
+				wanted = x->items[k].seq == refs[r];
+		free(refs);
 		if (wanted)
 			x->entries[keep++] = x->entries[i];
 		else
 			am_entry_pub_release(&x->entries[i].pub);
 	}
 	x->nentries = keep;
+	return AM_OK;
 }
 
 /* Name the items, mark withheld fields, carry their custody history. */
@@ -713,8 +737,9 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 				    "refused every selected item)" : " matches the selection");
 	}
 	if (s == AM_OK) {
-		prune_custody(&x);
-		s = prepare_items(&x, e);
+		s = prune_custody(&x, e);
+		if (s == AM_OK)
+			s = prepare_items(&x, e);
 	}
 	if (s == AM_OK) {
 		/* named by what it holds, not by the file name, so exports repeat exactly */

@@ -35,6 +35,17 @@ struct ex_entry {
 	struct am_entry_pub pub;
 };
 
+/* Each field vault's imports, in order: its entry k is this vault's seq[k]. */
+struct ex_fmap {
+	unsigned char id[AM_VAULT_ID_LEN];
+	uint64_t *seq;
+	size_t n, cap;
+};
+struct ex_refmap {
+	struct ex_fmap *v;
+	size_t n;
+};
+
 struct ex_ctx {
 	struct am_vault *v;
 	const struct am_export_req *req;
@@ -49,6 +60,7 @@ struct ex_ctx {
 	char date[16];               /* YYYY-MM-DD */
 	uint64_t *opens;             /* sorted: every entry whose metadata selection opens */
 	size_t nopens;
+	struct ex_refmap refmap;     /* imports of field entries, for what imports refer to */
 };
 
 /* ---- export_ctx.c -------------------------------------------------------- */
@@ -65,6 +77,23 @@ void ex_json_str(struct am_buf *b, const unsigned char *p, size_t n);
 void ex_html(struct am_buf *b, const unsigned char *p, size_t n);
 /* 1 when p is UTF-8 that a JSON string can carry exactly. */
 int ex_utf8_ok(const unsigned char *p, size_t n);
+
+/* ---- export_refs.c ------------------------------------------------------- */
+
+void ex_refmap_release(struct ex_refmap *m);
+/* Learn entry seq (h), given in log order; AM_ENOMEM when out of memory. */
+AM_WUR enum am_status ex_refmap_note(struct ex_refmap *m, uint64_t seq, const struct am_header *h,
+				     struct am_err *e);
+/*
+ * The entries h refers to (an amendment names what it amends), as this
+ * vault's seqs, sorted, in *out (free it): h's refs, but for an import those
+ * of its original, which name field entries, mapped to their imports (the
+ * import's own ref only links it to the import before it).
+ */
+AM_WUR enum am_status ex_refs(const struct ex_refmap *m, const struct am_header *h, uint64_t **out,
+			      size_t *n, struct am_err *e);
+/* Who sealed h: its signer, or for an import its original's. */
+void ex_sealer(const struct am_header *h, unsigned char pk[AM_SIGN_PK_LEN]);
 
 /* ---- bundle.c ------------------------------------------------------------ */
 

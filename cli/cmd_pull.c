@@ -83,9 +83,9 @@ static int run_pull(int argc, char **argv, struct cli_common *co)
 			}
 		}
 		if (s == AM_OK && !r.signer_in_field)
-			fprintf(stderr, "amanat: warning: %s is not a member of the field vault %s, "
-				"which will refuse this acknowledgement: pull as one of the mission's "
-				"custodians\n", id.name, forigin);
+			fprintf(stderr, "amanat: warning: %s is not a member of the field vault %s "
+				"with the custodian role, so it will refuse this acknowledgement: pull "
+				"as one of the mission's custodians\n", id.name, forigin);
 		if (s == AM_OK)
 			fprintf(stderr, "acknowledgement written to %s: carry it back and record it "
 				"with 'amanat ack FIELD_VAULT %s'\n", ack, ack);

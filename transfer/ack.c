@@ -45,14 +45,17 @@ enum am_status am_ack_last(struct am_vault *v, const struct am_trusted *t,
 	return AM_OK;
 }
 
-/* 1 when a current member of t signed the acknowledgement's note. */
+/*
+ * 1 when a current custodian of t signed the acknowledgement's note: it is
+ * headquarters' word, which a field officer alone must not be able to give.
+ */
 static int member_signed(const struct am_trusted *t, const struct am_ack *a)
 {
 	const struct am_members *ms = am_trusted_members(t);
 
 	for (size_t i = 0; i < ms->n; i++) {
 		struct am_vkey k;
-		if (ms->m[i].roles == 0)
+		if (!(ms->m[i].roles & AM_ROLE_CUSTODIAN))
 			continue;
 		am_vkey_make(&k, a->cp.origin, AM_NOTE_ED25519, ms->m[i].sign_pk);
 		if (am_note_count_valid(&a->cp, &k, 1, NULL) == 1)
@@ -85,7 +88,8 @@ enum am_status am_ack_record(struct am_vault *v, struct am_trusted *t,
 	/* whoever pulled at headquarters is one of this vault's members (a custodian) */
 	if (a->cp.nsigs != 1 || !member_signed(t, a))
 		return am_fail(e, AM_EVERIFY, "the acknowledgement is not signed by a member of %s "
-			       "(pull as one of the mission's custodians)", am_vault_path(v));
+			       "holding the custodian role (pull as one of the mission's custodians)",
+			       am_vault_path(v));
 	/* what headquarters says it holds must be this vault's own first entries */
 	am_trusted_root(t, root);
 	if (a->field_size > am_trusted_size(t))

@@ -437,15 +437,20 @@ enum am_status am_pull(struct am_vault *v, struct am_trusted *t, const struct am
 	r->absorbed_before = pl.fs.absorbed - pl.imported;
 	r->imported = pl.imported;
 	r->first_seq = pl.first_seq;
-	if (s == AM_OK && pl.imported > 0) {
+	/*
+	 * Committed even when nothing was imported: t then moves to the state the
+	 * second pass read (others may have appended), which the acknowledgement
+	 * below names, so that its main tree holds the imports it counts.
+	 */
+	if (s == AM_OK) {
 		s = am_import_commit(pl.x, e);
 	} else {
 		am_import_abort(pl.x);
 		r->imported = 0;
 	}
 	pl.x = NULL;
-	/* only a member of the field vault signs an acknowledgement it will record */
-	r->signer_in_field = am_auth_roles(&pl.fs.auth, who->sign_pk) != 0;
+	/* only a custodian of the field vault signs an acknowledgement it will record */
+	r->signer_in_field = (am_auth_roles(&pl.fs.auth, who->sign_pk) & AM_ROLE_CUSTODIAN) != 0;
 	if (s == AM_OK)
 		s = sign_ack(v, t, who, &pl.fs, &r->ack, e);
 cleanup:

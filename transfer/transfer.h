@@ -37,7 +37,7 @@ struct am_pull_result {
 	uint64_t absorbed_before; /* field entries the main vault held before */
 	uint64_t imported;        /* import entries appended (0: nothing new) */
 	uint64_t first_seq;       /* the first of them, when imported > 0 */
-	int signer_in_field;      /* the acknowledgement's signer is a member of the field vault */
+	int signer_in_field;      /* the acknowledgement's signer is a custodian of the field vault */
 	struct am_checkpoint ack; /* the acknowledgement to carry back (release it) */
 };
 void am_pull_result_release(struct am_pull_result *r);

@@ -29,11 +29,12 @@ void am_fauths_release(struct am_fauths *c)
 	am_fauths_init(c);
 }
 
-int am_auth_signed_note(const struct am_auth *auth, const struct am_checkpoint *c)
+int am_auth_signed_note(const struct am_auth *auth, const struct am_checkpoint *c,
+			unsigned roles)
 {
 	for (size_t i = 0; i < auth->ms.n; i++) {
 		struct am_vkey k;
-		if (auth->ms.m[i].roles == 0)
+		if ((auth->ms.m[i].roles & roles) == 0)
 			continue;
 		am_vkey_make(&k, c->origin, AM_NOTE_ED25519, auth->ms.m[i].sign_pk);
 		if (am_note_count_valid(c, &k, 1, NULL) == 1)
@@ -107,7 +108,8 @@ static int rebuild(struct am_vault *v, const struct am_mt_frontier *fr, struct a
 		if (first == UINT64_MAX)
 			first = iv.orig.seq + 1;
 		at = p.h.nrefs == 1 ? am_header_ref(&p.h, 0) : UINT64_MAX;
-		if (iv.orig.type > AM_T_REVOKE) {
+		/* rotations too: they move roles and are the authority link after them */
+		if (!am_type_authority(iv.orig.type)) {
 			am_entry_pub_release(&p);
 			continue;
 		}
@@ -123,7 +125,7 @@ static int rebuild(struct am_vault *v, const struct am_mt_frontier *fr, struct a
 			keep[nkeep++] = p;
 		}
 	}
-	/* oldest first: the field vault's genesis, enrollments and revocations */
+	/* oldest first: the field vault's genesis, enrollments, revocations, rotations */
 	while (nkeep > 0) {
 		struct am_import_view iv;
 		struct am_err e;
@@ -147,6 +149,52 @@ out:
 	return rc;
 }
 
+/*
+ * No import of field vault id among the entries [lo, hi) of the verified
+ * tree fr: those a verification starting at hi has not met, after the import
+ * h follows.  So h follows the last import of its field vault, and no field
+ * entry is imported twice (two chains, or a branch of one).
+ */
+static int none_between(struct am_vault *v, const struct am_mt_frontier *fr, uint64_t lo,
+			uint64_t hi, const unsigned char id[AM_VAULT_ID_LEN], char *why,
+			size_t whylen)
+{
+	unsigned char root[AM_HASH_LEN], hash[AM_HASH_LEN];
+	char origin[AM_ORIGIN_MAX];
+
+	am_mt_frontier_root(fr, root);
+	am_origin(origin, id);
+	for (uint64_t k = lo; k < hi; k++) {
+		struct am_entry_pub p;
+		struct am_import_view iv;
+		struct am_err e;
+		int other;
+
+		am_err_init(&e);
+		if (am_entry_read(v, k, &p, &e) != AM_OK) {
+			snprintf(why, whylen, "entry %llu cannot be read", (unsigned long long)k);
+			return -1;
+		}
+		am_entry_hash(hash, p.buf, p.len, p.sig);
+		if (am_tree_holds(v, k, fr->n, root, hash) != 0) {
+			am_entry_pub_release(&p);
+			snprintf(why, whylen, "entry %llu is not the one in the verified log",
+				 (unsigned long long)k);
+			return -1;
+		}
+		other = p.h.type != AM_T_IMPORT || am_import_view(&p.h, &iv, &e) != AM_OK ||
+			!am_equal(iv.orig.vault_id, id, AM_VAULT_ID_LEN);
+		am_entry_pub_release(&p);
+		if (!other) {
+			snprintf(why, whylen, "%s's field entries were already imported up to entry %llu: "
+				 "each is imported once, in order (two chains of one field vault)",
+				 origin, (unsigned long long)k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int am_fauth_step(struct am_vault *v, const struct am_mt_frontier *fr, struct am_fauths *c,
 		  const struct am_header *h, const struct am_import_view *iv,
 		  const struct am_checkpoint *cp, char *why, size_t whylen)
@@ -159,10 +207,18 @@ int am_fauth_step(struct am_vault *v, const struct am_mt_frontier *fr, struct am
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	/* one field vault, one chain of imports: its genesis comes in once */
-	if (found && iv->orig.seq == 0) {
-		snprintf(why, whylen, "imports the genesis of a field vault imported before: two "
-			 "chains of one field vault");
+	/* one field vault, one chain of imports: each field entry comes in once, in order */
+	if (found && fa->next != UINT64_MAX && iv->orig.seq != fa->next) {
+		snprintf(why, whylen, "imports field entry %llu, but field entries 0-%llu of that "
+			 "vault were already imported: each is imported once, in order (two chains "
+			 "of one field vault)", (unsigned long long)iv->orig.seq,
+			 (unsigned long long)fa->next - 1);
+		return -1;
+	}
+	/* first met here: the imports before c->from are checked to end where h follows */
+	if (!found && none_between(v, fr, h->nrefs == 1 ? am_header_ref(h, 0) + 1 : 0, c->from,
+				   iv->orig.vault_id, why, whylen) != 0) {
+		fa->next = UINT64_MAX;
 		return -1;
 	}
 	if (fa->next != iv->orig.seq && rebuild(v, fr, fa, h, why, whylen) != 0)
@@ -179,7 +235,7 @@ int am_fauth_step(struct am_vault *v, const struct am_mt_frontier *fr, struct am
 	}
 	fa->next = iv->orig.seq + 1;
 	/* the last entry a checkpoint covers: its signer is a member of the field vault */
-	if (iv->orig.seq + 1 == cp->size && !am_auth_signed_note(&fa->auth, cp)) {
+	if (iv->orig.seq + 1 == cp->size && !am_auth_signed_note(&fa->auth, cp, AM_ROLE_ALL)) {
 		snprintf(why, whylen, "the field checkpoint of %llu entries is not signed by a member "
 			 "of the field vault", (unsigned long long)cp->size);
 		return -1;

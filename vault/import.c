@@ -41,6 +41,7 @@ enum am_status am_import_begin(struct am_vault *v, struct am_trusted *t,
 		free(x);
 		return s;
 	}
+	x->fauths.from = x->work.size; /* the imports already in the log: met through links */
 	am_sha256_init(&x->ct_hash);
 	*out = x;
 	return AM_OK;

@@ -19,11 +19,13 @@ struct am_fauth {
 struct am_fauths {
 	struct am_fauth *v;
 	size_t n;
+	uint64_t from; /* every import from this entry on has been stepped through here */
 };
 void am_fauths_init(struct am_fauths *c);
 void am_fauths_release(struct am_fauths *c);
-/* 1 when a current member of auth signed the note c. */
-AM_WUR int am_auth_signed_note(const struct am_auth *auth, const struct am_checkpoint *c);
+/* 1 when a current member of auth holding one of roles signed the note c. */
+AM_WUR int am_auth_signed_note(const struct am_auth *auth, const struct am_checkpoint *c,
+			       unsigned roles);
 /*
  * Apply the original iv of import h to its field vault's membership in c
  * (rebuilt from the imports before h, proved in the tree fr, when c does not

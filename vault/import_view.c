@@ -86,3 +86,15 @@ unsigned am_entry_kind(const struct am_header *h)
 	am_err_init(&e);
 	return parse_view(h, &iv, &e) == AM_OK && iv.orig.type != AM_T_IMPORT ? iv.orig.type : 0;
 }
+
+int am_import_original(const struct am_header *h, struct am_header *orig)
+{
+	struct am_import_view iv;
+	struct am_err e;
+
+	am_err_init(&e);
+	if (h->type != AM_T_IMPORT || parse_view(h, &iv, &e) != AM_OK)
+		return -1;
+	*orig = iv.orig;
+	return 0;
+}

@@ -577,6 +577,11 @@ AM_WUR enum am_status am_entry_stored_chunks(struct am_vault *v, const struct am
  * It checks no signature: give it headers of a verified log.
  */
 unsigned am_entry_kind(const struct am_header *h);
+/*
+ * The original header an import carries, parsed (0), or -1 when h is no
+ * import or it does not parse.  No signature checked: a verified log's.
+ */
+AM_WUR int am_import_original(const struct am_header *h, struct am_header *orig);
 /* The root of t's verified tree (of am_trusted_size(t) entries). */
 void am_trusted_root(const struct am_trusted *t, unsigned char root[AM_HASH_LEN]);
 

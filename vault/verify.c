@@ -725,6 +725,7 @@ enum am_status am_verify_run(struct am_vault *v, const struct am_verify_opts *o,
 	vs.from = from;
 	am_auth_init(&vs.auth);
 	am_fauths_init(&vs.fauths);
+	vs.fauths.from = o->from_size; /* imports before it are met only through their links */
 	am_mt_frontier_init(&vs.fr);
 	if (o->tier >= AM_VERIFY_DEEP && o->reader == NULL)
 		return am_fail(e, AM_EINPUT, "deep verification needs a custodian's identity");

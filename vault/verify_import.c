@@ -91,7 +91,7 @@ int am_import_check_alone(const struct am_auth *auth, const struct am_header *h,
 		BAD("field entry %llu is not proved to be in the field checkpoint of %llu entries",
 		    (unsigned long long)o->seq, (unsigned long long)c.size);
 	/* the field officers are enrolled here too: the main vault vouches for their keys */
-	if (!am_auth_signed_note(auth, &c))
+	if (!am_auth_signed_note(auth, &c, AM_ROLE_ALL))
 		BAD("field checkpoint is not signed by a member of this vault");
 	if (am_type_sealed(o->type) && !(am_auth_roles(auth, o->signer) &
 					 am_type_signer_roles(o->type))) {
@@ -226,8 +226,10 @@ int am_ack_check(const struct am_auth *auth, const struct am_header *h, char *wh
 	else if (a.field_size > h->seq)
 		snprintf(why, whylen, "ack entry acknowledges %llu entries, more than came before it",
 			 (unsigned long long)a.field_size);
-	else if (!am_auth_signed_note(auth, &a.cp))
-		snprintf(why, whylen, "ack entry's note is not signed by a member of this vault");
+	/* headquarters' word: a mission custodian's, not a field officer's own */
+	else if (!am_auth_signed_note(auth, &a.cp, AM_ROLE_CUSTODIAN))
+		snprintf(why, whylen, "ack entry's note is not signed by a member of this vault "
+			 "holding the custodian role");
 	else
 		rc = 0;
 	am_ack_release(&a);

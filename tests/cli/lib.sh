@@ -380,6 +380,25 @@ seal_as_fails() {
 	expect_eq "entries of $v after a refused seal" "$before" "$(sq "$v" "SELECT count(*) FROM entries")"
 }
 
+# need_forge — the attacker's tools and the independent verifier: TESTS (the
+# tests directory), FORGE (tests/python/forge.py), AMV (amverify.py) and PY
+# (the Debian python3, with PyNaCl); fail if any is missing.  Call it before
+# any cd: without TESTS_DIR it finds the tests from the script's own path.
+need_forge() {
+	TESTS=${TESTS_DIR:-}
+	if [ -z "$TESTS" ]; then
+		case "$0" in
+		/*) TESTS=$(dirname "$(dirname "$0")") ;;
+		*) TESTS=$(dirname "$(dirname "$OLDPWD/$0")") ;;
+		esac
+	fi
+	FORGE="$TESTS/python/forge.py"
+	AMV="$TESTS/python/amverify.py"
+	PY=/usr/bin/python3
+	[ -f "$FORGE" ] || fail "forge.py not found at $FORGE (set TESTS_DIR)"
+	"$PY" -c 'import nacl.signing' 2>/dev/null || fail "$PY cannot import nacl (apt-get install python3-nacl)"
+}
+
 # need_bagit — what the bundle tests check bags with: PY (the Debian python3)
 # and VALIDATE (tests/bagit/validate_bag.py), and unzip; fail if any is missing
 need_bagit() {

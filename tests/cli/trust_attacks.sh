@@ -34,18 +34,7 @@
 . "$(dirname "$0")/lib.sh"
 export XDG_STATE_HOME="$T/state" # the admin's laptop; the others have their own
 
-TESTS=${TESTS_DIR:-}
-if [ -z "$TESTS" ]; then
-	case "$0" in
-	/*) TESTS=$(dirname "$(dirname "$0")") ;;
-	*) TESTS=$(dirname "$(dirname "$OLDPWD/$0")") ;;
-	esac
-fi
-FORGE="$TESTS/python/forge.py"
-AMV="$TESTS/python/amverify.py"
-PY=/usr/bin/python3
-[ -f "$FORGE" ] || fail "forge.py not found at $FORGE (set TESTS_DIR)"
-"$PY" -c 'import nacl.signing' 2>/dev/null || fail "$PY cannot import nacl (apt-get install python3-nacl)"
+need_forge
 
 # ---- helpers ------------------------------------------------------------------
 

@@ -858,12 +858,13 @@ def _verify_vault(db):
     return n, root_from_perfect(nodes, n), checked, compromised
 
 
-def member_signed(note, auth):
-    """A valid signature on note by some current member of auth (§25.3, §25.5)."""
+def member_signed(note, auth, roles=0xFF):
+    """A valid signature on note by some current member of auth holding one of
+    roles (§25.3; §25.5: a custodian)."""
     if len(note.sigs) != 1:
         return False
     for m in auth.members:
-        if m[3] == 0:
+        if m[3] & roles == 0:
             continue
         key = VerifierKey(note.origin, TYPE_ED25519, m[0])
         if note.valid_signatures([key])[key]:
@@ -937,6 +938,9 @@ def check_import(h, auth, imports):
             raise Fail("field entry %d does not follow the one imported before" % o.seq)
         if note.size < prev[3]:
             raise Fail("its field checkpoint is older than the one before")
+        if o.seq != imports.get(("next", o.vault_id)):
+            raise Fail("field entry %d was already imported: each is imported once, in order"
+                       % o.seq)
     # the field vault's own rules, replayed from its imported originals
     fauth = imports.setdefault(("auth", o.vault_id), Membership())
     try:
@@ -945,6 +949,7 @@ def check_import(h, auth, imports):
         raise Fail("field entry %d breaks its own vault's rules: %s" % (o.seq, e))
     if o.seq + 1 == note.size and not member_signed(note, fauth):
         raise Fail("the field checkpoint is not signed by a member of the field vault")
+    imports[("next", o.vault_id)] = o.seq + 1
     return o.vault_id, o.seq, ohash, note.size
 
 
@@ -960,8 +965,8 @@ def check_ack(h, auth):
     b64decode(parts[3], 32)
     if int(parts[2]) > h.seq:
         raise Fail("ack acknowledges more entries than came before it")
-    if not member_signed(note, auth):
-        raise Fail("ack note is not signed by a member")
+    if not member_signed(note, auth, CUSTODIAN):
+        raise Fail("ack note is not signed by a custodian")
 
 
 def check_chunk_rows(db, h):

@@ -48,6 +48,11 @@ independent verifier next to this file); nothing calls amanat.
             T, each saying its key came from entry VIA.
         revoke PUB --since S
             a revoke entry whose record says compromised since entry S.
+        reimport SEQ
+            import entry SEQ again (§25.3): the same original, field
+            checkpoint, proof, body fields, refs and stored body (wraps,
+            metadata, chunks), signed by ID: a second import of one field
+            entry, branching from the import SEQ follows.
   forge.py bundle-drop BAG SEQ --identity ID.id --passphrase-env VAR
       Deletes amanat/entries/SEQ.tlog-proof from the bag directory BAG,
       rewrites tagmanifest-sha256.txt without it and signs the tag manifest
@@ -386,6 +391,24 @@ def cmd_insider(db_path, ident, pass_env, mode, args, binder, roles):
         _, pk, _ = read_pub(args[0])
         since = int(args[1])
         typ, payload = av.REVOKE, pk + struct.pack(">BBQqH", 1, 1, since, 0, 0)
+    elif mode == "reimport":
+        src = int(args[0])
+        o = rows[src]
+        wraps, meta = db.execute("SELECT wraps, meta FROM entries WHERE seq = ?", (src,)).fetchone()
+        chunks = [bytes(c) for (c,) in db.execute(
+            "SELECT data FROM chunks WHERE seq = ? ORDER BY idx", (src,))]
+        hdr = encode_header(o.type, vid, n, hashes[-1], last_auth, bytes(sk.verify_key), o.payload,
+                            refs=o.refs, uid=o.uid, size=o.size, chunk_size=o.chunk_size,
+                            chunk_count=o.chunk_count, ct_size=o.ct_size, ct_hash=o.ct_hash,
+                            wraps_size=o.wraps_size, wraps_hash=o.wraps_hash,
+                            meta_size=o.meta_size, meta_hash=o.meta_hash,
+                            fields_root=o.fields_root, sealed_at_ms=1700000000000 + 1000 * n)
+        db.execute("BEGIN")
+        append(db, n, hdr, sign(sk, hdr), bytes(wraps or b""), bytes(meta or b""), chunks, sk,
+               vid, [av.leaf_hash(h) for h in hashes])
+        db.execute("COMMIT")
+        print(n)
+        return
     else:
         raise SystemExit("forge: unknown insider mode %s" % mode)
     hdr = encode_header(typ, vid, n, hashes[-1], last_auth, bytes(sk.verify_key), payload,
