@@ -87,7 +87,7 @@ static enum am_status choose(struct cli_trust *ct, const struct am_identity *ope
 			enum am_status s = am_entry_read_trusted(ct->v, ct->t, q, &p, e);
 			if (s != AM_OK)
 				return s;
-			want = am_type_sealed(p.h.type) && am_wrapped_to(ct->v, q, opener->box_pk, NULL) &&
+			want = am_header_sealed(&p.h) && am_wrapped_to(ct->v, q, opener->box_pk, NULL) &&
 			       !am_wrapped_to(ct->v, q, to, NULL);
 			am_entry_pub_release(&p);
 			if (want && push(v, n, &cap, q) != 0)

@@ -136,7 +136,7 @@ int am_rewrap_check(struct am_vault *v, const struct am_auth *a, const struct am
 		if (read_proved(v, t, size, root, &p) != 0)
 			BAD("rewrap names entry %llu, which is not in the log before it",
 			    (unsigned long long)t);
-		if (!am_type_sealed(p.h.type))
+		if (!am_header_sealed(&p.h))
 			BAD("rewrap names entry %llu, a %s entry with no content key",
 			    (unsigned long long)t, am_type_name(p.h.type));
 		if (wraps_list(v, &p, w.to, 1, NULL) != 0)
@@ -242,7 +242,7 @@ int am_wrapped_to(struct am_vault *v, uint64_t seq, const unsigned char box_pk[A
 
 	if (am_entry_read_trusted(v, v->trusted, seq, &p, NULL) != AM_OK)
 		return 0;
-	r = am_type_sealed(p.h.type) && am_rewrap_wrap_for(v, &p, box_pk, wrap, via) == 1;
+	r = am_header_sealed(&p.h) && am_rewrap_wrap_for(v, &p, box_pk, wrap, via) == 1;
 	am_entry_pub_release(&p);
 	return r;
 }
