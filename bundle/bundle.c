@@ -94,7 +94,7 @@ static void item_json(const struct ex_ctx *x, const struct ex_item *it, struct a
 	unsigned char d[AM_HASH_LEN];
 
 	(void)x;
-	bundle_addf(b, "{\n  \"id\": \"%s\",\n  \"seq\": %llu,\n  \"type\": \"%s\",\n  \"payload\": ",
+	am_buf_addf(b, "{\n  \"id\": \"%s\",\n  \"seq\": %llu,\n  \"type\": \"%s\",\n  \"payload\": ",
 		    it->id, (unsigned long long)it->seq, am_type_name(am_entry_kind(&it->pub.h)));
 	json_cstr(b, it->payload);
 	ADDS(b, ",\n  \"fields\": [");
@@ -104,7 +104,7 @@ static void item_json(const struct ex_ctx *x, const struct ex_item *it, struct a
 		if (it->withheld[j]) {
 			am_field_digest(d, fl);
 			am_hex(hex, d, AM_HASH_LEN);
-			bundle_addf(b, "{\"withheld\": true, \"digest\": \"%s\"}", hex);
+			am_buf_addf(b, "{\"withheld\": true, \"digest\": \"%s\"}", hex);
 			continue;
 		}
 		ADDS(b, "{\"name\": ");
@@ -126,11 +126,11 @@ static void item_json(const struct ex_ctx *x, const struct ex_item *it, struct a
 			free(vh);
 		}
 		am_hex(hex, fl->salt, AM_SALT_LEN);
-		bundle_addf(b, ", \"salt\": \"%s\"}", hex);
+		am_buf_addf(b, ", \"salt\": \"%s\"}", hex);
 	}
 	ADDS(b, "\n  ],\n  \"custody\": [");
 	for (size_t j = 0; j < it->ncustody; j++)
-		bundle_addf(b, "%s%llu", j ? ", " : "", (unsigned long long)it->custody[j]);
+		am_buf_addf(b, "%s%llu", j ? ", " : "", (unsigned long long)it->custody[j]);
 	ADDS(b, "]\n}\n");
 }
 
@@ -139,15 +139,15 @@ static void bundle_json(const struct ex_ctx *x, struct am_buf *b)
 	char kid[2 * AM_KEYID_LEN + 1];
 
 	am_key_id_hex(kid, x->req->custodian->sign_pk);
-	bundle_addf(b, "{\n  \"format\": \"amanat-bundle-1\",\n  \"origin\": \"%s\",\n"
+	am_buf_addf(b, "{\n  \"format\": \"amanat-bundle-1\",\n  \"origin\": \"%s\",\n"
 		       "  \"tree_size\": %llu,\n  \"exported_by\": {\"name\": ",
 		    x->origin, (unsigned long long)x->cp.size);
 	json_cstr(b, x->req->custodian->name);
-	bundle_addf(b, ", \"key_id\": \"%s\"},\n  \"scope\": ", kid);
+	am_buf_addf(b, ", \"key_id\": \"%s\"},\n  \"scope\": ", kid);
 	json_cstr(b, x->req->scope);
 	ADDS(b, ",\n  \"items\": [");
 	for (size_t i = 0; i < x->nitems; i++)
-		bundle_addf(b, "%s\"%s\"", i ? ", " : "", x->items[i].id);
+		am_buf_addf(b, "%s\"%s\"", i ? ", " : "", x->items[i].id);
 	ADDS(b, "],\n  \"withheld\": [");
 	for (size_t i = 0; i < x->req->nwithhold; i++) {
 		if (i)
@@ -165,17 +165,17 @@ static void bag_info(const struct ex_ctx *x, struct am_buf *b)
 	for (size_t i = 0; i < x->nitems; i++)
 		bytes += x->items[i].pub.h.size;
 	am_key_id_hex(kid, x->req->custodian->sign_pk);
-	bundle_addf(b, "Source-Organization: %s\n", x->origin);
-	bundle_addf(b, "Bagging-Date: %s\n", x->date);
-	bundle_addf(b, "External-Identifier: %s\n", x->origin + strlen("amanat/"));
-	bundle_addf(b, "External-Description: Evidence exported from an amanat vault, with its proofs\n");
+	am_buf_addf(b, "Source-Organization: %s\n", x->origin);
+	am_buf_addf(b, "Bagging-Date: %s\n", x->date);
+	am_buf_addf(b, "External-Identifier: %s\n", x->origin + strlen("amanat/"));
+	am_buf_addf(b, "External-Description: Evidence exported from an amanat vault, with its proofs\n");
 	/* RFC 8493 §2.2.2: free text "intended for human consumption" */
 	am_bundle_size_text(size, bytes);
-	bundle_addf(b, "Bag-Size: %s\n", size);
-	bundle_addf(b, "Payload-Oxum: %llu.%zu\n", (unsigned long long)bytes, x->nitems);
-	bundle_addf(b, "Bag-Count: 1 of 1\n");
-	bundle_addf(b, "Bag-Group-Identifier: %s@%llu\n", x->origin, (unsigned long long)x->cp.size);
-	bundle_addf(b, "Internal-Sender-Identifier: %s %s\n", x->req->custodian->name, kid);
+	am_buf_addf(b, "Bag-Size: %s\n", size);
+	am_buf_addf(b, "Payload-Oxum: %llu.%zu\n", (unsigned long long)bytes, x->nitems);
+	am_buf_addf(b, "Bag-Count: 1 of 1\n");
+	am_buf_addf(b, "Bag-Group-Identifier: %s@%llu\n", x->origin, (unsigned long long)x->cp.size);
+	am_buf_addf(b, "Internal-Sender-Identifier: %s %s\n", x->req->custodian->name, kid);
 }
 
 /*
@@ -266,10 +266,10 @@ static enum am_status manifests(struct am_sink *s, const struct slots *ss, struc
 			continue;
 		if (ss->v[i].item != NULL) {
 			am_hex(hex, f->sha256, AM_HASH_LEN);
-			bundle_addf(&m256, "%s  %s\n", hex, f->path);
+			am_buf_addf(&m256, "%s  %s\n", hex, f->path);
 			am_hex(hex, f->sha512, AM_SHA512_LEN);
 			am_buf_add(&m512, hex, strlen(hex));
-			bundle_addf(&m512, "  %s\n", f->path);
+			am_buf_addf(&m512, "  %s\n", f->path);
 		}
 	}
 	st = am_sink_add(s, tagfiles[0], m256.data, m256.len, 0, e);
@@ -289,7 +289,7 @@ static enum am_status manifests(struct am_sink *s, const struct slots *ss, struc
 		if (f == NULL)
 			return am_fail(e, AM_EINPUT, "bundle file %s went missing", path);
 		am_hex(hex, f->sha256, AM_HASH_LEN);
-		bundle_addf(tag, "%s  %s\n", hex, path);
+		am_buf_addf(tag, "%s  %s\n", hex, path);
 	}
 	if (tag->oom)
 		return am_fail(e, AM_ENOMEM, "out of memory");
@@ -348,7 +348,7 @@ enum am_status ex_write_bundle(struct ex_ctx *x, struct am_sink *s,
 		oom |= sl == NULL;
 	}
 	if (!oom && (sl = new_slot(&ss, "bagit.txt")) != NULL)
-		bundle_addf(&sl->buf, "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n");
+		am_buf_addf(&sl->buf, "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n");
 	oom |= sl == NULL;
 	if (!oom && (sl = new_slot(&ss, "bag-info.txt")) != NULL)
 		bag_info(x, &sl->buf);

@@ -82,7 +82,5 @@ struct bundle_page {
 void bundle_index_html(const struct bundle_page *pg, struct am_buf *b);
 /* Append p as HTML text; control bytes other than newline become '?'. */
 void bundle_html(struct am_buf *b, const unsigned char *p, size_t n);
-/* Append printf-formatted text of at most 1023 bytes (b->oom when longer). */
-void bundle_addf(struct am_buf *b, const char *fmt, ...) AM_PRINTF(2, 3);
 
 #endif

@@ -9,7 +9,6 @@
  */
 #include "bundle_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -38,21 +37,6 @@ void am_bundle_size_text(char out[32], uint64_t n)
 			return;
 		}
 	}
-}
-
-void bundle_addf(struct am_buf *b, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		b->oom = 1;
-	else
-		am_buf_add(b, tmp, (size_t)n);
 }
 
 void bundle_html(struct am_buf *b, const unsigned char *p, size_t n)
@@ -182,17 +166,17 @@ static void item(struct am_buf *b, const struct bundle_page *pg, const struct bu
 	const struct am_header *h = it->h;
 	char kid[2 * AM_KEYID_LEN + 1], t[32], hex[2 * AM_HASH_LEN + 1], size[32];
 
-	bundle_addf(b, "<div class=\"item\">\n<h2>%s</h2>\n<table>\n", it->id);
-	bundle_addf(b, "<tr><th>Entry</th><td>%llu (%s)</td></tr>\n", (unsigned long long)h->seq,
+	am_buf_addf(b, "<div class=\"item\">\n<h2>%s</h2>\n<table>\n", it->id);
+	am_buf_addf(b, "<tr><th>Entry</th><td>%llu (%s)</td></tr>\n", (unsigned long long)h->seq,
 	            am_type_name(h->type));
 	PUT(b, "<tr><th>Title</th><td>");
 	shown(b, it, BUNDLE_PAGE_TITLE);
 	PUT(b, "</td></tr>\n<tr><th>Case</th><td>");
 	shown(b, it, BUNDLE_PAGE_CASE);
 	when(t, h->sealed_at_ms);
-	bundle_addf(b, "</td></tr>\n<tr><th>Sealed</th><td>%s (the sealer's clock) by ", t);
+	am_buf_addf(b, "</td></tr>\n<tr><th>Sealed</th><td>%s (the sealer's clock) by ", t);
 	html_cstr(b, member_name(pg, h->signer, kid));
-	bundle_addf(b, " (key <code>%s</code>)</td></tr>\n", kid);
+	am_buf_addf(b, " (key <code>%s</code>)</td></tr>\n", kid);
 	PUT(b, "<tr><th>File</th><td><a href=\"");
 	href(b, it->payload);
 	PUT(b, "\"><code><bdi>");
@@ -211,19 +195,19 @@ static void item(struct am_buf *b, const struct bundle_page *pg, const struct bu
 	PUT(b, "</td></tr>\n<tr><th>SHA-256</th><td><code>");
 	shown(b, it, BUNDLE_PAGE_SHA256);
 	am_bundle_size_text(size, h->size);
-	bundle_addf(b, "</code></td></tr>\n<tr><th>Size</th><td>%s", size);
+	am_buf_addf(b, "</code></td></tr>\n<tr><th>Size</th><td>%s", size);
 	if (h->size >= 1000)
-		bundle_addf(b, " (%llu bytes)", (unsigned long long)h->size);
+		am_buf_addf(b, " (%llu bytes)", (unsigned long long)h->size);
 	PUT(b, "</td></tr>\n");
 	am_hex(hex, h->fields_root, AM_HASH_LEN);
-	bundle_addf(b, "<tr><th>Fields root</th><td><code>%s</code></td></tr>\n", hex);
+	am_buf_addf(b, "<tr><th>Fields root</th><td><code>%s</code></td></tr>\n", hex);
 	PUT(b, "<tr><th>Custody</th><td>");
 	if (it->ncustody == 0)
 		PUT(b, "no reading recorded before this export");
 	for (size_t j = 0; j < it->ncustody; j++) {
 		const struct am_header *c = it->custody[j];
 		when(t, c->sealed_at_ms);
-		bundle_addf(b, "%sentry %llu: %s, %s by ", j ? "<br>\n" : "",
+		am_buf_addf(b, "%sentry %llu: %s, %s by ", j ? "<br>\n" : "",
 		            (unsigned long long)c->seq,
 		            am_action_name(c->payload_len ? c->payload[0] : 0), t);
 		html_cstr(b, member_name(pg, c->signer, kid));
@@ -235,7 +219,7 @@ void bundle_index_html(const struct bundle_page *pg, struct am_buf *b)
 {
 	char kid[2 * AM_KEYID_LEN + 1];
 
-	bundle_addf(b,
+	am_buf_addf(b,
 	            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	            "<title>Evidence bundle %s@%llu</title>\n",
 	            pg->origin, (unsigned long long)pg->tree_size);
@@ -247,14 +231,14 @@ void bundle_index_html(const struct bundle_page *pg, struct am_buf *b)
 	    ".item{page-break-inside:avoid}"
 	    "@media print{body{margin:0}}\n</style>\n</head>\n<body>\n<h1>Evidence bundle</h1>\n");
 	notice(b);
-	bundle_addf(b,
+	am_buf_addf(b,
 	            "<p>Exported from the amanat vault <code>%s</code> at tree size %llu on %s by ",
 	            pg->origin, (unsigned long long)pg->tree_size, pg->date);
 	html_cstr(b, pg->exporter);
 	am_key_id_hex(kid, pg->exporter_pk);
-	bundle_addf(b, " (key <code>%s</code>), for the consent scope &ldquo;", kid);
+	am_buf_addf(b, " (key <code>%s</code>), for the consent scope &ldquo;", kid);
 	html_cstr(b, pg->scope);
-	bundle_addf(b, "&rdquo;. It holds %zu item%s.", pg->nitems, pg->nitems == 1 ? "" : "s");
+	am_buf_addf(b, "&rdquo;. It holds %zu item%s.", pg->nitems, pg->nitems == 1 ? "" : "s");
 	if (pg->withheld)
 		PUT(b, " Some fields were withheld; their commitments let the disclosed ones be "
 		       "checked.");

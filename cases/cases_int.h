@@ -94,8 +94,6 @@ char *cases_strndup(const char *s, size_t n, int *oom);
 void cases_free_str(char *s);
 /* Append s as a JSON string (quoted, escaped) to b. */
 void cases_json_str(struct am_buf *b, const char *s);
-/* Append printf output to b. */
-void cases_bprintf(struct am_buf *b, const char *fmt, ...) AM_PRINTF(2, 3);
 /* Days of the period a date of a precision covers; -1 when the date is not in the calendar. */
 int cases_period(const char *date, int precision, int32_t *first, int32_t *last);
 /* Days since 1970-01-01 of a calendar day (y, m, d checked by the caller). */

@@ -50,7 +50,7 @@ enum am_status cases_gen_csv(uint32_t seed, size_t ncases, char **out, size_t *l
 
 	memset(truth, 0, sizeof(*truth));
 	am_buf_init(&b);
-	cases_bprintf(&b, "case_id,act_id,act_type,date,date_precision,province,district,victim,"
+	am_buf_addf(&b, "case_id,act_id,act_type,date,date_precision,province,district,victim,"
 		      "victim_sex,victim_age,victim_affiliation,perpetrator,status,consent_scopes,"
 		      "witness_name\n");
 	for (size_t c = 0; c < ncases; c++) {
@@ -70,7 +70,7 @@ enum am_status cases_gen_csv(uint32_t seed, size_t ncases, char **out, size_t *l
 				snprintf(date, sizeof(date), "%.*s", prec == CASES_DAY ? 10 :
 					 prec == CASES_MONTH ? 7 : 4, whole);
 				(void)cases_period(date, prec, &first, &last);
-				cases_bprintf(&b, "DEMO-%04zu,A%u,%s,%s,%s,%s,District %u,V-%05u,%s,adult,%s,"
+				am_buf_addf(&b, "DEMO-%04zu,A%u,%s,%s,%s,%s,District %u,V-%05u,%s,adult,%s,"
 					      "unknown,%s,internal;un-mechanism,%s\n", c + 1, ++act,
 					      types[t], date, cases_precision_name(prec), prov,
 					      1 + next(&s) % 9, victim, next(&s) % 3 ? "male" : "female",

@@ -47,19 +47,19 @@ static void chart(struct cases_json *j, struct am_buf *b, const struct cases_sta
 		uint64_t v = victims ? s->g[i].victims : s->g[i].acts;
 		max = v > max ? v : max;
 	}
-	cases_bprintf(b, "<figure><figcaption>%s</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+	am_buf_addf(b, "<figure><figcaption>%s</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
 		      "width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\" role=\"img\">\n", title,
 		      left + width + 60, h, left + width + 60, h);
 	for (size_t i = 0; i < s->ng; i++) {
 		uint64_t v = victims ? s->g[i].victims : s->g[i].acts;
 		unsigned w = (unsigned)(v * width / max), y = (unsigned)i * rowh + 4;
-		cases_bprintf(b, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">", left - 8, y + 14);
+		am_buf_addf(b, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">", left - 8, y + 14);
 		esc(b, label_of(j, s->by, s->g[i].group));
-		cases_bprintf(b, "</text><rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\"/>"
+		am_buf_addf(b, "</text><rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\"/>"
 			      "<text x=\"%u\" y=\"%u\">%llu</text>\n", left, y, w ? w : 1, rowh - 6,
 			      left + (w ? w : 1) + 6, y + 14, (unsigned long long)v);
 	}
-	cases_bprintf(b, "</svg></figure>\n");
+	am_buf_addf(b, "</svg></figure>\n");
 }
 
 enum am_status cases_report_html(struct cases_json *j, const struct cases_report *r, char **out,
@@ -83,51 +83,51 @@ enum am_status cases_report_html(struct cases_json *j, const struct cases_report
 			return vs;
 	}
 	am_buf_init(&b);
-	cases_bprintf(&b, "<!DOCTYPE html>\n<html lang=\"en\" xmlns=\"http://www.w3.org/1999/xhtml\">\n"
+	am_buf_addf(&b, "<!DOCTYPE html>\n<html lang=\"en\" xmlns=\"http://www.w3.org/1999/xhtml\">\n"
 		      "<head><meta charset=\"utf-8\"/><title>Case statistics by %s</title>\n",
 		      cases_by_name(s->by));
-	cases_bprintf(&b, "<style>\nbody{font-family:serif;max-width:50em;margin:2em auto;color:#000}"
+	am_buf_addf(&b, "<style>\nbody{font-family:serif;max-width:50em;margin:2em auto;color:#000}"
 		      "\ntable{border-collapse:collapse;margin:1em 0}\nth,td{border:1px solid #444;"
 		      "padding:.2em .6em}\ntd.n{text-align:right}\nrect{fill:#335}\nsvg{max-width:100%%;height:auto}\nsvg text{font-size:"
 		      "12px;font-family:sans-serif}\n.mono{font-family:monospace;word-break:break-all}\n"
 		      "@media print{body{margin:0;max-width:none}figure,table{page-break-inside:avoid}}"
 		      "\n</style></head>\n<body>\n");
-	cases_bprintf(&b, "<h1>Case statistics by %s</h1>\n<p>Acts and distinct victims over the "
+	am_buf_addf(&b, "<h1>Case statistics by %s</h1>\n<p>Acts and distinct victims over the "
 		      "newest version of every case record, withdrawn cases left out. Period: "
 		      "<strong>%s</strong> to <strong>%s</strong> (both days included; an act dated "
 		      "only to a month or a year is counted only when its whole period lies inside; "
 		      "acts that straddle an end are shown on their own line and are not in the "
 		      "total).</p>\n", cases_by_name(s->by), s->has_from ? from : "the beginning",
 		      s->has_to ? to : "the end");
-	cases_bprintf(&b, "<table><thead><tr><th>%s</th><th>key</th><th>acts</th><th>victims</th>"
+	am_buf_addf(&b, "<table><thead><tr><th>%s</th><th>key</th><th>acts</th><th>victims</th>"
 		      "</tr></thead><tbody>\n", cases_by_name(s->by));
 	for (size_t i = 0; i < s->ng; i++) {
-		cases_bprintf(&b, "<tr><td>");
+		am_buf_addf(&b, "<tr><td>");
 		esc(&b, label_of(j, s->by, s->g[i].group));
-		cases_bprintf(&b, "</td><td>");
+		am_buf_addf(&b, "</td><td>");
 		esc(&b, s->g[i].group);
-		cases_bprintf(&b, "</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td></tr>\n",
+		am_buf_addf(&b, "</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td></tr>\n",
 			      (unsigned long long)s->g[i].acts, (unsigned long long)s->g[i].victims);
 	}
-	cases_bprintf(&b, "<tr><th colspan=\"2\">total (distinct victims over all acts counted)</th>"
+	am_buf_addf(&b, "<tr><th colspan=\"2\">total (distinct victims over all acts counted)</th>"
 		      "<td class=\"n\">%llu</td><td class=\"n\">%llu</td></tr>\n",
 		      (unsigned long long)s->total_acts, (unsigned long long)s->total_victims);
 	if (s->partly_acts > 0)
-		cases_bprintf(&b, "<tr><td colspan=\"2\">partly in range (not in the total)</td>"
+		am_buf_addf(&b, "<tr><td colspan=\"2\">partly in range (not in the total)</td>"
 			      "<td class=\"n\">%llu</td><td class=\"n\">%llu</td></tr>\n",
 			      (unsigned long long)s->partly_acts, (unsigned long long)s->partly_victims);
-	cases_bprintf(&b, "</tbody></table>\n<p>%llu cases counted. A victim counted in two groups is "
+	am_buf_addf(&b, "</tbody></table>\n<p>%llu cases counted. A victim counted in two groups is "
 		      "counted once in the total.</p>\n", (unsigned long long)s->cases);
 	chart(j, &b, s, 0, "Acts");
 	chart(j, &b, s, 1, "Distinct victims");
-	cases_bprintf(&b, "<h2>Provenance</h2>\n<table>\n<tr><th>vault log</th><td class=\"mono\">");
+	am_buf_addf(&b, "<h2>Provenance</h2>\n<table>\n<tr><th>vault log</th><td class=\"mono\">");
 	esc(&b, r->origin);
-	cases_bprintf(&b, "</td></tr>\n<tr><th>checkpoint</th><td class=\"mono\">tree size %llu, root "
+	am_buf_addf(&b, "</td></tr>\n<tr><th>checkpoint</th><td class=\"mono\">tree size %llu, root "
 		      "%s</td></tr>\n<tr><th>computed</th><td>", (unsigned long long)r->size, root);
 	esc(&b, r->made_at);
-	cases_bprintf(&b, " by ");
+	am_buf_addf(&b, " by ");
 	esc(&b, r->signer_name);
-	cases_bprintf(&b, ", recorded as custody entry %llu</td></tr>\n<tr><th>signer key (Ed25519)"
+	am_buf_addf(&b, ", recorded as custody entry %llu</td></tr>\n<tr><th>signer key (Ed25519)"
 		      "</th><td class=\"mono\">%s</td></tr>\n<tr><th>signature</th><td class=\"mono\">%s"
 		      "</td></tr>\n</table>\n<p>To check these figures against the vault: "
 		      "<code>amanat stats --check REPORT.json VAULT --as CUSTODIAN.id</code> with the "

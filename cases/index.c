@@ -349,7 +349,7 @@ enum am_status cases_diff(const struct cases_record *a, const struct cases_recor
 		const char *old = c <= 0 ? fa.kv[i] + strlen(fa.kv[i]) + 1 : NULL;
 		const char *now = c >= 0 ? fb.kv[k] + strlen(fb.kv[k]) + 1 : NULL;
 		if (old == NULL || now == NULL || strcmp(old, now) != 0) {
-			cases_bprintf(&buf, "%s: ", path);
+			am_buf_addf(&buf, "%s: ", path);
 			if (a != NULL) {
 				am_buf_add(&buf, old ? old : "(none)", strlen(old ? old : "(none)"));
 				am_buf_add(&buf, " -> ", 4);

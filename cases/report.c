@@ -48,15 +48,15 @@ enum am_status cases_report_statement(const struct cases_report *r, char **out, 
 
 	text_of(r, &t);
 	am_buf_init(&b);
-	cases_bprintf(&b, REPORT_KIND "\nvault %s\norigin %s\nsize %llu\nroot %s\nby %s\nfrom %s\n"
+	am_buf_addf(&b, REPORT_KIND "\nvault %s\norigin %s\nsize %llu\nroot %s\nby %s\nfrom %s\n"
 		      "to %s\nmade %s\nsigner %s\ncustody %llu\ncases %llu\n", t.vid, r->origin,
 		      (unsigned long long)r->size, t.root, cases_by_name(r->st.by), t.from, t.to,
 		      r->made_at, t.pk, (unsigned long long)r->custody,
 		      (unsigned long long)r->st.cases);
 	for (size_t i = 0; i < r->st.ng; i++)
-		cases_bprintf(&b, "group %s %llu %llu\n", r->st.g[i].group,
+		am_buf_addf(&b, "group %s %llu %llu\n", r->st.g[i].group,
 			      (unsigned long long)r->st.g[i].acts, (unsigned long long)r->st.g[i].victims);
-	cases_bprintf(&b, "total %llu %llu\npartly-in-range %llu %llu\n",
+	am_buf_addf(&b, "total %llu %llu\npartly-in-range %llu %llu\n",
 		      (unsigned long long)r->st.total_acts, (unsigned long long)r->st.total_victims,
 		      (unsigned long long)r->st.partly_acts, (unsigned long long)r->st.partly_victims);
 	*out = (char *)am_buf_detach(&b, len);
@@ -92,7 +92,7 @@ int cases_report_verify(const struct cases_report *r)
 
 static void pair(struct am_buf *b, const char *name, uint64_t acts, uint64_t victims)
 {
-	cases_bprintf(b, "\"%s\":{\"acts\":%llu,\"victims\":%llu}", name, (unsigned long long)acts,
+	am_buf_addf(b, "\"%s\":{\"acts\":%llu,\"victims\":%llu}", name, (unsigned long long)acts,
 		      (unsigned long long)victims);
 }
 
@@ -106,25 +106,25 @@ enum am_status cases_report_json(const struct cases_report *r, char **out, size_
 	text_of(r, &t);
 	am_b64(sig, r->sig, AM_SIG_LEN);
 	am_buf_init(&b);
-	cases_bprintf(&b, "{\"report\":\"" REPORT_KIND "\",\"vault\":\"%s\",\"checkpoint\":"
+	am_buf_addf(&b, "{\"report\":\"" REPORT_KIND "\",\"vault\":\"%s\",\"checkpoint\":"
 		      "{\"origin\":\"%s\",\"size\":%llu,\"root\":\"%s\"},\"by\":\"%s\",",
 		      t.vid, r->origin, (unsigned long long)r->size, t.root, cases_by_name(r->st.by));
-	cases_bprintf(&b, "\"from\":\"%s\",\"to\":\"%s\",\"made_at\":\"%s\",\"signer\":{\"name\":",
+	am_buf_addf(&b, "\"from\":\"%s\",\"to\":\"%s\",\"made_at\":\"%s\",\"signer\":{\"name\":",
 		      t.from, t.to, r->made_at);
 	cases_json_str(&b, r->signer_name);
-	cases_bprintf(&b, ",\"key\":\"%s\"},\"custody\":%llu,\"cases\":%llu,\"groups\":[", t.pk,
+	am_buf_addf(&b, ",\"key\":\"%s\"},\"custody\":%llu,\"cases\":%llu,\"groups\":[", t.pk,
 		      (unsigned long long)r->custody, (unsigned long long)r->st.cases);
 	for (size_t i = 0; i < r->st.ng; i++) {
-		cases_bprintf(&b, "%s\n{\"group\":", i ? "," : "");
+		am_buf_addf(&b, "%s\n{\"group\":", i ? "," : "");
 		cases_json_str(&b, r->st.g[i].group);
-		cases_bprintf(&b, ",\"acts\":%llu,\"victims\":%llu}", (unsigned long long)r->st.g[i].acts,
+		am_buf_addf(&b, ",\"acts\":%llu,\"victims\":%llu}", (unsigned long long)r->st.g[i].acts,
 			      (unsigned long long)r->st.g[i].victims);
 	}
-	cases_bprintf(&b, "],\n");
+	am_buf_addf(&b, "],\n");
 	pair(&b, "total", r->st.total_acts, r->st.total_victims);
-	cases_bprintf(&b, ",");
+	am_buf_addf(&b, ",");
 	pair(&b, "partly_in_range", r->st.partly_acts, r->st.partly_victims);
-	cases_bprintf(&b, ",\n\"signature\":\"%s\"}\n", sig);
+	am_buf_addf(&b, ",\n\"signature\":\"%s\"}\n", sig);
 	*out = (char *)am_buf_detach(&b, len);
 	return *out != NULL ? AM_OK : am_fail(e, AM_ENOMEM, "out of memory");
 }
@@ -135,14 +135,14 @@ enum am_status cases_stats_csv(const struct cases_stats *s, char **out, size_t *
 	struct am_buf b;
 
 	am_buf_init(&b);
-	cases_bprintf(&b, "group,acts,victims\n");
+	am_buf_addf(&b, "group,acts,victims\n");
 	for (size_t i = 0; i < s->ng; i++)
-		cases_bprintf(&b, "%s,%llu,%llu\n", s->g[i].group, (unsigned long long)s->g[i].acts,
+		am_buf_addf(&b, "%s,%llu,%llu\n", s->g[i].group, (unsigned long long)s->g[i].acts,
 			      (unsigned long long)s->g[i].victims);
-	cases_bprintf(&b, "total,%llu,%llu\n", (unsigned long long)s->total_acts,
+	am_buf_addf(&b, "total,%llu,%llu\n", (unsigned long long)s->total_acts,
 		      (unsigned long long)s->total_victims);
 	if (s->partly_acts > 0)
-		cases_bprintf(&b, "partly-in-range,%llu,%llu\n", (unsigned long long)s->partly_acts,
+		am_buf_addf(&b, "partly-in-range,%llu,%llu\n", (unsigned long long)s->partly_acts,
 			      (unsigned long long)s->partly_victims);
 	*out = (char *)am_buf_detach(&b, len);
 	return *out != NULL ? AM_OK : am_fail(e, AM_ENOMEM, "out of memory");

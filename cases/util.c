@@ -90,22 +90,6 @@ void cases_json_str(struct am_buf *b, const char *s)
 	am_buf_u8(b, '"');
 }
 
-void cases_bprintf(struct am_buf *b, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
-		b->oom = 1;
-		return;
-	}
-	am_buf_add(b, buf, (size_t)n);
-}
-
 int cases_month_days(int y, int m)
 {
 	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };

@@ -14,7 +14,7 @@
 /* Append text, then "name": and value as a JSON string. */
 static void member(struct am_buf *b, const char *text, const char *name, const char *value)
 {
-	cases_bprintf(b, "%s\"%s\":", text, name);
+	am_buf_addf(b, "%s\"%s\":", text, name);
 	cases_json_str(b, value);
 }
 
@@ -33,16 +33,16 @@ static void act_json(struct am_buf *b, const struct cases_act *a, int with_priva
 	member(b, ",", "affiliation", a->affiliation);
 	member(b, "},", "perpetrator", a->perpetrator);
 	member(b, ",", "status", a->status);
-	cases_bprintf(b, ",\"sources\":[");
+	am_buf_addf(b, ",\"sources\":[");
 	for (size_t i = 0; i < a->nsrc; i++) {
-		cases_bprintf(b, "%s{\"entry\":%llu", i ? "," : "", (unsigned long long)a->src[i].entry);
+		am_buf_addf(b, "%s{\"entry\":%llu", i ? "," : "", (unsigned long long)a->src[i].entry);
 		member(b, ",", "reliability", a->src[i].reliability);
-		cases_bprintf(b, "}");
+		am_buf_addf(b, "}");
 	}
-	cases_bprintf(b, "]");
+	am_buf_addf(b, "]");
 	for (size_t i = 0; with_private && i < a->npriv; i++)
 		member(b, i ? "," : ",\"private\":{", a->priv[i].name, a->priv[i].value);
-	cases_bprintf(b, "%s}", with_private && a->npriv > 0 ? "}" : "");
+	am_buf_addf(b, "%s}", with_private && a->npriv > 0 ? "}" : "");
 }
 
 enum am_status cases_record_json(const struct cases_record *r, int with_private, char **out,
@@ -57,17 +57,17 @@ enum am_status cases_record_json(const struct cases_record *r, int with_private,
 	member(&b, ",", "case_id", r->case_id);
 	if (r->summary != NULL)
 		member(&b, ",", "summary", r->summary);
-	cases_bprintf(&b, ",\"consent_scopes\":[");
+	am_buf_addf(&b, ",\"consent_scopes\":[");
 	for (size_t i = 0; i < r->nscopes; i++) {
-		cases_bprintf(&b, "%s", i ? "," : "");
+		am_buf_addf(&b, "%s", i ? "," : "");
 		cases_json_str(&b, r->scopes[i]);
 	}
-	cases_bprintf(&b, "],\"acts\":[");
+	am_buf_addf(&b, "],\"acts\":[");
 	for (size_t i = 0; i < r->nacts; i++) {
-		cases_bprintf(&b, "%s", i ? "," : "");
+		am_buf_addf(&b, "%s", i ? "," : "");
 		act_json(&b, &r->acts[i], with_private);
 	}
-	cases_bprintf(&b, "]}");
+	am_buf_addf(&b, "]}");
 	am_buf_u8(&b, '\0');
 	*out = (char *)am_buf_detach(&b, len);
 	if (*out == NULL)
@@ -120,7 +120,7 @@ enum am_status cases_record_fields(const struct cases_record *r, struct am_field
 		struct am_buf b;
 		am_buf_init(&b);
 		for (size_t i = 0; i < r->nscopes; i++)
-			cases_bprintf(&b, "%s%s", i ? "," : "", r->scopes[i]);
+			am_buf_addf(&b, "%s%s", i ? "," : "", r->scopes[i]);
 		/* the field export reads (docs/BUNDLE.md, "Consent"); empty: no scope */
 		s = am_fields_set(f, "consent.scopes", b.len ? (const char *)b.data : "", b.len, e);
 		am_buf_release(&b);

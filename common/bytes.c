@@ -1,6 +1,8 @@
 /* bytes.c — big-endian helpers, am_buf and am_rd. */
 #include "bytes.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +112,21 @@ void am_buf_u64(struct am_buf *b, uint64_t v)
 	unsigned char t[8];
 	am_put_u64(t, v);
 	am_buf_add(b, t, 8);
+}
+
+void am_buf_addf(struct am_buf *b, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		b->oom = 1;
+	else
+		am_buf_add(b, tmp, (size_t)n);
 }
 
 unsigned char *am_buf_detach(struct am_buf *b, size_t *len)

@@ -36,6 +36,8 @@ void am_buf_u8(struct am_buf *b, uint8_t v);
 void am_buf_u16(struct am_buf *b, uint16_t v);
 void am_buf_u32(struct am_buf *b, uint32_t v);
 void am_buf_u64(struct am_buf *b, uint64_t v);
+/* Formatted text of up to 1023 bytes; longer marks b out of memory (oom). */
+void am_buf_addf(struct am_buf *b, const char *fmt, ...) AM_PRINTF(2, 3);
 /* Detach the data; the caller frees it.  Returns NULL after an oom. */
 unsigned char *am_buf_detach(struct am_buf *b, size_t *len);
 
