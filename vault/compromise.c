@@ -122,7 +122,7 @@ enum am_status am_headers_walk(struct am_vault *v, uint64_t size,
 	return AM_OK;
 }
 
-/* The seqs of revoke entries, collected by am_headers_walk. */
+/* The seqs of revoke entries, collected along the authority chain. */
 struct revs {
 	uint64_t *v;
 	size_t n, cap;
@@ -147,21 +147,56 @@ static int add_revoke(void *ctx, uint64_t seq, const struct am_header *h)
 }
 
 /*
- * The revoke entries among the first size, by their signed headers: a stored
- * type column is not proved (a relabelled row would hide its window).  One
- * pass, each row linked to the one before, the last proved in (size, root).
+ * The revoke entries among the first size, by their signed headers (a stored
+ * type column is not proved: a relabelled row would hide its window).  Only
+ * the authority chain is read: from entry size-1 (or the authority entry it
+ * links to) back along each authority entry's auth_seq, every entry proved
+ * in (size, root), so the cost grows with the enrollments, revocations and
+ * rotations, not with the log.
  */
 static enum am_status revokes_in(struct am_vault *v, uint64_t size,
 				 const unsigned char root[AM_HASH_LEN], struct revs *r,
 				 struct am_err *e)
 {
-	unsigned char head[AM_HASH_LEN];
-	enum am_status s = am_headers_walk(v, size, add_revoke, r, head, e);
+	uint64_t seq = size - 1;
+	int tip = 1; /* entry size-1 need not be an authority entry; the others must */
 
-	if (s == AM_OK && size > 0 && am_tree_holds(v, size - 1, size, root, head) != 0)
-		s = am_fail(e, AM_EVERIFY, "%s: entry %llu changed since it was verified; run "
-			    "'amanat verify'", v->path, (unsigned long long)(size - 1));
-	return s;
+	if (size == 0)
+		return AM_OK;
+	for (;;) {
+		struct am_entry_pub p;
+		unsigned char hash[AM_HASH_LEN];
+		int authority, oom = 0;
+		enum am_status s = am_entry_read(v, seq, &p, e);
+
+		if (s != AM_OK)
+			return s;
+		am_entry_hash(hash, p.buf, p.len, p.sig);
+		authority = am_type_authority(p.h.type);
+		if (am_tree_holds(v, seq, size, root, hash) != 0 || (!tip && !authority)) {
+			am_entry_pub_release(&p);
+			return am_fail(e, AM_EVERIFY, "%s: entry %llu changed since it was verified; "
+				       "run 'amanat verify'", v->path, (unsigned long long)seq);
+		}
+		if (p.h.type == AM_T_REVOKE)
+			oom = add_revoke(r, seq, &p.h) != 0;
+		tip = 0;
+		/* an entry's auth_seq is the authority entry before it; genesis ends the chain */
+		uint64_t next = p.h.auth_seq;
+		am_entry_pub_release(&p);
+		if (oom)
+			return am_fail(e, AM_ENOMEM, "out of memory");
+		if (seq == 0)
+			break;
+		seq = next;
+	}
+	/* found newest first; the report lists them in log order */
+	for (size_t i = 0; i < r->n / 2; i++) {
+		uint64_t x = r->v[i];
+		r->v[i] = r->v[r->n - 1 - i];
+		r->v[r->n - 1 - i] = x;
+	}
+	return AM_OK;
 }
 
 enum am_status am_compromise_scan(struct am_vault *v, uint64_t size,
