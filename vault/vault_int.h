@@ -44,7 +44,8 @@
  */
 #define AM_HF_BATCHED 1u
 
-enum { AM_ST_CHUNK, AM_ST_ENTRY, AM_ST_NODE, AM_ST_READ, AM_ST_NODE_GET, AM_ST_N };
+enum { AM_ST_CHUNK, AM_ST_ENTRY, AM_ST_NODE, AM_ST_READ, AM_ST_NODE_GET, AM_ST_META, AM_ST_WRAPS,
+       AM_ST_N };
 struct am_vault {
 	sqlite3 *db;
 	char *path;
@@ -64,7 +65,21 @@ struct am_vault {
 	const struct am_trusted *auth_cache_trust;
 	unsigned char auth_cache_vid[AM_VAULT_ID_LEN];
 	void (*auth_cache_free)(struct am_vault *v);
+	/* inclusion.c: a block of entries proved at once for a walk, and the last seq checked */
+	struct am_proved *proved;
+	uint64_t last_proved;
+	/* secpool.c: secure buffers kept for the next entry read */
+	struct am_secpool *secpool;
 };
+
+/* ---- secpool.c: secure buffers reused across a walk --------------------- */
+
+/* n bytes of secure memory (am_secure_alloc's kind), from v's buffers when one is free. */
+unsigned char *am_vault_secure(struct am_vault *v, size_t n);
+/* Wipe and give back memory from am_vault_secure (or am_secure_alloc); NULL is fine. */
+void am_vault_secure_free(struct am_vault *v, void *p);
+/* Free v's buffers (at close). */
+void am_secpool_release(struct am_vault *v);
 
 /* ---- entry.c: canonical encodings ------------------------------------- */
 
