@@ -17,6 +17,7 @@
 #define AM_APPLICATION_ID 0x414d4e54 /* "AMNT" */
 #define AM_SCHEMA_VERSION 1
 #define AM_MAX_REFS (1u << 16)
+_Static_assert(AM_MAX_REFS == AM_CUSTODY_REFS_MAX, "one limit of refs per entry");
 #define AM_MAX_PAYLOAD (1u << 16)
 #define AM_MAX_META (64u << 20)
 #define AM_MAX_WRAPS 4096u
@@ -273,6 +274,12 @@ AM_WUR enum am_status am_check_newcomer(struct am_vault *v, const struct am_auth
 AM_WUR enum am_status am_batch_add(struct am_batch *b, unsigned type,
 				   const struct am_seal_req *req, const unsigned char *payload,
 				   size_t pn, void *cookie, struct am_err *e);
+
+/* seal.c: a custody record of any length, as entries of at most slice refs (tests use small slices). */
+AM_WUR enum am_status am_custody_sliced(struct am_vault *v, struct am_trusted *t,
+					const struct am_identity *reader, unsigned action,
+					const uint64_t *refs, size_t nrefs, const struct am_fields *fields,
+					size_t slice, uint64_t *seq, struct am_err *e);
 
 /* ---- tree.c: the stored Merkle tree and checkpoints ------------------ */
 
