@@ -18,8 +18,9 @@ struct am_import_tx {
 	struct am_trusted *t;
 	struct am_trusted work;
 	/* chunks given for the next entry: how many, their bytes and running hash */
-	uint64_t nchunks, ct_size;
-	am_sha256_ctx ct_hash;
+	uint64_t nchunks;
+	/* the original's flags are not known yet: both rules of §12 and §28 */
+	struct am_ct_hash ct_hash, ct_hash28;
 	int failed; /* a step failed: only abort is left */
 	struct am_fauths fauths; /* field vaults' memberships, as verify replays them */
 };
@@ -42,7 +43,8 @@ enum am_status am_import_begin(struct am_vault *v, struct am_trusted *t,
 		return s;
 	}
 	x->fauths.from = x->work.size; /* the imports already in the log: met through links */
-	am_sha256_init(&x->ct_hash);
+	am_ct_hash_init(&x->ct_hash, 0);
+	am_ct_hash_init(&x->ct_hash28, AM_HF_CHUNK_HASHED);
 	*out = x;
 	return AM_OK;
 }
@@ -55,7 +57,6 @@ const struct am_trusted *am_import_state(const struct am_import_tx *x)
 enum am_status am_import_chunk(struct am_import_tx *x, uint64_t idx, const unsigned char *p,
 			       size_t n, struct am_err *e)
 {
-	unsigned char lenbuf[4];
 	enum am_status s;
 
 	if (x->failed || idx != x->nchunks || n > UINT32_MAX)
@@ -67,10 +68,8 @@ enum am_status am_import_chunk(struct am_import_tx *x, uint64_t idx, const unsig
 		x->failed = 1;
 		return s;
 	}
-	am_put_u32(lenbuf, (uint32_t)n);
-	am_sha256_update(&x->ct_hash, lenbuf, 4);
-	am_sha256_update(&x->ct_hash, p, n);
-	x->ct_size += n;
+	am_ct_hash_add(&x->ct_hash, p, n);
+	am_ct_hash_add(&x->ct_hash28, p, n);
 	x->nchunks++;
 	return AM_OK;
 }
@@ -79,12 +78,16 @@ enum am_status am_import_chunk(struct am_import_tx *x, uint64_t idx, const unsig
 static int body_matches(struct am_import_tx *x, const struct am_header *o,
 			const struct am_import_src *src)
 {
-	unsigned char h[AM_HASH_LEN];
+	unsigned char h[AM_HASH_LEN], h28[AM_HASH_LEN];
+	uint64_t ct_size = x->ct_hash.bytes;
 
-	am_sha256_final(&x->ct_hash, h);
+	am_ct_hash_final(&x->ct_hash, h);
+	am_ct_hash_final(&x->ct_hash28, h28);
+	if (o->flags & AM_HF_CHUNK_HASHED)
+		memcpy(h, h28, AM_HASH_LEN);
 	if (!am_type_sealed(o->type))
 		return x->nchunks == 0 && src->wn == 0 && src->mn == 0;
-	if (x->nchunks != o->chunk_count || x->ct_size != o->ct_size ||
+	if (x->nchunks != o->chunk_count || ct_size != o->ct_size ||
 	    !am_equal(h, o->ct_hash, AM_HASH_LEN))
 		return 0;
 	am_sha256(h, src->wraps, src->wn);
@@ -152,6 +155,7 @@ enum am_status am_import_append(struct am_import_tx *x, const struct am_identity
 		memcpy(h.uid, o.uid, AM_UID_LEN);
 		h.size = o.size;
 		h.chunk_size = o.chunk_size;
+		h.flags = o.flags & AM_HF_CHUNK_HASHED; /* the rule its ct_hash was made by */
 		h.chunk_count = o.chunk_count;
 		h.ct_size = o.ct_size;
 		memcpy(h.ct_hash, o.ct_hash, AM_HASH_LEN);
@@ -169,8 +173,9 @@ enum am_status am_import_append(struct am_import_tx *x, const struct am_identity
 	s = am_append(x->v, &x->work, signer, &h, src->wraps, src->wn, src->meta, src->mn, seq, e);
 	if (s != AM_OK)
 		goto fail;
-	x->nchunks = x->ct_size = 0;
-	am_sha256_init(&x->ct_hash);
+	x->nchunks = 0;
+	am_ct_hash_init(&x->ct_hash, 0);
+	am_ct_hash_init(&x->ct_hash28, AM_HF_CHUNK_HASHED);
 	am_buf_release(&pl);
 	am_buf_release(&refs);
 	return AM_OK;

@@ -158,7 +158,8 @@ int main(void)
 	for (uint64_t s = base; s < base + 7; s++) {
 		struct am_entry_pub p;
 		CHECK(am_entry_read(v, s, &p, NULL) == AM_OK);
-		CHECKF(p.h.flags == ((s - base) % 3 ? AM_HF_BATCHED : 0), "entry %llu flags %u",
+		CHECKF(p.h.flags == (((s - base) % 3 ? AM_HF_BATCHED : 0) | AM_HF_CHUNK_HASHED),
+		       "entry %llu flags %u",
 		       (unsigned long long)s, p.h.flags);
 		am_entry_pub_release(&p);
 	}
