@@ -1356,6 +1356,7 @@ def check_spec_vectors(path):
             unpack_chunk(plain[1], 100) != content:
         raise Fail("vector testimony.chunk.*")
     want("testimony.ct_hash", content_hash(cts))
+    want("testimony.ct_hash_per_chunk", content_hash(cts, CHUNK_HASHED))    # §28
     fields = [(b"case", b"C-0001 (fictional)"), (b"sha256", H(content).hex().encode()),
               (b"size", b"4196"), (b"title", b"Fictional interview with W-0042")]
     fields = [(n, v, bytes([k + 1]) * 32) for k, (n, v) in enumerate(fields)]
@@ -1372,6 +1373,7 @@ def check_spec_vectors(path):
                  V["custody.chunk.0"]) != b"\x00":
         raise Fail("vector custody.chunk.0")
     want("custody.ct_hash", content_hash([V["custody.chunk.0"]]))
+    want("custody.ct_hash_per_chunk", content_hash([V["custody.chunk.0"]], CHUNK_HASHED))
     pw = b"fictional passphrase for test vectors"
     want("keyfile.argon2id_key", nacl.pwhash.argon2id.kdf(32, pw, pattern(0x50, 16),
                                                            opslimit=2, memlimit=67108864))
