@@ -7,7 +7,8 @@
 
 make_vault v.amn
 # content large enough that the reading is still running when the signal lands
-head -c $((48 * 1024 * 1024)) /dev/urandom >big.bin
+# (128 MiB: extraction runs on two cores and keeps getting faster)
+head -c $((128 * 1024 * 1024)) /dev/urandom >big.bin
 am_pw 0 seal v.amn --as officer.id --type media --case C-INT big.bin
 SEQ=$(cat "$OUT")
 export AMANAT_PASSPHRASE=$PASS
