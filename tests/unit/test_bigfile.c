@@ -360,11 +360,47 @@ static void rule_by_flag(struct am_vault *v, uint64_t seq)
 	am_entry_pub_release(&pub);
 }
 
+/* Copy the vault at path to copy, with byte n/2 of chunk idx of entry seq flipped. */
+static void copy_flipped(const char *path, const char *copy, uint64_t seq, uint64_t idx)
+{
+	size_t len = 0;
+	unsigned char *bytes = check_get_file(path, &len), *d = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = 0;
+
+	CHECK(bytes != NULL && check_put_file(copy, bytes, len) == 0);
+	free(bytes);
+	CHECK(sqlite3_open(copy, &db) == SQLITE_OK);
+	/* the append-only trigger stands in the way of tampering */
+	CHECK(sqlite3_exec(db, "DROP TRIGGER chunks_no_update", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "SELECT data FROM chunks WHERE seq = ?1 AND idx = ?2", -1, &st,
+				 NULL) == SQLITE_OK);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+	if (sqlite3_step(st) == SQLITE_ROW && (n = sqlite3_column_bytes(st, 0)) > 0) {
+		d = malloc((size_t)n);
+		memcpy(d, sqlite3_column_blob(st, 0), (size_t)n);
+		d[n / 2] ^= 0x01;
+	}
+	sqlite3_finalize(st);
+	CHECK(d != NULL);
+	CHECK(sqlite3_prepare_v2(db, "UPDATE chunks SET data = ?3 WHERE seq = ?1 AND idx = ?2", -1,
+				 &st, NULL) == SQLITE_OK);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+	sqlite3_bind_blob(st, 3, d, n, SQLITE_TRANSIENT);
+	CHECK(sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(d);
+}
+
 /* A byte flipped in chunk idx of entry seq (on a copy): verify and extract find it. */
 static void flipped(const char *path, const struct am_identity *reader, uint64_t seq,
 		    uint64_t idx)
 {
-	char copy[512], sql[512];
+	char copy[512];
 	struct am_vault *v = NULL;
 	struct am_verify_report r;
 	struct am_progress none = { NULL, NULL };
@@ -374,52 +410,7 @@ static void flipped(const char *path, const struct am_identity *reader, uint64_t
 	enum am_status s;
 
 	snprintf(copy, sizeof(copy), "%s.flip", path);
-	snprintf(sql, sizeof(sql), "cp '%s' '%s'", path, copy);
-	CHECK(system(sql) == 0);
-	CHECK(am_vault_open(copy, 1, &v, NULL) == AM_OK);
-	if (v == NULL)
-		return;
-	{
-		sqlite3_stmt *st = NULL;
-		unsigned char *d;
-		int n;
-		/* the append-only triggers stand in the way of tampering: drop them */
-		{
-			sqlite3_stmt *q = NULL;
-			char drop[256];
-			char names[16][64];
-			int k = 0;
-			sqlite3_prepare_v2(v->db, "SELECT name FROM sqlite_schema WHERE type = 'trigger'",
-					   -1, &q, NULL);
-			while (k < 16 && sqlite3_step(q) == SQLITE_ROW)
-				snprintf(names[k++], 64, "%s", sqlite3_column_text(q, 0));
-			sqlite3_finalize(q);
-			for (int i = 0; i < k; i++) {
-				snprintf(drop, sizeof(drop), "DROP TRIGGER \"%s\"", names[i]);
-				CHECK(sqlite3_exec(v->db, drop, NULL, NULL, NULL) == SQLITE_OK);
-			}
-		}
-		CHECK(sqlite3_prepare_v2(v->db, "SELECT data FROM chunks WHERE seq = ? AND idx = ?",
-					 -1, &st, NULL) == SQLITE_OK);
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
-		CHECK(sqlite3_step(st) == SQLITE_ROW);
-		n = sqlite3_column_bytes(st, 0);
-		d = malloc((size_t)n);
-		memcpy(d, sqlite3_column_blob(st, 0), (size_t)n);
-		sqlite3_finalize(st);
-		d[n / 2] ^= 0x01;
-		CHECK(sqlite3_prepare_v2(v->db, "UPDATE chunks SET data = ? WHERE seq = ? AND idx = ?",
-					 -1, &st, NULL) == SQLITE_OK);
-		sqlite3_bind_blob(st, 1, d, n, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)idx);
-		CHECK(sqlite3_step(st) == SQLITE_DONE);
-		sqlite3_finalize(st);
-		free(d);
-	}
-	am_vault_close(v);
-	v = NULL;
+	copy_flipped(path, copy, seq, idx);
 	CHECK(am_vault_open(copy, 0, &v, NULL) == AM_OK);
 	if (v == NULL)
 		return;
