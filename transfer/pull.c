@@ -157,7 +157,7 @@ static enum am_status read_chunks(struct pull *pl, const struct am_header *h, in
 				       (unsigned long long)i);
 		am_ct_hash_add(&c, pl->rd.buf, n);
 		if (keep && pl->x != NULL)
-			s = am_import_chunk(pl->x, i, pl->rd.buf, n, e);
+			s = am_import_chunk(pl->x, h->flags, i, pl->rd.buf, n, e);
 	}
 	am_ct_hash_final(&c, got);
 	if (s == AM_OK && (c.bytes != h->ct_size || !am_equal(got, h->ct_hash, AM_HASH_LEN)))

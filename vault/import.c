@@ -19,8 +19,7 @@ struct am_import_tx {
 	struct am_trusted work;
 	/* chunks given for the next entry: how many, their bytes and running hash */
 	uint64_t nchunks;
-	/* the original's flags are not known yet: both rules of §12 and §28 */
-	struct am_ct_hash ct_hash, ct_hash28;
+	struct am_ct_hash ct_hash; /* by the rule the first chunk's caller named */
 	int failed; /* a step failed: only abort is left */
 	struct am_fauths fauths; /* field vaults' memberships, as verify replays them */
 };
@@ -44,7 +43,6 @@ enum am_status am_import_begin(struct am_vault *v, struct am_trusted *t,
 	}
 	x->fauths.from = x->work.size; /* the imports already in the log: met through links */
 	am_ct_hash_init(&x->ct_hash, 0);
-	am_ct_hash_init(&x->ct_hash28, AM_HF_CHUNK_HASHED);
 	*out = x;
 	return AM_OK;
 }
@@ -54,8 +52,8 @@ const struct am_trusted *am_import_state(const struct am_import_tx *x)
 	return &x->work;
 }
 
-enum am_status am_import_chunk(struct am_import_tx *x, uint64_t idx, const unsigned char *p,
-			       size_t n, struct am_err *e)
+enum am_status am_import_chunk(struct am_import_tx *x, unsigned flags, uint64_t idx,
+			       const unsigned char *p, size_t n, struct am_err *e)
 {
 	enum am_status s;
 
@@ -68,8 +66,9 @@ enum am_status am_import_chunk(struct am_import_tx *x, uint64_t idx, const unsig
 		x->failed = 1;
 		return s;
 	}
+	if (idx == 0)
+		am_ct_hash_init(&x->ct_hash, flags);
 	am_ct_hash_add(&x->ct_hash, p, n);
-	am_ct_hash_add(&x->ct_hash28, p, n);
 	x->nchunks++;
 	return AM_OK;
 }
@@ -78,16 +77,15 @@ enum am_status am_import_chunk(struct am_import_tx *x, uint64_t idx, const unsig
 static int body_matches(struct am_import_tx *x, const struct am_header *o,
 			const struct am_import_src *src)
 {
-	unsigned char h[AM_HASH_LEN], h28[AM_HASH_LEN];
+	unsigned char h[AM_HASH_LEN];
 	uint64_t ct_size = x->ct_hash.bytes;
+	/* hashed by the rule the original says (the caller's flags were not signed) */
+	int same_rule = x->ct_hash.per_chunk == ((o->flags & AM_HF_CHUNK_HASHED) != 0);
 
 	am_ct_hash_final(&x->ct_hash, h);
-	am_ct_hash_final(&x->ct_hash28, h28);
-	if (o->flags & AM_HF_CHUNK_HASHED)
-		memcpy(h, h28, AM_HASH_LEN);
 	if (!am_type_sealed(o->type))
 		return x->nchunks == 0 && src->wn == 0 && src->mn == 0;
-	if (x->nchunks != o->chunk_count || ct_size != o->ct_size ||
+	if (x->nchunks != o->chunk_count || ct_size != o->ct_size || !same_rule ||
 	    !am_equal(h, o->ct_hash, AM_HASH_LEN))
 		return 0;
 	am_sha256(h, src->wraps, src->wn);
@@ -175,7 +173,6 @@ enum am_status am_import_append(struct am_import_tx *x, const struct am_identity
 		goto fail;
 	x->nchunks = 0;
 	am_ct_hash_init(&x->ct_hash, 0);
-	am_ct_hash_init(&x->ct_hash28, AM_HF_CHUNK_HASHED);
 	am_buf_release(&pl);
 	am_buf_release(&refs);
 	return AM_OK;
