@@ -123,7 +123,7 @@ struct store_ctx {
 	int compress;
 	struct seal_thread th[2]; /* [0] the calling thread's, [1] the worker's */
 	struct am_ct_hash ct_hash;
-	int wb_fd;          /* the vault file again, for early writeback; -1: none */
+	int wb_fd;          /* SQLite's descriptor of the vault, for early writeback; -1: none */
 	uint64_t wb_since;  /* bytes stored since the last writeback hint */
 };
 
@@ -313,11 +313,9 @@ static enum am_status seal_content(struct am_vault *v, struct am_body *b, struct
 			if (sc.th[1].packed == NULL || sc.th[1].za == NULL)
 				s = am_fail(e, AM_ENOMEM, "cannot allocate memory for sealing");
 		}
-		sc.wb_fd = am_vault_writeback_fd(v);
+		sc.wb_fd = am_vault_writeback_fd(v); /* SQLite's: not closed here */
 		if (s == AM_OK)
 			s = seal_stream(b, &sc, src, h, have, more, &pt_hash, pr, &count, e);
-		if (sc.wb_fd >= 0)
-			close(sc.wb_fd);
 		am_secure_free(sc.th[1].packed);
 		am_zarena_free(sc.th[1].za);
 		am_wipe(b->cur, AM_CHUNK_SIZE);

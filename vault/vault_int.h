@@ -292,8 +292,8 @@ AM_WUR enum am_status am_checkpoint_store(struct am_vault *v, const struct am_tr
 					  struct am_checkpoint *out, struct am_err *e);
 
 /*
- * writeback.c: the vault file opened again read-only, for am_writeback
- * (fsutil.h) during a long seal; -1 when there is none.  The caller closes it.
+ * writeback.c: SQLite's own descriptor of the vault file, for am_writeback
+ * (fsutil.h) during a long seal; -1 when it cannot be had.  Never close it.
  */
 int am_vault_writeback_fd(const struct am_vault *v);
 
