@@ -5,6 +5,7 @@
  * batch.c).
  */
 #include "vault_int.h"
+#include "bwrap.h"
 
 #include <string.h>
 #include <time.h>
@@ -45,7 +46,8 @@ enum am_status am_append_entry(struct am_vault *v, struct am_trusted *t,
 		memcpy(h->vault_id, t->vault_id, AM_VAULT_ID_LEN);
 	}
 	/* refuse what the verifier would refuse, before it is signed */
-	if ((h->flags & ~AM_HF_BATCHED) != 0 ||
+	if ((h->flags & ~(AM_HF_BATCHED | AM_HF_BWRAP)) != 0 ||
+	    ((h->flags & AM_HF_BWRAP) && !am_type_sealed(h->type)) ||
 	    ((h->flags & AM_HF_BATCHED) && (h->seq == 0 || !am_type_sealed(h->type)))) {
 		s = am_fail(e, AM_EINPUT, "internal: header flags %u on entry %llu", h->flags,
 			    (unsigned long long)h->seq);

@@ -6,7 +6,7 @@
  */
 #include "vault_int.h"
 #include "body.h"
-#include "keypool.h"
+#include "bwrap.h"
 #include "pipe.h"
 
 #include <errno.h>
@@ -25,7 +25,7 @@ void am_body_release(struct am_body *b)
 	am_secure_free(b->packed);
 	free(b->ct);
 	am_zarena_free(b->za);
-	am_keypool_stop(b->pool);
+	am_bwrap_free(b->bw);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -302,19 +302,25 @@ static enum am_status seal_fields(struct am_body *b, struct am_header *h, struct
 	return AM_OK;
 }
 
+void am_body_batch_end(struct am_body *b)
+{
+	am_bwrap_free(b->bw);
+	b->bw = NULL;
+}
+
 /*
- * A fresh content key for one entry, wrapped to every current custodian
- * (into w), and its subkeys.  From the key pool's second thread when the
- * batch has one and it wraps to these custodians; drawn and wrapped here
- * otherwise.
+ * A fresh content key for entry h (its vault id and uid set), wrapped to
+ * every current custodian (into w), and its subkeys.  In a batch of more
+ * than one, the batch's wrap keys seal it (FORMAT.md §29: one X25519 per
+ * custodian and batch, *flags gets the bit); otherwise a sealed box each.
  */
-static enum am_status body_key(struct am_body *b, const struct am_auth *a, struct am_buf *w,
+static enum am_status body_key(struct am_body *b, const struct am_auth *a,
+			       const struct am_header *h, struct am_buf *w, unsigned *flags,
 			       struct am_err *e)
 {
 	unsigned char *pks = NULL, wrapped[AM_WRAP_LEN];
 	enum am_status s = AM_OK;
 	size_t n = 0;
-	int got = 0;
 
 	if (am_auth_recipients(a, &pks, &n) != 0)
 		return am_fail(e, AM_ENOMEM, "out of memory");
@@ -322,25 +328,19 @@ static enum am_status body_key(struct am_body *b, const struct am_auth *a, struc
 		free(pks);
 		return am_fail(e, AM_EAUTH, "the vault has no custodian to seal to");
 	}
-	if (b->pooled && am_keypool_take(b->pool, pks, n, b->key, w) == 0) {
-		got = 1;
-	} else if (b->pooled) {
-		/* none yet, or one for custodians enrolled or revoked since: start afresh */
-		am_keypool_stop(b->pool);
-		am_buf_release(w);
-		am_buf_init(w);
-		b->pool = am_keypool_start(pks, n);
-		got = b->pool != NULL && am_keypool_take(b->pool, pks, n, b->key, w) == 0;
-		if (!got) {
-			am_keypool_stop(b->pool);
-			b->pool = NULL;
-			b->pooled = 0;
-		}
+	am_random(b->key, AM_KEY_LEN);
+	if (b->pooled && !am_bwrap_for(b->bw, pks, n)) {
+		/* the first entry of the batch, or custodians that changed: new wrap keys */
+		am_bwrap_free(b->bw);
+		b->bw = am_bwrap_start(pks, n);
+		if (b->bw == NULL)
+			s = am_fail(e, AM_ENOMEM, "cannot draw the batch's wrap keys");
 	}
-	if (!got) {
-		am_buf_release(w);
-		am_buf_init(w);
-		am_random(b->key, AM_KEY_LEN);
+	if (s == AM_OK && b->pooled) {
+		*flags |= AM_HF_BWRAP;
+		if (am_bwrap_seal(b->bw, b->key, h->vault_id, h->uid, w) != 0)
+			s = am_fail(e, AM_EINPUT, "wrapping the content key failed");
+	} else if (s == AM_OK) {
 		am_buf_u32(w, (uint32_t)n);
 		for (size_t i = 0; i < n && s == AM_OK; i++) {
 			if (am_wrap(wrapped, b->key, pks + i * AM_BOX_PK_LEN) != 0)
@@ -394,20 +394,21 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 		src.left = 0;
 	if (req->nrefs > AM_MAX_REFS)
 		return am_fail(e, AM_EINPUT, "too many references");
+	/* the content's (and the wraps') associated data names the vault and the entry's uid */
+	h.seq = work->size;
+	memcpy(h.vault_id, work->vault_id, AM_VAULT_ID_LEN);
+	am_random(h.uid, AM_UID_LEN);
 	s = fields_copy(&f, req->fields, e);
 	if (s == AM_OK)
 		s = am_authorise(v, &work->auth, signer, type, e);
 	if (s == AM_OK)
-		s = body_key(b, &work->auth, &wraps, e);
+		s = body_key(b, &work->auth, &h, &wraps, &flags, e);
 	if (s != AM_OK)
 		goto cleanup;
 	h.wraps_size = (uint32_t)wraps.len;
 	am_sha256(h.wraps_hash, wraps.data, wraps.len);
 	h.type = (uint8_t)type;
 	h.flags = (uint8_t)flags;
-	/* the content's associated data names the vault and the entry's uid */
-	h.seq = work->size;
-	memcpy(h.vault_id, work->vault_id, AM_VAULT_ID_LEN);
 	for (size_t i = 0; i < req->nrefs; i++) {
 		if (req->refs[i] >= h.seq || (i > 0 && req->refs[i] <= req->refs[i - 1])) {
 			s = am_fail(e, AM_EINPUT, "%s: entry %llu does not exist", v->path,
@@ -421,7 +422,6 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 	h.payload = payload;
 	h.payload_len = (uint32_t)pn;
 	memcpy(h.signer, signer->sign_pk, AM_SIGN_PK_LEN);
-	am_random(h.uid, AM_UID_LEN);
 	s = seal_content(v, b, &h, &src, type != AM_T_MEDIA, &req->progress, sha, e);
 	if (s != AM_OK)
 		goto cleanup;

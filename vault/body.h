@@ -16,13 +16,15 @@ struct am_body {
 	unsigned char *packed;     /* mode byte + maybe-compressed plaintext, secure */
 	unsigned char *ct;         /* one chunk's ciphertext */
 	struct am_zarena *za;      /* zlib's working memory, secure */
-	int pooled;                /* draw and wrap keys ahead on a second thread */
-	struct am_keypool *pool;   /* started at the first entry */
+	int pooled;                /* a batch of more than one: batch wraps (FORMAT.md §29) */
+	struct am_bwrap *bw;       /* the batch's wrap keys, from its first entry to its end */
 };
 
 AM_WUR enum am_status am_body_alloc(struct am_body *b, struct am_err *e);
 /* Wipes and frees. */
 void am_body_release(struct am_body *b);
+/* The batch ended (committed, failed or stopped): wipe its wrap keys. */
+void am_body_batch_end(struct am_body *b);
 
 /*
  * Seal req (content from req->fd, or req->data when fd is -1) as an entry of

@@ -64,6 +64,10 @@ struct am_vault {
 	const struct am_trusted *auth_cache_trust;
 	unsigned char auth_cache_vid[AM_VAULT_ID_LEN];
 	void (*auth_cache_free)(struct am_vault *v);
+	struct am_kwcache *kwc; /* bwrap.c: batch wrap keys derived, secure */
+	/* tree.c: the nodes of an open batch, stored together before its checkpoint */
+	int tree_hold;
+	struct am_buf tree_held; /* u8 level, u64 idx, hash: AM_TREE_HELD bytes each */
 };
 
 /* ---- entry.c: canonical encodings ------------------------------------- */
@@ -90,7 +94,8 @@ void am_fields_root(unsigned char out[AM_HASH_LEN], const struct am_fields *f);
 /* Wrapped keys: u32 count, then (box pk, sealed box) sorted by pk. */
 struct am_wraps {
 	uint32_t n;
-	const unsigned char *items; /* n * (AM_BOX_PK_LEN + AM_WRAP_LEN) */
+	const unsigned char *items; /* n * item */
+	size_t item; /* one item's length: AM_BOX_PK_LEN + the wrap's (§14, §29) */
 };
 int am_wraps_parse(const unsigned char *p, size_t n, struct am_wraps *w);
 
@@ -269,6 +274,16 @@ int am_tree_source(void *ctx, uint64_t lo, uint64_t hi, unsigned char out[AM_HAS
  * computed from the verified frontier fr (never from stored nodes), and
  * advance fr.
  */
+/*
+ * Hold the nodes am_tree_append completes in memory instead of one INSERT
+ * each (every statement inside a transaction copies the pages it touches to
+ * SQLite's statement journal); am_tree_flush stores them, several rows a
+ * statement, and stops holding; am_tree_drop forgets them (a rollback).
+ * Nothing may read the tree between hold and flush.
+ */
+void am_tree_hold(struct am_vault *v);
+AM_WUR enum am_status am_tree_flush(struct am_vault *v, struct am_err *e);
+void am_tree_drop(struct am_vault *v);
 AM_WUR enum am_status am_tree_append(struct am_vault *v, struct am_mt_frontier *fr,
 				     const unsigned char entry_hash[AM_HASH_LEN],
 				     struct am_err *e);

@@ -27,7 +27,8 @@ expect_eq "entries after sealing 5 files" 9 "$(entry_count v.amn)"
 # one batch: one new checkpoint (of 9 entries), and only its first entry unflagged
 expect_eq "checkpoints added by one batch" $((ckpts + 1)) "$(sq v.amn "SELECT count(*) FROM checkpoints")"
 expect_eq "the batch's checkpoint is of its end" 9 "$(sq v.amn "SELECT max(size) FROM checkpoints")"
-expect_eq "header flags of entries 4..8" "00 01 01 01 01" \
+# bit 2 on all: their keys are batch wraps (FORMAT.md §29)
+expect_eq "header flags of entries 4..8" "04 05 05 05 05" \
 	"$(sq v.amn "SELECT group_concat(hex(substr(header, 8, 1)), ' ') FROM (SELECT header FROM entries WHERE seq >= 4 ORDER BY seq)")"
 verify_ok v.amn 9
 am 0 show v.amn 7 --as custodian.id

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "vault/vault_int.h"
+#include "vault/bwrap.h"
 #include "check.h"
 #include "trusted.h"
 
@@ -154,11 +155,12 @@ int main(void)
 		CHECK(a.tree[i] == base + (i / 3 + 1) * 3 || (i == 6 && a.tree[i] == base + 7));
 	}
 	CHECK(count_of(v) == base + 7);
-	/* flags: the first of each batch plain, the others batched */
+	/* flags: the first of each batch not batched, the others batched; all batch-wrapped */
 	for (uint64_t s = base; s < base + 7; s++) {
 		struct am_entry_pub p;
 		CHECK(am_entry_read(v, s, &p, NULL) == AM_OK);
-		CHECKF(p.h.flags == ((s - base) % 3 ? AM_HF_BATCHED : 0), "entry %llu flags %u",
+		CHECKF(p.h.flags == (((s - base) % 3 ? AM_HF_BATCHED : 0) | AM_HF_BWRAP),
+		       "entry %llu flags %u",
 		       (unsigned long long)s, p.h.flags);
 		am_entry_pub_release(&p);
 	}
