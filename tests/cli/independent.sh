@@ -270,6 +270,30 @@ PY
 )
 if [ "$out" = ok ]; then pass "batch wraps blocks of the wrong shape are refused"; else
     fail "batch wraps shape: $out"; fi
+# the §29 vector, rebuilt from FORMAT.md's inputs by amverify's reader: it opens to the key
+out=$("$PY" - "$AMV" "$TESTS_DIR/vectors/bwrap.txt" <<'PY' 2>&1
+import hashlib, importlib.util, sys
+import nacl.bindings
+spec = importlib.util.spec_from_file_location("amverify", sys.argv[1])
+av = importlib.util.module_from_spec(spec); spec.loader.exec_module(av)
+V = {k: bytes.fromhex(v) for k, v in (l.strip().split(" = ") for l in open(sys.argv[2])
+                                      if " = " in l and not l.startswith("#"))}
+pat = lambda s, n: bytes((s + i) % 256 for i in range(n))
+sk, esk = pat(0x60, 32), pat(0x70, 32)
+pk, epk = nacl.bindings.crypto_scalarmult_base(sk), nacl.bindings.crypto_scalarmult_base(esk)
+assert (pk, epk) == (V["custodian.box_pk"], V["epk"]), "keys"
+kw = hashlib.blake2b(av.DOM_BWRAP_KEY + nacl.bindings.crypto_scalarmult(esk, pk) + epk + pk,
+                     digest_size=32).digest()
+assert kw == V["kw"], "kw"
+assert av.DOM_BWRAP_AD + pat(0x90, 16) + pat(0xb0, 16) + pk == V["ad"], "ad"
+(_, wrap), = av.parse_wraps(V["block"], av.BWRAP)
+assert av.H(V["block"]) == V["block_hash"], "hash"
+assert av.open_bwrap(wrap, pat(0x90, 16), pat(0xb0, 16), pk, sk) == pat(0x80, 32), "key"
+print("ok")
+PY
+)
+if [ "$out" = ok ]; then pass "amverify rebuilds and opens the batch wraps vector (§29)"; else
+    fail "batch wraps vector: $out"; fi
 tamper batch-checkpoint-removed "DELETE FROM checkpoints WHERE size = $N;"
 tamper batch-cut-inside "DELETE FROM checkpoints WHERE size = $N; DELETE FROM chunks WHERE seq = $((N - 1));
     DELETE FROM entries WHERE seq = $((N - 1)); DELETE FROM tree WHERE ((idx + 1) << level) = $N;"
