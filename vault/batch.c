@@ -72,6 +72,7 @@ enum am_status am_batch_begin(struct am_vault *v, struct am_trusted *t,
 /* Drop the batch being built: roll back, nothing of it acknowledged. */
 static void drop(struct am_batch *b)
 {
+	am_body_abandon(&b->body);
 	if (b->open)
 		am_write_abort(b->v, &b->work);
 	am_tree_drop(b->v);
@@ -93,8 +94,10 @@ enum am_status am_batch_commit(struct am_batch *b, struct am_err *e)
 		drop(b);
 		return AM_OK;
 	}
-	/* the batch's tree nodes, then one checkpoint of the tree after its last entry */
-	s = am_tree_flush(b->v, e);
+	/* its last entry stored, its tree nodes, then one checkpoint of the tree after it */
+	s = am_body_settle(&b->body, e);
+	if (s == AM_OK)
+		s = am_tree_flush(b->v, e);
 	if (s == AM_OK)
 		s = am_checkpoint_store(b->v, &b->work, b->signer, NULL, e);
 	if (s != AM_OK) {

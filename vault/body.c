@@ -8,6 +8,7 @@
 #include "body.h"
 #include "bwrap.h"
 #include "pipe.h"
+#include "signer.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +27,8 @@ void am_body_release(struct am_body *b)
 	free(b->ct);
 	am_zarena_free(b->za);
 	am_bwrap_free(b->bw);
+	am_body_abandon(b);
+	am_signer_stop(b->sgn);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -46,6 +49,40 @@ enum am_status am_body_alloc(struct am_body *b, struct am_err *e)
 		return am_fail(e, AM_ENOMEM, "cannot allocate memory for sealing");
 	}
 	return AM_OK;
+}
+
+void am_body_abandon(struct am_body *b)
+{
+	unsigned char sig[AM_SIG_LEN];
+
+	if (!b->fly.on)
+		return;
+	/* the thread reads the header until it is done with it; its signature is not wanted */
+	if (am_signer_wait(b->sgn, sig) == 0)
+		am_wipe(sig, sizeof(sig));
+	am_appending_release(&b->fly.ap);
+	am_buf_release(&b->fly.wraps);
+	free(b->fly.meta);
+	memset(&b->fly, 0, sizeof(b->fly));
+}
+
+enum am_status am_body_settle(struct am_body *b, struct am_err *e)
+{
+	unsigned char sig[AM_SIG_LEN];
+	enum am_status s;
+
+	if (!b->fly.on)
+		return AM_OK;
+	if (am_signer_wait(b->sgn, sig) != 0) {
+		am_body_abandon(b);
+		return am_fail(e, AM_EINPUT, "signing failed");
+	}
+	s = am_append_finish(b->fly.v, b->fly.work, &b->fly.ap, sig, b->fly.wraps.data,
+			     b->fly.wraps.len, b->fly.meta, b->fly.mn, e);
+	am_buf_release(&b->fly.wraps);
+	free(b->fly.meta);
+	memset(&b->fly, 0, sizeof(b->fly));
+	return s;
 }
 
 /* The failure of a seal stopped by its caller's flag (am_seal_req.stop). */
@@ -120,6 +157,7 @@ struct store_ctx {
 	struct am_zarena *za;
 	am_sha256_ctx ct_hash;
 	uint64_t ct_size;
+	size_t *held; /* non-NULL: keep the ciphertext in ct (length here), not stored yet */
 };
 
 static enum am_status store_chunk(void *ctx, struct am_pipe_slot *slot, struct am_err *e)
@@ -140,6 +178,10 @@ static enum am_status store_chunk(void *ctx, struct am_pipe_slot *slot, struct a
 	am_sha256_update(&sc->ct_hash, lenbuf, 4);
 	am_sha256_update(&sc->ct_hash, sc->ct, ctn);
 	sc->ct_size += ctn;
+	if (sc->held != NULL) {
+		*sc->held = ctn;
+		return AM_OK;
+	}
 	return am_db_put_chunk(sc->v, sc->seq, slot->idx, sc->ct, ctn, e);
 }
 
@@ -238,6 +280,8 @@ static enum am_status seal_content(struct am_vault *v, struct am_body *b, struct
 	if (s == AM_OK && more == 0) {
 		/* one chunk (most small records): seal it here, no worker thread */
 		struct am_pipe_slot one = { b->cur, have, 0, 1 };
+		/* the entry before may still be signing: store this chunk after it (body_seal) */
+		sc.held = b->defer ? &b->ct_held : NULL;
 		am_sha256_update(&pt_hash, b->cur, have);
 		h->size = have;
 		s = store_chunk(&sc, &one, e);
@@ -247,6 +291,9 @@ static enum am_status seal_content(struct am_vault *v, struct am_body *b, struct
 		am_wipe(b->cur, have);
 		am_wipe(b->packed, am_chunk_pt_max(have));
 	} else {
+		/* chunks stored as they come: the entry before them first */
+		if (s == AM_OK)
+			s = am_body_settle(b, e);
 		if (s == AM_OK)
 			s = seal_stream(b, &sc, src, h, have, more, &pt_hash, pr, &count, e);
 		am_wipe(b->cur, AM_CHUNK_SIZE);
@@ -272,8 +319,15 @@ static enum am_status seal_fields(struct am_body *b, struct am_header *h, struct
 
 	*meta = NULL;
 	*mn = 0;
-	for (size_t i = 0; i < f->n; i++)
-		am_random(f->v[i].salt, AM_SALT_LEN);
+	/* the salts of up to 8 fields from one draw: one getrandom call, not one each */
+	for (size_t i = 0; i < f->n; i += 8) {
+		unsigned char r[8 * AM_SALT_LEN];
+		size_t k = f->n - i < 8 ? f->n - i : 8;
+		am_random(r, k * AM_SALT_LEN);
+		for (size_t j = 0; j < k; j++)
+			memcpy(f->v[i + j].salt, r + j * AM_SALT_LEN, AM_SALT_LEN);
+		am_wipe(r, sizeof(r));
+	}
 	am_fields_root(h->fields_root, f);
 	am_buf_init(&pt);
 	am_fields_encode(&pt, f);
@@ -383,6 +437,7 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 	char hex[2 * AM_HASH_LEN + 1], num[24];
 	size_t mn = 0;
 	enum am_status s;
+	int piped;
 
 	memset(&h, 0, sizeof(h));
 	memset(res, 0, sizeof(*res));
@@ -394,8 +449,12 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 		src.left = 0;
 	if (req->nrefs > AM_MAX_REFS)
 		return am_fail(e, AM_EINPUT, "too many references");
+	/* a batch signs each entry on a second core while it prepares the next */
+	piped = b->pooled && (b->sgn != NULL || (b->sgn = am_signer_start(signer->sign_sk)) != NULL);
+	b->defer = piped;
+	b->ct_held = 0;
 	/* the content's (and the wraps') associated data names the vault and the entry's uid */
-	h.seq = work->size;
+	h.seq = work->size + (b->fly.on ? 1 : 0);
 	memcpy(h.vault_id, work->vault_id, AM_VAULT_ID_LEN);
 	am_random(h.uid, AM_UID_LEN);
 	s = fields_copy(&f, req->fields, e);
@@ -440,14 +499,38 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 	/* the last moment a stop can still leave nothing behind */
 	if (s == AM_OK && stopped(req->stop))
 		s = interrupted(e);
-	if (s == AM_OK)
+	if (s == AM_OK && piped) {
+		/* the entry before is stored once signed; then this one's chunk, and its header */
+		s = am_body_settle(b, e);
+		if (s == AM_OK && h.seq != work->size)
+			s = am_fail(e, AM_EINPUT, "internal: entry %llu sealed as %llu",
+				    (unsigned long long)work->size, (unsigned long long)h.seq);
+		if (s == AM_OK && b->ct_held > 0)
+			s = am_db_put_chunk(v, h.seq, 0, b->ct, b->ct_held, e);
+		if (s == AM_OK)
+			s = am_append_begin(v, work, signer, &h, &b->fly.ap, e);
+		if (s == AM_OK) {
+			b->fly.on = 1;
+			b->fly.v = v;
+			b->fly.work = work;
+			b->fly.wraps = wraps;
+			am_buf_init(&wraps);
+			b->fly.meta = meta;
+			b->fly.mn = mn;
+			meta = NULL;
+			am_signer_submit(b->sgn, b->fly.ap.sb.data, b->fly.ap.sb.len);
+		}
+	} else if (s == AM_OK) {
 		s = am_append_entry(v, work, signer, &h, wraps.data, wraps.len, meta, mn, e);
+	}
 	if (s == AM_OK) {
 		res->seq = h.seq;
 		res->size = h.size;
 		memcpy(res->sha256, sha, AM_HASH_LEN);
 	}
 cleanup:
+	b->defer = 0;
+	b->ct_held = 0;
 	am_wipe(b->key, AM_KEY_LEN);
 	am_wipe(b->chunk_key, AM_KEY_LEN);
 	am_wipe(b->meta_key, AM_KEY_LEN);

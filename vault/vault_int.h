@@ -229,6 +229,27 @@ AM_WUR enum am_status am_append_entry(struct am_vault *v, struct am_trusted *t,
 				      const struct am_identity *signer, struct am_header *h,
 				      const unsigned char *wraps, size_t wn,
 				      const unsigned char *meta, size_t mn, struct am_err *e);
+/*
+ * am_append_entry in two halves, so that a batch can sign one entry on
+ * another core while it prepares the next (batch.c, body.c): begin fills in
+ * h from t, applies the authority rules and encodes it (ap->sb is what the
+ * signature covers); finish, given the signature, stores the entry and its
+ * tree nodes and advances t.  Nothing may append between the two.
+ */
+struct am_appending {
+	struct am_buf hb, sb; /* the header; the signature's input */
+	uint64_t seq;
+	unsigned type;
+	unsigned char vault_id[AM_VAULT_ID_LEN];
+};
+AM_WUR enum am_status am_append_begin(struct am_vault *v, struct am_trusted *t,
+				      const struct am_identity *signer, struct am_header *h,
+				      struct am_appending *ap, struct am_err *e);
+AM_WUR enum am_status am_append_finish(struct am_vault *v, struct am_trusted *t,
+				       struct am_appending *ap, const unsigned char sig[AM_SIG_LEN],
+				       const unsigned char *wraps, size_t wn,
+				       const unsigned char *meta, size_t mn, struct am_err *e);
+void am_appending_release(struct am_appending *ap);
 /* Check the signer may append an entry of this type, given the verified log. */
 AM_WUR enum am_status am_authorise(struct am_vault *v, const struct am_auth *a,
 				   const struct am_identity *signer, unsigned type,
