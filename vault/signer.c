@@ -8,9 +8,9 @@
  * measured, and on a busy machine it burnt the time the other thread needed.
  */
 #include "signer.h"
+#include "worker.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,24 +51,14 @@ static void *work(void *arg)
 struct am_signer *am_signer_start(const unsigned char *sk)
 {
 	struct am_signer *s = calloc(1, sizeof(*s));
-	sigset_t stop_sigs, old;
-	int rc;
 
 	if (s == NULL)
 		return NULL;
 	s->sk = sk;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
-	/* as pipe.c's worker: the signals that stop a command stay the calling thread's */
-	sigemptyset(&stop_sigs);
-	sigaddset(&stop_sigs, SIGINT);
-	sigaddset(&stop_sigs, SIGTERM);
-	sigaddset(&stop_sigs, SIGHUP);
-	sigaddset(&stop_sigs, SIGQUIT);
-	pthread_sigmask(SIG_BLOCK, &stop_sigs, &old);
-	rc = pthread_create(&s->thread, NULL, work, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	/* the signals that stop a command stay the calling thread's (worker.c) */
+	if (am_worker_start(&s->thread, work, s) != 0) {
 		pthread_mutex_destroy(&s->mu);
 		pthread_cond_destroy(&s->cv);
 		free(s);
