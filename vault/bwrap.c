@@ -120,14 +120,18 @@ void am_bwrap_cache_free(struct am_vault *v)
 	v->kwc = NULL;
 }
 
-/* Kw for (epk, pk, sk): from the cache, or derived (and remembered); NULL if none. */
+/*
+ * Kw for (epk, pk, sk): from v's cache, or derived into it; NULL if it cannot
+ * be derived.  Without a cache (out of memory) it is derived into *tmp, secure
+ * memory the caller frees.
+ */
 static const unsigned char *wrap_key(struct am_vault *v, const unsigned char epk[AM_BOX_PK_LEN],
 				     const unsigned char pk[AM_BOX_PK_LEN],
-				     const unsigned char sk[AM_BOX_SK_LEN], unsigned char *tmp)
+				     const unsigned char sk[AM_BOX_SK_LEN], unsigned char **tmp)
 {
 	struct am_kwcache *c = v->kwc;
-	unsigned char skh[AM_HASH_LEN];
-	size_t i;
+	unsigned char skh[AM_HASH_LEN], *kw;
+	size_t i = 0;
 
 	/* the secret key is part of the name: a wrong sk with the right pk derives afresh */
 	am_sha256(skh, sk, AM_BOX_SK_LEN);
@@ -140,21 +144,27 @@ static const unsigned char *wrap_key(struct am_vault *v, const unsigned char epk
 			am_wipe(skh, sizeof(skh));
 			return c->s[i].kw;
 		}
-	if (am_bwrap_key(tmp, sk, epk, epk, pk) != 0) {
+	if (c != NULL) {
+		i = c->next;
+		c->next = (c->next + 1) % CACHE;
+		c->s[i].used = 0;
+		kw = c->s[i].kw;
+	} else if ((kw = *tmp = am_secure_alloc(AM_KEY_LEN)) == NULL) {
+		am_wipe(skh, sizeof(skh));
+		return NULL;
+	}
+	if (am_bwrap_key(kw, sk, epk, epk, pk) != 0) {
 		am_wipe(skh, sizeof(skh));
 		return NULL;
 	}
 	if (c != NULL) {
-		i = c->next;
-		c->next = (c->next + 1) % CACHE;
 		memcpy(c->s[i].epk, epk, AM_BOX_PK_LEN);
 		memcpy(c->s[i].pk, pk, AM_BOX_PK_LEN);
 		memcpy(c->s[i].skh, skh, AM_HASH_LEN);
-		memcpy(c->s[i].kw, tmp, AM_KEY_LEN);
 		c->s[i].used = 1;
 	}
 	am_wipe(skh, sizeof(skh));
-	return tmp;
+	return kw;
 }
 
 int am_bwrap_open(struct am_vault *v, unsigned char key[AM_KEY_LEN],
@@ -162,20 +172,18 @@ int am_bwrap_open(struct am_vault *v, unsigned char key[AM_KEY_LEN],
 		  const unsigned char uid[AM_UID_LEN], const unsigned char pk[AM_BOX_PK_LEN],
 		  const unsigned char sk[AM_BOX_SK_LEN])
 {
-	const unsigned char *epk = wrap, *nonce = wrap + AM_BOX_PK_LEN;
-	unsigned char *tmp = am_secure_alloc(AM_KEY_LEN), ad[80];
-	const unsigned char *kw;
+	const unsigned char *epk = wrap, *nonce = wrap + AM_BOX_PK_LEN, *kw;
+	unsigned char *tmp = NULL, ad[80];
 	size_t adn = wrap_ad(ad, vid, uid, pk);
 	int rc = -1;
 
 	memset(key, 0, AM_KEY_LEN);
-	if (tmp == NULL || sk == NULL)
-		goto out;
-	kw = wrap_key(v, epk, pk, sk, tmp);
+	if (sk == NULL)
+		return -1;
+	kw = wrap_key(v, epk, pk, sk, &tmp);
 	if (kw != NULL && am_aead_open(key, nonce + AM_NONCE_LEN, AM_KEY_LEN + AM_AEAD_TAG_LEN, ad,
 				       adn, nonce, kw) == 0)
 		rc = 0;
-out:
 	am_secure_free(tmp);
 	return rc;
 }
