@@ -277,7 +277,8 @@ int main(void)
 			memset(&p, 0, sizeof(p));
 			CHECK(am_entry_read(v, base + k, &p, NULL) == AM_OK);
 			CHECK(p.h.type == AM_T_CUSTODY && p.h.nrefs == (k < 2 ? 3u : 2u));
-			CHECK(p.h.flags == (k == 0 ? 0 : 1)); /* one batch: only the first unflagged */
+			/* one batch: only the first not batched; all batch-wrapped (FORMAT.md §29) */
+			CHECK(p.h.flags == ((k == 0 ? 0 : AM_HF_BATCHED) | AM_HF_BWRAP));
 			for (uint32_t j = 0; j < p.h.nrefs; j++)
 				CHECK(am_get_u64(p.h.refs + 8 * j) == at++);
 			am_entry_pub_release(&p);
