@@ -62,12 +62,22 @@ static enum am_status add_item(struct items *it, const char *path, const char *r
 	struct item *x;
 	int fd;
 
-	/* unreadable files are found before anything is sealed, not half way */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return am_fail(e, errno == EACCES || errno == ENOENT ? AM_EINPUT : AM_EIO,
-			       "cannot open %s: %s", path, strerror(errno));
-	close(fd);
+	/*
+	 * Unreadable files are found before anything is sealed, not half way.  A
+	 * file found by the walk is a regular file (lstat): whether it may be read
+	 * is one faccessat; a FILE operand is opened, which also refuses a link.
+	 */
+	if (rel != NULL) {
+		if (faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) != 0)
+			return am_fail(e, errno == EACCES || errno == ENOENT ? AM_EINPUT : AM_EIO,
+				       "cannot open %s: %s", path, strerror(errno));
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			return am_fail(e, errno == EACCES || errno == ENOENT ? AM_EINPUT : AM_EIO,
+				       "cannot open %s: %s", path, strerror(errno));
+		close(fd);
+	}
 	if (!name_ok(path))
 		return am_fail(e, AM_EINPUT, "the name of %s is not UTF-8 text; rename it, or seal "
 			       "it alone with --meta filename=NAME", path);
@@ -212,8 +222,7 @@ static void on_durable(void *ctx, void *cookie, const struct am_seal_result *res
 		cli_print_value(stdout, (const unsigned char *)shown, strlen(shown));
 		printf("\n");
 	}
-	/* each line out as soon as it is true, for whoever reads it as it comes */
-	fflush(stdout);
+	/* out once the batch's lines are all printed (cli_seal_bulk flushes): as soon as true */
 }
 
 static void on_progress(void *ctx, uint64_t done, uint64_t total)
@@ -250,7 +259,7 @@ int cli_seal_bulk(const struct cli_seal_bulk *in, struct cli_seal_bulk_out *out)
 	struct am_batch *b = NULL;
 	struct am_err e;
 	enum am_status s;
-	size_t i = 0;
+	size_t i = 0, shown = 0;
 	int sig = 0, rc;
 
 	am_err_init(&e);
@@ -311,6 +320,11 @@ int cli_seal_bulk(const struct cli_seal_bulk *in, struct cli_seal_bulk_out *out)
 			if (s == AM_OK && alone)
 				s = am_batch_commit(b, &e);
 			close(fd);
+			/* a batch committed: its lines out now, for whoever reads them as they come */
+			if (r.done != shown) {
+				fflush(stdout);
+				shown = r.done;
+			}
 			r.base += it.v[i].size;
 		}
 		/* what was sealed before a stop or a failure is committed, then said */
@@ -324,6 +338,7 @@ int cli_seal_bulk(const struct cli_seal_bulk *in, struct cli_seal_bulk_out *out)
 				e = ce;
 			}
 		}
+		fflush(stdout);
 		sig = cli_interruptible_end();
 	}
 	cli_progress_end(&prog);

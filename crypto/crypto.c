@@ -260,6 +260,37 @@ int am_unwrap(unsigned char key[AM_KEY_LEN], const unsigned char in[AM_WRAP_LEN]
 	return 0;
 }
 
+int am_box_keypair(unsigned char pk[AM_BOX_PK_LEN], unsigned char sk[AM_BOX_SK_LEN])
+{
+	return crypto_box_keypair(pk, sk) == 0 ? 0 : -1;
+}
+
+/* The wrap key of a batch (FORMAT.md §29): hashed as crypto_kx hashes, with a domain. */
+int am_bwrap_key(unsigned char kw[AM_KEY_LEN], const unsigned char sk[AM_BOX_SK_LEN],
+		 const unsigned char peer[AM_BOX_PK_LEN], const unsigned char epk[AM_BOX_PK_LEN],
+		 const unsigned char pk[AM_BOX_PK_LEN])
+{
+	static const char dom[] = "amanat-bwrap-key-v1"; /* with its NUL: 20 bytes */
+	unsigned char ss[crypto_scalarmult_BYTES];
+	crypto_generichash_state st;
+	int rc = -1;
+
+	memset(kw, 0, AM_KEY_LEN);
+	if (crypto_scalarmult(ss, sk, peer) == 0 &&
+	    crypto_generichash_init(&st, NULL, 0, AM_KEY_LEN) == 0 &&
+	    crypto_generichash_update(&st, (const unsigned char *)dom, sizeof(dom)) == 0 &&
+	    crypto_generichash_update(&st, ss, sizeof(ss)) == 0 &&
+	    crypto_generichash_update(&st, epk, AM_BOX_PK_LEN) == 0 &&
+	    crypto_generichash_update(&st, pk, AM_BOX_PK_LEN) == 0 &&
+	    crypto_generichash_final(&st, kw, AM_KEY_LEN) == 0)
+		rc = 0;
+	sodium_memzero(ss, sizeof(ss));
+	sodium_memzero(&st, sizeof(st));
+	if (rc != 0)
+		sodium_memzero(kw, AM_KEY_LEN);
+	return rc;
+}
+
 int am_sign_pk_valid(const unsigned char pk[AM_SIGN_PK_LEN])
 {
 	return crypto_core_ed25519_is_valid_point(pk) == 1;

@@ -26,6 +26,7 @@ enum {
 	AM_BOX_SK_LEN = 32,
 	AM_KEY_LEN = 32,       /* content keys and subkeys */
 	AM_WRAP_LEN = 80,      /* crypto_box_seal of a 32-byte key */
+	AM_BWRAP_LEN = 104,    /* batch wrap: epk (32) || nonce (24) || AEAD of a key (48) */
 	AM_AEAD_TAG_LEN = 16,  /* XChaCha20-Poly1305 */
 	AM_NONCE_LEN = 24,
 	AM_SALT_LEN = 32,      /* selective-disclosure field salts */
@@ -117,6 +118,20 @@ int am_wrap(unsigned char out[AM_WRAP_LEN], const unsigned char key[AM_KEY_LEN],
 AM_WUR int am_unwrap(unsigned char key[AM_KEY_LEN], const unsigned char in[AM_WRAP_LEN],
 		     const unsigned char pk[AM_BOX_PK_LEN],
 		     const unsigned char sk[AM_BOX_SK_LEN]);
+
+/*
+ * Batch wraps (docs/FORMAT.md §29): one ephemeral X25519 key per batch and
+ * recipient, many content keys sealed under the one wrap key it gives.
+ * am_box_keypair draws a fresh pair (sk should be secure memory).
+ * am_bwrap_key derives Kw = BLAKE2b-256(DOM_BWRAP_KEY || X25519(sk, peer) ||
+ * epk || pk): the writer passes (esk, pk), a recipient (its sk, epk).  -1 and
+ * a zeroed kw when the shared secret is all-zero (a low-order point).
+ */
+int am_box_keypair(unsigned char pk[AM_BOX_PK_LEN], unsigned char sk[AM_BOX_SK_LEN]);
+AM_WUR int am_bwrap_key(unsigned char kw[AM_KEY_LEN], const unsigned char sk[AM_BOX_SK_LEN],
+			const unsigned char peer[AM_BOX_PK_LEN],
+			const unsigned char epk[AM_BOX_PK_LEN],
+			const unsigned char pk[AM_BOX_PK_LEN]);
 
 /*
  * 1 when pk is an Ed25519 public key that is a valid point of the main

@@ -5,6 +5,7 @@
  * batch.c).
  */
 #include "vault_int.h"
+#include "bwrap.h"
 
 #include <string.h>
 #include <time.h>
@@ -17,18 +18,23 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-enum am_status am_append_entry(struct am_vault *v, struct am_trusted *t,
-			       const struct am_identity *signer, struct am_header *h,
-			       const unsigned char *wraps, size_t wn, const unsigned char *meta,
-			       size_t mn, struct am_err *e)
+void am_appending_release(struct am_appending *ap)
 {
-	struct am_buf hb, sb;
-	unsigned char sig[AM_SIG_LEN], hash[AM_HASH_LEN];
-	char why[256];
-	enum am_status s;
+	am_buf_release(&ap->hb);
+	am_buf_release(&ap->sb);
+	memset(ap, 0, sizeof(*ap));
+}
 
-	am_buf_init(&hb);
-	am_buf_init(&sb);
+enum am_status am_append_begin(struct am_vault *v, struct am_trusted *t,
+			       const struct am_identity *signer, struct am_header *h,
+			       struct am_appending *ap, struct am_err *e)
+{
+	char why[256];
+	enum am_status s = AM_OK;
+
+	memset(ap, 0, sizeof(*ap));
+	am_buf_init(&ap->hb);
+	am_buf_init(&ap->sb);
 	h->version = AM_FORMAT_VERSION;
 	memcpy(h->signer, signer->sign_pk, AM_SIGN_PK_LEN);
 	h->sealed_at_ms = now_ms();
@@ -45,43 +51,74 @@ enum am_status am_append_entry(struct am_vault *v, struct am_trusted *t,
 		memcpy(h->vault_id, t->vault_id, AM_VAULT_ID_LEN);
 	}
 	/* refuse what the verifier would refuse, before it is signed */
-	if ((h->flags & ~(AM_HF_BATCHED | AM_HF_CHUNK_HASHED)) != 0 ||
+	if ((h->flags & ~(AM_HF_BATCHED | AM_HF_CHUNK_HASHED | AM_HF_BWRAP)) != 0 ||
 	    ((h->flags & AM_HF_BATCHED) && (h->seq == 0 || !am_type_sealed(h->type))) ||
-	    ((h->flags & AM_HF_CHUNK_HASHED) && !am_header_sealed(h))) {
+	    ((h->flags & AM_HF_CHUNK_HASHED) && !am_header_sealed(h)) ||
+	    ((h->flags & AM_HF_BWRAP) && !am_type_sealed(h->type))) {
 		s = am_fail(e, AM_EINPUT, "internal: header flags %u on entry %llu", h->flags,
 			    (unsigned long long)h->seq);
-		goto cleanup;
+		goto fail;
 	}
 	if (am_auth_apply(&t->auth, h, why, sizeof(why)) != 0) {
 		s = am_fail(e, AM_EINPUT, "%s: %s", v->path, why);
-		goto cleanup;
+		goto fail;
 	}
-	am_header_encode(&hb, h);
-	am_sig_input(&sb, hb.data, hb.len);
-	if (hb.oom || sb.oom) {
+	am_header_encode(&ap->hb, h);
+	am_sig_input(&ap->sb, ap->hb.data, ap->hb.len);
+	if (ap->hb.oom || ap->sb.oom) {
 		s = am_fail(e, AM_ENOMEM, "out of memory");
-		goto cleanup;
+		goto fail;
 	}
-	if (am_sign(sig, sb.data, sb.len, signer->sign_sk) != 0) {
-		s = am_fail(e, AM_EINPUT, "signing failed");
-		goto cleanup;
-	}
-	am_entry_hash(hash, hb.data, hb.len, sig);
-	s = am_db_put_entry(v, h->seq, h->type, hb.data, hb.len, sig, hash, wraps, wn, meta, mn, e);
+	ap->seq = h->seq;
+	ap->type = h->type;
+	memcpy(ap->vault_id, h->vault_id, AM_VAULT_ID_LEN);
+	return AM_OK;
+fail:
+	am_appending_release(ap);
+	return s;
+}
+
+enum am_status am_append_finish(struct am_vault *v, struct am_trusted *t,
+				struct am_appending *ap, const unsigned char sig[AM_SIG_LEN],
+				const unsigned char *wraps, size_t wn, const unsigned char *meta,
+				size_t mn, struct am_err *e)
+{
+	unsigned char hash[AM_HASH_LEN];
+	enum am_status s;
+
+	am_entry_hash(hash, ap->hb.data, ap->hb.len, sig);
+	s = am_db_put_entry(v, ap->seq, ap->type, ap->hb.data, ap->hb.len, sig, hash, wraps, wn,
+			    meta, mn, e);
 	if (s == AM_OK)
 		s = am_tree_append(v, &t->fr, hash, e);
-	if (s != AM_OK)
-		goto cleanup;
-	if (h->seq == 0) {
-		memcpy(t->vault_id, h->vault_id, AM_VAULT_ID_LEN);
-		memcpy(t->genesis, hash, AM_HASH_LEN);
+	if (s == AM_OK) {
+		if (ap->seq == 0) {
+			memcpy(t->vault_id, ap->vault_id, AM_VAULT_ID_LEN);
+			memcpy(t->genesis, hash, AM_HASH_LEN);
+		}
+		memcpy(t->head, hash, AM_HASH_LEN);
+		t->size = ap->seq + 1;
 	}
-	memcpy(t->head, hash, AM_HASH_LEN);
-	t->size = h->seq + 1;
-cleanup:
-	am_buf_release(&hb);
-	am_buf_release(&sb);
+	am_appending_release(ap);
 	return s;
+}
+
+enum am_status am_append_entry(struct am_vault *v, struct am_trusted *t,
+			       const struct am_identity *signer, struct am_header *h,
+			       const unsigned char *wraps, size_t wn, const unsigned char *meta,
+			       size_t mn, struct am_err *e)
+{
+	struct am_appending ap;
+	unsigned char sig[AM_SIG_LEN];
+	enum am_status s = am_append_begin(v, t, signer, h, &ap, e);
+
+	if (s != AM_OK)
+		return s;
+	if (am_sign(sig, ap.sb.data, ap.sb.len, signer->sign_sk) != 0) {
+		am_appending_release(&ap);
+		return am_fail(e, AM_EINPUT, "signing failed");
+	}
+	return am_append_finish(v, t, &ap, sig, wraps, wn, meta, mn, e);
 }
 
 enum am_status am_append(struct am_vault *v, struct am_trusted *t,

@@ -62,7 +62,7 @@ enum am_status am_batch_begin(struct am_vault *v, struct am_trusted *t,
 		b->lim.max_bytes = AM_BATCH_BYTES;
 	b->durable = durable;
 	b->ctx = ctx;
-	/* a batch of more than one: wrap the next entries' keys on the other core */
+	/* a batch of more than one: one X25519 per custodian for the batch (FORMAT.md §29) */
 	b->body.pooled = b->lim.max_entries > 1;
 	am_trusted_init(&b->work);
 	*out = b;
@@ -72,8 +72,11 @@ enum am_status am_batch_begin(struct am_vault *v, struct am_trusted *t,
 /* Drop the batch being built: roll back, nothing of it acknowledged. */
 static void drop(struct am_batch *b)
 {
+	am_body_abandon(&b->body);
 	if (b->open)
 		am_write_abort(b->v, &b->work);
+	am_tree_drop(b->v);
+	am_body_batch_end(&b->body);
 	b->open = 0;
 	b->n = 0;
 	b->bytes = 0;
@@ -91,14 +94,19 @@ enum am_status am_batch_commit(struct am_batch *b, struct am_err *e)
 		drop(b);
 		return AM_OK;
 	}
-	/* one checkpoint of the tree after the last entry, by the batch's signer */
-	s = am_checkpoint_store(b->v, &b->work, b->signer, NULL, e);
+	/* its last entry stored, its tree nodes, then one checkpoint of the tree after it */
+	s = am_body_settle(&b->body, e);
+	if (s == AM_OK)
+		s = am_tree_flush(b->v, e);
+	if (s == AM_OK)
+		s = am_checkpoint_store(b->v, &b->work, b->signer, NULL, e);
 	if (s != AM_OK) {
 		drop(b);
 		return s;
 	}
 	size = b->work.size;
 	am_mt_frontier_root(&b->work.fr, root);
+	am_body_batch_end(&b->body);
 	b->open = 0;
 	s = am_write_commit(b->v, b->t, &b->work, e);
 	if (s != AM_OK) {
@@ -140,6 +148,7 @@ enum am_status am_batch_add(struct am_batch *b, unsigned type, const struct am_s
 		if (s != AM_OK)
 			return s;
 		b->open = 1;
+		am_tree_hold(b->v);
 	}
 	/* the first entry of a batch is vouched for by the checkpoint before it, if any */
 	s = am_body_seal(b->v, &b->body, &b->work, b->signer, type,

@@ -6,8 +6,9 @@
  */
 #include "vault_int.h"
 #include "body.h"
-#include "keypool.h"
+#include "bwrap.h"
 #include "pipe.h"
+#include "signer.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,7 +26,9 @@ void am_body_release(struct am_body *b)
 	am_secure_free(b->packed);
 	free(b->ct);
 	am_zarena_free(b->za);
-	am_keypool_stop(b->pool);
+	am_bwrap_free(b->bw);
+	am_body_abandon(b);
+	am_signer_stop(b->sgn);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -46,6 +49,40 @@ enum am_status am_body_alloc(struct am_body *b, struct am_err *e)
 		return am_fail(e, AM_ENOMEM, "cannot allocate memory for sealing");
 	}
 	return AM_OK;
+}
+
+void am_body_abandon(struct am_body *b)
+{
+	unsigned char sig[AM_SIG_LEN];
+
+	if (!b->fly.on)
+		return;
+	/* the thread reads the header until it is done with it; its signature is not wanted */
+	if (am_signer_wait(b->sgn, sig) == 0)
+		am_wipe(sig, sizeof(sig));
+	am_appending_release(&b->fly.ap);
+	am_buf_release(&b->fly.wraps);
+	free(b->fly.meta);
+	memset(&b->fly, 0, sizeof(b->fly));
+}
+
+enum am_status am_body_settle(struct am_body *b, struct am_err *e)
+{
+	unsigned char sig[AM_SIG_LEN];
+	enum am_status s;
+
+	if (!b->fly.on)
+		return AM_OK;
+	if (am_signer_wait(b->sgn, sig) != 0) {
+		am_body_abandon(b);
+		return am_fail(e, AM_EINPUT, "signing failed");
+	}
+	s = am_append_finish(b->fly.v, b->fly.work, &b->fly.ap, sig, b->fly.wraps.data,
+			     b->fly.wraps.len, b->fly.meta, b->fly.mn, e);
+	am_buf_release(&b->fly.wraps);
+	free(b->fly.meta);
+	memset(&b->fly, 0, sizeof(b->fly));
+	return s;
 }
 
 /* The failure of a seal stopped by its caller's flag (am_seal_req.stop). */
@@ -298,16 +335,23 @@ static enum am_status seal_content(struct am_vault *v, struct am_body *b, struct
 		am_sha256_update(&pt_hash, b->cur, have);
 		h->size = have;
 		s = seal_chunk(&sc, &sc.th[0], b->cur, have, 0, 1, b->ct, &ctn, leaf, e);
-		if (s == AM_OK)
+		if (s == AM_OK && b->defer) {
+			/* the entry before may still be signing: this chunk is stored after it (body_seal) */
+			am_ct_hash_add_leaf(&sc.ct_hash, leaf, ctn);
+			b->ct_held = ctn;
+		} else if (s == AM_OK) {
 			s = store_chunk(&sc, 0, b->ct, ctn, leaf, e);
+		}
 		if (s == AM_OK && pr->fn != NULL)
 			pr->fn(pr->ctx, h->size, 0);
 		/* only what this small entry used: wiping 3 MiB each would cost more than it */
 		am_wipe(b->cur, have);
 		am_wipe(b->packed, am_chunk_pt_max(have));
 	} else if (s == AM_OK) {
+		/* chunks stored as they come: the entry before them first */
+		s = am_body_settle(b, e);
 		/* the worker compresses too when there is anything to compress */
-		if (compress) {
+		if (s == AM_OK && compress) {
 			sc.th[1].packed = am_secure_alloc(am_chunk_pt_max(AM_CHUNK_SIZE));
 			sc.th[1].za = am_zarena_new();
 			if (sc.th[1].packed == NULL || sc.th[1].za == NULL)
@@ -341,8 +385,15 @@ static enum am_status seal_fields(struct am_body *b, struct am_header *h, struct
 
 	*meta = NULL;
 	*mn = 0;
-	for (size_t i = 0; i < f->n; i++)
-		am_random(f->v[i].salt, AM_SALT_LEN);
+	/* the salts of up to 8 fields from one draw: one getrandom call, not one each */
+	for (size_t i = 0; i < f->n; i += 8) {
+		unsigned char r[8 * AM_SALT_LEN];
+		size_t k = f->n - i < 8 ? f->n - i : 8;
+		am_random(r, k * AM_SALT_LEN);
+		for (size_t j = 0; j < k; j++)
+			memcpy(f->v[i + j].salt, r + j * AM_SALT_LEN, AM_SALT_LEN);
+		am_wipe(r, sizeof(r));
+	}
 	am_fields_root(h->fields_root, f);
 	am_buf_init(&pt);
 	am_fields_encode(&pt, f);
@@ -371,19 +422,25 @@ static enum am_status seal_fields(struct am_body *b, struct am_header *h, struct
 	return AM_OK;
 }
 
+void am_body_batch_end(struct am_body *b)
+{
+	am_bwrap_free(b->bw);
+	b->bw = NULL;
+}
+
 /*
- * A fresh content key for one entry, wrapped to every current custodian
- * (into w), and its subkeys.  From the key pool's second thread when the
- * batch has one and it wraps to these custodians; drawn and wrapped here
- * otherwise.
+ * A fresh content key for entry h (its vault id and uid set), wrapped to
+ * every current custodian (into w), and its subkeys.  In a batch of more
+ * than one, the batch's wrap keys seal it (FORMAT.md §29: one X25519 per
+ * custodian and batch, *flags gets the bit); otherwise a sealed box each.
  */
-static enum am_status body_key(struct am_body *b, const struct am_auth *a, struct am_buf *w,
+static enum am_status body_key(struct am_body *b, const struct am_auth *a,
+			       const struct am_header *h, struct am_buf *w, unsigned *flags,
 			       struct am_err *e)
 {
 	unsigned char *pks = NULL, wrapped[AM_WRAP_LEN];
 	enum am_status s = AM_OK;
 	size_t n = 0;
-	int got = 0;
 
 	if (am_auth_recipients(a, &pks, &n) != 0)
 		return am_fail(e, AM_ENOMEM, "out of memory");
@@ -391,25 +448,19 @@ static enum am_status body_key(struct am_body *b, const struct am_auth *a, struc
 		free(pks);
 		return am_fail(e, AM_EAUTH, "the vault has no custodian to seal to");
 	}
-	if (b->pooled && am_keypool_take(b->pool, pks, n, b->key, w) == 0) {
-		got = 1;
-	} else if (b->pooled) {
-		/* none yet, or one for custodians enrolled or revoked since: start afresh */
-		am_keypool_stop(b->pool);
-		am_buf_release(w);
-		am_buf_init(w);
-		b->pool = am_keypool_start(pks, n);
-		got = b->pool != NULL && am_keypool_take(b->pool, pks, n, b->key, w) == 0;
-		if (!got) {
-			am_keypool_stop(b->pool);
-			b->pool = NULL;
-			b->pooled = 0;
-		}
+	am_random(b->key, AM_KEY_LEN);
+	if (b->pooled && !am_bwrap_for(b->bw, pks, n)) {
+		/* the first entry of the batch, or custodians that changed: new wrap keys */
+		am_bwrap_free(b->bw);
+		b->bw = am_bwrap_start(pks, n);
+		if (b->bw == NULL)
+			s = am_fail(e, AM_ENOMEM, "cannot draw the batch's wrap keys");
 	}
-	if (!got) {
-		am_buf_release(w);
-		am_buf_init(w);
-		am_random(b->key, AM_KEY_LEN);
+	if (s == AM_OK && b->pooled) {
+		*flags |= AM_HF_BWRAP;
+		if (am_bwrap_seal(b->bw, b->key, h->vault_id, h->uid, w) != 0)
+			s = am_fail(e, AM_EINPUT, "wrapping the content key failed");
+	} else if (s == AM_OK) {
 		am_buf_u32(w, (uint32_t)n);
 		for (size_t i = 0; i < n && s == AM_OK; i++) {
 			if (am_wrap(wrapped, b->key, pks + i * AM_BOX_PK_LEN) != 0)
@@ -452,6 +503,7 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 	char hex[2 * AM_HASH_LEN + 1], num[24];
 	size_t mn = 0;
 	enum am_status s;
+	int piped;
 
 	memset(&h, 0, sizeof(h));
 	memset(res, 0, sizeof(*res));
@@ -463,11 +515,19 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 		src.left = 0;
 	if (req->nrefs > AM_MAX_REFS)
 		return am_fail(e, AM_EINPUT, "too many references");
+	/* a batch signs each entry on a second core while it prepares the next */
+	piped = b->pooled && (b->sgn != NULL || (b->sgn = am_signer_start(signer->sign_sk)) != NULL);
+	b->defer = piped;
+	b->ct_held = 0;
+	/* the content's (and the wraps') associated data names the vault and the entry's uid */
+	h.seq = work->size + (b->fly.on ? 1 : 0);
+	memcpy(h.vault_id, work->vault_id, AM_VAULT_ID_LEN);
+	am_random(h.uid, AM_UID_LEN);
 	s = fields_copy(&f, req->fields, e);
 	if (s == AM_OK)
 		s = am_authorise(v, &work->auth, signer, type, e);
 	if (s == AM_OK)
-		s = body_key(b, &work->auth, &wraps, e);
+		s = body_key(b, &work->auth, &h, &wraps, &flags, e);
 	if (s != AM_OK)
 		goto cleanup;
 	h.wraps_size = (uint32_t)wraps.len;
@@ -475,9 +535,6 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 	h.type = (uint8_t)type;
 	/* new content is hashed chunk by chunk (FORMAT.md §28) */
 	h.flags = (uint8_t)(flags | AM_HF_CHUNK_HASHED);
-	/* the content's associated data names the vault and the entry's uid */
-	h.seq = work->size;
-	memcpy(h.vault_id, work->vault_id, AM_VAULT_ID_LEN);
 	for (size_t i = 0; i < req->nrefs; i++) {
 		if (req->refs[i] >= h.seq || (i > 0 && req->refs[i] <= req->refs[i - 1])) {
 			s = am_fail(e, AM_EINPUT, "%s: entry %llu does not exist", v->path,
@@ -491,7 +548,6 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 	h.payload = payload;
 	h.payload_len = (uint32_t)pn;
 	memcpy(h.signer, signer->sign_pk, AM_SIGN_PK_LEN);
-	am_random(h.uid, AM_UID_LEN);
 	s = seal_content(v, b, &h, &src, type != AM_T_MEDIA, &req->progress, sha, e);
 	if (s != AM_OK)
 		goto cleanup;
@@ -510,14 +566,38 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 	/* the last moment a stop can still leave nothing behind */
 	if (s == AM_OK && stopped(req->stop))
 		s = interrupted(e);
-	if (s == AM_OK)
+	if (s == AM_OK && piped) {
+		/* the entry before is stored once signed; then this one's chunk, and its header */
+		s = am_body_settle(b, e);
+		if (s == AM_OK && h.seq != work->size)
+			s = am_fail(e, AM_EINPUT, "internal: entry %llu sealed as %llu",
+				    (unsigned long long)work->size, (unsigned long long)h.seq);
+		if (s == AM_OK && b->ct_held > 0)
+			s = am_db_put_chunk(v, h.seq, 0, b->ct, b->ct_held, e);
+		if (s == AM_OK)
+			s = am_append_begin(v, work, signer, &h, &b->fly.ap, e);
+		if (s == AM_OK) {
+			b->fly.on = 1;
+			b->fly.v = v;
+			b->fly.work = work;
+			b->fly.wraps = wraps;
+			am_buf_init(&wraps);
+			b->fly.meta = meta;
+			b->fly.mn = mn;
+			meta = NULL;
+			am_signer_submit(b->sgn, b->fly.ap.sb.data, b->fly.ap.sb.len);
+		}
+	} else if (s == AM_OK) {
 		s = am_append_entry(v, work, signer, &h, wraps.data, wraps.len, meta, mn, e);
+	}
 	if (s == AM_OK) {
 		res->seq = h.seq;
 		res->size = h.size;
 		memcpy(res->sha256, sha, AM_HASH_LEN);
 	}
 cleanup:
+	b->defer = 0;
+	b->ct_held = 0;
 	am_wipe(b->key, AM_KEY_LEN);
 	am_wipe(b->chunk_key, AM_KEY_LEN);
 	am_wipe(b->meta_key, AM_KEY_LEN);

@@ -16,13 +16,32 @@ struct am_body {
 	unsigned char *packed;     /* mode byte + maybe-compressed plaintext, secure */
 	unsigned char *ct;         /* one chunk's ciphertext */
 	struct am_zarena *za;      /* zlib's working memory, secure */
-	int pooled;                /* draw and wrap keys ahead on a second thread */
-	struct am_keypool *pool;   /* started at the first entry */
+	int pooled;                /* a batch of more than one: batch wraps (FORMAT.md §29) */
+	struct am_bwrap *bw;       /* the batch's wrap keys, from its first entry to its end */
+	/* pooled: the entry before is signed on a second core while this one is prepared */
+	struct am_signer *sgn;
+	struct {
+		int on;            /* an entry begun, its signature being made */
+		struct am_vault *v;
+		struct am_trusted *work;
+		struct am_appending ap;
+		struct am_buf wraps;
+		unsigned char *meta;
+		size_t mn;
+	} fly;
+	int defer;                 /* hold a one-chunk entry's ciphertext in ct */
+	size_t ct_held;            /* its length, 0 when none is held */
 };
 
 AM_WUR enum am_status am_body_alloc(struct am_body *b, struct am_err *e);
 /* Wipes and frees. */
 void am_body_release(struct am_body *b);
+/* The batch ended (committed, failed or stopped): wipe its wrap keys. */
+void am_body_batch_end(struct am_body *b);
+/* Store the entry whose signature is in flight, if any (before a checkpoint or commit). */
+AM_WUR enum am_status am_body_settle(struct am_body *b, struct am_err *e);
+/* Forget the entry in flight (its transaction is rolled back). */
+void am_body_abandon(struct am_body *b);
 
 /*
  * Seal req (content from req->fd, or req->data when fd is -1) as an entry of

@@ -1,5 +1,6 @@
 /* entry.c — canonical encodings of headers, payloads, fields and wraps. */
 #include "vault_int.h"
+#include "bwrap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,8 +187,11 @@ int am_header_parse(const unsigned char *p, size_t n, struct am_header *h, char 
 		    AM_FORMAT_VERSION);
 	if (h->type < AM_T_GENESIS || h->type > AM_T_ACK)
 		BAD("header has unknown entry type %u", h->type);
-	if ((h->flags & ~(AM_HF_BATCHED | AM_HF_CHUNK_HASHED)) != 0)
+	if ((h->flags & ~(AM_HF_BATCHED | AM_HF_CHUNK_HASHED | AM_HF_BWRAP)) != 0)
 		BAD("header has reserved flags set");
+	/* batch wraps (FORMAT.md §29) are a sealed entry's own */
+	if ((h->flags & AM_HF_BWRAP) && !am_type_sealed(h->type))
+		BAD("header marks a %s entry as batch-wrapped", am_type_name(h->type));
 	/* only a sealed entry after another can continue a batch (FORMAT.md §27) */
 	if ((h->flags & AM_HF_BATCHED) && (h->seq == 0 || !am_type_sealed(h->type)))
 		BAD("header marks a %s entry as batched", h->seq == 0 ? "first" : "public");
@@ -488,14 +492,15 @@ void am_fields_root(unsigned char out[AM_HASH_LEN], const struct am_fields *f)
 
 /* ---- wraps and associated data ---------------------------------------- */
 
-int am_wraps_parse(const unsigned char *p, size_t n, struct am_wraps *w)
+int am_wraps_parse_as(const unsigned char *p, size_t n, unsigned flags, struct am_wraps *w)
 {
-	const size_t item = AM_BOX_PK_LEN + AM_WRAP_LEN;
+	const size_t item = AM_BOX_PK_LEN + ((flags & AM_HF_BWRAP) ? AM_BWRAP_LEN : AM_WRAP_LEN);
 
 	memset(w, 0, sizeof(*w));
 	if (n < 4)
 		return -1;
 	w->n = am_get_u32(p);
+	w->item = item;
 	if (w->n == 0 || w->n > AM_MAX_WRAPS || n - 4 != (size_t)w->n * item)
 		return -1;
 	w->items = p + 4;
@@ -503,6 +508,11 @@ int am_wraps_parse(const unsigned char *p, size_t n, struct am_wraps *w)
 		if (memcmp(w->items + (i - 1) * item, w->items + i * item, AM_BOX_PK_LEN) >= 0)
 			return -1;
 	return 0;
+}
+
+int am_wraps_parse(const unsigned char *p, size_t n, struct am_wraps *w)
+{
+	return am_wraps_parse_as(p, n, 0, w);
 }
 
 static void make_ad(unsigned char *ad, size_t *adlen, const char *dom, size_t domlen,

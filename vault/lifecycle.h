@@ -7,6 +7,7 @@
 #define AMANAT_LIFECYCLE_H
 
 #include "vault_int.h"
+#include "bwrap.h"
 
 #define AM_DOM_ROTATE "amanat-rotate-v1"
 /* the revocation record after the key: version, kind, seq, time, reason length */
@@ -69,11 +70,12 @@ int am_rewrap_check(struct am_vault *v, const struct am_auth *a, const struct am
 /*
  * Where the key of sealed entry p is wrapped to box: its own wraps block
  * (checked against its signed hash), else a rewrap entry of the verified
- * log v->trusted.  1 with the sealed box in wrap and its entry in *via;
+ * log v->trusted.  1 with the wrap in wrap (a sealed box, or a batch wrap
+ * when *via is p's own seq and p has AM_HF_BWRAP, §29) and its entry in *via;
  * 0 when there is none; -1 when p's wraps cannot be read or were altered.
  */
 int am_rewrap_wrap_for(struct am_vault *v, const struct am_entry_pub *p,
-		       const unsigned char box[AM_BOX_PK_LEN], unsigned char wrap[AM_WRAP_LEN],
+		       const unsigned char box[AM_BOX_PK_LEN], unsigned char wrap[AM_WRAP_MAX],
 		       uint64_t *via);
 
 /*
@@ -83,7 +85,7 @@ int am_rewrap_wrap_for(struct am_vault *v, const struct am_entry_pub *p,
  */
 int am_rewrap_wrap_next(struct am_vault *v, const struct am_entry_pub *p,
 			const unsigned char box[AM_BOX_PK_LEN], uint64_t after,
-			unsigned char wrap[AM_WRAP_LEN], uint64_t *via);
+			unsigned char wrap[AM_WRAP_MAX], uint64_t *via);
 
 /*
  * The content key of entry seq for reader, unwrapped (key: AM_KEY_LEN bytes

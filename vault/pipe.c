@@ -1,7 +1,7 @@
 /* pipe.c — the two-core pipeline of pipe.h. */
 #include "pipe.h"
+#include "worker.h"
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,8 +95,6 @@ static unsigned char *alloc_buf(const struct am_pipe *p, size_t n)
 enum am_status am_pipe_start(struct am_pipe *p, size_t bufsize, size_t auxsize, int secure,
 			     am_pipe_work work, am_pipe_drain drain, void *ctx, struct am_err *e)
 {
-	sigset_t stop_sigs, old;
-
 	memset(p, 0, sizeof(*p));
 	p->bufsize = bufsize;
 	p->auxsize = auxsize;
@@ -118,24 +116,12 @@ enum am_status am_pipe_start(struct am_pipe *p, size_t bufsize, size_t auxsize, 
 			return am_fail(e, AM_ENOMEM, "cannot allocate memory for streaming");
 		}
 	}
-	/*
-	 * The worker never takes the signals that stop a command (it inherits
-	 * them blocked), so a caller's handler always runs on the calling thread,
-	 * the one that checks for them, and never interrupts the worker's I/O.
-	 */
-	sigemptyset(&stop_sigs);
-	sigaddset(&stop_sigs, SIGINT);
-	sigaddset(&stop_sigs, SIGTERM);
-	sigaddset(&stop_sigs, SIGHUP);
-	sigaddset(&stop_sigs, SIGQUIT);
-	pthread_sigmask(SIG_BLOCK, &stop_sigs, &old);
+	/* the worker never takes the signals that stop a command (worker.c) */
 	if (pthread_mutex_init(&p->mu, NULL) != 0 || pthread_cond_init(&p->cv, NULL) != 0 ||
-	    pthread_create(&p->worker, NULL, run, p) != 0) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	    am_worker_start(&p->worker, run, p) != 0) {
 		free_bufs(p);
 		return am_fail(e, AM_ENOMEM, "cannot start a worker thread");
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	p->started = 1;
 	return AM_OK;
 }

@@ -37,13 +37,17 @@ static enum am_status open_meta(struct am_vault *v, const struct opened *o, unsi
 /* Whether o->key, unwrapped from wrap, opens the entry's metadata: AM_OK or why not. */
 static enum am_status key_opens(struct am_vault *v, struct opened *o,
 				const struct am_identity *reader,
-				const unsigned char wrap[AM_WRAP_LEN], struct am_err *e)
+				const unsigned char wrap[AM_WRAP_MAX], struct am_err *e)
 {
 	unsigned char *pt = NULL;
 	size_t ptlen = 0;
 	enum am_status s;
+	/* the entry's own wraps are batch wraps when its signed flag says so (§29) */
+	int bwrap = o->via == o->pub.h.seq && (am_wraps_flags(&o->pub.h) & AM_HF_BWRAP);
 
-	if (am_unwrap(o->key, wrap, reader->box_pk, reader->box_sk) != 0)
+	if (bwrap ? am_bwrap_open(v, o->key, wrap, o->body_vid, o->pub.h.uid, reader->box_pk,
+				  reader->box_sk) != 0
+		  : am_unwrap(o->key, wrap, reader->box_pk, reader->box_sk) != 0)
 		/* our key is listed but its box does not open: the wrap is bad */
 		return am_fail(e, AM_EVERIFY, "%s: entry %llu: the content key wrapped to %s "
 			       "does not open%s", v->path, (unsigned long long)o->pub.h.seq,
@@ -58,7 +62,7 @@ static enum am_status key_opens(struct am_vault *v, struct opened *o,
 static enum am_status open_entry(struct am_vault *v, const struct am_identity *reader,
 				 uint64_t seq, struct opened *o, struct am_err *e)
 {
-	unsigned char wrap[AM_WRAP_LEN], first_wrap[AM_WRAP_LEN];
+	unsigned char wrap[AM_WRAP_MAX], first_wrap[AM_WRAP_MAX];
 	struct am_buf sb;
 	enum am_status s;
 	uint64_t first;

@@ -37,10 +37,9 @@ static int read_proved(struct am_vault *v, uint64_t seq, uint64_t size,
  * lists one of the nbox keys in boxes: 1 yes, 0 no, -1 unreadable.
  */
 static int wraps_list(struct am_vault *v, const struct am_entry_pub *p,
-		      const unsigned char *boxes, size_t nbox, unsigned char wrap[AM_WRAP_LEN])
+		      const unsigned char *boxes, size_t nbox, unsigned char wrap[AM_WRAP_MAX])
 {
 	unsigned char *w = NULL, hash[AM_HASH_LEN];
-	const size_t item = AM_BOX_PK_LEN + AM_WRAP_LEN;
 	struct am_wraps ws;
 	size_t wn = 0;
 	int found = -1;
@@ -49,7 +48,8 @@ static int wraps_list(struct am_vault *v, const struct am_entry_pub *p,
 		return -1;
 	am_sha256(hash, w, wn);
 	if (wn == p->h.wraps_size && am_equal(hash, p->h.wraps_hash, AM_HASH_LEN) &&
-	    am_wraps_parse(w, wn, &ws) == 0) {
+	    am_wraps_parse_as(w, wn, am_wraps_flags(&p->h), &ws) == 0) {
+		const size_t item = ws.item;
 		found = 0;
 		for (uint32_t i = 0; i < ws.n && !found; i++)
 			for (size_t k = 0; k < nbox && !found; k++)
@@ -58,7 +58,7 @@ static int wraps_list(struct am_vault *v, const struct am_entry_pub *p,
 					found = 1;
 					if (wrap != NULL)
 						memcpy(wrap, ws.items + i * item + AM_BOX_PK_LEN,
-						       AM_WRAP_LEN);
+						       item - AM_BOX_PK_LEN);
 				}
 	}
 	free(w);
@@ -174,7 +174,7 @@ fail:
  * is none.
  */
 static int find_rewrap(struct am_vault *v, uint64_t seq, uint64_t after,
-		       const unsigned char box[AM_BOX_PK_LEN], unsigned char wrap[AM_WRAP_LEN],
+		       const unsigned char box[AM_BOX_PK_LEN], unsigned char wrap[AM_WRAP_MAX],
 		       uint64_t *via)
 {
 	sqlite3_stmt *st = NULL;
@@ -211,7 +211,7 @@ static int find_rewrap(struct am_vault *v, uint64_t seq, uint64_t after,
 }
 
 int am_rewrap_wrap_for(struct am_vault *v, const struct am_entry_pub *p,
-		       const unsigned char box[AM_BOX_PK_LEN], unsigned char wrap[AM_WRAP_LEN],
+		       const unsigned char box[AM_BOX_PK_LEN], unsigned char wrap[AM_WRAP_MAX],
 		       uint64_t *via)
 {
 	int own = wraps_list(v, p, box, 1, wrap);
@@ -228,7 +228,7 @@ int am_rewrap_wrap_for(struct am_vault *v, const struct am_entry_pub *p,
 
 int am_rewrap_wrap_next(struct am_vault *v, const struct am_entry_pub *p,
 			const unsigned char box[AM_BOX_PK_LEN], uint64_t after,
-			unsigned char wrap[AM_WRAP_LEN], uint64_t *via)
+			unsigned char wrap[AM_WRAP_MAX], uint64_t *via)
 {
 	return find_rewrap(v, p->h.seq, after, box, wrap, via);
 }
@@ -236,7 +236,7 @@ int am_rewrap_wrap_next(struct am_vault *v, const struct am_entry_pub *p,
 int am_wrapped_to(struct am_vault *v, uint64_t seq, const unsigned char box_pk[AM_BOX_PK_LEN],
 		  uint64_t *via)
 {
-	unsigned char wrap[AM_WRAP_LEN];
+	unsigned char wrap[AM_WRAP_MAX];
 	struct am_entry_pub p;
 	int r;
 

@@ -68,13 +68,75 @@ struct store_ctx {
 	enum am_status s;
 };
 
-/* Store one perfect subtree the frontier completed. */
+#define HELD (1 + 8 + AM_HASH_LEN)
+#define ROWS 128 /* nodes per INSERT when flushing */
+
+/* Store one perfect subtree the frontier completed (or hold it for a batch's flush). */
 static int store_node(void *ctx, unsigned level, uint64_t index, const unsigned char h[AM_HASH_LEN])
 {
 	struct store_ctx *c = ctx;
 
+	if (c->v->tree_hold) {
+		am_buf_u8(&c->v->tree_held, (uint8_t)level);
+		am_buf_u64(&c->v->tree_held, index);
+		am_buf_add(&c->v->tree_held, h, AM_HASH_LEN);
+		if (c->v->tree_held.oom)
+			c->s = am_fail(c->e, AM_ENOMEM, "out of memory");
+		return c->s == AM_OK ? 0 : -1;
+	}
 	c->s = put_node(c->v, level, index, h, c->e);
 	return c->s == AM_OK ? 0 : -1;
+}
+
+void am_tree_hold(struct am_vault *v)
+{
+	am_tree_drop(v);
+	v->tree_hold = 1;
+}
+
+void am_tree_drop(struct am_vault *v)
+{
+	am_buf_release(&v->tree_held);
+	am_buf_init(&v->tree_held);
+	v->tree_hold = 0;
+}
+
+/* INSERT of n held nodes from p in one statement. */
+static int put_rows(struct am_vault *v, const unsigned char *p, size_t n)
+{
+	struct am_buf sql;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	am_buf_init(&sql);
+	am_buf_addf(&sql, "INSERT INTO tree(level, idx, hash) VALUES");
+	for (size_t i = 0; i < n; i++)
+		am_buf_addf(&sql, "%s(?,?,?)", i ? "," : "");
+	am_buf_u8(&sql, 0);
+	rc = sql.oom ? SQLITE_NOMEM
+		     : sqlite3_prepare_v2(v->db, (const char *)sql.data, -1, &st, NULL);
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++, p += HELD) {
+		sqlite3_bind_int(st, (int)(3 * i + 1), p[0]);
+		sqlite3_bind_int64(st, (int)(3 * i + 2), (sqlite3_int64)am_get_u64(p + 1));
+		sqlite3_bind_blob(st, (int)(3 * i + 3), p + 9, AM_HASH_LEN, SQLITE_STATIC);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	am_buf_release(&sql);
+	return rc;
+}
+
+enum am_status am_tree_flush(struct am_vault *v, struct am_err *e)
+{
+	size_t n = v->tree_held.len / HELD;
+	const unsigned char *p = v->tree_held.data;
+	int rc = SQLITE_DONE;
+
+	for (size_t i = 0; i < n && rc == SQLITE_DONE; i += ROWS)
+		rc = put_rows(v, p + i * HELD, n - i < ROWS ? n - i : ROWS);
+	am_tree_drop(v);
+	return rc == SQLITE_DONE ? AM_OK : am_db_error(v, rc, "writing the log's hash tree", e);
 }
 
 enum am_status am_tree_append(struct am_vault *v, struct am_mt_frontier *fr,

@@ -67,6 +67,10 @@ struct am_vault {
 	const struct am_trusted *auth_cache_trust;
 	unsigned char auth_cache_vid[AM_VAULT_ID_LEN];
 	void (*auth_cache_free)(struct am_vault *v);
+	struct am_kwcache *kwc; /* bwrap.c: batch wrap keys derived, secure */
+	/* tree.c: the nodes of an open batch, stored together before its checkpoint */
+	int tree_hold;
+	struct am_buf tree_held; /* u8 level, u64 idx, hash: AM_TREE_HELD bytes each */
 	/* inclusion.c: a block of entries proved at once for a walk, and the last seq checked */
 	struct am_proved *proved;
 	uint64_t last_proved;
@@ -107,7 +111,8 @@ void am_fields_root(unsigned char out[AM_HASH_LEN], const struct am_fields *f);
 /* Wrapped keys: u32 count, then (box pk, sealed box) sorted by pk. */
 struct am_wraps {
 	uint32_t n;
-	const unsigned char *items; /* n * (AM_BOX_PK_LEN + AM_WRAP_LEN) */
+	const unsigned char *items; /* n * item */
+	size_t item; /* one item's length: AM_BOX_PK_LEN + the wrap's (§14, §29) */
 };
 int am_wraps_parse(const unsigned char *p, size_t n, struct am_wraps *w);
 
@@ -241,6 +246,27 @@ AM_WUR enum am_status am_append_entry(struct am_vault *v, struct am_trusted *t,
 				      const struct am_identity *signer, struct am_header *h,
 				      const unsigned char *wraps, size_t wn,
 				      const unsigned char *meta, size_t mn, struct am_err *e);
+/*
+ * am_append_entry in two halves, so that a batch can sign one entry on
+ * another core while it prepares the next (batch.c, body.c): begin fills in
+ * h from t, applies the authority rules and encodes it (ap->sb is what the
+ * signature covers); finish, given the signature, stores the entry and its
+ * tree nodes and advances t.  Nothing may append between the two.
+ */
+struct am_appending {
+	struct am_buf hb, sb; /* the header; the signature's input */
+	uint64_t seq;
+	unsigned type;
+	unsigned char vault_id[AM_VAULT_ID_LEN];
+};
+AM_WUR enum am_status am_append_begin(struct am_vault *v, struct am_trusted *t,
+				      const struct am_identity *signer, struct am_header *h,
+				      struct am_appending *ap, struct am_err *e);
+AM_WUR enum am_status am_append_finish(struct am_vault *v, struct am_trusted *t,
+				       struct am_appending *ap, const unsigned char sig[AM_SIG_LEN],
+				       const unsigned char *wraps, size_t wn,
+				       const unsigned char *meta, size_t mn, struct am_err *e);
+void am_appending_release(struct am_appending *ap);
 /* Check the signer may append an entry of this type, given the verified log. */
 AM_WUR enum am_status am_authorise(struct am_vault *v, const struct am_auth *a,
 				   const struct am_identity *signer, unsigned type,
@@ -292,6 +318,16 @@ int am_tree_source(void *ctx, uint64_t lo, uint64_t hi, unsigned char out[AM_HAS
  * computed from the verified frontier fr (never from stored nodes), and
  * advance fr.
  */
+/*
+ * Hold the nodes am_tree_append completes in memory instead of one INSERT
+ * each (every statement inside a transaction copies the pages it touches to
+ * SQLite's statement journal); am_tree_flush stores them, several rows a
+ * statement, and stops holding; am_tree_drop forgets them (a rollback).
+ * Nothing may read the tree between hold and flush.
+ */
+void am_tree_hold(struct am_vault *v);
+AM_WUR enum am_status am_tree_flush(struct am_vault *v, struct am_err *e);
+void am_tree_drop(struct am_vault *v);
 AM_WUR enum am_status am_tree_append(struct am_vault *v, struct am_mt_frontier *fr,
 				     const unsigned char entry_hash[AM_HASH_LEN],
 				     struct am_err *e);

@@ -399,7 +399,7 @@ static int check_wraps(struct vstate *vs, const struct am_header *h, const unsig
 	am_sha256(hash, w, wn);
 	if (wn != h->wraps_size || !am_equal(hash, h->wraps_hash, AM_HASH_LEN))
 		return problem(vs, h->seq, "wrapped keys do not match their signed hash");
-	if (am_wraps_parse(w, wn, &ws) != 0)
+	if (am_wraps_parse_as(w, wn, am_wraps_flags(h), &ws) != 0)
 		return problem(vs, h->seq, "wrapped keys are malformed");
 	/* an import's keys were wrapped in its field vault, to the custodians there (§25) */
 	if (imported)
@@ -409,7 +409,7 @@ static int check_wraps(struct vstate *vs, const struct am_header *h, const unsig
 	ok = n == ws.n;
 	for (size_t i = 0; ok && i < n; i++)
 		ok = memcmp(pks + i * AM_BOX_PK_LEN,
-			    ws.items + i * (AM_BOX_PK_LEN + AM_WRAP_LEN), AM_BOX_PK_LEN) == 0;
+			    ws.items + i * ws.item, AM_BOX_PK_LEN) == 0;
 	free(pks);
 	if (!ok)
 		return problem(vs, h->seq, "is not sealed to exactly the custodians enrolled at the time");

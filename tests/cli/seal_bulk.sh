@@ -28,7 +28,8 @@ expect_eq "entries after sealing 5 files" 9 "$(entry_count v.amn)"
 # every entry hashed chunk by chunk (bit 1, FORMAT.md §28)
 expect_eq "checkpoints added by one batch" $((ckpts + 1)) "$(sq v.amn "SELECT count(*) FROM checkpoints")"
 expect_eq "the batch's checkpoint is of its end" 9 "$(sq v.amn "SELECT max(size) FROM checkpoints")"
-expect_eq "header flags of entries 4..8" "02 03 03 03 03" \
+# bit 2 on all: their keys are batch wraps (FORMAT.md §29)
+expect_eq "header flags of entries 4..8" "06 07 07 07 07" \
 	"$(sq v.amn "SELECT group_concat(hex(substr(header, 8, 1)), ' ') FROM (SELECT header FROM entries WHERE seq >= 4 ORDER BY seq)")"
 verify_ok v.amn 9
 am 0 show v.amn 7 --as custodian.id

@@ -125,6 +125,9 @@ MAY_SIGN = {ENROLL: ADMIN, REVOKE: ADMIN, TESTIMONY: OFFICER | CUSTODIAN | ADMIN
             CASE: OFFICER | CUSTODIAN | ADMIN, CUSTODY: CUSTODIAN, REWRAP: CUSTODIAN,
             IMPORT: OFFICER | CUSTODIAN | ADMIN, ACK: ADMIN | OFFICER | CUSTODIAN | AUDITOR}
 FIXED = 296
+BWRAP = 4                                                     # §29: header flag bit 2
+DOM_BWRAP_KEY = b"amanat-bwrap-key-v1\x00"
+DOM_BWRAP_AD = b"amanat-bwrap-v1\x00"
 
 
 class Header:
@@ -153,8 +156,10 @@ class Header:
             raise Fail("header: version %d" % h.version)
         if h.type not in TYPE_NAMES:                         # 4
             raise Fail("header: type %d" % h.type)
-        if h.flags & ~(1 | CHUNK_HASHED):                    # 5
+        if h.flags & ~(1 | CHUNK_HASHED | BWRAP):            # 5
             raise Fail("header: reserved flags set")
+        if h.flags & BWRAP and not TESTIMONY <= h.type <= CUSTODY:  # 5, batch wraps (§29)
+            raise Fail("header: a public entry marked batch-wrapped")
         if h.flags & 1 and (h.seq == 0 or not h.sealed):     # 5, batched (§27)
             raise Fail("header: a first or public entry marked batched")
         if h.nrefs > 65536:                                  # 6
@@ -377,14 +382,21 @@ class Membership:
             raise Fail("payload must be empty")
 
 
-def parse_wraps(block):
-    """§14: list of (pk, box)."""
+def wraps_flags(h):
+    """§29: the flags that say which wraps an entry holds (an import's: its original's)."""
+    return Header.parse(parse_import(h)[0]).flags if h.type == IMPORT else h.flags
+
+
+def parse_wraps(block, flags=0):
+    """§14 (or §29 when flags has bit 2): list of (pk, box or batch wrap)."""
     if len(block) < 4:
         raise Fail("wraps block too short")
+    item = 32 + (104 if flags & BWRAP else 80)
     n = struct.unpack_from(">I", block)[0]
-    if not 1 <= n <= 4096 or len(block) != 4 + 112 * n:
+    if not 1 <= n <= 4096 or len(block) != 4 + item * n:
         raise Fail("wraps block malformed")
-    out = [(block[4 + 112 * j:36 + 112 * j], block[36 + 112 * j:116 + 112 * j]) for j in range(n)]
+    out = [(block[4 + item * j:36 + item * j], block[36 + item * j:4 + item * (j + 1)])
+           for j in range(n)]
     if any(out[j][0] >= out[j + 1][0] for j in range(n - 1)):
         raise Fail("wraps keys not strictly increasing")
     return out
@@ -809,7 +821,7 @@ def _verify_vault(db):
             if h.sealed:                                                          # 9
                 if wraps is None or len(wraps) != h.wraps_size or H(wraps) != h.wraps_hash:
                     raise Fail("wraps block does not match its signed size and hash")
-                keys = [pk for pk, _ in parse_wraps(wraps)]
+                keys = [pk for pk, _ in parse_wraps(wraps, wraps_flags(h))]
                 # §25.3: an import's keys were wrapped in its field vault
                 if h.type != IMPORT and keys != auth.custodian_keys():
                     raise Fail("not wrapped to exactly the custodians at this entry")
@@ -1188,6 +1200,20 @@ def rewrapped_box(db, seq, box_pk):
     return None
 
 
+def open_bwrap(wrap, vid, uid, pk, sk):
+    """§29: the content key in a batch wrap epk || nonce || ct, for (pk, sk)."""
+    epk, nonce, ct = wrap[:32], wrap[32:56], wrap[56:]
+    try:
+        ss = nacl.bindings.crypto_scalarmult(sk, epk)
+    except nacl.exceptions.CryptoError:
+        raise Fail("batch wrap: low-order ephemeral key")
+    kw = hashlib.blake2b(DOM_BWRAP_KEY + ss + epk + pk, digest_size=32).digest()
+    K = aead_open(kw, nonce, DOM_BWRAP_AD + vid + uid + pk, ct)
+    if K is None or len(K) != 32:
+        raise Fail("wrapped key does not open")
+    return K
+
+
 def decrypt_entry(path, seq, idfile, passphrase, sink=None):
     """§21: open sealed entry seq with a custodian's key file.  Content goes to
     sink(bytes) as it is checked; the caller MUST discard it if this raises."""
@@ -1221,15 +1247,19 @@ def _decrypt_entry(db, seq, name, box_pk, box_sk, sink):
         raise Fail("its signer may not sign it")
     if len(wraps) != h.wraps_size or H(wraps) != h.wraps_hash:             # 2
         raise Fail("wraps block does not match its header")
-    box = dict(parse_wraps(wraps)).get(box_pk)
+    bwrap = wraps_flags(h) & BWRAP
+    box = dict(parse_wraps(wraps, bwrap)).get(box_pk)
     if box is None:
-        box = rewrapped_box(db, seq, box_pk)
+        bwrap, box = 0, rewrapped_box(db, seq, box_pk)
     if box is None:
         raise Fail("not sealed to %s" % name)
-    try:
-        K = nacl.public.SealedBox(nacl.public.PrivateKey(box_sk)).decrypt(box)
-    except nacl.exceptions.CryptoError:
-        raise Fail("wrapped key does not open")
+    if bwrap:
+        K = open_bwrap(box, body_vid, h.uid, box_pk, box_sk)
+    else:
+        try:
+            K = nacl.public.SealedBox(nacl.public.PrivateKey(box_sk)).decrypt(box)
+        except nacl.exceptions.CryptoError:
+            raise Fail("wrapped key does not open")
     if len(meta) != h.meta_size or H(meta) != h.meta_hash:                 # 3
         raise Fail("metadata does not match its header")
     block = aead_open(kdf(K, 2, b"amnmeta_"), bytes(24), DOM_META + body_vid + h.uid, meta)

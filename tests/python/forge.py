@@ -353,9 +353,11 @@ def cmd_wrapped_to(db_path, pub, after):
     _, _, box_pk = read_pub(pub)
     db = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True)
     count = 0
-    for (wraps,) in db.execute("SELECT wraps FROM entries WHERE seq > ? ORDER BY seq", (after,)):
+    for (hdr, wraps) in db.execute("SELECT header, wraps FROM entries WHERE seq > ? ORDER BY seq",
+                                   (after,)):
         wraps = bytes(wraps)
-        if len(wraps) >= 4 and any(pk == box_pk for pk, _ in av.parse_wraps(wraps)):
+        flags = av.wraps_flags(av.Header.parse(bytes(hdr)))
+        if len(wraps) >= 4 and any(pk == box_pk for pk, _ in av.parse_wraps(wraps, flags)):
             count += 1
     print(count)
 

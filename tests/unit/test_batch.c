@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "vault/vault_int.h"
+#include "vault/bwrap.h"
 #include "check.h"
 #include "trusted.h"
 
@@ -153,11 +154,11 @@ int main(void)
 		CHECK(a.tree[i] == base + (i / 3 + 1) * 3 || (i == 6 && a.tree[i] == base + 7));
 	}
 	CHECK(count_of(v) == base + 7);
-	/* flags: the first of each batch plain, the others batched */
+	/* flags: the first of each batch not batched, the others batched; all batch-wrapped */
 	for (uint64_t s = base; s < base + 7; s++) {
 		struct am_entry_pub p;
 		CHECK(am_entry_read(v, s, &p, NULL) == AM_OK);
-		CHECKF(p.h.flags == (((s - base) % 3 ? AM_HF_BATCHED : 0) | AM_HF_CHUNK_HASHED),
+		CHECKF(p.h.flags == (((s - base) % 3 ? AM_HF_BATCHED : 0) | AM_HF_CHUNK_HASHED | AM_HF_BWRAP),
 		       "entry %llu flags %u",
 		       (unsigned long long)s, p.h.flags);
 		am_entry_pub_release(&p);
@@ -275,7 +276,8 @@ int main(void)
 			memset(&p, 0, sizeof(p));
 			CHECK(am_entry_read(v, base + k, &p, NULL) == AM_OK);
 			CHECK(p.h.type == AM_T_CUSTODY && p.h.nrefs == (k < 2 ? 3u : 2u));
-			CHECK((p.h.flags & 1) == (k == 0 ? 0 : 1)); /* one batch: only the first unflagged */
+			/* one batch: only the first not batched; all batch-wrapped (FORMAT.md §29) */
+			CHECK(p.h.flags == ((k == 0 ? 0 : AM_HF_BATCHED) | AM_HF_CHUNK_HASHED | AM_HF_BWRAP));
 			for (uint32_t j = 0; j < p.h.nrefs; j++)
 				CHECK(am_get_u64(p.h.refs + 8 * j) == at++);
 			am_entry_pub_release(&p);

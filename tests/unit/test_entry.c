@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "vault/vault_int.h"
+#include "vault/bwrap.h"
 #include "check.h"
 
 static void fill(unsigned char *p, size_t n, unsigned seed)
@@ -242,7 +243,7 @@ static void test_header_rules(void)
 			c.h.type = (uint8_t)types[i];
 			CHECKF(roundtrip_rc(&c.h) == -1, "type %u accepted", types[i]);
 		}
-		for (unsigned bit = 2; bit < 8; bit++) {
+		for (unsigned bit = 3; bit < 8; bit++) {
 			make_header(&c, AM_T_DOCUMENT);
 			c.h.flags = (uint8_t)(1u << bit | AM_HF_BATCHED);
 			CHECKF(roundtrip_rc(&c.h) == -1, "flag bit %u accepted", bit);
@@ -270,6 +271,18 @@ static void test_header_rules(void)
 		make_header(&c, AM_T_ENROLL);
 		c.h.flags = AM_HF_BATCHED;
 		CHECK(roundtrip_rc(&c.h) == -1);
+		/* bit 2, batch wraps (§29): sealed types only, batched or not */
+		make_header(&c, AM_T_DOCUMENT);
+		c.h.flags = AM_HF_BWRAP;
+		CHECK(roundtrip_rc(&c.h) == 0);
+		make_header(&c, AM_T_DOCUMENT);
+		c.h.flags = AM_HF_BWRAP | AM_HF_BATCHED;
+		CHECK(roundtrip_rc(&c.h) == 0);
+		make_header(&c, AM_T_ENROLL);
+		c.h.flags = AM_HF_BWRAP;
+		CHECK(roundtrip_rc(&c.h) == -1);
+		make_header(&c, AM_T_ENROLL);
+		CHECK(roundtrip_rc(&c.h) == 0); /* the same header without the flag is fine */
 	}
 
 	/* references: strictly increasing, all before this entry */
