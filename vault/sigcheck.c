@@ -12,17 +12,22 @@
  * reading and checking.  Jobs the walk never asks for (a checkpoint note it
  * had already verified at that size) are dropped when it goes past them.
  *
- * Memory is DEPTH jobs, each one header (at most AM_MAX_PAYLOAD and the fixed
- * fields) or one note (at most AM_NOTE_MAX): flat in the size of the log.
+ * The ring is deep (DEPTH) so that on a busy machine, when one thread is
+ * descheduled for a few milliseconds, the other still has work; the bytes
+ * queued are bounded (BUDGET), as is what a slot keeps after use (KEEP), so
+ * memory stays flat in the size of the log whatever its headers and notes.
  */
 #include "sigcheck.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define DEPTH 64
+#define DEPTH 1024
+#define BUDGET ((size_t)4 << 20)
+#define KEEP 4096
 /* fewer entries than this are checked in place: a thread costs about one signature */
 #define MIN_ENTRIES 64
 #define DOM_LEN sizeof(AM_DOM_SIG) /* with its NUL, as signed (FORMAT §9) */
@@ -49,8 +54,11 @@ struct am_sigcheck {
 	pthread_t thread;
 	int stop, idle, waiting, mode;
 	struct job ring[DEPTH];
-	/* written only by the walking thread, under mu; the thread reads them under mu */
-	size_t head, count, untaken;
+	/*
+	 * Under mu; head, count and bytes are moved by the walking thread only,
+	 * which reads them freely.  The untaken jobs are always the last ones.
+	 */
+	size_t head, count, untaken, bytes;
 	/* the read-ahead, on the walking thread only */
 	sqlite3_stmt *ents, *cks;
 	int ents_end, cks_row; /* cks_row: cks holds a row not queued yet */
@@ -85,15 +93,15 @@ static int run(const struct job *j)
 /* The oldest job nobody has taken, now the caller's (mu held); NULL if none. */
 static struct job *take(struct am_sigcheck *sc)
 {
-	for (size_t i = 0; sc->untaken > 0 && i < sc->count; i++) {
-		struct job *j = &sc->ring[(sc->head + i) % DEPTH];
-		if (j->state == J_READY) {
-			j->state = J_BUSY;
-			sc->untaken--;
-			return j;
-		}
-	}
-	return NULL;
+	struct job *j;
+
+	if (sc->untaken == 0)
+		return NULL;
+	/* jobs are queued at the tail and taken oldest first: the untaken ones end the queue */
+	j = &sc->ring[(sc->head + sc->count - sc->untaken) % DEPTH];
+	j->state = J_BUSY;
+	sc->untaken--;
+	return j;
 }
 
 /* Run a job taken with mu held, and record its result (mu held again on return). */
@@ -153,8 +161,11 @@ static int fill(struct job *j, const void *a, size_t an, const void *b, size_t b
 /* Hand the job filled at the tail to whichever thread takes it first. */
 static void publish(struct am_sigcheck *sc)
 {
+	struct job *j = &sc->ring[(sc->head + sc->count) % DEPTH];
+
 	pthread_mutex_lock(&sc->mu);
-	sc->ring[(sc->head + sc->count) % DEPTH].state = J_READY;
+	j->state = J_READY;
+	sc->bytes += j->len;
 	sc->count++;
 	sc->untaken++;
 	if (sc->idle)
@@ -207,7 +218,7 @@ static void queue_entry(struct am_sigcheck *sc, struct job *j)
 /* Keep the ring full, in the order the walk checks: entry n-1, then checkpoints of size n. */
 static void pump(struct am_sigcheck *sc)
 {
-	while (sc->count < DEPTH) {
+	while (sc->count < DEPTH && sc->bytes < BUDGET) {
 		struct job *j = &sc->ring[(sc->head + sc->count) % DEPTH];
 
 		if (sc->cks_row && (uint64_t)sqlite3_column_int64(sc->cks, 1) <= sc->next_seq)
@@ -232,6 +243,13 @@ static void drop_head(struct am_sigcheck *sc)
 	if (j->state == J_READY)
 		sc->untaken--;
 	j->state = J_FREE;
+	sc->bytes -= j->len;
+	if (j->cap > KEEP) {
+		/* a long header or note: not kept in every slot */
+		free(j->buf);
+		j->buf = NULL;
+		j->cap = 0;
+	}
 	sc->head = (sc->head + 1) % DEPTH;
 	sc->count--;
 }
@@ -331,6 +349,8 @@ struct am_sigcheck *am_sigcheck_start(struct am_vault *v, int mode, uint64_t fro
 				      uint64_t count, long long ckpt_after)
 {
 	struct am_sigcheck *sc;
+	sigset_t all, old;
+	int rc;
 
 	if (mode == AM_SIGCHECK_INPLACE ||
 	    (mode == AM_SIGCHECK_AUTO && (count < MIN_ENTRIES || sysconf(_SC_NPROCESSORS_ONLN) < 2)))
@@ -356,7 +376,12 @@ struct am_sigcheck *am_sigcheck_start(struct am_vault *v, int mode, uint64_t fro
 		goto fail_mu;
 	if (pthread_cond_init(&sc->done, NULL) != 0)
 		goto fail_work;
-	if (pthread_create(&sc->thread, NULL, worker, sc) == 0)
+	/* signals (an interrupt, a closed pipe) are the calling thread's to handle */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&sc->thread, NULL, worker, sc);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0)
 		return sc;
 	pthread_cond_destroy(&sc->done);
 fail_work:
