@@ -294,27 +294,41 @@ static int result_of(struct am_sigcheck *sc)
 	return r;
 }
 
+/*
+ * The queued result for (kind, key), counted only if the job holds exactly
+ * the bytes the walk read: text after the job's first skip bytes, and key
+ * bytes (an entry's signature, a checkpoint's signer).  R_UNKNOWN when there
+ * is none: the caller checks in place.
+ */
+static int queued(struct am_sigcheck *sc, int kind, long long key, size_t skip, const void *text,
+		  size_t tn, const unsigned char *kb, size_t kn)
+{
+	struct job *j;
+	int r = R_UNKNOWN;
+
+	if (sc == NULL)
+		return R_UNKNOWN;
+	pump(sc);
+	pthread_mutex_lock(&sc->mu);
+	j = head_for(sc, kind, key);
+	if (j != NULL && j->len == skip + tn && memcmp(j->buf + skip, text, tn) == 0 &&
+	    memcmp(kind == K_ENTRY ? j->sig : j->signer, kb, kn) == 0)
+		r = result_of(sc);
+	else if (j != NULL)
+		drop_head(sc);
+	pthread_mutex_unlock(&sc->mu);
+	return r;
+}
+
 int am_sigcheck_entry(struct am_sigcheck *sc, uint64_t seq, const unsigned char *hdr, size_t hn,
 		      const unsigned char sig[AM_SIG_LEN], const unsigned char signer[AM_SIGN_PK_LEN])
 {
 	struct am_buf sb;
-	int r = R_UNKNOWN, bad;
+	/* the same header parses to the same signer: the walk's is the job's */
+	int r = queued(sc, K_ENTRY, (long long)seq, DOM_LEN, hdr, hn, sig, AM_SIG_LEN), bad;
 
-	if (sc != NULL) {
-		struct job *j;
-		pump(sc);
-		pthread_mutex_lock(&sc->mu);
-		j = head_for(sc, K_ENTRY, (long long)seq);
-		/* a result counts only for the bytes the walk read (its parse gives the same signer) */
-		if (j != NULL && j->len == DOM_LEN + hn && memcmp(j->buf + DOM_LEN, hdr, hn) == 0 &&
-		    memcmp(j->sig, sig, AM_SIG_LEN) == 0)
-			r = result_of(sc);
-		else if (j != NULL)
-			drop_head(sc);
-		pthread_mutex_unlock(&sc->mu);
-		if (r != R_UNKNOWN)
-			return r == 0 ? 0 : -1;
-	}
+	if (r != R_UNKNOWN)
+		return r == 0 ? 0 : -1;
 	am_buf_init(&sb);
 	am_sig_input(&sb, hdr, hn);
 	bad = sb.oom || am_sign_verify(sig, sb.data, sb.len, signer) != 0;
@@ -326,23 +340,9 @@ int am_sigcheck_note(struct am_sigcheck *sc, long long id, const unsigned char s
 		     const char *note, size_t nlen, const struct am_checkpoint *c,
 		     const struct am_vkey *k)
 {
-	int r = R_UNKNOWN;
+	int r = queued(sc, K_NOTE, id, 0, note, nlen, signer, AM_SIGN_PK_LEN);
 
-	if (sc != NULL) {
-		struct job *j;
-		pump(sc);
-		pthread_mutex_lock(&sc->mu);
-		j = head_for(sc, K_NOTE, id);
-		if (j != NULL && j->len == nlen && memcmp(j->buf, note, nlen) == 0 &&
-		    memcmp(j->signer, signer, AM_SIGN_PK_LEN) == 0)
-			r = result_of(sc);
-		else if (j != NULL)
-			drop_head(sc);
-		pthread_mutex_unlock(&sc->mu);
-		if (r != R_UNKNOWN)
-			return r;
-	}
-	return am_note_count_valid(c, k, 1, NULL);
+	return r != R_UNKNOWN ? r : am_note_count_valid(c, k, 1, NULL);
 }
 
 struct am_sigcheck *am_sigcheck_start(struct am_vault *v, int mode, uint64_t from_seq,
