@@ -12,12 +12,17 @@
 #      signatures on both cores; CPU beside it; bench_verify_cores), verify --since
 #      after 1,000 new entries, prove and export of one item, peak RSS of each
 #      command (verify, audit, list, list --as, log, export, prove).
+#   6. how costs grow: seal, full verify and extract of one file at GROWTH_SIZES
+#      MiB (default "16 64 256 1024"), and verify, verify --quick, list, prove and
+#      export of one item on vaults of GROWTH_COUNTS entries (default "10000
+#      100000"; each vault grown from the last through the bulk path): time,
+#      rate and peak RSS per step, one table.
 #
 #   bench/throughput.sh [BUILD_DIR]
 #
 # Environment: REPS (default 5), SIZE_MIB (1024), SMALL_N (20000), LARGE_N
 # (1000000; 0 skips part 5), KEEP_LARGE=DIR (build the large vault there once
-# and reuse it), PARTS (default "1 2 3 4 5").  Installs age, restic, hyperfine
+# and reuse it), PARTS (default "1 2 3 4 5 6"), GROWTH_SIZES, GROWTH_COUNTS.  Installs age, restic, hyperfine
 # and GNU time with apt-get when missing.  Ratios are peer/amanat for rates
 # (higher is better for amanat) as the issue states its targets.
 set -euo pipefail
@@ -27,7 +32,9 @@ REPS=${REPS:-5}
 SIZE_MIB=${SIZE_MIB:-1024}
 SMALL_N=${SMALL_N:-20000}
 LARGE_N=${LARGE_N:-1000000}
-PARTS=${PARTS:-1 2 3 4 5}
+PARTS=${PARTS:-1 2 3 4 5 6}
+GROWTH_SIZES=${GROWTH_SIZES:-16 64 256 1024}
+GROWTH_COUNTS=${GROWTH_COUNTS:-10000 100000}
 
 need=()
 for t in age restic /usr/bin/time; do command -v "$t" >/dev/null || need+=("${t##*/}"); done
@@ -199,18 +206,84 @@ if part 5 && [ "$LARGE_N" -gt 0 ]; then
 		"$(awk -v f="$(median lverify)" 'BEGIN {printf "%.2f", f / 100}')" \
 		"$(ratio "$(awk -v f="$(median lverify)" 'BEGIN {print f / 100}')" "$(median lsince)")" 1.0
 	timed lprove "$amanat" prove v.amn 12345
-	timed lexport "$amanat" export v.amn --as keys/custodian.id --purpose bench --scope internal \
+	# the first export builds the custodian's export index (one pass over the log,
+	# docs/FORMAT.md section 30); the next ones extend it with what was added since
+	rm -f "$XDG_STATE_HOME"/amanat/pins/*.refs
+	rm -f one.zip
+	timed lexport1 "$amanat" export v.amn --as keys/custodian.id --purpose bench --scope internal \
 		--entry 12345 --override-consent "benchmark, fictional records" -o one.zip
+	for _ in $(seq "$REPS"); do
+		rm -f one.zip
+		timed lexport "$amanat" export v.amn --as keys/custodian.id --purpose bench \
+			--scope internal --entry 12345 --override-consent "benchmark, fictional records" \
+			-o one.zip
+	done
+	rm -f one.zip
 	row "prove one item (s): 1 s / prove" "$(median lprove)" 1.00 "$(ratio 1 "$(median lprove)")" 1.0
 	row "export one item (s): 1 s / export" "$(median lexport)" 1.00 "$(ratio 1 "$(median lexport)")" 1.0
+	note "  export one item, first (builds the index): wall s / CPU s" "$(median lexport1) / $(cpu lexport1)"
 	timed laudit "$amanat" audit v.amn --state audit.state
 	timed llist "$amanat" list v.amn
 	timed llistas "$amanat" list v.amn --as keys/custodian.id
 	timed llog "$amanat" log v.amn
-	for c in lverify lquick lsince laudit llist llistas llog lexport lprove; do
-		note "$c on $n entries: wall s / peak RSS KiB" "$(median "$c") / $(peak "$c")"
+	for c in lverify lquick lsince laudit llist llistas llog lexport1 lexport lprove; do
+		note "$c on $n entries: wall s / CPU s / peak RSS KiB" "$(median "$c") / $(cpu "$c") / $(peak "$c")"
 	done
 	cd "$work"
+fi
+
+# ---- 6: how costs grow with file size and entry count ---------------------------------
+if part 6; then
+	growth=()
+	grow() { growth+=("$(printf '%-34s %10s %10s %14s %12s' "$@")"); }
+	gtime() { # gtime CMD...: prints "wall rss cpu" of one run
+		/usr/bin/time -f "%e %M %U %S" -o "$work/.gt" "$@" >/dev/null 2>"$work/.err" ||
+			{ echo "bench: growth step failed: $*" >&2; cat "$work/.err" >&2; exit 1; }
+		awk '{printf "%s %s %.2f", $1, $2, $3 + $4}' "$work/.gt"
+	}
+	grow "step" "wall s" "CPU s" "rate" "peak KiB"
+	for mib in $GROWTH_SIZES; do
+		head -c "${mib}M" /dev/urandom >g.bin
+		new_vault g.amn
+		sync
+		for step in seal verify extract; do
+			case $step in
+			seal) set -- "$amanat" seal g.amn --as keys/officer.id --type media --case GROW g.bin ;;
+			verify) set -- "$amanat" verify g.amn ;;
+			extract) rm -f gx.bin; set -- "$amanat" extract g.amn 3 --as keys/custodian.id --purpose bench -o gx.bin ;;
+			esac
+			read -r w m c <<<"$(gtime "$@")"
+			grow "$step $mib MiB" "$w" "$c" "$(awk -v s="$mib" -v t="$w" 'BEGIN {printf "%.0f MB/s", s * 1.048576 / t}')" "$m"
+		done
+		cmp g.bin gx.bin
+		rm -f g.bin gx.bin g.amn
+	done
+	new_vault c.amn
+	have=3
+	for n in $GROWTH_COUNTS; do
+		[ "$n" -gt "$have" ] || continue
+		"$build/bench_fill" c.amn keys/officer.id $((n - have)) 1024 >/dev/null
+		have=$n
+		"$amanat" verify c.amn >/dev/null 2>&1 # pins; the timed runs check everything again
+		# the first export extends the custodian's export index with the entries added
+		# since (one pass over them); "export again" finds it up to date
+		for step in verify quick list prove export "export again"; do
+			case $step in
+			verify) set -- "$amanat" verify c.amn ;;
+			quick) set -- "$amanat" verify --quick c.amn ;;
+			list) set -- "$amanat" list c.amn ;;
+			prove) set -- "$amanat" prove c.amn $((n / 2)) ;;
+			export*) rm -f g1.zip; set -- "$amanat" export c.amn --as keys/custodian.id --purpose bench --scope internal \
+				--entry $((n / 2)) --override-consent "benchmark, fictional records" -o g1.zip ;;
+			esac
+			read -r w m c <<<"$(gtime "$@")"
+			grow "$step, $n entries" "$w" "$c" "$(awk -v n="$n" -v t="$c" 'BEGIN {printf "%.1f us/entry", t * 1e6 / n}')" "$m"
+		done
+	done
+	rm -f c.amn g1.zip
+	echo
+	echo "how costs grow (one run each; rate is MB/s of wall time for sizes, CPU us per entry for counts)"
+	printf '%s\n' "${growth[@]}"
 fi
 
 echo

@@ -50,6 +50,12 @@ struct am_export_req {
 	int zip;
 	const struct am_identity *recipient; /* encrypt the ZIP to this person, or NULL */
 	struct am_progress progress;
+	/*
+	 * The custodian's export index (docs/FORMAT.md §30), local state kept
+	 * beside the pin: with items named by number alone, only the entries
+	 * it finds are read.  NULL: every entry of the log is read.
+	 */
+	const char *index;
 };
 
 struct am_export_refusal {
@@ -67,6 +73,8 @@ struct am_export_result {
 	size_t nrefused;
 	size_t overridden;
 	size_t unreadable; /* matched entries this custodian cannot decrypt */
+	/* with req->index: NULL when it was used, else why it was built anew ("missing", ...) */
+	const char *index_why;
 };
 
 void am_export_result_release(struct am_export_result *r);

@@ -43,7 +43,24 @@ static void ctx_release(struct ex_ctx *x)
 	am_members_release(&x->ms);
 	am_checkpoint_release(&x->cp);
 	free(x->opens);
+	free(x->walk);
 	ex_refmap_release(&x->refmap);
+}
+
+/*
+ * The k-th entry the walks of the log visit: every entry of the n, or with
+ * the index only those it found (the rest would change nothing).
+ */
+static int walk_at(const struct ex_ctx *x, uint64_t n, uint64_t k, uint64_t *seq)
+{
+	if (!x->indexed) {
+		*seq = k;
+		return k < n;
+	}
+	if (k >= x->nwalk)
+		return 0;
+	*seq = x->walk[k];
+	return 1;
 }
 
 /* Keep the public part of entry seq for the bundle (once). */
@@ -234,8 +251,9 @@ static enum am_status plan_opens(struct ex_ctx *x, uint64_t n, struct am_err *e)
 	enum am_status s = AM_OK;
 	uint64_t *cand = NULL; /* the entries that may become items */
 	size_t ncand = 0, candcap = 0, cap = 0;
+	uint64_t seq;
 
-	for (uint64_t seq = 0; seq < n && s == AM_OK; seq++) {
+	for (uint64_t k = 0; s == AM_OK && walk_at(x, n, k, &seq); k++) {
 		struct am_entry_pub p;
 		int wanted = 0, refers = 0;
 
@@ -277,8 +295,9 @@ static enum am_status select_items(struct ex_ctx *x, uint64_t n, struct am_expor
 {
 	const struct am_export_req *req = x->req;
 	enum am_status s = AM_OK;
+	uint64_t seq;
 
-	for (uint64_t seq = 0; seq < n && s == AM_OK; seq++) {
+	for (uint64_t k = 0; s == AM_OK && walk_at(x, n, k, &seq); k++) {
 		struct am_entry_pub p;
 		struct am_fields f;
 		int evidence, wanted;
@@ -714,6 +733,14 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 	/* each walk of the log in one read transaction: no lock taken per row */
 	if (s == AM_OK)
 		s = am_vault_read_begin(v, e);
+	/* items named by number alone: only what the index finds refers to them */
+	if (s == AM_OK && req->index != NULL && !has_filters(req) &&
+	    am_trusted_size(req->trusted) == n) {
+		s = ex_index_walk(&x, req->index, n, &res->index_why, e);
+		x.indexed = s == AM_OK;
+		if (s != AM_OK)
+			am_vault_read_end(v);
+	}
 	if (s == AM_OK) {
 		s = plan_opens(&x, n, e);
 		am_vault_read_end(v);

@@ -61,6 +61,10 @@ struct ex_ctx {
 	uint64_t *opens;             /* sorted: every entry whose metadata selection opens */
 	size_t nopens;
 	struct ex_refmap refmap;     /* imports of field entries, for what imports refer to */
+	/* with the index (export_index.c): the only entries the walks visit, sorted */
+	uint64_t *walk;
+	size_t nwalk;
+	int indexed;
 };
 
 /* ---- export_ctx.c -------------------------------------------------------- */
@@ -84,6 +88,11 @@ void ex_refmap_release(struct ex_refmap *m);
 /* Learn entry seq (h), given in log order; AM_ENOMEM when out of memory. */
 AM_WUR enum am_status ex_refmap_note(struct ex_refmap *m, uint64_t seq, const struct am_header *h,
 				     struct am_err *e);
+/* Learn that field entry fseq of field vault fvid was imported as seq (in log order). */
+AM_WUR enum am_status ex_refmap_add(struct ex_refmap *m, const unsigned char fvid[AM_VAULT_ID_LEN],
+				    uint64_t fseq, uint64_t seq, struct am_err *e);
+/* The imports of field vault id, or NULL. */
+struct ex_fmap *ex_refmap_find(const struct ex_refmap *m, const unsigned char id[AM_VAULT_ID_LEN]);
 /*
  * The entries h refers to (an amendment names what it amends), as this
  * vault's seqs, sorted, in *out (free it): h's refs, but for an import those
@@ -94,6 +103,18 @@ AM_WUR enum am_status ex_refs(const struct ex_refmap *m, const struct am_header 
 			      size_t *n, struct am_err *e);
 /* Who sealed h: its signer, or for an import its original's. */
 void ex_sealer(const struct am_header *h, unsigned char pk[AM_SIGN_PK_LEN]);
+
+/* ---- export_index.c ------------------------------------------------------ */
+
+/*
+ * The entries an export of the items named in x->req must visit, in
+ * x->walk, from the index at path (docs/FORMAT.md §30), extended or rebuilt
+ * first when it is not of the n entries verified (t's size must be n), and
+ * x->refmap filled.  *why: NULL when the index was used, else why it was
+ * built anew ("missing", "damaged", ...).
+ */
+AM_WUR enum am_status ex_index_walk(struct ex_ctx *x, const char *path, uint64_t n,
+				    const char **why, struct am_err *e);
 
 /* ---- bundle.c ------------------------------------------------------------ */
 

@@ -18,7 +18,7 @@ void ex_refmap_release(struct ex_refmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static struct ex_fmap *find(const struct ex_refmap *m, const unsigned char id[AM_VAULT_ID_LEN])
+struct ex_fmap *ex_refmap_find(const struct ex_refmap *m, const unsigned char id[AM_VAULT_ID_LEN])
 {
 	for (size_t i = 0; i < m->n; i++)
 		if (am_equal(m->v[i].id, id, AM_VAULT_ID_LEN))
@@ -26,15 +26,11 @@ static struct ex_fmap *find(const struct ex_refmap *m, const unsigned char id[AM
 	return NULL;
 }
 
-enum am_status ex_refmap_note(struct ex_refmap *m, uint64_t seq, const struct am_header *h,
-			      struct am_err *e)
+enum am_status ex_refmap_add(struct ex_refmap *m, const unsigned char fvid[AM_VAULT_ID_LEN],
+			     uint64_t fseq, uint64_t seq, struct am_err *e)
 {
-	struct am_header o;
-	struct ex_fmap *f;
+	struct ex_fmap *f = ex_refmap_find(m, fvid);
 
-	if (am_import_original(h, &o) != 0)
-		return AM_OK;
-	f = find(m, o.vault_id);
 	if (f == NULL) {
 		struct ex_fmap *g = realloc(m->v, (m->n + 1) * sizeof(*g));
 		if (g == NULL)
@@ -42,10 +38,10 @@ enum am_status ex_refmap_note(struct ex_refmap *m, uint64_t seq, const struct am
 		m->v = g;
 		f = &m->v[m->n++];
 		memset(f, 0, sizeof(*f));
-		memcpy(f->id, o.vault_id, AM_VAULT_ID_LEN);
+		memcpy(f->id, fvid, AM_VAULT_ID_LEN);
 	}
 	/* the verified log imports a field vault's entries once each, in order */
-	if (o.seq != f->n)
+	if (fseq != f->n)
 		return AM_OK;
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? 2 * f->cap : 64;
@@ -59,6 +55,16 @@ enum am_status ex_refmap_note(struct ex_refmap *m, uint64_t seq, const struct am
 	return AM_OK;
 }
 
+enum am_status ex_refmap_note(struct ex_refmap *m, uint64_t seq, const struct am_header *h,
+			      struct am_err *e)
+{
+	struct am_header o;
+
+	if (am_import_original(h, &o) != 0)
+		return AM_OK;
+	return ex_refmap_add(m, o.vault_id, o.seq, seq, e);
+}
+
 enum am_status ex_refs(const struct ex_refmap *m, const struct am_header *h, uint64_t **out,
 		       size_t *n, struct am_err *e)
 {
@@ -69,7 +75,7 @@ enum am_status ex_refs(const struct ex_refmap *m, const struct am_header *h, uin
 	*out = NULL;
 	*n = 0;
 	if (h->type == AM_T_IMPORT) {
-		if (am_import_original(h, &o) != 0 || (f = find(m, o.vault_id)) == NULL)
+		if (am_import_original(h, &o) != 0 || (f = ex_refmap_find(m, o.vault_id)) == NULL)
 			return AM_OK;
 		src = &o;
 	}

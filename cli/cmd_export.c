@@ -1,4 +1,5 @@
 /* cmd_export.c — amanat export: an evidence bundle for a court or a commission. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 #include "cli.h"
 #include "pin.h"
 #include "reading.h"
+#include "trust.h"
 
 #define MAX_SEL 1024
 /* an encrypted bundle's name (docs/DECISIONS.md, "Bundles") */
@@ -75,7 +77,9 @@ static int run_export(int argc, char **argv, struct cli_common *co)
 	struct am_identity custodian, recipient;
 	struct cli_trust ct;
 	const char *for_path = NULL;
-	char hex[2 * AM_HASH_LEN + 1], rkid[2 * AM_KEYID_LEN + 1];
+	char hex[2 * AM_HASH_LEN + 1], rkid[2 * AM_KEYID_LEN + 1], ixname[2 * AM_VAULT_ID_LEN + 16];
+	char vhex[2 * AM_VAULT_ID_LEN + 1];
+	char *ixfile = NULL;
 	size_t len;
 	struct am_err e;
 	enum am_status s;
@@ -205,8 +209,16 @@ static int run_export(int argc, char **argv, struct cli_common *co)
 	req.trusted = ct.t;
 	req.recipient = for_path ? &recipient : NULL;
 	req.progress = cli_progress_start(&prog, "exporting");
+	/* local state beside the pin (docs/FORMAT.md §30) */
+	am_hex(vhex, am_trusted_vault_id(ct.t), AM_VAULT_ID_LEN);
+	snprintf(ixname, sizeof(ixname), "pins/%s.refs", vhex);
+	if ((req.index = ixfile = cli_state_path(ixname)) != NULL)
+		cli_make_parent(ixfile);
 	s = am_export(ct.v, &req, &res, &e);
 	cli_progress_end(&prog);
+	if (res.index_why != NULL && strcmp(res.index_why, "missing") != 0)
+		fprintf(stderr, "amanat: note: the export index %s was built again from the "
+			"verified log: %s\n", ixfile, res.index_why);
 	for (size_t i = 0; i < res.nrefused; i++)
 		fprintf(stderr, "refused entry %llu: %s (recorded in custody entry %llu)\n",
 			(unsigned long long)res.refused[i].seq, res.refused[i].reason,
@@ -243,6 +255,7 @@ static int run_export(int argc, char **argv, struct cli_common *co)
 				res.unreadable == 1 ? "y" : "ies", custodian.name);
 	}
 cleanup:
+	free(ixfile);
 	am_export_result_release(&res);
 	am_identity_release(&custodian);
 	cli_trust_close(&ct);

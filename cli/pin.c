@@ -480,7 +480,7 @@ void cli_trust_close(struct cli_trust *ct)
 enum am_status cli_open_listing(struct cli_trust *ct, const char *path, const char *as,
 				const struct cli_pass *pass, struct am_identity *reader, int which,
 				cli_keep_fn keep, void *ctx, unsigned action, struct am_members *ms,
-				uint64_t *custody, struct am_err *e)
+				uint64_t custody[2], struct am_err *e)
 {
 	enum am_status s = cli_trust_open(ct, path, as != NULL, e);
 
@@ -496,6 +496,10 @@ enum am_status cli_open_listing(struct cli_trust *ct, const char *path, const ch
 		if (s == AM_OK)
 			s = am_record_custody(ct->v, ct->t, reader, action, refs, nrefs, NULL, custody,
 					      e);
+		/* the entries of one record are consecutive, one per AM_CUSTODY_REFS_MAX refs */
+		if (s == AM_OK)
+			custody[1] = custody[0] +
+				     (nrefs == 0 ? 0 : (nrefs - 1) / AM_CUSTODY_REFS_MAX);
 		free(refs);
 	}
 	return s;
@@ -521,7 +525,7 @@ enum am_status cli_entries_of(struct cli_trust *ct, int which, cli_keep_fn keep,
 {
 	/* the verified size, never the file's own count: it bounds what is allocated */
 	uint64_t count = am_trusted_size(ct->t);
-	size_t cap = count < 65536 ? (size_t)count : 65536;
+	size_t cap = (size_t)count;
 
 	*n = 0;
 	enum am_status s;

@@ -76,12 +76,13 @@ typedef int (*cli_keep_fn)(void *ctx, uint64_t seq, const struct am_header *h);
  * For list and log: open path through its pin, copy the verified members
  * into ms, and with --as unlock the reader and record the reading (of the
  * entries cli_entries_of(which, keep) names) as a custody entry of action
- * first, its number in *custody.  keep may read ms.
+ * first: custody[0] and custody[1] the first and last of its entries (one
+ * entry names at most AM_CUSTODY_REFS_MAX).  keep may read ms.
  */
 enum am_status cli_open_listing(struct cli_trust *ct, const char *path, const char *as,
 				const struct cli_pass *pass, struct am_identity *reader, int which,
 				cli_keep_fn keep, void *ctx, unsigned action, struct am_members *ms,
-				uint64_t *custody, struct am_err *e);
+				uint64_t custody[2], struct am_err *e);
 /*
  * The entries a reading will touch, for its custody record: which 0 for
  * evidence (testimony, documents, media, cases), 1 for custody entries, 2 for

@@ -199,7 +199,7 @@ int cli_listing_start(struct cli_listing *l, const char *name, int argc, char **
 	if (l->co.as != NULL && (l->s = cli_check_recordable(argv[optind], &l->e)) != AM_OK)
 		return cli_fail(&l->e, l->s);
 	l->s = cli_open_listing(&l->ct, argv[optind], l->co.as, &l->co.pass, &l->reader, which,
-				keep_header, l, action, &l->ms, &l->custody, &l->e);
+				keep_header, l, action, &l->ms, l->custody, &l->e);
 	if (l->s != AM_OK) {
 		listing_release(l);
 		return cli_fail(&l->e, l->s);
@@ -256,8 +256,11 @@ int cli_listing_finish(struct cli_listing *l)
 {
 	if (l->s == AM_OK && l->co.json)
 		printf("\n]\n");
-	if (l->s == AM_OK && l->co.as != NULL)
-		fprintf(stderr, "recorded as custody entry %llu\n", (unsigned long long)l->custody);
+	if (l->s == AM_OK && l->co.as != NULL && l->custody[1] > l->custody[0])
+		fprintf(stderr, "recorded as custody entries %llu to %llu\n",
+			(unsigned long long)l->custody[0], (unsigned long long)l->custody[1]);
+	else if (l->s == AM_OK && l->co.as != NULL)
+		fprintf(stderr, "recorded as custody entry %llu\n", (unsigned long long)l->custody[0]);
 	listing_release(l);
 	return cli_done(&l->e, l->s);
 }

@@ -48,7 +48,7 @@ struct cli_listing {
 	uint64_t size;    /* entries verified */
 	uint64_t next;    /* the entry cli_listing_next reads */
 	uint64_t shown;   /* rows printed so far */
-	uint64_t custody; /* with --as: the custody entry that recorded the reading */
+	uint64_t custody[2]; /* with --as: the first and last custody entry recording the reading */
 	enum am_status s; /* AM_OK, or why the listing stopped (said in e) */
 	struct am_err e;
 	/* the current row */

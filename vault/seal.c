@@ -278,27 +278,60 @@ enum am_status am_seal(struct am_vault *v, struct am_trusted *t,
 	return seal_one(v, t, signer, req->type, req, NULL, 0, res, e);
 }
 
-/* A custody entry, alone; *seq (optional) set once it is durable. */
+/* A custody record's receipt: the first of its entries (seq 0 is the genesis, never custody). */
+static void take_first(void *ctx, void *cookie, const struct am_seal_result *res)
+{
+	struct am_seal_result *first = ctx;
+
+	(void)cookie;
+	if (first->seq == 0 || res->seq < first->seq)
+		*first = *res;
+}
+
+/*
+ * A custody record as entries of at most slice refs each, consecutive and in
+ * one batch: a reading of more entries than one entry may name (a list --as
+ * of a large vault) is recorded whole, not cut at the first 65,536.  *seq
+ * (optional) is the first entry, set once all are durable.
+ */
+enum am_status am_custody_sliced(struct am_vault *v, struct am_trusted *t,
+				 const struct am_identity *reader, unsigned action,
+				 const uint64_t *refs, size_t nrefs, const struct am_fields *fields,
+				 size_t slice, uint64_t *seq, struct am_err *e)
+{
+	size_t slices = nrefs == 0 ? 1 : (nrefs + slice - 1) / slice;
+	struct am_batch_limits lim = { slices, 0 };
+	struct am_seal_result first;
+	struct am_seal_req req;
+	struct am_batch *b = NULL;
+	unsigned char act = (unsigned char)action;
+	enum am_status s;
+
+	memset(&first, 0, sizeof(first));
+	memset(&req, 0, sizeof(req));
+	req.type = AM_T_CUSTODY;
+	req.fields = fields;
+	req.fd = -1;
+	s = am_batch_begin(v, t, reader, &lim, take_first, &first, &b, e);
+	for (size_t i = 0; s == AM_OK && i < slices; i++) {
+		req.refs = refs == NULL ? NULL : refs + i * slice;
+		req.nrefs = nrefs - i * slice < slice ? nrefs - i * slice : slice;
+		s = am_batch_add(b, AM_T_CUSTODY, &req, &act, 1, NULL, e);
+	}
+	if (s == AM_OK)
+		s = am_batch_commit(b, e);
+	am_batch_free(b);
+	if (s == AM_OK && seq != NULL)
+		*seq = first.seq;
+	return s;
+}
+
 static enum am_status seal_custody(struct am_vault *v, struct am_trusted *t,
 				   const struct am_identity *reader, unsigned action,
 				   const uint64_t *refs, size_t nrefs, const struct am_fields *fields,
 				   uint64_t *seq, struct am_err *e)
 {
-	struct am_seal_req req;
-	struct am_seal_result res;
-	unsigned char act = (unsigned char)action;
-	enum am_status s;
-
-	memset(&req, 0, sizeof(req));
-	req.type = AM_T_CUSTODY;
-	req.fields = fields;
-	req.fd = -1;
-	req.refs = refs;
-	req.nrefs = nrefs;
-	s = seal_one(v, t, reader, AM_T_CUSTODY, &req, &act, 1, &res, e);
-	if (s == AM_OK && seq != NULL)
-		*seq = res.seq;
-	return s;
+	return am_custody_sliced(v, t, reader, action, refs, nrefs, fields, AM_MAX_REFS, seq, e);
 }
 
 enum am_status am_record_custody_fields(struct am_vault *v, struct am_trusted *t,

@@ -229,6 +229,8 @@ static void vault_free(struct am_vault *v)
 			v->auth_cache_free(v);
 		sqlite3_close_v2(v->db);
 	}
+	free(v->proved);
+	am_secpool_release(v);
 	free(v->path);
 	free(v);
 }
@@ -696,7 +698,8 @@ enum am_status am_db_get_blob(struct am_vault *v, uint64_t seq, const char *col,
 	*n = 0;
 	snprintf(sql, sizeof(sql), "SELECT %s FROM entries WHERE seq = ?",
 		 strcmp(col, "wraps") == 0 ? "wraps" : "meta");
-	rc = sqlite3_prepare_v2(v->db, sql, -1, &st, NULL);
+	/* prepared once: a walk of custodian reads asks for both of every entry */
+	rc = am_db_stmt(v, strcmp(col, "wraps") == 0 ? AM_ST_WRAPS : AM_ST_META, sql, &st);
 	if (rc != SQLITE_OK)
 		return am_db_error(v, rc, "reading an entry", e);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
@@ -717,7 +720,7 @@ enum am_status am_db_get_blob(struct am_vault *v, uint64_t seq, const char *col,
 	} else {
 		s = am_db_error(v, rc, "reading an entry", e);
 	}
-	sqlite3_finalize(st);
+	am_db_stmt_done(st);
 	return s;
 }
 

@@ -441,8 +441,11 @@ void am_batch_free(struct am_batch *b);
 
 /*
  * Seal a custody entry by reader: action on refs, for purpose.  Reads happen
- * only after this returns AM_OK, so no read goes unrecorded.
+ * only after this returns AM_OK, so no read goes unrecorded.  More refs than
+ * one entry may name (AM_CUSTODY_REFS_MAX) become consecutive custody entries
+ * committed together; *seq is the first.
  */
+#define AM_CUSTODY_REFS_MAX 65536
 AM_WUR enum am_status am_record_custody(struct am_vault *v, struct am_trusted *t,
 					const struct am_identity *reader, unsigned action,
 					const uint64_t *refs, size_t nrefs, const char *purpose,

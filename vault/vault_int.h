@@ -17,6 +17,7 @@
 #define AM_APPLICATION_ID 0x414d4e54 /* "AMNT" */
 #define AM_SCHEMA_VERSION 1
 #define AM_MAX_REFS (1u << 16)
+_Static_assert(AM_MAX_REFS == AM_CUSTODY_REFS_MAX, "one limit of refs per entry");
 #define AM_MAX_PAYLOAD (1u << 16)
 #define AM_MAX_META (64u << 20)
 #define AM_MAX_WRAPS 4096u
@@ -44,7 +45,8 @@
  */
 #define AM_HF_BATCHED 1u
 
-enum { AM_ST_CHUNK, AM_ST_ENTRY, AM_ST_NODE, AM_ST_READ, AM_ST_NODE_GET, AM_ST_N };
+enum { AM_ST_CHUNK, AM_ST_ENTRY, AM_ST_NODE, AM_ST_READ, AM_ST_NODE_GET, AM_ST_META, AM_ST_WRAPS,
+       AM_ST_N };
 struct am_vault {
 	sqlite3 *db;
 	char *path;
@@ -64,7 +66,21 @@ struct am_vault {
 	const struct am_trusted *auth_cache_trust;
 	unsigned char auth_cache_vid[AM_VAULT_ID_LEN];
 	void (*auth_cache_free)(struct am_vault *v);
+	/* inclusion.c: a block of entries proved at once for a walk, and the last seq checked */
+	struct am_proved *proved;
+	uint64_t last_proved;
+	/* secpool.c: secure buffers kept for the next entry read */
+	struct am_secpool *secpool;
 };
+
+/* ---- secpool.c: secure buffers reused across a walk --------------------- */
+
+/* n bytes of secure memory (am_secure_alloc's kind), from v's buffers when one is free. */
+unsigned char *am_vault_secure(struct am_vault *v, size_t n);
+/* Wipe and give back memory from am_vault_secure (or am_secure_alloc); NULL is fine. */
+void am_vault_secure_free(struct am_vault *v, void *p);
+/* Free v's buffers (at close). */
+void am_secpool_release(struct am_vault *v);
 
 /* ---- entry.c: canonical encodings ------------------------------------- */
 
@@ -258,6 +274,12 @@ AM_WUR enum am_status am_check_newcomer(struct am_vault *v, const struct am_auth
 AM_WUR enum am_status am_batch_add(struct am_batch *b, unsigned type,
 				   const struct am_seal_req *req, const unsigned char *payload,
 				   size_t pn, void *cookie, struct am_err *e);
+
+/* seal.c: a custody record of any length, as entries of at most slice refs (tests use small slices). */
+AM_WUR enum am_status am_custody_sliced(struct am_vault *v, struct am_trusted *t,
+					const struct am_identity *reader, unsigned action,
+					const uint64_t *refs, size_t nrefs, const struct am_fields *fields,
+					size_t slice, uint64_t *seq, struct am_err *e);
 
 /* ---- tree.c: the stored Merkle tree and checkpoints ------------------ */
 

@@ -106,6 +106,16 @@ am_pw 0 pull main.db s2.pkt --as custodian.id
 am_pw 2 export main.db --as custodian.id --purpose "court filing" --scope court --case C-9 -o c2.zip
 expect_stderr_contains "consent was withdrawn"
 expect_file_absent c2.zip
+# the same item named by number (the export index, FORMAT §30, not a walk of the
+# log): the withdrawal's import is found through the field entry it names
+am_pw 0 list main.db --as custodian.id --json
+ICOURT=$(grep -o '"seq":[0-9]*,"type":"import"[^}]*"case":"C-9"' "$OUT" | sed -n 2p |
+	grep -o '^"seq":[0-9]*' | grep -o '[0-9]*$')
+[[ $ICOURT =~ ^[0-9]+$ ]] || fail "no import of the court testimony in the list"
+am_pw 2 export main.db --as custodian.id --purpose "court filing" --scope court \
+	--entry "$ICOURT" -o c3.zip
+expect_stderr_contains "refused entry $ICOURT: consent was withdrawn"
+expect_file_absent c3.zip
 verify_ok main.db
 
 # ---- an acknowledgement is headquarters' word: a custodian's, not the officer's

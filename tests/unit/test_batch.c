@@ -252,6 +252,42 @@ int main(void)
 	CHECKF(!r.ok && r.bad_seq == base - 2 && strstr(r.reason, "missing") != NULL,
 	       "bad %llu: %s", (unsigned long long)r.bad_seq, r.reason);
 
+	/*
+	 * A custody record naming more entries than one entry may (a reading of a
+	 * large vault): consecutive custody entries in one batch, each naming its
+	 * slice in order, all durable together.  Slices of 3 stand for 65,536.
+	 */
+	{
+		uint64_t refs[8], first = 0, at = 0;
+		struct am_fields cf;
+		CHECK(verify_report(v, &r));
+		base = r.size;
+		for (size_t i = 0; i < 8; i++)
+			refs[i] = i;
+		am_fields_init(&cf);
+		CHECK(am_fields_set(&cf, "action", "list", 4, NULL) == AM_OK);
+		CHECK(am_custody_sliced(v, trust_of(v), &cust, AM_ACT_LIST, refs, 8, &cf, 3, &first,
+					NULL) == AM_OK);
+		CHECKF(first == base && count_of(v) == base + 3, "first %llu, count %llu",
+		       (unsigned long long)first, (unsigned long long)count_of(v));
+		for (uint64_t k = 0; k < 3; k++) {
+			struct am_entry_pub p;
+			memset(&p, 0, sizeof(p));
+			CHECK(am_entry_read(v, base + k, &p, NULL) == AM_OK);
+			CHECK(p.h.type == AM_T_CUSTODY && p.h.nrefs == (k < 2 ? 3u : 2u));
+			CHECK(p.h.flags == (k == 0 ? 0 : 1)); /* one batch: only the first unflagged */
+			for (uint32_t j = 0; j < p.h.nrefs; j++)
+				CHECK(am_get_u64(p.h.refs + 8 * j) == at++);
+			am_entry_pub_release(&p);
+		}
+		CHECK(at == 8);
+		/* no refs at all is still one record */
+		CHECK(am_custody_sliced(v, trust_of(v), &cust, AM_ACT_LIST, NULL, 0, &cf, 3, &first,
+					NULL) == AM_OK && first == base + 3 && count_of(v) == base + 4);
+		am_fields_release(&cf);
+		CHECK(verify_report(v, &r) && r.size == base + 4);
+	}
+
 	am_fields_release(&f);
 	close_vault(v);
 	am_identity_release(&admin);
