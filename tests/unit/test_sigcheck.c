@@ -2,8 +2,8 @@
  * test_sigcheck.c — signatures checked ahead on a second thread
  * (vault/sigcheck.c) change nothing in what verification reports.
  *
- * One vault of a few hundred entries (batches of 10, entries each with its
- * own checkpoint, an enrollment in between, batches of 25), then copies of
+ * One vault of 153 entries (batches of 10, an enrollment, entries each with
+ * its own checkpoint, batches of 25), then copies of
  * it damaged the way someone with write access to the file could: each is
  * verified with every signature checked in place, with every queued one
  * checked on the second thread, and as verification chooses (both threads
