@@ -112,6 +112,8 @@ if part 1 || part 2 || part 3; then
 	row "seal ${SIZE_MIB} MiB random (s): dd bs=1M conv=fsync / amanat" "$a" "$(median dd)" "$(ratio "$(median dd)" "$a")" 0.8
 	part 1 && row "seal ${SIZE_MIB} MiB random (s): restic backup / amanat" "$a" "$(median restic)" "$(ratio "$(median restic)" "$a")" 4.0
 	note "seal ${SIZE_MIB} MiB: peak RSS (KiB)" "$(peak seal)"
+	# CPU (user + system, all threads): what a crowded machine cannot blur
+	note "seal: CPU s, amanat / age -r / dd" "$(cpu seal) / $(cpu age) / $(cpu dd)"
 fi
 if part 2; then
 	age -r "$recipient" -o big.age big.bin
@@ -122,6 +124,7 @@ if part 2; then
 	a=$(median extract)
 	row "extract ${SIZE_MIB} MiB (s): age -d + fsync / amanat" "$a" "$(median agedec)" "$(ratio "$(median agedec)" "$a")" 1.0
 	note "extract: peak RSS (KiB)" "$(peak extract)"
+	note "extract: CPU s, amanat / age -d" "$(cpu extract) / $(cpu agedec)"
 fi
 if part 3; then
 	rm -rf repo; restic init --repo repo >/dev/null 2>&1; restic --repo repo backup --no-cache big.bin >/dev/null 2>&1
@@ -133,6 +136,7 @@ if part 3; then
 	row "full verify, ${SIZE_MIB} MiB vault (s): sha256sum / amanat" "$a" "$(median sha)" "$(ratio "$(median sha)" "$a")" 2.0
 	row "full verify (s): restic check --read-data / amanat" "$a" "$(median rcheck)" "$(ratio "$(median rcheck)" "$a")" 5.0
 	note "verify: peak RSS (KiB)" "$(peak verify)"
+	note "verify: CPU s, amanat / sha256sum / restic check" "$(cpu verify) / $(cpu sha) / $(cpu rcheck)"
 fi
 rm -f big.bin big.age x.bin y.bin dd.bin s.amn; rm -rf repo
 

@@ -447,3 +447,17 @@ enum am_status am_read_small_file(const char *path, size_t max, unsigned char **
 	*len = (size_t)got;
 	return AM_OK;
 }
+
+void am_writeback(int fd, uint64_t *since, size_t n)
+{
+	*since += n;
+	if (*since < AM_WRITEBACK_STEP)
+		return;
+	*since = 0;
+#ifdef SYNC_FILE_RANGE_WRITE
+	/* start writing back every dirty page of the file; wait for none of it */
+	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+	(void)fd;
+#endif
+}

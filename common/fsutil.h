@@ -84,4 +84,13 @@ int am_write_all(int fd, const void *buf, size_t n);
 /* Read up to n bytes, retrying until n or EOF; bytes read or -1. */
 long long am_read_full(int fd, void *buf, size_t n);
 
+/*
+ * A hint for long writes to fd: once AM_WRITEBACK_STEP more bytes have been
+ * written (counted in *since), start writing back what is dirty in its file
+ * (Linux sync_file_range), so that the final fsync finds little left to do.
+ * Never a substitute for fsync; errors (a pipe, a terminal) are ignored.
+ */
+#define AM_WRITEBACK_STEP (32u << 20)
+void am_writeback(int fd, uint64_t *since, size_t n);
+
 #endif

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../vault/cthash.h"
 #include "../vault/merkle.h"
 #include "../vault/note.h"
 #include "packet.h"
@@ -136,14 +137,13 @@ static enum am_status check_enrolled(struct pull *pl, const struct am_header *h,
 static enum am_status read_chunks(struct pull *pl, const struct am_header *h, int keep,
 				  struct am_err *e)
 {
-	unsigned char got[AM_HASH_LEN], lenbuf[4], before[AM_HASH_LEN];
-	am_sha256_ctx c;
-	uint64_t total = 0;
+	unsigned char got[AM_HASH_LEN], before[AM_HASH_LEN];
+	struct am_ct_hash c;
 	enum am_status s = AM_OK;
 
 	if (!am_header_sealed(h))
 		return AM_OK;
-	am_sha256_init(&c);
+	am_ct_hash_init(&c, h->flags);
 	for (uint64_t i = 0; s == AM_OK && i < h->chunk_count; i++) {
 		uint8_t kind;
 		uint32_t n;
@@ -155,15 +155,12 @@ static enum am_status read_chunks(struct pull *pl, const struct am_header *h, in
 			return am_fail(e, AM_EVERIFY, "%s: field entry %llu: chunk %llu is missing or "
 				       "malformed", pl->path, (unsigned long long)h->seq,
 				       (unsigned long long)i);
-		am_put_u32(lenbuf, n);
-		am_sha256_update(&c, lenbuf, 4);
-		am_sha256_update(&c, pl->rd.buf, n);
-		total += n;
+		am_ct_hash_add(&c, pl->rd.buf, n);
 		if (keep && pl->x != NULL)
-			s = am_import_chunk(pl->x, i, pl->rd.buf, n, e);
+			s = am_import_chunk(pl->x, h->flags, i, pl->rd.buf, n, e);
 	}
-	am_sha256_final(&c, got);
-	if (s == AM_OK && (total != h->ct_size || !am_equal(got, h->ct_hash, AM_HASH_LEN)))
+	am_ct_hash_final(&c, got);
+	if (s == AM_OK && (c.bytes != h->ct_size || !am_equal(got, h->ct_hash, AM_HASH_LEN)))
 		s = am_fail(e, AM_EVERIFY, "%s: field entry %llu: its content does not match its "
 			    "signed hash (tampered or damaged)", pl->path, (unsigned long long)h->seq);
 	return s;

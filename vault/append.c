@@ -45,8 +45,9 @@ enum am_status am_append_entry(struct am_vault *v, struct am_trusted *t,
 		memcpy(h->vault_id, t->vault_id, AM_VAULT_ID_LEN);
 	}
 	/* refuse what the verifier would refuse, before it is signed */
-	if ((h->flags & ~AM_HF_BATCHED) != 0 ||
-	    ((h->flags & AM_HF_BATCHED) && (h->seq == 0 || !am_type_sealed(h->type)))) {
+	if ((h->flags & ~(AM_HF_BATCHED | AM_HF_CHUNK_HASHED)) != 0 ||
+	    ((h->flags & AM_HF_BATCHED) && (h->seq == 0 || !am_type_sealed(h->type))) ||
+	    ((h->flags & AM_HF_CHUNK_HASHED) && !am_header_sealed(h))) {
 		s = am_fail(e, AM_EINPUT, "internal: header flags %u on entry %llu", h->flags,
 			    (unsigned long long)h->seq);
 		goto cleanup;
@@ -90,7 +91,7 @@ enum am_status am_append(struct am_vault *v, struct am_trusted *t,
 {
 	enum am_status s;
 
-	h->flags = 0;
+	h->flags &= AM_HF_CHUNK_HASHED; /* alone: never batched; the content rule is kept */
 	s = am_append_entry(v, t, signer, h, wraps, wn, meta, mn, e);
 	/* every append on its own leaves a checkpoint signed by whoever appended */
 	if (s == AM_OK)

@@ -103,11 +103,17 @@ static enum am_status read_chunk(struct source *src, unsigned char *buf, size_t 
 }
 
 /*
- * The sealing half of a chunk: compress, encrypt, hash the ciphertext and
- * store it.  For content of several chunks it runs on the pipeline's worker
- * thread while the calling thread reads and hashes the plaintext, so the two
- * SHA-256 passes (and deflate) run on two cores; one chunk is sealed inline.
+ * Sealing content, on one or two cores.  One chunk is sealed inline (most
+ * small records); longer content goes through the pipeline of pipe.h: the
+ * calling thread reads and hashes the plaintext in order, either thread
+ * compresses and encrypts a chunk and computes its own hash (FORMAT.md §28),
+ * and the worker stores the ciphertext in order.
  */
+struct seal_thread {
+	unsigned char *packed; /* mode byte + maybe-compressed plaintext, secure */
+	struct am_zarena *za;  /* zlib's working memory */
+};
+
 struct store_ctx {
 	struct am_vault *v;
 	uint64_t seq;
@@ -115,37 +121,91 @@ struct store_ctx {
 	const unsigned char *ad;
 	size_t adlen;
 	int compress;
-	unsigned char *packed; /* secure */
-	unsigned char *ct;
-	struct am_zarena *za;
-	am_sha256_ctx ct_hash;
-	uint64_t ct_size;
+	struct seal_thread th[2]; /* [0] the calling thread's, [1] the worker's */
+	struct am_ct_hash ct_hash;
+	int wb_fd;          /* SQLite's descriptor of the vault, for early writeback; -1: none */
+	uint64_t wb_since;  /* bytes stored since the last writeback hint */
 };
 
-static enum am_status store_chunk(void *ctx, struct am_pipe_slot *slot, struct am_err *e)
+/*
+ * Seal chunk idx, the n plaintext bytes at in, into out (*ctn bytes) and
+ * its §28 hash into leaf.  in may be out + 1: stored content (no deflate) is
+ * then encrypted in place, with no copy.  The plaintext is wiped or
+ * overwritten by the ciphertext.
+ */
+static enum am_status seal_chunk(const struct store_ctx *sc, struct seal_thread *t,
+				 unsigned char *in, size_t n, uint64_t idx, int last,
+				 unsigned char *out, size_t *ctn, unsigned char leaf[AM_HASH_LEN],
+				 struct am_err *e)
+{
+	unsigned char nonce[AM_NONCE_LEN];
+	const unsigned char *m = t->packed;
+	size_t mn;
+
+	if (!sc->compress && in == out + 1) {
+		out[0] = AM_CHUNK_STORED;
+		m = out;
+		mn = n + 1;
+	} else {
+		am_chunk_pack_in(t->packed, &mn, in, n, sc->compress, t->za);
+		am_wipe(in, n);
+	}
+	am_chunk_nonce(nonce, idx, last);
+	if (am_aead_seal(out, m, mn, sc->ad, sc->adlen, nonce, sc->key) != 0)
+		return am_fail(e, AM_EINPUT, "sealing chunk %llu failed", (unsigned long long)idx);
+	if (m == t->packed)
+		am_wipe(t->packed, mn);
+	*ctn = mn + AM_AEAD_TAG_LEN;
+	am_ct_chunk_hash(leaf, out, *ctn);
+	return AM_OK;
+}
+
+/* Store a sealed chunk (in order), and now and then start writing it back. */
+static enum am_status store_chunk(struct store_ctx *sc, uint64_t idx, const unsigned char *ct,
+				  size_t ctn, const unsigned char leaf[AM_HASH_LEN],
+				  struct am_err *e)
+{
+	am_ct_hash_add_leaf(&sc->ct_hash, leaf, ctn);
+	if (sc->wb_fd >= 0)
+		am_writeback(sc->wb_fd, &sc->wb_since, ctn);
+	return am_db_put_chunk(sc->v, sc->seq, idx, ct, ctn, e);
+}
+
+/* Pipeline work: the slot's plaintext is at buf + 1; it is sealed in place. */
+static enum am_status seal_work(void *ctx, int thread, struct am_pipe_slot *slot,
+				struct am_err *e)
 {
 	struct store_ctx *sc = ctx;
-	unsigned char lenbuf[4], nonce[AM_NONCE_LEN];
-	size_t packed_len, ctn;
+	size_t ctn = 0;
+	enum am_status s = seal_chunk(sc, &sc->th[thread], slot->buf + 1, slot->len, slot->idx,
+				      slot->last, slot->buf, &ctn, slot->leaf, e);
 
-	am_chunk_pack_in(sc->packed, &packed_len, slot->buf, slot->len, sc->compress, sc->za);
-	am_wipe(slot->buf, slot->len);
-	am_chunk_nonce(nonce, slot->idx, slot->last);
-	if (am_aead_seal(sc->ct, sc->packed, packed_len, sc->ad, sc->adlen, nonce, sc->key) != 0)
-		return am_fail(e, AM_EINPUT, "sealing chunk %llu failed",
-			       (unsigned long long)slot->idx);
-	am_wipe(sc->packed, packed_len);
-	ctn = packed_len + AM_AEAD_TAG_LEN;
-	am_put_u32(lenbuf, (uint32_t)ctn);
-	am_sha256_update(&sc->ct_hash, lenbuf, 4);
-	am_sha256_update(&sc->ct_hash, sc->ct, ctn);
-	sc->ct_size += ctn;
-	return am_db_put_chunk(sc->v, sc->seq, slot->idx, sc->ct, ctn, e);
+	slot->len = ctn;
+	return s;
+}
+
+static enum am_status store_drain(void *ctx, struct am_pipe_slot *slot, struct am_err *e)
+{
+	return store_chunk(ctx, slot->idx, slot->buf, slot->len, slot->leaf, e);
+}
+
+/* A slot holding n bytes copied from p: the content read before the pipeline started. */
+static struct am_pipe_slot *slot_from(struct am_pipe *pipe, const unsigned char *p, size_t n)
+{
+	struct am_pipe_slot *slot = am_pipe_get(pipe);
+
+	if (slot != NULL) {
+		memcpy(slot->buf + 1, p, n);
+		slot->len = n;
+	}
+	return slot;
 }
 
 /*
- * Content longer than one chunk, through the two-core pipeline: b->cur holds
- * chunk 0 (have bytes, a full chunk), b->next the `more` bytes read after it.
+ * Content longer than one chunk, through the pipeline: b->cur holds chunk 0
+ * (have bytes, a full chunk), b->next the `more` bytes (at least one) read
+ * after it.  Each chunk is read into a slot; it is known to be the last only
+ * once the read after it comes back empty.
  */
 static enum am_status seal_stream(struct am_body *b, struct store_ctx *sc, struct source *src,
 				  struct am_header *h, size_t have, size_t more,
@@ -153,50 +213,45 @@ static enum am_status seal_stream(struct am_body *b, struct store_ctx *sc, struc
 				  uint64_t *count, struct am_err *e)
 {
 	struct am_pipe pipe;
+	struct am_pipe_slot *cur, *nxt;
 	enum am_status s, ws;
 	uint64_t idx = 0;
 
-	s = am_pipe_start(&pipe, AM_CHUNK_SIZE, 1, store_chunk, sc, e);
+	s = am_pipe_start(&pipe, am_chunk_pt_max(AM_CHUNK_SIZE) + AM_AEAD_TAG_LEN, 0, 1, seal_work,
+			  store_drain, sc, e);
 	if (s != AM_OK)
 		return s;
-	for (; s == AM_OK; idx++) {
-		struct am_pipe_slot *slot;
-		unsigned char *t;
-		int last;
+	cur = slot_from(&pipe, b->cur, have);
+	nxt = slot_from(&pipe, b->next, more);
+	while (cur != NULL && s == AM_OK) {
+		int last = nxt == NULL;
 
 		if (stopped(src->stop)) {
 			s = interrupted(e);
 			break;
 		}
-		/* a chunk is last only when nothing follows it: peek one ahead */
-		if (idx > 0 && have == AM_CHUNK_SIZE) {
-			s = read_chunk(src, b->next, &more, e);
-			if (s != AM_OK)
-				break;
-		} else if (idx > 0) {
-			more = 0;
-		}
-		last = more == 0;
-		am_sha256_update(pt_hash, b->cur, have);
-		slot = am_pipe_get(&pipe);
-		if (slot == NULL)
-			break; /* the worker failed; its error is returned below */
-		memcpy(slot->buf, b->cur, have);
-		slot->len = have;
-		slot->idx = idx;
-		slot->last = last;
+		/* before it is handed over: sealing overwrites it */
+		am_sha256_update(pt_hash, cur->buf + 1, cur->len);
+		cur->idx = idx++;
+		cur->last = last;
+		h->size += cur->len;
 		am_pipe_put(&pipe);
-		h->size += have;
 		if (pr->fn != NULL)
 			pr->fn(pr->ctx, h->size, 0);
-		if (last) {
-			idx++;
+		if (last)
 			break;
+		cur = nxt;
+		nxt = NULL;
+		if (cur->len == AM_CHUNK_SIZE) {
+			nxt = am_pipe_get(&pipe);
+			if (nxt == NULL)
+				break; /* the pipeline failed; its error is returned below */
+			s = read_chunk(src, nxt->buf + 1, &nxt->len, e);
+			if (s == AM_OK && nxt->len == 0) {
+				am_pipe_unget(&pipe);
+				nxt = NULL;
+			}
 		}
-		t = b->cur;
-		b->cur = b->next;
-		b->next = t;
-		have = more;
 	}
 	ws = am_pipe_finish(&pipe, s == AM_OK ? e : NULL);
 	*count = idx;
@@ -205,7 +260,8 @@ static enum am_status seal_stream(struct am_body *b, struct store_ctx *sc, struc
 
 /*
  * Stream the content into sealed chunks of entry h, filling its size, chunk
- * and ciphertext fields and the plaintext SHA-256.
+ * and ciphertext fields (the per-chunk content hash of §28) and the
+ * plaintext SHA-256.
  */
 static enum am_status seal_content(struct am_vault *v, struct am_body *b, struct am_header *h,
 				   struct source *src, int compress, const struct am_progress *pr,
@@ -225,10 +281,10 @@ static enum am_status seal_content(struct am_vault *v, struct am_body *b, struct
 	sc.key = b->chunk_key;
 	sc.ad = ad;
 	sc.compress = compress;
-	sc.packed = b->packed;
-	sc.ct = b->ct;
-	sc.za = b->za;
-	am_sha256_init(&sc.ct_hash);
+	sc.th[0].packed = b->packed;
+	sc.th[0].za = b->za;
+	sc.wb_fd = -1;
+	am_ct_hash_init(&sc.ct_hash, h->flags);
 	am_chunk_ad(ad, &sc.adlen, h->vault_id, h->uid);
 	h->chunk_size = AM_CHUNK_SIZE;
 	/* a stop that came while waiting for the lock: do not wait on the input too */
@@ -237,18 +293,31 @@ static enum am_status seal_content(struct am_vault *v, struct am_body *b, struct
 		s = read_chunk(src, b->next, &more, e);
 	if (s == AM_OK && more == 0) {
 		/* one chunk (most small records): seal it here, no worker thread */
-		struct am_pipe_slot one = { b->cur, have, 0, 1 };
+		unsigned char leaf[AM_HASH_LEN];
+		size_t ctn = 0;
 		am_sha256_update(&pt_hash, b->cur, have);
 		h->size = have;
-		s = store_chunk(&sc, &one, e);
+		s = seal_chunk(&sc, &sc.th[0], b->cur, have, 0, 1, b->ct, &ctn, leaf, e);
+		if (s == AM_OK)
+			s = store_chunk(&sc, 0, b->ct, ctn, leaf, e);
 		if (s == AM_OK && pr->fn != NULL)
 			pr->fn(pr->ctx, h->size, 0);
 		/* only what this small entry used: wiping 3 MiB each would cost more than it */
 		am_wipe(b->cur, have);
 		am_wipe(b->packed, am_chunk_pt_max(have));
-	} else {
+	} else if (s == AM_OK) {
+		/* the worker compresses too when there is anything to compress */
+		if (compress) {
+			sc.th[1].packed = am_secure_alloc(am_chunk_pt_max(AM_CHUNK_SIZE));
+			sc.th[1].za = am_zarena_new();
+			if (sc.th[1].packed == NULL || sc.th[1].za == NULL)
+				s = am_fail(e, AM_ENOMEM, "cannot allocate memory for sealing");
+		}
+		sc.wb_fd = am_vault_writeback_fd(v); /* SQLite's: not closed here */
 		if (s == AM_OK)
 			s = seal_stream(b, &sc, src, h, have, more, &pt_hash, pr, &count, e);
+		am_secure_free(sc.th[1].packed);
+		am_zarena_free(sc.th[1].za);
 		am_wipe(b->cur, AM_CHUNK_SIZE);
 		am_wipe(b->next, AM_CHUNK_SIZE);
 		am_wipe(b->packed, am_chunk_pt_max(AM_CHUNK_SIZE));
@@ -256,8 +325,8 @@ static enum am_status seal_content(struct am_vault *v, struct am_body *b, struct
 	if (s != AM_OK)
 		return s;
 	h->chunk_count = count;
-	h->ct_size = sc.ct_size;
-	am_sha256_final(&sc.ct_hash, h->ct_hash);
+	h->ct_size = sc.ct_hash.bytes;
+	am_ct_hash_final(&sc.ct_hash, h->ct_hash);
 	am_sha256_final(&pt_hash, sha);
 	return AM_OK;
 }
@@ -404,7 +473,8 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 	h.wraps_size = (uint32_t)wraps.len;
 	am_sha256(h.wraps_hash, wraps.data, wraps.len);
 	h.type = (uint8_t)type;
-	h.flags = (uint8_t)flags;
+	/* new content is hashed chunk by chunk (FORMAT.md §28) */
+	h.flags = (uint8_t)(flags | AM_HF_CHUNK_HASHED);
 	/* the content's associated data names the vault and the entry's uid */
 	h.seq = work->size;
 	memcpy(h.vault_id, work->vault_id, AM_VAULT_ID_LEN);

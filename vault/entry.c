@@ -186,7 +186,7 @@ int am_header_parse(const unsigned char *p, size_t n, struct am_header *h, char 
 		    AM_FORMAT_VERSION);
 	if (h->type < AM_T_GENESIS || h->type > AM_T_ACK)
 		BAD("header has unknown entry type %u", h->type);
-	if ((h->flags & ~AM_HF_BATCHED) != 0)
+	if ((h->flags & ~(AM_HF_BATCHED | AM_HF_CHUNK_HASHED)) != 0)
 		BAD("header has reserved flags set");
 	/* only a sealed entry after another can continue a batch (FORMAT.md §27) */
 	if ((h->flags & AM_HF_BATCHED) && (h->seq == 0 || !am_type_sealed(h->type)))
@@ -225,6 +225,9 @@ int am_header_parse(const unsigned char *p, size_t n, struct am_header *h, char 
 		    !is_zero(h->wraps_hash, AM_HASH_LEN) || !is_zero(h->meta_hash, AM_HASH_LEN) ||
 		    !is_zero(h->fields_root, AM_HASH_LEN))
 			BAD("%s header carries body fields", am_type_name(h->type));
+		/* per-chunk content hash (FORMAT.md §28): only where there is content */
+		if (h->flags & AM_HF_CHUNK_HASHED)
+			BAD("%s header has no content to hash per chunk", am_type_name(h->type));
 	}
 	return 0;
 }

@@ -18,8 +18,8 @@ struct am_import_tx {
 	struct am_trusted *t;
 	struct am_trusted work;
 	/* chunks given for the next entry: how many, their bytes and running hash */
-	uint64_t nchunks, ct_size;
-	am_sha256_ctx ct_hash;
+	uint64_t nchunks;
+	struct am_ct_hash ct_hash; /* by the rule the first chunk's caller named */
 	int failed; /* a step failed: only abort is left */
 	struct am_fauths fauths; /* field vaults' memberships, as verify replays them */
 };
@@ -42,7 +42,7 @@ enum am_status am_import_begin(struct am_vault *v, struct am_trusted *t,
 		return s;
 	}
 	x->fauths.from = x->work.size; /* the imports already in the log: met through links */
-	am_sha256_init(&x->ct_hash);
+	am_ct_hash_init(&x->ct_hash, 0);
 	*out = x;
 	return AM_OK;
 }
@@ -52,10 +52,9 @@ const struct am_trusted *am_import_state(const struct am_import_tx *x)
 	return &x->work;
 }
 
-enum am_status am_import_chunk(struct am_import_tx *x, uint64_t idx, const unsigned char *p,
-			       size_t n, struct am_err *e)
+enum am_status am_import_chunk(struct am_import_tx *x, unsigned flags, uint64_t idx,
+			       const unsigned char *p, size_t n, struct am_err *e)
 {
-	unsigned char lenbuf[4];
 	enum am_status s;
 
 	if (x->failed || idx != x->nchunks || n > UINT32_MAX)
@@ -67,10 +66,9 @@ enum am_status am_import_chunk(struct am_import_tx *x, uint64_t idx, const unsig
 		x->failed = 1;
 		return s;
 	}
-	am_put_u32(lenbuf, (uint32_t)n);
-	am_sha256_update(&x->ct_hash, lenbuf, 4);
-	am_sha256_update(&x->ct_hash, p, n);
-	x->ct_size += n;
+	if (idx == 0)
+		am_ct_hash_init(&x->ct_hash, flags);
+	am_ct_hash_add(&x->ct_hash, p, n);
 	x->nchunks++;
 	return AM_OK;
 }
@@ -80,11 +78,14 @@ static int body_matches(struct am_import_tx *x, const struct am_header *o,
 			const struct am_import_src *src)
 {
 	unsigned char h[AM_HASH_LEN];
+	uint64_t ct_size = x->ct_hash.bytes;
+	/* hashed by the rule the original says (the caller's flags were not signed) */
+	int same_rule = x->ct_hash.per_chunk == ((o->flags & AM_HF_CHUNK_HASHED) != 0);
 
-	am_sha256_final(&x->ct_hash, h);
+	am_ct_hash_final(&x->ct_hash, h);
 	if (!am_type_sealed(o->type))
 		return x->nchunks == 0 && src->wn == 0 && src->mn == 0;
-	if (x->nchunks != o->chunk_count || x->ct_size != o->ct_size ||
+	if (x->nchunks != o->chunk_count || ct_size != o->ct_size || !same_rule ||
 	    !am_equal(h, o->ct_hash, AM_HASH_LEN))
 		return 0;
 	am_sha256(h, src->wraps, src->wn);
@@ -152,6 +153,7 @@ enum am_status am_import_append(struct am_import_tx *x, const struct am_identity
 		memcpy(h.uid, o.uid, AM_UID_LEN);
 		h.size = o.size;
 		h.chunk_size = o.chunk_size;
+		h.flags = o.flags & AM_HF_CHUNK_HASHED; /* the rule its ct_hash was made by */
 		h.chunk_count = o.chunk_count;
 		h.ct_size = o.ct_size;
 		memcpy(h.ct_hash, o.ct_hash, AM_HASH_LEN);
@@ -169,8 +171,8 @@ enum am_status am_import_append(struct am_import_tx *x, const struct am_identity
 	s = am_append(x->v, &x->work, signer, &h, src->wraps, src->wn, src->meta, src->mn, seq, e);
 	if (s != AM_OK)
 		goto fail;
-	x->nchunks = x->ct_size = 0;
-	am_sha256_init(&x->ct_hash);
+	x->nchunks = 0;
+	am_ct_hash_init(&x->ct_hash, 0);
 	am_buf_release(&pl);
 	am_buf_release(&refs);
 	return AM_OK;

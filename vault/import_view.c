@@ -63,6 +63,7 @@ enum am_status am_import_view(const struct am_header *outer, struct am_import_vi
 	if (am_type_sealed(o->type)
 		    ? !am_header_sealed(outer) || !am_equal(outer->uid, o->uid, AM_UID_LEN) ||
 			      outer->size != o->size || outer->chunk_size != o->chunk_size ||
+			      (outer->flags & AM_HF_CHUNK_HASHED) != (o->flags & AM_HF_CHUNK_HASHED) ||
 			      outer->chunk_count != o->chunk_count || outer->ct_size != o->ct_size ||
 			      !am_equal(outer->ct_hash, o->ct_hash, AM_HASH_LEN) ||
 			      outer->wraps_size != o->wraps_size ||

@@ -283,35 +283,87 @@ enum am_status am_open_fields(struct am_vault *v, const struct am_identity *read
 
 #define CHUNK_FAIL(...) do { s = am_fail(e, AM_EVERIFY, __VA_ARGS__); goto cleanup; } while (0)
 
-/* Write to a file descriptor (none when fd < 0). */
+/* Where am_extract writes: a file descriptor (none when fd < 0). */
+struct out_fd {
+	int fd;
+	uint64_t since; /* bytes written since the last writeback hint */
+};
+
 static enum am_status write_fd(void *ctx, const void *p, size_t n, struct am_err *e)
 {
-	int fd = *(int *)ctx;
+	struct out_fd *o = ctx;
 
-	if (fd >= 0 && am_write_all(fd, p, n) != 0)
+	if (o->fd < 0)
+		return AM_OK;
+	if (am_write_all(o->fd, p, n) != 0)
 		return am_fail(e, AM_EIO, "cannot write the output: %s", strerror(errno));
+	/* the caller's fsync of a big output then finds most of it written */
+	am_writeback(o->fd, &o->since, n);
 	return AM_OK;
 }
 
 enum am_status am_extract(struct am_vault *v, const struct am_identity *reader, uint64_t seq,
 			  int fd, struct am_progress pr, struct am_err *e)
 {
-	return am_extract_to(v, reader, seq, write_fd, &fd, pr, e);
+	struct out_fd o = { fd, 0 };
+
+	return am_extract_to(v, reader, seq, write_fd, &o, pr, e);
 }
 
-/* The writing half of reading, on the pipeline's worker thread. */
+/*
+ * Reading content through the pipeline (pipe.h): the calling thread reads
+ * the chunk rows in order; either thread computes a chunk's own hash (§28)
+ * and decrypts it in place; the worker hashes the plaintext in order and
+ * writes it out.
+ */
 struct emit_ctx {
 	am_writer write;
 	void *wctx;
+	const char *path;
+	uint64_t seq;
+	const unsigned char *key; /* chunk subkey, secure */
+	const unsigned char *ad;
+	size_t adlen;
 	am_sha256_ctx pt_hash;
+	struct am_ct_hash ct_hash;
 };
+
+static enum am_status open_work(void *ctx, int thread, struct am_pipe_slot *slot,
+				struct am_err *e)
+{
+	struct emit_ctx *ec = ctx;
+	unsigned char nonce[AM_NONCE_LEN];
+	size_t ptn = slot->len - AM_AEAD_TAG_LEN;
+
+	(void)thread;
+	if (ec->ct_hash.per_chunk)
+		am_ct_chunk_hash(slot->leaf, slot->buf, slot->len);
+	am_chunk_nonce(nonce, slot->idx, slot->last);
+	if (am_aead_open(slot->buf, slot->buf, slot->len, ec->ad, ec->adlen, nonce, ec->key) != 0)
+		return am_fail(e, AM_EVERIFY, "%s: entry %llu: chunk %llu does not decrypt (altered, "
+			       "moved or truncated)", ec->path, (unsigned long long)ec->seq,
+			       (unsigned long long)slot->idx);
+	/* stored: the plaintext is already there, after the mode byte */
+	if (slot->buf[0] == AM_CHUNK_STORED && ptn == slot->want + 1) {
+		slot->out = slot->buf + 1;
+		return AM_OK;
+	}
+	if (am_chunk_unpack(slot->aux, slot->want, slot->buf, ptn) != 0)
+		return am_fail(e, AM_EVERIFY, "%s: entry %llu: chunk %llu does not decompress to its "
+			       "size", ec->path, (unsigned long long)ec->seq,
+			       (unsigned long long)slot->idx);
+	slot->out = slot->aux;
+	return AM_OK;
+}
 
 static enum am_status emit(void *ctx, struct am_pipe_slot *slot, struct am_err *e)
 {
 	struct emit_ctx *ec = ctx;
 
-	am_sha256_update(&ec->pt_hash, slot->buf, slot->len);
-	return ec->write(ec->wctx, slot->buf, slot->len, e);
+	if (ec->ct_hash.per_chunk)
+		am_ct_hash_add_leaf(&ec->ct_hash, slot->leaf, slot->len);
+	am_sha256_update(&ec->pt_hash, slot->out, slot->want);
+	return ec->write(ec->wctx, slot->out, slot->want, e);
 }
 
 enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reader, uint64_t seq,
@@ -323,13 +375,12 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 	struct emit_ctx ec;
 	struct am_pipe pipe;
 	sqlite3_stmt *st = NULL;
-	unsigned char *ckey = NULL, *pt = NULL;
-	unsigned char ad[AM_AD_MAX], nonce[AM_NONCE_LEN], lenbuf[4];
+	unsigned char *ckey = NULL;
+	unsigned char ad[AM_AD_MAX];
 	unsigned char cth[AM_HASH_LEN], pth[AM_HASH_LEN];
 	char hex[2 * AM_HASH_LEN + 1];
-	am_sha256_ctx ct_hash;
-	uint64_t idx = 0, done = 0, ct_total = 0;
-	size_t adlen;
+	uint64_t idx = 0, done = 0;
+	size_t chunk_size;
 	enum am_status s, ws;
 	int rc, piping = 0;
 
@@ -341,16 +392,15 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 	if (s != AM_OK)
 		goto cleanup;
 	want_sha = am_fields_get(&f, "sha256");
+	chunk_size = o.pub.h.chunk_size;
 	ckey = am_secure_alloc(AM_KEY_LEN);
-	pt = am_secure_alloc(am_chunk_pt_max(o.pub.h.chunk_size) + AM_AEAD_TAG_LEN);
-	if (ckey == NULL || pt == NULL) {
+	if (ckey == NULL) {
 		s = am_fail(e, AM_ENOMEM, "out of memory");
 		goto cleanup;
 	}
 	if (am_subkey(ckey, o.key, 1, AM_KDF_CTX_CHUNK) != 0)
 		CHUNK_FAIL("key derivation failed");
-	am_chunk_ad(ad, &adlen, o.body_vid, o.pub.h.uid);
-	am_sha256_init(&ct_hash);
+	am_chunk_ad(ad, &ec.adlen, o.body_vid, o.pub.h.uid);
 	rc = sqlite3_prepare_v2(v->db, "SELECT idx, data FROM chunks WHERE seq = ? ORDER BY idx",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK) {
@@ -358,47 +408,44 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 		goto cleanup;
 	}
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
-	/* this thread decrypts; a worker hashes the plaintext and writes it out */
 	ec.write = write;
 	ec.wctx = wctx;
+	ec.path = v->path;
+	ec.seq = seq;
+	ec.key = ckey;
+	ec.ad = ad;
 	am_sha256_init(&ec.pt_hash);
-	s = am_pipe_start(&pipe, o.pub.h.chunk_size, 1, emit, &ec, e);
+	am_ct_hash_init(&ec.ct_hash, o.pub.h.flags);
+	/* slots of plaintext: secure memory, wiped when freed */
+	s = am_pipe_start(&pipe, AM_MAX_CHUNK_CT(chunk_size), chunk_size, 1, open_work, emit, &ec,
+			  e);
 	if (s != AM_OK)
 		goto cleanup;
 	piping = 1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char *ct = sqlite3_column_blob(st, 1);
 		size_t ctn = (size_t)sqlite3_column_bytes(st, 1);
-		int last = idx + 1 == o.pub.h.chunk_count;
 		uint64_t left = o.pub.h.size - done;
-		size_t want = left < o.pub.h.chunk_size ? (size_t)left : o.pub.h.chunk_size;
+		size_t want = left < chunk_size ? (size_t)left : chunk_size;
 		struct am_pipe_slot *slot;
 
 		if ((uint64_t)sqlite3_column_int64(st, 0) != idx || idx >= o.pub.h.chunk_count)
 			CHUNK_FAIL("%s: entry %llu: chunk %llu is missing, extra or out of order",
 				   v->path, (unsigned long long)seq, (unsigned long long)idx);
-		if (ct == NULL || ctn < 1 + AM_AEAD_TAG_LEN ||
-		    ctn > AM_MAX_CHUNK_CT(o.pub.h.chunk_size))
+		if (ct == NULL || ctn < 1 + AM_AEAD_TAG_LEN || ctn > AM_MAX_CHUNK_CT(chunk_size))
 			CHUNK_FAIL("%s: entry %llu: chunk %llu has an impossible size", v->path,
 				   (unsigned long long)seq, (unsigned long long)idx);
-		am_put_u32(lenbuf, (uint32_t)ctn);
-		am_sha256_update(&ct_hash, lenbuf, 4);
-		am_sha256_update(&ct_hash, ct, ctn);
-		ct_total += ctn;
-		am_chunk_nonce(nonce, idx, last);
-		if (am_aead_open(pt, ct, ctn, ad, adlen, nonce, ckey) != 0)
-			CHUNK_FAIL("%s: entry %llu: chunk %llu does not decrypt (altered, moved or "
-				   "truncated)", v->path, (unsigned long long)seq,
-				   (unsigned long long)idx);
+		/* the rule of §12 hashes the chunks one after another: here, in order */
+		if (!ec.ct_hash.per_chunk)
+			am_ct_hash_add(&ec.ct_hash, ct, ctn);
 		slot = am_pipe_get(&pipe);
 		if (slot == NULL)
-			break; /* the writer failed; its error is returned below */
-		if (am_chunk_unpack(slot->buf, want, pt, ctn - AM_AEAD_TAG_LEN) != 0)
-			CHUNK_FAIL("%s: entry %llu: chunk %llu does not decompress to its size",
-				   v->path, (unsigned long long)seq, (unsigned long long)idx);
-		slot->len = want;
+			break; /* a chunk failed or the writer did; the error is returned below */
+		memcpy(slot->buf, ct, ctn);
+		slot->len = ctn;
+		slot->want = want;
 		slot->idx = idx;
-		slot->last = last;
+		slot->last = idx + 1 == o.pub.h.chunk_count;
 		am_pipe_put(&pipe);
 		done += want;
 		idx++;
@@ -415,12 +462,12 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 		s = am_db_error(v, rc, "reading the sealed content", e);
 		goto cleanup;
 	}
-	am_sha256_final(&ct_hash, cth);
+	am_ct_hash_final(&ec.ct_hash, cth);
 	am_sha256_final(&ec.pt_hash, pth);
 	am_hex(hex, pth, sizeof(pth));
 	if (idx != o.pub.h.chunk_count || done != o.pub.h.size)
 		CHUNK_FAIL("%s: entry %llu: content is truncated", v->path, (unsigned long long)seq);
-	if (ct_total != o.pub.h.ct_size || !am_equal(cth, o.pub.h.ct_hash, AM_HASH_LEN))
+	if (ec.ct_hash.bytes != o.pub.h.ct_size || !am_equal(cth, o.pub.h.ct_hash, AM_HASH_LEN))
 		CHUNK_FAIL("%s: entry %llu: ciphertext does not match its signed hash", v->path,
 			   (unsigned long long)seq);
 	if (o.body_type != AM_T_CUSTODY &&
@@ -442,7 +489,6 @@ cleanup:
 		piping = 0;
 	sqlite3_finalize(st);
 	am_secure_free(ckey);
-	am_secure_free(pt);
 	am_fields_release(&f);
 	opened_release(&o);
 	return s;

@@ -50,9 +50,9 @@ enum am_status am_entry_stored_chunks(struct am_vault *v, const struct am_header
 				      am_chunk_fn fn, void *ctx, struct am_err *e)
 {
 	sqlite3_stmt *st = NULL;
-	am_sha256_ctx c;
-	unsigned char got[AM_HASH_LEN], lenbuf[4];
-	uint64_t idx = 0, total = 0;
+	struct am_ct_hash c;
+	unsigned char got[AM_HASH_LEN];
+	uint64_t idx = 0;
 	enum am_status s = AM_OK;
 	int rc;
 
@@ -63,7 +63,7 @@ enum am_status am_entry_stored_chunks(struct am_vault *v, const struct am_header
 	if (rc != SQLITE_OK)
 		return am_db_error(v, rc, "reading the sealed content", e);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)h->seq);
-	am_sha256_init(&c);
+	am_ct_hash_init(&c, h->flags);
 	while (s == AM_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char *d = sqlite3_column_blob(st, 1);
 		size_t n = (size_t)sqlite3_column_bytes(st, 1);
@@ -75,10 +75,7 @@ enum am_status am_entry_stored_chunks(struct am_vault *v, const struct am_header
 				    (unsigned long long)h->seq, (unsigned long long)idx);
 			break;
 		}
-		am_put_u32(lenbuf, (uint32_t)n);
-		am_sha256_update(&c, lenbuf, 4);
-		am_sha256_update(&c, d, n);
-		total += n;
+		am_ct_hash_add(&c, d, n);
 		s = fn(ctx, idx, d, n, e);
 		idx++;
 	}
@@ -87,8 +84,8 @@ enum am_status am_entry_stored_chunks(struct am_vault *v, const struct am_header
 	sqlite3_finalize(st);
 	if (s != AM_OK)
 		return s;
-	am_sha256_final(&c, got);
-	if (idx != h->chunk_count || total != h->ct_size || !am_equal(got, h->ct_hash, AM_HASH_LEN))
+	am_ct_hash_final(&c, got);
+	if (idx != h->chunk_count || c.bytes != h->ct_size || !am_equal(got, h->ct_hash, AM_HASH_LEN))
 		return am_fail(e, AM_EVERIFY, "%s: entry %llu: its content does not match its signed "
 			       "hash; run 'amanat verify'", v->path, (unsigned long long)h->seq);
 	return AM_OK;

@@ -537,7 +537,8 @@ struct am_import_src {
 struct am_import_tx;
 AM_WUR enum am_status am_import_begin(struct am_vault *v, struct am_trusted *t,
 				      struct am_import_tx **out, struct am_err *e);
-AM_WUR enum am_status am_import_chunk(struct am_import_tx *x, uint64_t idx,
+/* flags: the original header's, whose bit 1 says how its chunks are hashed (FORMAT.md §28) */
+AM_WUR enum am_status am_import_chunk(struct am_import_tx *x, unsigned flags, uint64_t idx,
 				      const unsigned char *p, size_t n, struct am_err *e);
 /*
  * Check the original (signature, body, field inclusion proof, checkpoint

@@ -8,6 +8,7 @@
 
 #include "../common/bytes.h"
 #include "../common/fsutil.h"
+#include "cthash.h"
 #include "merkle.h"
 #include "vault.h"
 #include "vault_layer.h"
@@ -311,6 +312,12 @@ AM_WUR enum am_status am_tree_root(struct am_vault *v, uint64_t n,
 AM_WUR enum am_status am_checkpoint_store(struct am_vault *v, const struct am_trusted *t,
 					  const struct am_identity *signer,
 					  struct am_checkpoint *out, struct am_err *e);
+
+/*
+ * writeback.c: SQLite's own descriptor of the vault file, for am_writeback
+ * (fsutil.h) during a long seal; -1 when it cannot be had.  Never close it.
+ */
+int am_vault_writeback_fd(const struct am_vault *v);
 
 /* ---- compress.c -------------------------------------------------------- */
 

@@ -6,8 +6,33 @@
 . "$(dirname "$0")/lib.sh"
 
 make_vault v.amn
-# content large enough that the reading is still running when the signal lands
+# The reading must still be running when the signal lands, however fast the
+# machine: a shim makes each write of 64 KiB or more (the payload's chunks)
+# wait SLOW_WRITE_US first, so 48 MiB take well over a second to write out.
 head -c $((48 * 1024 * 1024)) /dev/urandom >big.bin
+SLOWLY=()
+if command -v cc >/dev/null 2>&1; then
+	cat >slowwrite.c <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <unistd.h>
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+	const char *us = getenv("SLOW_WRITE_US");
+	if (real == NULL)
+		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+	if (n >= 65536 && us != NULL)
+		usleep((useconds_t)atoi(us));
+	return real(fd, buf, n);
+}
+C
+	cc -shared -fPIC -O1 -o slowwrite.so slowwrite.c -ldl || fail "cannot build the slow-write shim"
+	# the shim loads before a sanitizer's runtime, which ASan must be told is fine
+	SLOWLY=(env SLOW_WRITE_US=30000 LD_PRELOAD="$T/slowwrite.so"
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+fi
 am_pw 0 seal v.amn --as officer.id --type media --case C-INT big.bin
 SEQ=$(cat "$OUT")
 export AMANAT_PASSPHRASE=$PASS
@@ -36,7 +61,7 @@ stop() {
 interrupted=0
 for sig in INT TERM HUP QUIT; do
 	out="bundle-$sig"
-	"$AMANAT" export v.amn --as custodian.id --entry "$SEQ" --scope internal \
+	"${SLOWLY[@]}" "$AMANAT" export v.amn --as custodian.id --entry "$SEQ" --scope internal \
 		--override-consent "test" --purpose "interrupt test" -o "$out" >/dev/null 2>&1 &
 	pid=$!
 	if appears "$out.amanat-tmp-*"; then
@@ -57,7 +82,7 @@ done
 pass
 
 for sig in INT TERM KILL; do
-	"$AMANAT" extract v.amn "$SEQ" --as custodian.id --purpose "interrupt test" -o "x-$sig.bin" \
+	"${SLOWLY[@]}" "$AMANAT" extract v.amn "$SEQ" --as custodian.id --purpose "interrupt test" -o "x-$sig.bin" \
 		>/dev/null 2>&1 &
 	pid=$!
 	sleep 0.4

@@ -24,10 +24,11 @@ am 0 seal v.amn --as officer.id --type document --case C-BULK --recursive in
 expect_stdout_is $'4\ta.txt\n5\tb.txt\n6\tempty.txt\n7\tsub/c.txt\n8\tsub/deeper/d.txt'
 expect_stderr_contains "skipping in/link.txt: a symbolic link"
 expect_eq "entries after sealing 5 files" 9 "$(entry_count v.amn)"
-# one batch: one new checkpoint (of 9 entries), and only its first entry unflagged
+# one batch: one new checkpoint (of 9 entries), and only its first entry not batched (bit 0);
+# every entry hashed chunk by chunk (bit 1, FORMAT.md §28)
 expect_eq "checkpoints added by one batch" $((ckpts + 1)) "$(sq v.amn "SELECT count(*) FROM checkpoints")"
 expect_eq "the batch's checkpoint is of its end" 9 "$(sq v.amn "SELECT max(size) FROM checkpoints")"
-expect_eq "header flags of entries 4..8" "00 01 01 01 01" \
+expect_eq "header flags of entries 4..8" "02 03 03 03 03" \
 	"$(sq v.amn "SELECT group_concat(hex(substr(header, 8, 1)), ' ') FROM (SELECT header FROM entries WHERE seq >= 4 ORDER BY seq)")"
 verify_ok v.amn 9
 am 0 show v.amn 7 --as custodian.id
@@ -46,10 +47,10 @@ expect_stdout_contains '"path":"in/sub/c.txt"'
 expect_stdout_contains '"checkpoint":{"size":13,'
 expect_eq "entries" 13 "$(entry_count v.amn)"
 verify_ok v.amn 13
-# a single file still prints its number alone, and stands alone (flag 0)
+# a single file still prints its number alone, and stands alone (not batched: flags 02, §28 only)
 seal_as officer v.amn in/b.txt
 expect_eq "single seal" 13 "$SEQ"
-expect_eq "a single seal's flags" 00 "$(sq v.amn "SELECT hex(substr(header, 8, 1)) FROM entries WHERE seq = 13")"
+expect_eq "a single seal's flags" 02 "$(sq v.amn "SELECT hex(substr(header, 8, 1)) FROM entries WHERE seq = 13")"
 
 # ---- refusals: before anything is sealed ---------------------------------------
 cp v.amn v.before

@@ -60,6 +60,8 @@ DOM_FIELD = b"amanat-field-v1\x00"
 DOM_FIELDS = b"amanat-fields-v1\x00"
 DOM_CHUNK = b"amanat-chunk-v1\x00"
 DOM_META = b"amanat-meta-v1\x00"
+DOM_CTHASH = b"amanat-ct-hash-v1\x00"   # §28
+CHUNK_HASHED = 2                         # header flag bit 1 (§5, §28)
 
 IDENTITY_NAME = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 FIELD_NAME = re.compile(rb"[a-z0-9_.-]{1,64}\Z")
@@ -151,7 +153,7 @@ class Header:
             raise Fail("header: version %d" % h.version)
         if h.type not in TYPE_NAMES:                         # 4
             raise Fail("header: type %d" % h.type)
-        if h.flags & ~1:                                     # 5
+        if h.flags & ~(1 | CHUNK_HASHED):                    # 5
             raise Fail("header: reserved flags set")
         if h.flags & 1 and (h.seq == 0 or not h.sealed):     # 5, batched (§27)
             raise Fail("header: a first or public entry marked batched")
@@ -188,6 +190,8 @@ class Header:
                     or h.meta_size or any(getattr(h, f) != bytes(32) for f in
                                           ("ct_hash", "wraps_hash", "meta_hash", "fields_root"))):
                 raise Fail("header: public entry with body fields")
+            if h.flags & CHUNK_HASHED:                       # 5, §28
+                raise Fail("header: per-chunk content hash on an entry without content")
         return h
 
     @property
@@ -386,8 +390,27 @@ def parse_wraps(block):
     return out
 
 
-def content_hash(cts):
-    return H(b"".join(u32(len(c)) + c for c in cts))
+class ContentHash:
+    """The content hash of chunk ciphertexts fed in order: §12, or §28 when
+    the header's flag bit 1 is set."""
+
+    def __init__(self, flags):
+        self.per_chunk = bool(flags & CHUNK_HASHED)
+        self.ctx = hashlib.sha256(DOM_CTHASH if self.per_chunk else b"")
+
+    def add(self, ct):
+        piece = u32(len(ct)) + ct
+        self.ctx.update(H(piece) if self.per_chunk else piece)
+
+    def digest(self):
+        return self.ctx.digest()
+
+
+def content_hash(cts, flags=0):
+    c = ContentHash(flags)
+    for ct in cts:
+        c.add(ct)
+    return c.digest()
 
 
 # ---------------------------------------------------------------- §15 Merkle tree
@@ -907,7 +930,8 @@ def check_import(h, auth, imports):
     if o.type == IMPORT:
         raise Fail("imported original is itself an import")
     if TESTIMONY <= o.type <= CUSTODY:
-        if not h.sealed or any(getattr(h, f) != getattr(o, f) for f in BODY_FIELDS):
+        if not h.sealed or any(getattr(h, f) != getattr(o, f) for f in BODY_FIELDS) or \
+                (h.flags & CHUNK_HASHED) != (o.flags & CHUNK_HASHED):      # §28
             raise Fail("import header's body fields are not the original's")
     elif h.sealed:
         raise Fail("import of a public entry carries a body")
@@ -971,7 +995,7 @@ def check_ack(h, auth):
 
 def check_chunk_rows(db, h):
     """§20 step 11, full tier: the chunk rows of h, without a key."""
-    ctx = hashlib.sha256()
+    ctx = ContentHash(h.flags)
     total = 0
     count = 0
     for idx, data in db.execute("SELECT idx, data FROM chunks WHERE seq = ? ORDER BY idx", (h.seq,)):
@@ -979,7 +1003,7 @@ def check_chunk_rows(db, h):
             raise Fail("chunk rows are not exactly 0 .. %d" % (h.chunk_count - 1))
         if not isinstance(data, bytes) or not 17 <= len(data) <= h.chunk_size + 17:
             raise Fail("chunk %d has a bad length" % idx)
-        ctx.update(u32(len(data)) + data)
+        ctx.add(data)
         total += len(data)
         count += 1
     if count != h.chunk_count:
@@ -1216,7 +1240,7 @@ def _decrypt_entry(db, seq, name, box_pk, box_sk, sink):
         raise Fail("fields root does not match")
     Kc = kdf(K, 1, b"amnchunk")                                             # 4
     ad = DOM_CHUNK + body_vid + h.uid
-    digest, ctx = hashlib.sha256(), hashlib.sha256()
+    digest, ctx = hashlib.sha256(), ContentHash(h.flags)
     got = total = count = deflated = 0
     for idx, ct in db.execute("SELECT idx, data FROM chunks WHERE seq = ? ORDER BY idx", (seq,)):
         if idx != count or count >= h.chunk_count or not 17 <= len(ct) <= h.chunk_size + 17:
@@ -1234,7 +1258,7 @@ def _decrypt_entry(db, seq, name, box_pk, box_sk, sink):
         digest.update(data)
         if sink:
             sink(data)
-        ctx.update(u32(len(ct)) + ct)
+        ctx.add(ct)
         got += len(data)
         total += len(ct)
         count += 1
@@ -1332,6 +1356,7 @@ def check_spec_vectors(path):
             unpack_chunk(plain[1], 100) != content:
         raise Fail("vector testimony.chunk.*")
     want("testimony.ct_hash", content_hash(cts))
+    want("testimony.ct_hash_per_chunk", content_hash(cts, CHUNK_HASHED))    # §28
     fields = [(b"case", b"C-0001 (fictional)"), (b"sha256", H(content).hex().encode()),
               (b"size", b"4196"), (b"title", b"Fictional interview with W-0042")]
     fields = [(n, v, bytes([k + 1]) * 32) for k, (n, v) in enumerate(fields)]
@@ -1348,6 +1373,7 @@ def check_spec_vectors(path):
                  V["custody.chunk.0"]) != b"\x00":
         raise Fail("vector custody.chunk.0")
     want("custody.ct_hash", content_hash([V["custody.chunk.0"]]))
+    want("custody.ct_hash_per_chunk", content_hash([V["custody.chunk.0"]], CHUNK_HASHED))
     pw = b"fictional passphrase for test vectors"
     want("keyfile.argon2id_key", nacl.pwhash.argon2id.kdf(32, pw, pattern(0x50, 16),
                                                            opslimit=2, memlimit=67108864))

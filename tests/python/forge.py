@@ -90,9 +90,10 @@ u32, u64 = av.u32, av.u64
 def encode_header(typ, vault_id, seq, prev, auth_seq, signer, payload=b"", refs=(),
                   uid=bytes(16), size=0, chunk_size=0, chunk_count=0, ct_size=0,
                   ct_hash=bytes(32), wraps_size=0, wraps_hash=bytes(32), meta_size=0,
-                  meta_hash=bytes(32), fields_root=bytes(32), sealed_at_ms=1700000000000):
+                  meta_hash=bytes(32), fields_root=bytes(32), sealed_at_ms=1700000000000,
+                  flags=0):
     """FORMAT.md §5, the inverse of amverify.Header.parse."""
-    b = (b"AMNE" + struct.pack(">HBB", 1, typ, 0) + vault_id + u64(seq) + prev + u64(auth_seq)
+    b = (b"AMNE" + struct.pack(">HBB", 1, typ, flags) + vault_id + u64(seq) + prev + u64(auth_seq)
          + struct.pack(">q", sealed_at_ms) + signer + uid + u64(size) + u32(chunk_size)
          + u64(chunk_count) + u64(ct_size) + ct_hash + u32(wraps_size) + wraps_hash
          + u32(meta_size) + meta_hash + fields_root + u32(len(refs)))
@@ -402,7 +403,8 @@ def cmd_insider(db_path, ident, pass_env, mode, args, binder, roles):
                             chunk_count=o.chunk_count, ct_size=o.ct_size, ct_hash=o.ct_hash,
                             wraps_size=o.wraps_size, wraps_hash=o.wraps_hash,
                             meta_size=o.meta_size, meta_hash=o.meta_hash,
-                            fields_root=o.fields_root, sealed_at_ms=1700000000000 + 1000 * n)
+                            fields_root=o.fields_root, sealed_at_ms=1700000000000 + 1000 * n,
+                            flags=o.flags & av.CHUNK_HASHED)
         db.execute("BEGIN")
         append(db, n, hdr, sign(sk, hdr), bytes(wraps or b""), bytes(meta or b""), chunks, sk,
                vid, [av.leaf_hash(h) for h in hashes])

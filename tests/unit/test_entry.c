@@ -242,11 +242,21 @@ static void test_header_rules(void)
 			c.h.type = (uint8_t)types[i];
 			CHECKF(roundtrip_rc(&c.h) == -1, "type %u accepted", types[i]);
 		}
-		for (unsigned bit = 1; bit < 8; bit++) {
+		for (unsigned bit = 2; bit < 8; bit++) {
 			make_header(&c, AM_T_DOCUMENT);
 			c.h.flags = (uint8_t)(1u << bit | AM_HF_BATCHED);
 			CHECKF(roundtrip_rc(&c.h) == -1, "flag bit %u accepted", bit);
 		}
+		/* bit 1, content hashed per chunk (FORMAT.md §28): only where there is content */
+		make_header(&c, AM_T_DOCUMENT);
+		c.h.flags = AM_HF_CHUNK_HASHED;
+		CHECK(roundtrip_rc(&c.h) == 0);
+		make_header(&c, AM_T_DOCUMENT);
+		c.h.flags = AM_HF_CHUNK_HASHED | AM_HF_BATCHED;
+		CHECK(c.h.seq > 0 && roundtrip_rc(&c.h) == 0);
+		make_header(&c, AM_T_ENROLL);
+		c.h.flags = AM_HF_CHUNK_HASHED;
+		CHECK(roundtrip_rc(&c.h) == -1);
 		/* bit 0, batched (FORMAT.md §27): a sealed entry after the first only */
 		make_header(&c, AM_T_DOCUMENT);
 		c.h.flags = AM_HF_BATCHED;

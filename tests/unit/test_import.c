@@ -53,7 +53,7 @@ static enum am_status keep_chunk(void *ctx, uint64_t idx, const unsigned char *p
 	return AM_OK;
 }
 
-enum tweak { NONE, BAD_PROOF, BAD_CHUNK };
+enum tweak { NONE, BAD_PROOF, BAD_CHUNK, OTHER_RULE };
 
 /*
  * Import field entry k of fv (under checkpoint cp) into mv as one transaction
@@ -98,7 +98,8 @@ static enum am_status import_one(struct am_vault *mv, struct am_vault *fv, uint6
 	src.prev = prev;
 	s = am_import_begin(mv, trust_of(mv), &x, e);
 	for (size_t i = 0; s == AM_OK && i < ch.count; i++)
-		s = am_import_chunk(x, i, ch.p[i], ch.n[i], e);
+		s = am_import_chunk(x, tw == OTHER_RULE ? p.h.flags ^ AM_HF_CHUNK_HASHED : p.h.flags,
+				    i, ch.p[i], ch.n[i], e);
 	if (s == AM_OK)
 		s = am_import_append(x, who, &src, seq, e);
 	if (s == AM_OK)
@@ -256,6 +257,9 @@ int main(void)
 	refused(mv, s, &e, "not proved", size);
 	/* a body that is not the one the field officer signed */
 	s = import_one(mv, fv, 3, &cp, &cust, 1, s1, BAD_CHUNK, &seq, &e);
+	refused(mv, s, &e, "does not match its signed hashes", size);
+	/* the right chunks, hashed by the other content hash rule (FORMAT.md §28) */
+	s = import_one(mv, fv, 3, &cp, &cust, 1, s1, OTHER_RULE, &seq, &e);
 	refused(mv, s, &e, "does not match its signed hashes", size);
 	/* an import by someone who may not import */
 	s = import_one(mv, fv, 3, &cp, &stranger, 1, s1, NONE, &seq, &e);

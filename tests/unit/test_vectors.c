@@ -745,6 +745,39 @@ static void seal_chunk(struct kat *k, const char *name, const struct am_header *
 	b->nchunks++;
 }
 
+/*
+ * The content hash of FORMAT.md §28 over b's chunks, built here step by step
+ * from its definition (not with vault/cthash.c), recorded as
+ * NAME.ct_hash_per_chunk and compared with what am_ct_hash gives.
+ */
+static void per_chunk_hash(struct kat *k, const char *name, const struct built *b)
+{
+	static const char dom[] = "amanat-ct-hash-v1";
+	unsigned char leaf[AM_HASH_LEN], want[AM_HASH_LEN], got[AM_HASH_LEN], len[4];
+	am_sha256_ctx c, lc;
+	struct am_ct_hash api;
+	char vn[64];
+
+	am_sha256_init(&c);
+	am_sha256_update(&c, dom, sizeof(dom)); /* with its NUL: 18 bytes */
+	am_ct_hash_init(&api, AM_HF_CHUNK_HASHED);
+	for (size_t i = 0; i < b->nchunks; i++) {
+		am_put_u32(len, (uint32_t)b->chunk_len[i]);
+		am_sha256_init(&lc);
+		am_sha256_update(&lc, len, 4);
+		am_sha256_update(&lc, b->chunk[i], b->chunk_len[i]);
+		am_sha256_final(&lc, leaf);
+		am_sha256_update(&c, leaf, AM_HASH_LEN);
+		am_ct_hash_add(&api, b->chunk[i], b->chunk_len[i]);
+	}
+	am_sha256_final(&c, want);
+	am_ct_hash_final(&api, got);
+	CHECK(memcmp(want, got, AM_HASH_LEN) == 0, "%s: the per-chunk content hash (§28)", name);
+	kat_to(k, F_CONTENT);
+	snprintf(vn, sizeof(vn), "%s.ct_hash_per_chunk", name);
+	kat_val(k, vn, want, AM_HASH_LEN);
+}
+
 /* ---- the four entries --------------------------------------------------- */
 
 struct world {
@@ -954,6 +987,7 @@ static void testimony(struct kat *k, struct world *w)
 	h.ct_size = w->testimony.chunk_len[0] + w->testimony.chunk_len[1];
 	kat_to(k, F_CONTENT);
 	kat_val(k, "testimony.ct_hash", h.ct_hash, AM_HASH_LEN);
+	per_chunk_hash(k, "testimony", &w->testimony);
 	kat_u64(k, "testimony.ct_size", h.ct_size);
 
 	if (testimony_fields(&f, w->content) != 0) {
@@ -1012,6 +1046,7 @@ static void custody(struct kat *k, struct world *w)
 	h.ct_size = AM_AEAD_TAG_LEN + 1;
 	kat_to(k, F_CONTENT);
 	kat_val(k, "custody.ct_hash", h.ct_hash, AM_HASH_LEN);
+	per_chunk_hash(k, "custody", &w->custody);
 
 	am_fields_init(&f);
 	if (am_fields_set(&f, "action", "show", 4, NULL) != AM_OK ||

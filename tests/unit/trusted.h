@@ -51,4 +51,26 @@ static void close_vault(struct am_vault *v)
 	am_vault_close(v);
 }
 
+/*
+ * A new vault at path: fresh admin and custodian identities (admin-hq,
+ * custodian-geneva), created, opened for writing and trusted.  NULL (after
+ * failed checks) if any step fails.
+ */
+static inline struct am_vault *new_trusted_vault(const char *path, struct am_identity *admin,
+						 struct am_identity *cust)
+{
+	struct am_vault *v = NULL;
+
+	if (am_identity_generate(admin, "admin-hq", NULL) != AM_OK ||
+	    am_identity_generate(cust, "custodian-geneva", NULL) != AM_OK ||
+	    am_vault_create(path, admin, cust, 1, NULL, NULL) != AM_OK ||
+	    am_vault_open(path, 1, &v, NULL) != AM_OK)
+		return NULL;
+	if (trust_of(v) == NULL) {
+		am_vault_close(v);
+		return NULL;
+	}
+	return v;
+}
+
 #endif
