@@ -613,7 +613,16 @@ struct am_verify_opts {
 	double max_seconds;                /* stop early after this long; 0: never */
 	const struct am_identity *reader;  /* custodian for AM_VERIFY_DEEP */
 	struct am_progress progress;
+	/*
+	 * Where signatures are checked (vault/sigcheck.h): AM_SIGCHECK_AUTO, on
+	 * both cores when there are many; for tests, AM_SIGCHECK_INPLACE (each
+	 * where the walk reaches it, on the calling thread) or AM_SIGCHECK_WORKER
+	 * (every one queued ahead is checked on the second thread).  What is
+	 * reported does not depend on it.
+	 */
+	int sigcheck;
 };
+enum { AM_SIGCHECK_AUTO, AM_SIGCHECK_INPLACE, AM_SIGCHECK_WORKER };
 
 struct am_verify_report {
 	uint64_t entries;          /* entries checked one by one */
