@@ -8,6 +8,7 @@
  * the hashes the field sealer signed before it is kept.
  */
 #include "import_int.h"
+#include "bwrap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,7 @@ enum am_status am_import_append(struct am_import_tx *x, const struct am_identity
 {
 	struct am_header h, o;
 	struct am_buf pl, refs;
+	struct am_wraps ws;
 	char why[256];
 	enum am_status s = AM_OK;
 
@@ -124,6 +126,12 @@ enum am_status am_import_append(struct am_import_tx *x, const struct am_identity
 	if (!body_matches(x, &o, src)) {
 		s = am_fail(e, AM_EVERIFY, "field entry %llu: its stored body does not match its "
 			    "signed hashes", (unsigned long long)o.seq);
+		goto fail;
+	}
+	/* the verifier checks the block's shape by the original's flag (§14, §29): so must we */
+	if (am_type_sealed(o.type) && am_wraps_parse_as(src->wraps, src->wn, o.flags, &ws) != 0) {
+		s = am_fail(e, AM_EVERIFY, "field entry %llu: its wrapped keys are malformed (not "
+			    "the kind of block its signed flags say)", (unsigned long long)o.seq);
 		goto fail;
 	}
 	am_buf_u32(&pl, (uint32_t)src->hlen);

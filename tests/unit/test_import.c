@@ -17,6 +17,7 @@
 #include "vault/merkle.h"
 #include "vault/note.h"
 #include "vault/vault_int.h"
+#include "vault/bwrap.h"
 #include "check.h"
 #include "trusted.h"
 
@@ -112,6 +113,43 @@ static enum am_status import_one(struct am_vault *mv, struct am_vault *fv, uint6
 	free(meta);
 	am_entry_pub_release(&p);
 	return s;
+}
+
+/*
+ * As a field officer going around the writer: a copy of field entry k (same
+ * body) whose signed flags say batch wraps (FORMAT.md §29) over the sealed
+ * boxes (§14) it carries, so its wraps block is malformed for its flag.
+ */
+static void wrong_shape(struct am_vault *fv, const struct am_identity *off, uint64_t k)
+{
+	unsigned char *wraps = NULL, *meta = NULL;
+	size_t wn = 0, mn = 0;
+	struct am_trusted work;
+	struct am_entry_pub p;
+	struct am_header h;
+	struct chunks ch;
+	struct am_err e;
+
+	am_err_init(&e);
+	memset(&ch, 0, sizeof(ch));
+	must(am_entry_read_trusted(fv, trust_of(fv), k, &p, &e), &e, "read field entry");
+	must(am_entry_stored_body(fv, &p.h, &wraps, &wn, &meta, &mn, &e), &e, "field body");
+	must(am_entry_stored_chunks(fv, &p.h, keep_chunk, &ch, &e), &e, "field chunks");
+	am_trusted_init(&work);
+	must(am_write_begin(fv, trust_of(fv), &work, &e), &e, "begin");
+	h = p.h;
+	h.flags = (uint8_t)((p.h.flags & AM_HF_CHUNK_HASHED) | AM_HF_BWRAP);
+	for (size_t i = 0; i < ch.count; i++)
+		must(am_db_put_chunk(fv, am_trusted_size(&work), i, ch.p[i], ch.n[i], &e), &e,
+		     "chunk");
+	must(am_append_entry(fv, &work, off, &h, wraps, wn, meta, mn, &e), &e, "append");
+	must(am_checkpoint_store(fv, &work, off, NULL, &e), &e, "checkpoint");
+	must(am_write_commit(fv, trust_of(fv), &work, &e), &e, "commit");
+	for (size_t i = 0; i < ch.count; i++)
+		free(ch.p[i]);
+	free(wraps);
+	free(meta);
+	am_entry_pub_release(&p);
 }
 
 /* A refusal that names what it refuses and leaves the main vault as it was. */
@@ -272,9 +310,21 @@ int main(void)
 	must(am_enroll(mv, trust_of(mv), &admin, &off2, AM_ROLE_OFFICER, NULL, &e), &e, "enroll 2");
 	must(import_one(mv, fv, 4, &cp, &cust, 1, s1, NONE, &seq, &e), &e, "import 4");
 
+	/* a field entry whose wraps block is not of the kind its signed flag says (§29) */
+	{
+		struct am_checkpoint cp6;
+		uint64_t s6 = 0;
+		wrong_shape(fv, &off, 3);
+		must(am_vault_checkpoint(fv, trust_of(fv), &off, &cp6, &e), &e, "checkpoint 6");
+		size = am_trusted_size(trust_of(mv));
+		s = import_one(mv, fv, 5, &cp6, &cust, 1, seq, NONE, &s6, &e);
+		refused(mv, s, &e, "wrapped keys", size);
+		am_checkpoint_release(&cp6);
+	}
+
 	/* what was written verifies, and the custodian opens the import as the original */
 	CHECK_ST(am_verify(mv, AM_VERIFY_FULL, none, &r, &e), AM_OK);
-	CHECK(r.ok && r.complete);
+	CHECKF(r.ok && r.complete, "verify: %s", r.reason);
 	CHECK_ST(am_can_open(mv, &cust, seq, &e), AM_OK);
 	CHECK_ST(am_can_open(mv, &off, seq, &e), AM_EAUTH);
 	CHECK_ST(am_extract(mv, &cust, seq, -1, none, &e), AM_OK);
