@@ -77,6 +77,23 @@ for src in "$LAST" "$FIRST"; do
 done
 verify_ok main.db
 
+# ---- an import's flags: bit 1 (the content-hash rule, §28) is its original's,
+# bit 0 (batched, §27) is for sealed types only.  A copy of the last import
+# (of a sealed testimony, bit 1 set) signed with either flag wrong is refused
+# for that reason, by amanat and by the independent verifier alike.
+for fl in 3 0; do
+	cp main.db dup.db
+	AMANAT_PASSPHRASE="$PASS" "$PY" "$FORGE" insider dup.db --as off1.id reimport "$LAST" \
+		--flags "$fl" >"$OUT" 2>"$ERR" || fail "forge reimport --flags $fl failed: $(cat "$ERR")"
+	DUP=$(cat "$OUT")
+	if [ "$fl" = 3 ]; then why="batched"; else why="not the original's"; fi
+	expect_verify_fails dup.db "$DUP" "$why"
+	"$PY" "$AMV" vault dup.db >"$OUT" 2>"$ERR" && fail "amverify accepts an import with flags $fl"
+	grep -q "$why" "$OUT" "$ERR" || fail "amverify refuses flags $fl for another reason: $(cat "$OUT" "$ERR")"
+	pass "an import with flags $fl is refused ($why) by both verifiers"
+	rm -f dup.db
+done
+
 # ---- consent: an import's own ref is the link to the import before it --------
 # Two testimonies of one case sealed in the field, the first with consent for
 # internal use only, the second for court.  At headquarters the second one's
