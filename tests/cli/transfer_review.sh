@@ -115,6 +115,15 @@ exported_names() { # ZIP: the item files it carries
 }
 am_pw 0 export main.db --as custodian.id --purpose "court filing" --scope court --case C-9 -o c1.zip
 expect_eq "items exported for court" "court.txt " "$(exported_names c1.zip)"
+# named by number before the withdrawal exists: the export index (FORMAT §30)
+# is built here, its import records then read back and extended below
+am_pw 0 list main.db --as custodian.id --json
+ICOURT=$(grep -o '"seq":[0-9]*,"type":"import"[^}]*"case":"C-9"' "$OUT" | sed -n 2p |
+	grep -o '^"seq":[0-9]*' | grep -o '[0-9]*$')
+[[ $ICOURT =~ ^[0-9]+$ ]] || fail "no import of the court testimony in the list"
+am_pw 0 export main.db --as custodian.id --purpose "court filing" --scope court \
+	--entry "$ICOURT" -o c0.zip
+expect_eq "items exported for court by number" "court.txt " "$(exported_names c0.zip)"
 am_pw 0 seal f2.db --as off1b.id --type document --case C-8 a.txt   # in between
 am_pw 0 seal f2.db --as off1b.id --type testimony --case C-9 --ref "$COURT" \
 	--meta consent.withdrawn=yes wd.txt
@@ -124,14 +133,12 @@ am_pw 2 export main.db --as custodian.id --purpose "court filing" --scope court 
 expect_stderr_contains "consent was withdrawn"
 expect_file_absent c2.zip
 # the same item named by number (the export index, FORMAT §30, not a walk of the
-# log): the withdrawal's import is found through the field entry it names
-am_pw 0 list main.db --as custodian.id --json
-ICOURT=$(grep -o '"seq":[0-9]*,"type":"import"[^}]*"case":"C-9"' "$OUT" | sed -n 2p |
-	grep -o '^"seq":[0-9]*' | grep -o '[0-9]*$')
-[[ $ICOURT =~ ^[0-9]+$ ]] || fail "no import of the court testimony in the list"
+# log): the index made above, extended by the entries pulled since (not built
+# again), finds the withdrawal's import through the field entry it names
 am_pw 2 export main.db --as custodian.id --purpose "court filing" --scope court \
 	--entry "$ICOURT" -o c3.zip
 expect_stderr_contains "refused entry $ICOURT: consent was withdrawn"
+expect_exit 1 grep -q "built again" "$ERR"
 expect_file_absent c3.zip
 verify_ok main.db
 
