@@ -48,4 +48,33 @@ for idx in 0 1 2 3; do
 	expect_file_absent flipped.out
 	forget_pins
 done
+
+# chunk rows swapped (1 and 2, both full: same length), one removed, one
+# stored twice under the next index, one extra after the last: each is found
+# by both verifiers and refused by extraction, which leaves no output
+for edit in swap remove duplicate extra; do
+	cp v.db t.db
+	drop_triggers t.db
+	case $edit in
+	swap) sq t.db "UPDATE chunks SET idx = -1 WHERE seq = $BIG AND idx = 1;
+		UPDATE chunks SET idx = 1 WHERE seq = $BIG AND idx = 2;
+		UPDATE chunks SET idx = 2 WHERE seq = $BIG AND idx = -1" ;;
+	remove) sq t.db "DELETE FROM chunks WHERE seq = $BIG AND idx = 3" ;;
+	duplicate) sq t.db "UPDATE chunks SET data = (SELECT data FROM chunks WHERE seq = $BIG AND
+		idx = 1) WHERE seq = $BIG AND idx = 2" ;;
+	extra) sq t.db "INSERT INTO chunks (seq, idx, data) SELECT seq, 4, data FROM chunks
+		WHERE seq = $BIG AND idx = 3" ;;
+	esac
+	am 1 verify t.db
+	expect_stderr_contains "t.db: entry $BIG: "
+	"$PY" "$AMV" vault t.db >"$OUT" 2>"$ERR" && fail "amverify accepts chunk rows edited ($edit)"
+	grep -q "entry $BIG" "$OUT" || fail "amverify does not name entry $BIG: $(cat "$OUT" "$ERR")"
+	pass "amverify finds the chunk rows of entry $BIG edited ($edit)"
+	forget_pins
+	# (a row removed or added is already refused by the count of the pin's verification)
+	am_pw 1 extract t.db "$BIG" --as custodian.id --purpose check -o edited.out
+	expect_stderr_contains "t.db: entry "
+	expect_file_absent edited.out
+	forget_pins
+done
 finish
