@@ -33,19 +33,49 @@ verify_ok v.db
 "$PY" "$AMV" vault v.db >"$OUT" 2>"$ERR" || fail "amverify refuses the vault: $(cat "$ERR")"
 pass "amverify accepts entries hashed chunk by chunk"
 
+# refused_by_both WHAT REASON — both verifiers refuse t.db, naming entry $BIG
+refused_by_both() {
+	expect_verify_fails t.db "$BIG" "$2"
+	"$PY" "$AMV" vault t.db >"$OUT" 2>"$ERR" && fail "amverify accepts $1"
+	grep -q "entry $BIG" "$OUT" || fail "amverify does not name entry $BIG: $(cat "$OUT" "$ERR")"
+	pass "amverify finds $1 in entry $BIG"
+}
+
 # a byte flipped in each chunk of the 3 MiB entry in turn
 for idx in 0 1 2 3; do
 	cp v.db t.db
 	drop_triggers t.db
 	flip_byte t.db chunks data "seq = $BIG AND idx = $idx" $((idx < 3 ? idx * 1000 + 40 : 20))
-	expect_verify_fails t.db "$BIG" "content ciphertext does not match its signed hash"
-	"$PY" "$AMV" vault t.db >"$OUT" 2>"$ERR" && fail "amverify accepts chunk $idx flipped"
-	grep -q "entry $BIG" "$OUT" || fail "amverify does not name entry $BIG: $(cat "$OUT" "$ERR")"
-	pass "amverify finds chunk $idx of entry $BIG flipped"
+	refused_by_both "chunk $idx flipped" "content ciphertext does not match its signed hash"
 	forget_pins
 	am_pw 1 extract t.db "$BIG" --as custodian.id --purpose check -o flipped.out
 	expect_stderr_contains "chunk $idx does not decrypt"
 	expect_file_absent flipped.out
+	forget_pins
+done
+
+# chunk rows swapped (1 and 2, both full: same length), one removed, one
+# stored twice under the next index, one extra after the last: each is found
+# by both verifiers and refused by extraction, which leaves no output
+for edit in swap remove duplicate extra; do
+	cp v.db t.db
+	drop_triggers t.db
+	case $edit in
+	swap) sq t.db "UPDATE chunks SET idx = -1 WHERE seq = $BIG AND idx = 1;
+		UPDATE chunks SET idx = 1 WHERE seq = $BIG AND idx = 2;
+		UPDATE chunks SET idx = 2 WHERE seq = $BIG AND idx = -1" ;;
+	remove) sq t.db "DELETE FROM chunks WHERE seq = $BIG AND idx = 3" ;;
+	duplicate) sq t.db "UPDATE chunks SET data = (SELECT data FROM chunks WHERE seq = $BIG AND
+		idx = 1) WHERE seq = $BIG AND idx = 2" ;;
+	extra) sq t.db "INSERT INTO chunks (seq, idx, data) SELECT seq, 4, data FROM chunks
+		WHERE seq = $BIG AND idx = 3" ;;
+	esac
+	refused_by_both "chunk rows edited ($edit)" ""
+	forget_pins
+	# (a row removed or added is already refused by the count of the pin's verification)
+	am_pw 1 extract t.db "$BIG" --as custodian.id --purpose check -o edited.out
+	expect_stderr_contains "t.db: entry "
+	expect_file_absent edited.out
 	forget_pins
 done
 finish

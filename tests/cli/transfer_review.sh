@@ -77,6 +77,23 @@ for src in "$LAST" "$FIRST"; do
 done
 verify_ok main.db
 
+# ---- an import's flags: bit 1 (the content-hash rule, §28) is its original's,
+# bit 0 (batched, §27) is for sealed types only.  A copy of the last import
+# (of a sealed testimony, bit 1 set) signed with either flag wrong is refused
+# for that reason, by amanat and by the independent verifier alike.
+for fl in 3 0; do
+	cp main.db dup.db
+	AMANAT_PASSPHRASE="$PASS" "$PY" "$FORGE" insider dup.db --as off1.id reimport "$LAST" \
+		--flags "$fl" >"$OUT" 2>"$ERR" || fail "forge reimport --flags $fl failed: $(cat "$ERR")"
+	DUP=$(cat "$OUT")
+	if [ "$fl" = 3 ]; then why="batched"; else why="not the original's"; fi
+	expect_verify_fails dup.db "$DUP" "$why"
+	"$PY" "$AMV" vault dup.db >"$OUT" 2>"$ERR" && fail "amverify accepts an import with flags $fl"
+	grep -q "$why" "$OUT" "$ERR" || fail "amverify refuses flags $fl for another reason: $(cat "$OUT" "$ERR")"
+	pass "an import with flags $fl is refused ($why) by both verifiers"
+	rm -f dup.db
+done
+
 # ---- consent: an import's own ref is the link to the import before it --------
 # Two testimonies of one case sealed in the field, the first with consent for
 # internal use only, the second for court.  At headquarters the second one's
@@ -98,6 +115,15 @@ exported_names() { # ZIP: the item files it carries
 }
 am_pw 0 export main.db --as custodian.id --purpose "court filing" --scope court --case C-9 -o c1.zip
 expect_eq "items exported for court" "court.txt " "$(exported_names c1.zip)"
+# named by number before the withdrawal exists: the export index (FORMAT §30)
+# is built here, its import records then read back and extended below
+am_pw 0 list main.db --as custodian.id --json
+ICOURT=$(grep -o '"seq":[0-9]*,"type":"import"[^}]*"case":"C-9"' "$OUT" | sed -n 2p |
+	grep -o '^"seq":[0-9]*' | grep -o '[0-9]*$')
+[[ $ICOURT =~ ^[0-9]+$ ]] || fail "no import of the court testimony in the list"
+am_pw 0 export main.db --as custodian.id --purpose "court filing" --scope court \
+	--entry "$ICOURT" -o c0.zip
+expect_eq "items exported for court by number" "court.txt " "$(exported_names c0.zip)"
 am_pw 0 seal f2.db --as off1b.id --type document --case C-8 a.txt   # in between
 am_pw 0 seal f2.db --as off1b.id --type testimony --case C-9 --ref "$COURT" \
 	--meta consent.withdrawn=yes wd.txt
@@ -107,14 +133,12 @@ am_pw 2 export main.db --as custodian.id --purpose "court filing" --scope court 
 expect_stderr_contains "consent was withdrawn"
 expect_file_absent c2.zip
 # the same item named by number (the export index, FORMAT §30, not a walk of the
-# log): the withdrawal's import is found through the field entry it names
-am_pw 0 list main.db --as custodian.id --json
-ICOURT=$(grep -o '"seq":[0-9]*,"type":"import"[^}]*"case":"C-9"' "$OUT" | sed -n 2p |
-	grep -o '^"seq":[0-9]*' | grep -o '[0-9]*$')
-[[ $ICOURT =~ ^[0-9]+$ ]] || fail "no import of the court testimony in the list"
+# log): the index made above, extended by the entries pulled since (not built
+# again), finds the withdrawal's import through the field entry it names
 am_pw 2 export main.db --as custodian.id --purpose "court filing" --scope court \
 	--entry "$ICOURT" -o c3.zip
 expect_stderr_contains "refused entry $ICOURT: consent was withdrawn"
+expect_exit 1 grep -q "built again" "$ERR"
 expect_file_absent c3.zip
 verify_ok main.db
 

@@ -160,7 +160,7 @@ class Header:
             raise Fail("header: reserved flags set")
         if h.flags & BWRAP and not TESTIMONY <= h.type <= CUSTODY:  # 5, batch wraps (§29)
             raise Fail("header: a public entry marked batch-wrapped")
-        if h.flags & 1 and (h.seq == 0 or not h.sealed):     # 5, batched (§27)
+        if h.flags & 1 and (h.seq == 0 or not TESTIMONY <= h.type <= CUSTODY):  # 5, §27
             raise Fail("header: a first or public entry marked batched")
         if h.nrefs > 65536:                                  # 6
             raise Fail("header: too many refs")

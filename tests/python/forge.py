@@ -48,11 +48,13 @@ independent verifier next to this file); nothing calls amanat.
             T, each saying its key came from entry VIA.
         revoke PUB --since S
             a revoke entry whose record says compromised since entry S.
-        reimport SEQ
+        reimport SEQ [--flags F]
             import entry SEQ again (§25.3): the same original, field
             checkpoint, proof, body fields, refs and stored body (wraps,
             metadata, chunks), signed by ID: a second import of one field
-            entry, branching from the import SEQ follows.
+            entry, branching from the import SEQ follows.  Its header flags
+            are F (default: the original's bit 1, as an honest import's),
+            even flags the parser refuses.
   forge.py bundle-drop BAG SEQ --identity ID.id --passphrase-env VAR
       Deletes amanat/entries/SEQ.tlog-proof from the bag directory BAG,
       rewrites tagmanifest-sha256.txt without it and signs the tag manifest
@@ -91,15 +93,17 @@ def encode_header(typ, vault_id, seq, prev, auth_seq, signer, payload=b"", refs=
                   uid=bytes(16), size=0, chunk_size=0, chunk_count=0, ct_size=0,
                   ct_hash=bytes(32), wraps_size=0, wraps_hash=bytes(32), meta_size=0,
                   meta_hash=bytes(32), fields_root=bytes(32), sealed_at_ms=1700000000000,
-                  flags=0):
-    """FORMAT.md §5, the inverse of amverify.Header.parse."""
+                  flags=0, check=True):
+    """FORMAT.md §5, the inverse of amverify.Header.parse (which, unless
+    check is False, accepts it)."""
     b = (b"AMNE" + struct.pack(">HBB", 1, typ, flags) + vault_id + u64(seq) + prev + u64(auth_seq)
          + struct.pack(">q", sealed_at_ms) + signer + uid + u64(size) + u32(chunk_size)
          + u64(chunk_count) + u64(ct_size) + ct_hash + u32(wraps_size) + wraps_hash
          + u32(meta_size) + meta_hash + fields_root + u32(len(refs)))
     assert len(b) == av.FIXED
     b += b"".join(u64(r) for r in refs) + u32(len(payload)) + payload
-    av.Header.parse(b)  # every forgery is a header the parser accepts
+    if check:
+        av.Header.parse(b)  # every forgery is a header the parser accepts
     return b
 
 
@@ -368,7 +372,7 @@ def open_id(path, pass_env):
     return sign_pk, nacl.signing.SigningKey(seed), box_pk
 
 
-def cmd_insider(db_path, ident, pass_env, mode, args, binder, roles):
+def cmd_insider(db_path, ident, pass_env, mode, args, binder, roles, flags=None):
     db = connect(db_path)  # triggers stay: these are the inserts an honest append makes
     rows = [av.Header.parse(bytes(h)) for (h,) in db.execute("SELECT header FROM entries ORDER BY seq")]
     vid, n = rows[0].vault_id, len(rows)
@@ -406,7 +410,8 @@ def cmd_insider(db_path, ident, pass_env, mode, args, binder, roles):
                             wraps_size=o.wraps_size, wraps_hash=o.wraps_hash,
                             meta_size=o.meta_size, meta_hash=o.meta_hash,
                             fields_root=o.fields_root, sealed_at_ms=1700000000000 + 1000 * n,
-                            flags=o.flags & av.CHUNK_HASHED)
+                            flags=o.flags & av.CHUNK_HASHED if flags is None else flags,
+                            check=flags is None)
         db.execute("BEGIN")
         append(db, n, hdr, sign(sk, hdr), bytes(wraps or b""), bytes(meta or b""), chunks, sk,
                vid, [av.leaf_hash(h) for h in hashes])
@@ -506,13 +511,14 @@ def main(argv):
         cmd_wrapped_to(argv[0], argv[1], after)
     elif cmd == "insider":
         ident, env = opt("--as"), opt("--passphrase-env", "AMANAT_PASSPHRASE")
-        binder, roles = opt("--binder"), opt("--roles")
+        binder, roles, flags = opt("--binder"), opt("--roles"), opt("--flags")
         mode = argv[1]
         if mode == "revoke":
             since = opt("--since")
             argv.append(since)
         cmd_insider(argv[0], ident, env, mode, argv[2:], binder,
-                    int(roles) if roles is not None else None)
+                    int(roles) if roles is not None else None,
+                    int(flags) if flags is not None else None)
     elif cmd == "bundle-drop":
         ident, env = opt("--identity"), opt("--passphrase-env", "AMANAT_PASSPHRASE")
         cmd_bundle_drop(argv[0], int(argv[1]), ident, env)
