@@ -186,31 +186,24 @@ static int busy_wait(void *arg, int count)
 
 /*
  * Process-wide SQLite settings, before SQLite initialises (later calls are
- * refused by SQLite and change nothing).  Every statement inside a
- * transaction copies each 64 KiB page it changes to a statement journal; in
- * memory (temp_store=MEMORY) that journal grows in 1 KiB pieces, each a
- * locked, counted allocation, and cost a batch of small entries a fifth of
- * its time.  Instead: no allocation statistics, and statement journals held
- * in memory as one piece of up to 1 MiB (a larger one spills to a deleted
- * temporary file: pages of the vault file, never plaintext).
+ * refused by SQLite and change nothing): no allocation statistics, which
+ * cost every malloc a mutex.  Statement journals stay in memory
+ * (temp_store=MEMORY, below): a spill threshold with temp_store=FILE was
+ * tried for batches of small entries and made a multi-row INSERT of tree
+ * nodes fail with SQLITE_FULL after ~36,000 entries (docs/DECISIONS.md), and
+ * it would make every seal depend on a writable temporary directory.
  */
-static int stmt_journal_ok; /* the spill threshold took: temp_store=FILE is worth it */
-
 static void db_global_config(void)
 {
 	static int done;
 
-	if (!done) {
+	if (!done)
 		(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-		/* refused once SQLite is initialised (another connection opened first) */
-		stmt_journal_ok = sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 1 << 20) == SQLITE_OK;
-	}
 	done = 1;
 }
 
 /*
- * Per-connection settings: durability, defensive mode, temporary files only
- * for statement journals over 1 MiB (vault pages, never plaintext).  A
+ * Per-connection settings: durability, defensive mode, no temporary files.  A
  * salvage connection (a cut file, read-only) lets SQLite read past the
  * header's page count, which defensive mode forbids.
  */
@@ -237,14 +230,9 @@ static enum am_status configure(struct am_vault *v, int salvage, struct am_err *
 			  "PRAGMA secure_delete=ON;"
 			  "PRAGMA cell_size_check=ON;",
 			  NULL, NULL, NULL);
-	/*
-	 * Statement journals in one piece (db_global_config), not in 1 KiB ones;
-	 * with the default 64 KiB spill threshold each 64 KiB page would go to a
-	 * temporary file instead, so then memory.
-	 */
+	/* no temporary files: statement journals and sorts of the vault stay in memory */
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(v->db, stmt_journal_ok ? "PRAGMA temp_store=FILE"
-							 : "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
+		rc = sqlite3_exec(v->db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return am_db_error(v, rc, "configuring", e);
 	return AM_OK;
