@@ -16,6 +16,7 @@
 #include "vault/vault_int.h"
 #include "vault/bwrap.h"
 #include "check.h"
+#include "vectors.h"
 
 #define ITEM (AM_BOX_PK_LEN + AM_BWRAP_LEN)
 
@@ -57,9 +58,8 @@ static int open_fresh(unsigned char *key, const unsigned char *wrap, const unsig
 
 /* ---- the vector (tests/vectors/bwrap.txt) ------------------------------------- */
 
-static char vnames[16][48];
-static unsigned char vvals[16][256];
-static size_t vlens[16], nv, vchecked;
+static struct vecs vs;
+static size_t vchecked;
 static int generating;
 
 static void pattern(unsigned char *p, unsigned char s, size_t n)
@@ -70,33 +70,12 @@ static void pattern(unsigned char *p, unsigned char s, size_t n)
 
 static void load(void)
 {
-	const char *dir = getenv("AMANAT_VECTORS");
-	char path[4096], line[1024];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/bwrap.txt", dir ? dir : "tests/vectors");
-	f = fopen(path, "r");
-	CHECKF(f != NULL, "cannot open %s (set AMANAT_VECTORS)", path);
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL && nv < 16) {
-		char *eq = strstr(line, " = ");
-		size_t hl;
-		if (line[0] == '#' || eq == NULL)
-			continue;
-		*eq = '\0';
-		hl = strcspn(eq + 3, "\n");
-		snprintf(vnames[nv], sizeof(vnames[nv]), "%s", line);
-		vlens[nv] = hl / 2;
-		CHECKF(hl / 2 <= sizeof(vvals[nv]) && am_unhex(vvals[nv], hl / 2, eq + 3, hl) == 0,
-		       "bad line for %s", line);
-		nv++;
-	}
-	if (f != NULL)
-		fclose(f);
+	CHECK(vecs_load(&vs, "bwrap.txt") == 0);
 }
 
 static void known(const char *name, const unsigned char *p, size_t n)
 {
-	size_t i;
+	const struct vec *v;
 
 	if (generating) {
 		char hex[2 * 256 + 1];
@@ -104,9 +83,8 @@ static void known(const char *name, const unsigned char *p, size_t n)
 		printf("%s = %s\n", name, hex);
 		return;
 	}
-	for (i = 0; i < nv && strcmp(vnames[i], name) != 0; i++)
-		;
-	CHECKF(i < nv && vlens[i] == n && memcmp(vvals[i], p, n) == 0, "vector %s differs", name);
+	v = vecs_get(&vs, name);
+	CHECKF(v != NULL && v->n == n && memcmp(v->v, p, n) == 0, "vector %s differs", name);
 	vchecked++;
 }
 
@@ -161,7 +139,8 @@ static void vector(void)
 	am_bwrap_cache_free(&v);
 	am_buf_release(&blk);
 	if (!generating)
-		CHECKF(vchecked == nv && nv == 7, "%zu vectors in the file, %zu checked", nv, vchecked);
+		CHECKF(vchecked == vs.n && vs.n == 7, "%zu vectors in the file, %zu checked", vs.n,
+		       vchecked);
 }
 
 int main(int argc, char **argv)
@@ -309,5 +288,6 @@ int main(int argc, char **argv)
 		am_buf_release(&w[e]);
 	am_bwrap_free(b1);
 	am_bwrap_free(b2);
+	vecs_free(&vs);
 	return check_done();
 }

@@ -16,6 +16,7 @@
 
 #include "vault/lifecycle.h"
 #include "check.h"
+#include "vectors.h"
 
 #define T0 1700000000000LL
 
@@ -50,53 +51,18 @@ static void make_fixed(struct fixed *f, unsigned s1, unsigned s2, const char *na
 
 /* ---- the vector file --------------------------------------------------------- */
 
-struct vec {
-	char name[64];
-	unsigned char *v;
-	size_t n;
-};
-static struct vec vecs[32];
-static size_t nvecs;
+static struct vecs vecs;
 static int generating;
 
 static void load_vectors(void)
 {
-	const char *dir = getenv("AMANAT_VECTORS");
-	char path[4096], line[8192];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/lifecycle.txt", dir ? dir : "tests/vectors");
-	f = fopen(path, "r");
-	if (f == NULL) {
-		fprintf(stderr, "cannot open %s (set AMANAT_VECTORS)\n", path);
+	if (vecs_load(&vecs, "lifecycle.txt") != 0)
 		exit(2);
-	}
-	while (fgets(line, sizeof(line), f) != NULL && nvecs < 32) {
-		char *eq = strstr(line, " = "), *hex;
-		size_t hl;
-		if (line[0] == '#' || eq == NULL)
-			continue;
-		*eq = '\0';
-		hex = eq + 3;
-		hl = strcspn(hex, "\n");
-		snprintf(vecs[nvecs].name, sizeof(vecs[nvecs].name), "%s", line);
-		vecs[nvecs].n = hl / 2;
-		vecs[nvecs].v = malloc(hl / 2 + 1);
-		if (vecs[nvecs].v == NULL || am_unhex(vecs[nvecs].v, hl / 2, hex, hl) != 0) {
-			fprintf(stderr, "%s: bad line for %s\n", path, line);
-			exit(2);
-		}
-		nvecs++;
-	}
-	fclose(f);
 }
 
 static const struct vec *vector(const char *name)
 {
-	for (size_t i = 0; i < nvecs; i++)
-		if (strcmp(vecs[i].name, name) == 0)
-			return &vecs[i];
-	return NULL;
+	return vecs_get(&vecs, name);
 }
 
 /* Print (generating) or compare one value. */
@@ -535,7 +501,6 @@ int main(int argc, char **argv)
 	rewrap_shapes();
 	rotations(&admin, &cust, &succ, &other);
 	degenerate_keys(&admin);
-	for (size_t i = 0; i < nvecs; i++)
-		free(vecs[i].v);
+	vecs_free(&vecs);
 	return check_done();
 }
