@@ -432,6 +432,45 @@ C
 	cc -shared -fPIC -O1 -o slow.so slow.c -ldl || fail "cannot build the slow-read shim"
 }
 
+# make_slow_sync_shim — build slowsync.so here: an LD_PRELOAD under which
+# every fsync(2) and fdatasync(2) (each durable commit) first waits
+# SLOW_SYNC_US microseconds, so that a test can signal a run of commits part
+# way however fast the machine.  Needs cc.  SLOWSYNC is the env prefix to run
+# a command under it (ASan must be told a shim loads before its runtime).
+make_slow_sync_shim() {
+	cat >slowsync.c <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <unistd.h>
+static void wait_first(void)
+{
+	const char *us = getenv("SLOW_SYNC_US");
+	if (us != NULL)
+		usleep((useconds_t)atoi(us));
+}
+int fsync(int fd)
+{
+	static int (*real)(int);
+	if (real == NULL)
+		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+	wait_first();
+	return real(fd);
+}
+int fdatasync(int fd)
+{
+	static int (*real)(int);
+	if (real == NULL)
+		real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+	wait_first();
+	return real(fd);
+}
+C
+	cc -shared -fPIC -O1 -o slowsync.so slowsync.c -ldl || fail "cannot build the slow-sync shim"
+	SLOWSYNC=(env SLOW_SYNC_US="${1:-150000}" LD_PRELOAD="$T/slowsync.so"
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+}
+
 # ---- SQLite -----------------------------------------------------------------
 
 sq() { # DB SQL — run SQL with the sqlite3 shell; fail the test if it fails
