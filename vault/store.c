@@ -41,39 +41,46 @@ static const char *const schema_sql =
 	" root BLOB NOT NULL,"
 	" signer BLOB NOT NULL,"
 	" note TEXT NOT NULL);"
-	/* history is never edited: these stop our own mistakes, not an attacker */
+	/*
+	 * History is never edited: these stop our own mistakes, not an attacker.
+	 * RAISE(ROLLBACK), with amanat's INSERT OR ROLLBACK, means no statement
+	 * can end in a partial undo, so SQLite keeps no statement journal (a copy
+	 * of every 64 KiB page each INSERT touches); a failed statement rolls the
+	 * whole transaction back, as amanat does anyway.  Vaults made before
+	 * 2026-12-06 carry RAISE(ABORT) and are accepted as they are.
+	 */
 	"CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries"
-	" BEGIN SELECT RAISE(ABORT, 'amanat: entries are append-only'); END;"
+	" BEGIN SELECT RAISE(ROLLBACK, 'amanat: entries are append-only'); END;"
 	"CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries"
-	" BEGIN SELECT RAISE(ABORT, 'amanat: entries are append-only'); END;"
+	" BEGIN SELECT RAISE(ROLLBACK, 'amanat: entries are append-only'); END;"
 	"CREATE TRIGGER entries_append_only BEFORE INSERT ON entries"
 	" WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq) + 1, 0) FROM entries)"
-	" BEGIN SELECT RAISE(ABORT, 'amanat: entries are append-only'); END;"
+	" BEGIN SELECT RAISE(ROLLBACK, 'amanat: entries are append-only'); END;"
 	"CREATE TRIGGER chunks_no_update BEFORE UPDATE ON chunks"
-	" BEGIN SELECT RAISE(ABORT, 'amanat: chunks are append-only'); END;"
+	" BEGIN SELECT RAISE(ROLLBACK, 'amanat: chunks are append-only'); END;"
 	"CREATE TRIGGER chunks_no_delete BEFORE DELETE ON chunks"
-	" BEGIN SELECT RAISE(ABORT, 'amanat: chunks are append-only'); END;"
+	" BEGIN SELECT RAISE(ROLLBACK, 'amanat: chunks are append-only'); END;"
 	/* chunks are written just before the entry that names them */
 	"CREATE TRIGGER chunks_append_only BEFORE INSERT ON chunks"
 	" WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq) + 1, 0) FROM entries)"
 	"  OR EXISTS (SELECT 1 FROM chunks WHERE seq = NEW.seq AND idx = NEW.idx)"
 	/* INSERT OR REPLACE by rowid from a client without recursive_triggers */
 	"  OR EXISTS (SELECT 1 FROM chunks WHERE id = NEW.id)"
-	" BEGIN SELECT RAISE(ABORT, 'amanat: chunks are append-only'); END;"
+	" BEGIN SELECT RAISE(ROLLBACK, 'amanat: chunks are append-only'); END;"
 	"CREATE TRIGGER tree_no_update BEFORE UPDATE ON tree"
-	" BEGIN SELECT RAISE(ABORT, 'amanat: the tree is append-only'); END;"
+	" BEGIN SELECT RAISE(ROLLBACK, 'amanat: the tree is append-only'); END;"
 	"CREATE TRIGGER tree_no_delete BEFORE DELETE ON tree"
-	" BEGIN SELECT RAISE(ABORT, 'amanat: the tree is append-only'); END;"
+	" BEGIN SELECT RAISE(ROLLBACK, 'amanat: the tree is append-only'); END;"
 	"CREATE TRIGGER tree_no_replace BEFORE INSERT ON tree"
 	" WHEN EXISTS (SELECT 1 FROM tree WHERE level = NEW.level AND idx = NEW.idx)"
-	" BEGIN SELECT RAISE(ABORT, 'amanat: the tree is append-only'); END;"
+	" BEGIN SELECT RAISE(ROLLBACK, 'amanat: the tree is append-only'); END;"
 	"CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints"
-	" BEGIN SELECT RAISE(ABORT, 'amanat: checkpoints are append-only'); END;"
+	" BEGIN SELECT RAISE(ROLLBACK, 'amanat: checkpoints are append-only'); END;"
 	"CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints"
-	" BEGIN SELECT RAISE(ABORT, 'amanat: checkpoints are append-only'); END;"
+	" BEGIN SELECT RAISE(ROLLBACK, 'amanat: checkpoints are append-only'); END;"
 	"CREATE TRIGGER checkpoints_no_replace BEFORE INSERT ON checkpoints"
 	" WHEN EXISTS (SELECT 1 FROM checkpoints WHERE id = NEW.id)"
-	" BEGIN SELECT RAISE(ABORT, 'amanat: checkpoints are append-only'); END;";
+	" BEGIN SELECT RAISE(ROLLBACK, 'amanat: checkpoints are append-only'); END;";
 
 enum am_status am_db_error(struct am_vault *v, int rc, const char *what, struct am_err *e)
 {
@@ -124,6 +131,14 @@ enum am_status am_db_commit(struct am_vault *v, struct am_err *e)
 		return s;
 	}
 	return AM_OK;
+}
+
+enum am_status am_db_writing(struct am_vault *v, const char *what, struct am_err *e)
+{
+	if (!sqlite3_get_autocommit(v->db))
+		return AM_OK;
+	return am_fail(e, AM_EIO, "%s: %s: the transaction was already rolled back; nothing "
+		       "was changed", v->path, what);
 }
 
 void am_db_rollback(struct am_vault *v)
@@ -333,6 +348,37 @@ int am_vault_cut(const struct am_vault *v, char *why, size_t n)
 }
 
 /*
+ * Whether sql is one of our triggers as vaults made before 2026-12-06 wrote
+ * it: RAISE(ABORT, ...) where amanat now writes RAISE(ROLLBACK, ...), and
+ * nothing else different.  want is the lookup statement of check_schema,
+ * its other parameters already bound.
+ */
+static int known_legacy_trigger(sqlite3_stmt *want, const char *sql)
+{
+	static const char old[] = "RAISE(ABORT, 'amanat:", now[] = "RAISE(ROLLBACK, 'amanat:";
+	struct am_buf b;
+	const char *p, *q;
+	int known = 0;
+
+	if (sql == NULL || strstr(sql, old) == NULL)
+		return 0;
+	am_buf_init(&b);
+	for (p = sql; (q = strstr(p, old)) != NULL; p = q + strlen(old)) {
+		am_buf_add(&b, p, (size_t)(q - p));
+		am_buf_add(&b, now, strlen(now));
+	}
+	am_buf_add(&b, p, strlen(p));
+	if (!b.oom) {
+		sqlite3_reset(want);
+		sqlite3_bind_text(want, 4, (const char *)b.data, (int)b.len, SQLITE_STATIC);
+		known = sqlite3_step(want) == SQLITE_ROW;
+		sqlite3_reset(want);
+	}
+	am_buf_release(&b);
+	return known;
+}
+
+/*
  * The file's schema must be exactly the one amanat creates: the same tables
  * with the same definitions, and no view, index or trigger of anyone else's
  * (the append-only triggers may be missing: anyone with write access can drop
@@ -375,6 +421,8 @@ static enum am_status check_schema(struct am_vault *v, struct am_err *e)
 		for (int i = 0; i < 4; i++)
 			sqlite3_bind_value(want, i + 1, sqlite3_column_value(st, i));
 		known = sqlite3_step(want) == SQLITE_ROW;
+		if (!known && type != NULL && strcmp(type, "trigger") == 0)
+			known = known_legacy_trigger(want, (const char *)sqlite3_column_text(st, 3));
 		if (!known) {
 			s = am_fail(e, AM_EVERIFY, "%s: its database holds a %s '%s' that amanat did not "
 				    "make (the file was altered); run 'amanat verify' on a good copy",
@@ -671,9 +719,13 @@ enum am_status am_db_put_chunk(struct am_vault *v, uint64_t seq, uint64_t idx,
 			       const unsigned char *p, size_t n, struct am_err *e)
 {
 	sqlite3_stmt *st = NULL;
+	enum am_status s = am_db_writing(v, "writing the sealed content", e);
 	int rc;
 
-	rc = am_db_stmt(v, AM_ST_CHUNK, "INSERT INTO chunks(seq, idx, data) VALUES(?,?,?)", &st);
+	if (s != AM_OK)
+		return s;
+	rc = am_db_stmt(v, AM_ST_CHUNK, "INSERT OR ROLLBACK INTO chunks(seq, idx, data) VALUES(?,?,?)",
+			&st);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
@@ -692,10 +744,13 @@ enum am_status am_db_put_entry(struct am_vault *v, uint64_t seq, unsigned type,
 {
 	static const unsigned char empty[1];
 	sqlite3_stmt *st = NULL;
+	enum am_status s = am_db_writing(v, "storing an entry", e);
 	int rc;
 
+	if (s != AM_OK)
+		return s;
 	rc = am_db_stmt(v, AM_ST_ENTRY,
-			"INSERT INTO entries(seq, type, header, sig, hash, wraps, meta)"
+			"INSERT OR ROLLBACK INTO entries(seq, type, header, sig, hash, wraps, meta)"
 			" VALUES(?,?,?,?,?,?,?)", &st);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);

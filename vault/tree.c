@@ -48,10 +48,14 @@ int am_tree_source(void *ctx, uint64_t lo, uint64_t hi, unsigned char out[AM_HAS
 static enum am_status put_node(struct am_vault *v, unsigned level, uint64_t idx,
 			       const unsigned char h[AM_HASH_LEN], struct am_err *e)
 {
+	enum am_status s = am_db_writing(v, "writing the log's hash tree", e);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = am_db_stmt(v, AM_ST_NODE, "INSERT INTO tree(level, idx, hash) VALUES(?,?,?)", &st);
+	if (s != AM_OK)
+		return s;
+	rc = am_db_stmt(v, AM_ST_NODE, "INSERT OR ROLLBACK INTO tree(level, idx, hash) VALUES(?,?,?)",
+			&st);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int(st, 1, (int)level);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
@@ -109,7 +113,7 @@ static int put_rows(struct am_vault *v, const unsigned char *p, size_t n)
 	int rc;
 
 	am_buf_init(&sql);
-	am_buf_addf(&sql, "INSERT INTO tree(level, idx, hash) VALUES");
+	am_buf_addf(&sql, "INSERT OR ROLLBACK INTO tree(level, idx, hash) VALUES");
 	for (size_t i = 0; i < n; i++)
 		am_buf_addf(&sql, "%s(?,?,?)", i ? "," : "");
 	am_buf_u8(&sql, 0);
@@ -133,6 +137,10 @@ enum am_status am_tree_flush(struct am_vault *v, struct am_err *e)
 	const unsigned char *p = v->tree_held.data;
 	int rc = SQLITE_DONE;
 
+	if (n > 0 && am_db_writing(v, "writing the log's hash tree", e) != AM_OK) {
+		am_tree_drop(v);
+		return AM_EIO;
+	}
 	for (size_t i = 0; i < n && rc == SQLITE_DONE; i += ROWS)
 		rc = put_rows(v, p + i * HELD, n - i < ROWS ? n - i : ROWS);
 	am_tree_drop(v);
@@ -190,10 +198,14 @@ enum am_status am_checkpoint_store(struct am_vault *v, const struct am_trusted *
 	am_origin(origin, t->vault_id);
 	s = am_checkpoint_sign(origin, t->size, root, origin, signer->sign_sk, signer->sign_pk, &c,
 			       e);
-	if (s != AM_OK)
+	if (s == AM_OK)
+		s = am_db_writing(v, "storing a checkpoint", e);
+	if (s != AM_OK) {
+		am_checkpoint_release(&c);
 		return s;
+	}
 	rc = sqlite3_prepare_v2(v->db,
-				"INSERT INTO checkpoints(size, root, signer, note) VALUES(?,?,?,?)",
+				"INSERT OR ROLLBACK INTO checkpoints(size, root, signer, note) VALUES(?,?,?,?)",
 				-1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)t->size);

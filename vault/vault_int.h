@@ -218,6 +218,12 @@ void am_db_stmt_done(sqlite3_stmt *st);
 AM_WUR enum am_status am_db_begin(struct am_vault *v, struct am_err *e);
 AM_WUR enum am_status am_db_commit(struct am_vault *v, struct am_err *e);
 void am_db_rollback(struct am_vault *v);
+/*
+ * AM_OK inside a transaction.  Every write checks it first: a statement that
+ * fails rolls its whole transaction back (INSERT OR ROLLBACK, store.c), and a
+ * row written after that would be committed on its own.
+ */
+AM_WUR enum am_status am_db_writing(struct am_vault *v, const char *what, struct am_err *e);
 /* Next seq and the hash of the last entry (zeros for an empty log). */
 AM_WUR enum am_status am_db_tip(struct am_vault *v, uint64_t *next,
 				unsigned char prev[AM_HASH_LEN], struct am_err *e);

@@ -65,4 +65,30 @@ next=$((next + 1))
 refused "INSERT OR REPLACE INTO chunks(id, seq, idx, data) VALUES(1, $next, 0, X'00')"
 am 0 verify v.db
 
+
+# amanat's triggers end a refused statement with RAISE(ROLLBACK), so SQLite
+# keeps no statement journal; vaults made before 2026-12-06 carry the same
+# triggers with RAISE(ABORT), and amanat still opens, appends to and verifies
+# them.  A trigger differing in anything else is still one amanat did not make.
+expect_eq "ROLLBACK triggers in a new vault" 12 \
+	"$(sq v.db "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%RAISE(ROLLBACK, ''amanat:%'")"
+cp v.db legacy.db
+sq legacy.db "SELECT 'DROP TRIGGER ' || name || ';' || replace(sql, 'RAISE(ROLLBACK,', 'RAISE(ABORT,') || ';'
+	FROM sqlite_master WHERE type = 'trigger'" >legacy.sql
+sq legacy.db "$(cat legacy.sql)"
+expect_eq "ABORT triggers in the legacy vault" 12 \
+	"$(sq legacy.db "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%RAISE(ABORT, ''amanat:%'")"
+seal_as officer legacy.db small.txt
+expect_eq "next seq in the legacy vault" "$next" "$SEQ"
+verify_ok legacy.db $((next + 1))
+cp legacy.db legacy.orig
+# its triggers still refuse, leaving the file as it was
+expect_nonzero "$SQLITE3" -batch legacy.db "DELETE FROM entries WHERE seq = 4"
+expect_stderr_contains "append-only"
+expect_same_file legacy.db legacy.orig
+# the same trigger saying anything else is refused when amanat opens the file
+sq legacy.db "DROP TRIGGER entries_no_delete; CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries BEGIN SELECT RAISE(IGNORE); END;"
+am 1 verify legacy.db
+expect_stderr_matches "did not make|altered"
+
 finish

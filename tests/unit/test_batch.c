@@ -212,6 +212,43 @@ int main(void)
 	CHECK(am_batch_commit(b, NULL) == AM_OK);
 	CHECK(a.n == 2 && a.seq[0] == base && a.cookie[1] == 7);
 	/*
+	 * A statement refused inside a batch (here an append-only trigger, by a
+	 * chunk for an entry that cannot come next) rolls the whole transaction
+	 * back at once: no statement journal undoes it alone (store.c).  A write
+	 * after it is refused rather than committed on its own, the batch fails
+	 * without acknowledging anything, and goes on afterwards.
+	 */
+	{
+		struct am_err err;
+		struct acks saved = a;
+		int64_t chunks = -1;
+		uint64_t b0 = count_of(v);
+		memset(&a, 0, sizeof(a));
+		mem_req(&req, &f, "c", 1);
+		CHECK(am_batch_seal(b, &req, (void *)10, NULL) == AM_OK);
+		CHECK(am_batch_seal(b, &req, (void *)11, NULL) == AM_OK);
+		CHECK(!sqlite3_get_autocommit(v->db));
+		CHECK(am_db_put_chunk(v, b0 + 100, 0, (const unsigned char *)"x", 1, &err) != AM_OK);
+		CHECKF(strstr(err.msg, "append-only") != NULL, "%s", err.msg);
+		CHECK(sqlite3_get_autocommit(v->db));
+		CHECK(am_db_put_chunk(v, b0, 0, (const unsigned char *)"x", 1, &err) == AM_EIO);
+		CHECKF(strstr(err.msg, "already rolled back") != NULL, "%s", err.msg);
+		CHECK(sqlite3_get_autocommit(v->db));
+		CHECK(am_batch_seal(b, &req, (void *)12, NULL) != AM_OK);
+		CHECK(am_batch_pending(b) == 0 && a.n == 0 && count_of(v) == b0);
+		CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM chunks WHERE seq >= %llu",
+			 (unsigned long long)b0);
+		chunks = sql_int(db, sql);
+		sqlite3_close(db);
+		CHECKF(chunks == 0, "%lld chunks kept from a rolled-back batch", (long long)chunks);
+		CHECK(am_batch_seal(b, &req, (void *)13, NULL) == AM_OK);
+		CHECK(am_batch_commit(b, NULL) == AM_OK);
+		CHECK(a.n == 1 && a.seq[0] == b0 && a.cookie[0] == 13);
+		CHECK(verify_report(v, &r) && r.size == b0 + 1);
+		a = saved;
+	}
+	/*
 	 * custodians change between batches (the keys wrapped ahead on the second
 	 * thread were for the old ones): new entries go to the new set, and verify,
 	 * which checks every entry's wraps against the custodians of its time, agrees
@@ -234,7 +271,7 @@ int main(void)
 	req.type = AM_T_CUSTODY;
 	CHECK_ST(am_batch_seal(b, &req, NULL, NULL), AM_EINPUT);
 	am_batch_free(b);
-	CHECK(verify_report(v, &r) && r.size == base + 5);
+	CHECK(verify_report(v, &r) && r.size == base + 6);
 	base = r.size;
 
 	/* the batch's checkpoint removed: found at the batch's last entry */
