@@ -27,6 +27,7 @@ void am_ct_par_start(struct am_ct_par *p, const struct am_header *h)
 	struct am_err scratch;
 
 	p->piping = 0;
+	p->filling = NULL;
 	am_ct_hash_init(&p->h, h->flags);
 	if (!p->h.per_chunk || h->chunk_count < 2)
 		return;
@@ -54,11 +55,28 @@ enum am_status am_ct_par_add(struct am_ct_par *p, const unsigned char *ct, size_
 	return AM_OK;
 }
 
+unsigned char *am_ct_par_buf(struct am_ct_par *p, size_t n)
+{
+	if (!p->piping || n > p->pipe.bufsize || (p->filling = am_pipe_get(&p->pipe)) == NULL)
+		return NULL;
+	return p->filling->buf;
+}
+
+void am_ct_par_put(struct am_ct_par *p, size_t n)
+{
+	p->filling->len = n;
+	p->filling = NULL;
+	am_pipe_put(&p->pipe);
+}
+
 enum am_status am_ct_par_finish(struct am_ct_par *p, unsigned char out[AM_HASH_LEN],
 				uint64_t *bytes, struct am_err *e)
 {
 	enum am_status s = AM_OK;
 
+	if (p->filling != NULL)
+		am_pipe_unget(&p->pipe); /* taken, never filled */
+	p->filling = NULL;
 	if (p->piping)
 		s = am_pipe_finish(&p->pipe, e);
 	p->piping = 0;

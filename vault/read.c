@@ -379,6 +379,7 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 	struct emit_ctx ec;
 	struct am_pipe pipe;
 	sqlite3_stmt *st = NULL;
+	sqlite3_blob *blob = NULL;
 	unsigned char *ckey = NULL;
 	unsigned char ad[AM_AD_MAX];
 	unsigned char cth[AM_HASH_LEN], pth[AM_HASH_LEN];
@@ -405,7 +406,9 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 	if (am_subkey(ckey, o.key, 1, AM_KDF_CTX_CHUNK) != 0)
 		CHUNK_FAIL("key derivation failed");
 	am_chunk_ad(ad, &ec.adlen, o.body_vid, o.pub.h.uid);
-	rc = sqlite3_prepare_v2(v->db, "SELECT idx, data FROM chunks WHERE seq = ? ORDER BY idx",
+	/* the data is read in place into each slot (am_db_chunk_read), not as a column */
+	rc = sqlite3_prepare_v2(v->db, "SELECT idx, id, typeof(data) = 'blob', length(data)"
+				       " FROM chunks WHERE seq = ? ORDER BY idx",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		s = am_db_error(v, rc, "reading the sealed content", e);
@@ -427,8 +430,7 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 		goto cleanup;
 	piping = 1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *ct = sqlite3_column_blob(st, 1);
-		size_t ctn = (size_t)sqlite3_column_bytes(st, 1);
+		size_t ctn = (size_t)sqlite3_column_int64(st, 3);
 		uint64_t left = o.pub.h.size - done;
 		size_t want = left < chunk_size ? (size_t)left : chunk_size;
 		struct am_pipe_slot *slot;
@@ -436,16 +438,21 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 		if ((uint64_t)sqlite3_column_int64(st, 0) != idx || idx >= o.pub.h.chunk_count)
 			CHUNK_FAIL("%s: entry %llu: chunk %llu is missing, extra or out of order",
 				   v->path, (unsigned long long)seq, (unsigned long long)idx);
-		if (ct == NULL || ctn < 1 + AM_AEAD_TAG_LEN || ctn > AM_MAX_CHUNK_CT(chunk_size))
+		if (sqlite3_column_int(st, 2) != 1 || ctn < 1 + AM_AEAD_TAG_LEN ||
+		    ctn > AM_MAX_CHUNK_CT(chunk_size))
 			CHUNK_FAIL("%s: entry %llu: chunk %llu has an impossible size", v->path,
 				   (unsigned long long)seq, (unsigned long long)idx);
-		/* the rule of §12 hashes the chunks one after another: here, in order */
-		if (!ec.ct_hash.per_chunk)
-			am_ct_hash_add(&ec.ct_hash, ct, ctn);
 		slot = am_pipe_get(&pipe);
 		if (slot == NULL)
 			break; /* a chunk failed or the writer did; the error is returned below */
-		memcpy(slot->buf, ct, ctn);
+		rc = am_db_chunk_read(v, &blob, sqlite3_column_int64(st, 1), slot->buf, ctn);
+		if (rc != SQLITE_OK) {
+			am_pipe_unget(&pipe);
+			break; /* reported below */
+		}
+		/* the rule of §12 hashes the chunks one after another: here, in order */
+		if (!ec.ct_hash.per_chunk)
+			am_ct_hash_add(&ec.ct_hash, slot->buf, ctn);
 		slot->len = ctn;
 		slot->want = want;
 		slot->idx = idx;
@@ -491,6 +498,7 @@ cleanup:
 	/* already failing: the worker's own status adds nothing */
 	if (piping && am_pipe_finish(&pipe, NULL) != AM_OK)
 		piping = 0;
+	sqlite3_blob_close(blob);
 	sqlite3_finalize(st);
 	am_secure_free(ckey);
 	am_fields_release(&f);

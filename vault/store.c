@@ -736,6 +736,19 @@ enum am_status am_db_put_chunk(struct am_vault *v, uint64_t seq, uint64_t idx,
 	return rc == SQLITE_DONE ? AM_OK : am_db_error(v, rc, "writing the sealed content", e);
 }
 
+int am_db_chunk_read(struct am_vault *v, sqlite3_blob **blob, sqlite3_int64 id, unsigned char *buf,
+		     size_t n)
+{
+	int rc = *blob != NULL ? sqlite3_blob_reopen(*blob, id)
+			       : sqlite3_blob_open(v->db, "main", "chunks", "data", id, 0, blob);
+
+	if (rc == SQLITE_OK && (n > INT32_MAX || (size_t)sqlite3_blob_bytes(*blob) != n))
+		rc = SQLITE_CORRUPT;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_blob_read(*blob, buf, (int)n, 0);
+	return rc;
+}
+
 enum am_status am_db_put_entry(struct am_vault *v, uint64_t seq, unsigned type,
 			       const unsigned char *hdr, size_t hn,
 			       const unsigned char sig[AM_SIG_LEN],

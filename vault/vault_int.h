@@ -224,6 +224,15 @@ void am_db_rollback(struct am_vault *v);
  * row written after that would be committed on its own.
  */
 AM_WUR enum am_status am_db_writing(struct am_vault *v, const char *what, struct am_err *e);
+/*
+ * Read chunk row id's data, exactly n bytes, into buf: SQLite reads its
+ * overflow pages from the file straight into buf, so a chunk is copied once
+ * rather than into a value first.  *blob is opened on first use and reused;
+ * the caller closes it (sqlite3_blob_close).  An SQLite result code; a data
+ * of another length is SQLITE_CORRUPT.
+ */
+int am_db_chunk_read(struct am_vault *v, sqlite3_blob **blob, sqlite3_int64 id, unsigned char *buf,
+		     size_t n);
 /* Next seq and the hash of the last entry (zeros for an empty log). */
 AM_WUR enum am_status am_db_tip(struct am_vault *v, uint64_t *next,
 				unsigned char prev[AM_HASH_LEN], struct am_err *e);

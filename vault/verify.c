@@ -39,6 +39,8 @@ struct vstate {
 	unsigned char genesis[AM_HASH_LEN];
 	struct am_mt_frontier fr;
 	sqlite3_stmt *chunks, *node, *ckpt;
+	sqlite3_stmt *chunk_ids; /* the chunks' rows without their data, read in place */
+	sqlite3_blob *blob;      /* the chunk being read in place */
 	int ckpt_pending;       /* ckpt holds a row not yet checked */
 	uint64_t last_ckpt_size;
 	unsigned char last_signer[AM_SIGN_PK_LEN]; /* of entry fr.n - 1 */
@@ -325,32 +327,64 @@ counted:
 	return 0;
 }
 
-/* Hash an entry's chunks as stored, checking their number, order and sizes. */
+/* Read chunk row id (n bytes) in place into the pipeline hashing it. */
+static int read_chunk_in_place(struct vstate *vs, struct am_ct_par *c, sqlite3_int64 id,
+			       size_t n)
+{
+	unsigned char *buf = am_ct_par_buf(c, n);
+	int rc;
+
+	if (buf == NULL) {
+		vs->s = am_fail(vs->e, AM_EINPUT, "internal: hashing chunks failed");
+		return -1;
+	}
+	rc = am_db_chunk_read(vs->v, &vs->blob, id, buf, n);
+	if (rc != SQLITE_OK)
+		return db_failed(vs, rc, "reading the sealed content");
+	am_ct_par_put(c, n);
+	return 0;
+}
+
+/*
+ * Hash an entry's chunks as stored, checking their number, order and sizes.
+ * Chunks hashed on a second core are read in place (chunk_ids: a blob's
+ * typeof() and length() need none of its content); others through chunks.
+ */
 static int check_chunk_rows(struct vstate *vs, const struct am_header *h, struct am_ct_par *c)
 {
+	sqlite3_stmt *st = c->piping ? vs->chunk_ids : vs->chunks;
+	int in_place = st == vs->chunk_ids;
 	uint64_t idx = 0;
 	int rc;
 
-	sqlite3_reset(vs->chunks);
-	sqlite3_bind_int64(vs->chunks, 1, (sqlite3_int64)h->seq);
-	while ((rc = sqlite3_step(vs->chunks)) == SQLITE_ROW) {
-		size_t n = (size_t)sqlite3_column_bytes(vs->chunks, 1);
-		const void *d = sqlite3_column_blob(vs->chunks, 1);
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)h->seq);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t n = in_place ? (size_t)sqlite3_column_int64(st, 3)
+				    : (size_t)sqlite3_column_bytes(st, 1);
+		const void *d = in_place ? NULL : sqlite3_column_blob(st, 1);
+		int blob = in_place ? sqlite3_column_int(st, 2) == 1
+				    : sqlite3_column_type(st, 1) == SQLITE_BLOB;
 
-		if (sqlite3_column_type(vs->chunks, 0) != SQLITE_INTEGER ||
-		    sqlite3_column_type(vs->chunks, 1) != SQLITE_BLOB ||
-		    (uint64_t)sqlite3_column_int64(vs->chunks, 0) != idx)
+		if (sqlite3_column_type(st, 0) != SQLITE_INTEGER || !blob ||
+		    (uint64_t)sqlite3_column_int64(st, 0) != idx)
 			return problem(vs, h->seq, "chunk %llu is missing or out of order",
 				       (unsigned long long)idx);
 		if (idx >= h->chunk_count)
 			return problem(vs, h->seq, "has more chunks than its header says (%llu)",
 				       (unsigned long long)h->chunk_count);
-		if (d == NULL || n < 1 + AM_AEAD_TAG_LEN || n > AM_MAX_CHUNK_CT(h->chunk_size))
+		if ((!in_place && d == NULL) || n < 1 + AM_AEAD_TAG_LEN ||
+		    n > AM_MAX_CHUNK_CT(h->chunk_size))
 			return problem(vs, h->seq, "chunk %llu has an impossible size %zu",
 				       (unsigned long long)idx, n);
-		vs->s = am_ct_par_add(c, d, n, vs->e);
-		if (vs->s != AM_OK)
-			return -1;
+		if (in_place) {
+			if (read_chunk_in_place(vs, c, sqlite3_column_int64(st, 4), n) != 0)
+				return -1;
+		} else {
+			vs->s = am_ct_par_add(c, d, n, vs->e);
+			if (vs->s != AM_OK)
+				return -1;
+		}
 		idx++;
 		vs->r->bytes += n;
 		vs->r->chunks++;
@@ -678,6 +712,11 @@ static int prepare(struct vstate *vs, sqlite3_stmt **st)
 					"SELECT idx, data FROM chunks WHERE seq = ? ORDER BY idx",
 					-1, &vs->chunks, NULL);
 	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(vs->v->db,
+					"SELECT idx, NULL, typeof(data) = 'blob', length(data), id"
+					" FROM chunks WHERE seq = ? ORDER BY idx",
+					-1, &vs->chunk_ids, NULL);
+	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(vs->v->db, "SELECT hash FROM tree WHERE level = ? AND idx = ?",
 					-1, &vs->node, NULL);
 	if (rc == SQLITE_OK)
@@ -839,6 +878,8 @@ cleanup:
 	am_sigcheck_free(vs.sc);
 	sqlite3_finalize(st);
 	sqlite3_finalize(vs.chunks);
+	sqlite3_finalize(vs.chunk_ids);
+	sqlite3_blob_close(vs.blob);
 	sqlite3_finalize(vs.node);
 	sqlite3_finalize(vs.ckpt);
 	am_auth_release(&vs.auth);
