@@ -153,8 +153,9 @@ for i in range(n):
         f.write(os.urandom(1024))
 PY
 	sync
-	bulk() { new_vault b.amn; timed bulk "$amanat" seal b.amn --as keys/officer.id --type document --case BENCH --recursive small; }
-	rb() { rm -rf repo; restic init --repo repo >/dev/null 2>&1; timed rbulk restic --repo repo backup --no-cache small; }
+	# each run starts with nothing of the run before left to write back (sync)
+	bulk() { new_vault b.amn; sync; timed bulk "$amanat" seal b.amn --as keys/officer.id --type document --case BENCH --recursive small; }
+	rb() { rm -rf repo; restic init --repo repo >/dev/null 2>&1; sync; timed rbulk restic --repo repo backup --no-cache small; }
 	floor() { "$build/bench_entry_crypto" "$SMALL_N" 1024 1 | tee -a floor.txt >/dev/null; }
 	for _ in $(seq "$REPS"); do bulk; rb; floor; done
 	a=$(median bulk)

@@ -17,6 +17,7 @@ struct am_bwrap {
 	unsigned char *pks;  /* n * 32, sorted */
 	unsigned char *epks; /* n * 32 */
 	unsigned char *kws;  /* n * 32, secure */
+	size_t uses;         /* keys wrapped so far */
 };
 
 void am_bwrap_free(struct am_bwrap *bw)
@@ -61,7 +62,8 @@ fail:
 
 int am_bwrap_for(const struct am_bwrap *bw, const unsigned char *pks, size_t n)
 {
-	return bw != NULL && bw->n == n && memcmp(bw->pks, pks, n * AM_BOX_PK_LEN) == 0;
+	return bw != NULL && bw->uses < AM_BWRAP_MAX_USES && bw->n == n &&
+	       memcmp(bw->pks, pks, n * AM_BOX_PK_LEN) == 0;
 }
 
 /* Associated data of a batch wrap: domain, vault id, entry uid, recipient key. */
@@ -77,7 +79,7 @@ static size_t wrap_ad(unsigned char ad[16 + AM_VAULT_ID_LEN + AM_UID_LEN + AM_BO
 	return 16 + AM_VAULT_ID_LEN + AM_UID_LEN + AM_BOX_PK_LEN;
 }
 
-int am_bwrap_seal(const struct am_bwrap *bw, const unsigned char key[AM_KEY_LEN],
+int am_bwrap_seal(struct am_bwrap *bw, const unsigned char key[AM_KEY_LEN],
 		  const unsigned char vid[AM_VAULT_ID_LEN], const unsigned char uid[AM_UID_LEN],
 		  struct am_buf *w)
 {
@@ -97,6 +99,7 @@ int am_bwrap_seal(const struct am_bwrap *bw, const unsigned char key[AM_KEY_LEN]
 			return -1;
 		am_buf_add(w, item, sizeof(item));
 	}
+	bw->uses++;
 	return w->oom ? -1 : 0;
 }
 

@@ -13,14 +13,19 @@
 #define AM_WRAP_MAX AM_BWRAP_LEN
 #define AM_DOM_BWRAP_AD "amanat-bwrap-v1"
 
-/* The writer's side: one wrap key per custodian for one batch, secure memory. */
+/*
+ * The writer's side: one wrap key per custodian for one batch, secure memory.
+ * A wrap key serves at most AM_BWRAP_MAX_USES entries, however long the
+ * commit batch: what one leaked wrap key opens stays bounded (SECURITY.md).
+ */
+#define AM_BWRAP_MAX_USES 1000
 struct am_bwrap;
 /* Draw an ephemeral key per recipient (n sorted keys) and derive its wrap key; NULL on failure. */
 struct am_bwrap *am_bwrap_start(const unsigned char *pks, size_t n);
-/* 1 when bw wraps to exactly these n sorted recipients. */
+/* 1 when bw wraps to exactly these n sorted recipients and may wrap another key. */
 int am_bwrap_for(const struct am_bwrap *bw, const unsigned char *pks, size_t n);
 /* Append the wraps block of key (entry vid, uid) to w: u32 n, then pk || epk || nonce || ct. */
-AM_WUR int am_bwrap_seal(const struct am_bwrap *bw, const unsigned char key[AM_KEY_LEN],
+AM_WUR int am_bwrap_seal(struct am_bwrap *bw, const unsigned char key[AM_KEY_LEN],
 			 const unsigned char vid[AM_VAULT_ID_LEN],
 			 const unsigned char uid[AM_UID_LEN], struct am_buf *w);
 /* Wipe the wrap keys and free; NULL is fine. */

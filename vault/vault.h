@@ -400,8 +400,13 @@ AM_WUR enum am_status am_seal(struct am_vault *v, struct am_trusted *t,
  */
 struct am_batch;
 
-/* A batch is committed as soon as it holds this many entries or plaintext bytes. */
-#define AM_BATCH_ENTRIES 1000
+/*
+ * A batch is committed as soon as it holds this many entries or plaintext
+ * bytes.  A commit costs about five fsyncs (journal, database, directory),
+ * ~12 ms here: at 1000 small entries a batch that was a fifth of the time.
+ * Wrap keys still serve at most 1000 entries each (AM_BWRAP_MAX_USES).
+ */
+#define AM_BATCH_ENTRIES 4000
 #define AM_BATCH_BYTES ((uint64_t)64 << 20)
 struct am_batch_limits {
 	size_t max_entries; /* 0: AM_BATCH_ENTRIES; 1: every entry alone (no batching) */

@@ -267,11 +267,46 @@ int main(void)
 		CHECK(am_can_open(v, &late, at - 1, NULL) == AM_EAUTH);
 		am_identity_release(&late);
 	}
+	/*
+	 * one commit batch longer than a wrap key may serve: the wrap keys are
+	 * renewed after AM_BWRAP_MAX_USES entries (the custodian's epk changes),
+	 * and the custodian reads entries on both sides of the change
+	 */
+	{
+		struct am_batch_limits big = { AM_BWRAP_MAX_USES + 10, 0 };
+		struct am_batch *bb = NULL;
+		struct acks saved = a;
+		uint64_t b0 = count_of(v);
+		int64_t epks = -1, first = -1;
+		memset(&a, 0, sizeof(a));
+		CHECK(am_batch_begin(v, trust_of(v), &admin, &big, on_durable, &a, &bb, NULL) == AM_OK);
+		mem_req(&req, &f, "w", 1);
+		for (size_t i = 0; bb != NULL && i < AM_BWRAP_MAX_USES + 1; i++)
+			CHECK(am_batch_seal(bb, &req, NULL, NULL) == AM_OK);
+		CHECK(am_batch_commit(bb, NULL) == AM_OK);
+		am_batch_free(bb);
+		CHECK(a.n == AM_BWRAP_MAX_USES + 1 && count_of(v) == b0 + AM_BWRAP_MAX_USES + 1);
+		CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+		/* the wraps block: u32 n, then per custodian pk || epk || nonce || ct */
+		snprintf(sql, sizeof(sql), "SELECT count(DISTINCT substr(wraps, 37, 32)) FROM entries"
+			 " WHERE seq >= %llu", (unsigned long long)b0);
+		epks = sql_int(db, sql);
+		snprintf(sql, sizeof(sql), "SELECT count(DISTINCT substr(wraps, 37, 32)) FROM entries"
+			 " WHERE seq >= %llu AND seq < %llu", (unsigned long long)b0,
+			 (unsigned long long)b0 + AM_BWRAP_MAX_USES);
+		first = sql_int(db, sql);
+		sqlite3_close(db);
+		CHECKF(epks == 2 && first == 1, "%lld wrap keys in the batch, %lld for its first %d",
+		       (long long)epks, (long long)first, AM_BWRAP_MAX_USES);
+		CHECK(am_can_open(v, &cust, b0, NULL) == AM_OK);
+		CHECK(am_can_open(v, &cust, b0 + AM_BWRAP_MAX_USES, NULL) == AM_OK);
+		a = saved;
+	}
 	/* a custody entry is not sealed through the public batch */
 	req.type = AM_T_CUSTODY;
 	CHECK_ST(am_batch_seal(b, &req, NULL, NULL), AM_EINPUT);
 	am_batch_free(b);
-	CHECK(verify_report(v, &r) && r.size == base + 6);
+	CHECK(verify_report(v, &r) && r.size == base + 6 + AM_BWRAP_MAX_USES + 1);
 	base = r.size;
 
 	/* the batch's checkpoint removed: found at the batch's last entry */

@@ -286,6 +286,21 @@ int main(int argc, char **argv)
 	}
 	for (size_t e = 0; e < 4; e++)
 		am_buf_release(&w[e]);
+	/* a wrap key serves AM_BWRAP_MAX_USES entries and then asks to be renewed */
+	{
+		struct am_bwrap *bn = am_bwrap_start(pks, 3);
+		struct am_buf x;
+		size_t used = 0;
+		am_buf_init(&x);
+		while (bn != NULL && am_bwrap_for(bn, pks, 3) && used <= AM_BWRAP_MAX_USES) {
+			x.len = 0;
+			CHECK(am_bwrap_seal(bn, key[0], vid, uid[0], &x) == 0);
+			used++;
+		}
+		CHECKF(used == AM_BWRAP_MAX_USES, "a wrap key served %zu entries", used);
+		am_buf_release(&x);
+		am_bwrap_free(bn);
+	}
 	am_bwrap_free(b1);
 	am_bwrap_free(b2);
 	vecs_free(&vs);

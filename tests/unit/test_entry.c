@@ -1116,6 +1116,28 @@ static void test_chunk_pack(void)
 	CHECK(unpack_exact(packed, pn, big - 1, NULL) == -1);
 	CHECK(unpack_exact(packed, pn - 1, big, NULL) == -1);
 
+	/*
+	 * small records that only look busy (random base64: 6 bits a byte) are
+	 * not taken for random bytes, and are deflated; random ones are stored
+	 */
+	{
+		static const char b64[] =
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		static const size_t sizes[] = { 512, 1024, 4096, 16384 };
+		unsigned char *b = malloc(16384);
+		for (size_t i = 0; b != NULL && i < 16384; i++)
+			b[i] = (unsigned char)b64[rnd() % 64];
+		for (size_t k = 0; b != NULL && k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			CHECK(am_chunk_pack(packed, &pn, b, sizes[k], 1) == 0);
+			CHECKF(packed[0] == AM_CHUNK_ZLIB && pn < sizes[k] * 9 / 10,
+			       "%zu bytes of base64 packed to mode %u, %zu bytes", sizes[k],
+			       packed[0], pn);
+			CHECK(am_chunk_pack(packed, &pn, noise, sizes[k], 1) == 0);
+			CHECK(packed[0] == AM_CHUNK_STORED && pn == sizes[k] + 1);
+		}
+		free(b);
+	}
+
 	/* told not to compress (media), or too small to bother: stored */
 	CHECK(am_chunk_pack(packed, &pn, text, big, 0) == 0);
 	CHECK(packed[0] == AM_CHUNK_STORED && pn == big + 1);
