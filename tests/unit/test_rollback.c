@@ -61,16 +61,30 @@ static void rows(int64_t out[4])
 	sqlite3_close(db);
 }
 
-/* Refuse inserts into table (when cond holds) on v's connection, by kind. */
+/*
+ * Refuse inserts into table (when cond holds) on v's connection, by kind:
+ * RAISE(ROLLBACK) or RAISE(ABORT), or FAIL, an error that is no refusal at all
+ * (a function failing at run time: SQLite neither undoes the statement, for
+ * which it kept no journal, nor ends the transaction; amanat must).
+ */
 static void inject(struct am_vault *v, const char *table, const char *cond, const char *kind)
 {
-	char sql[512];
+	char sql[512], body[128];
 
+	if (strcmp(kind, "FAIL") == 0)
+		snprintf(body, sizeof(body), "SELECT abs(-9223372036854775807 - 1)");
+	else
+		snprintf(body, sizeof(body), "SELECT RAISE(%s, 'injected refusal')", kind);
 	snprintf(sql, sizeof(sql),
-		 "CREATE TEMP TRIGGER inject BEFORE INSERT ON main.%s WHEN %s"
-		 " BEGIN SELECT RAISE(%s, 'injected refusal'); END;",
-		 table, cond, kind);
+		 "CREATE TEMP TRIGGER inject BEFORE INSERT ON main.%s WHEN %s BEGIN %s; END;",
+		 table, cond, body);
 	CHECKF(sqlite3_exec(v->db, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(v->db));
+}
+
+/* Whether msg is the error inject() caused. */
+static int injected(const char *msg)
+{
+	return strstr(msg, "injected refusal") != NULL || strstr(msg, "integer overflow") != NULL;
 }
 
 static void uninject(struct am_vault *v)
@@ -155,7 +169,7 @@ static void batch_case(struct am_vault *v, const char *what, const char *table, 
 		s = am_batch_commit(b, &err);
 	}
 	CHECKF(s != AM_OK, "%s: the refused write went through", what);
-	CHECKF(s != AM_OK && strstr(err.msg, "injected refusal") != NULL, "%s: %s", what, err.msg);
+	CHECKF(s != AM_OK && injected(err.msg), "%s: %s", what, err.msg);
 	CHECKF(a.n == 0, "%s: %zu entries acknowledged", what, a.n);
 	CHECK(am_batch_pending(b) == 0);
 	/* the batch itself goes on: a new transaction on the state verified before */
@@ -174,7 +188,8 @@ static void batch_case(struct am_vault *v, const char *what, const char *table, 
 
 int main(void)
 {
-	static const char *const kinds[2] = { "ROLLBACK", "ABORT" };
+	static const char *const kinds[3] = { "ROLLBACK", "ABORT", "FAIL" };
+	static const char *const names[3] = { "officer-a", "officer-b", "officer-c" };
 	struct am_vault *v = NULL;
 	struct am_fields f;
 	unsigned char *big;
@@ -195,7 +210,7 @@ int main(void)
 	am_fields_init(&f);
 	CHECK(am_fields_set(&f, "case", "C-1", 3, NULL) == AM_OK);
 
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 3; k++) {
 		uint64_t next = am_trusted_size(trust_of(v));
 		int64_t before[4];
 
@@ -211,9 +226,9 @@ int main(void)
 		snprintf(cond, sizeof(cond), "NEW.seq = %llu", (unsigned long long)next + 1);
 		batch_case(v, what, "entries", cond, kinds[k], (const unsigned char *)"x", 1, 0, &f);
 
-		/* the nodes held to the commit, and the batch's checkpoint */
+		/* the nodes held to the commit (a parent: leaves went in before it), the checkpoint */
 		snprintf(what, sizeof(what), "%s: the held tree nodes", kinds[k]);
-		batch_case(v, what, "tree", "1", kinds[k], (const unsigned char *)"x", 1, 1, &f);
+		batch_case(v, what, "tree", "NEW.level > 0", kinds[k], (const unsigned char *)"x", 1, 1, &f);
 		snprintf(what, sizeof(what), "%s: the batch's checkpoint", kinds[k]);
 		batch_case(v, what, "checkpoints", "1", kinds[k], (const unsigned char *)"x", 1, 1,
 			   &f);
@@ -227,7 +242,7 @@ int main(void)
 			inject(v, "checkpoints", "1", kinds[k]);
 			CHECKF(am_vault_checkpoint(v, trust_of(v), &admin, &cp, &err) != AM_OK,
 			       "%s went through", what);
-			CHECKF(strstr(err.msg, "injected refusal") != NULL, "%s: %s", what, err.msg);
+			CHECKF(injected(err.msg), "%s: %s", what, err.msg);
 			after(v, what, before, &f);
 		}
 		/* an enrollment: its checkpoint refused after its entry and nodes went in */
@@ -235,12 +250,12 @@ int main(void)
 			struct am_identity who;
 			struct am_err err;
 			snprintf(what, sizeof(what), "%s: an enrollment", kinds[k]);
-			CHECK(am_identity_generate(&who, k ? "officer-b" : "officer-a", NULL) == AM_OK);
+			CHECK(am_identity_generate(&who, names[k], NULL) == AM_OK);
 			rows(before);
 			inject(v, "checkpoints", "1", kinds[k]);
 			CHECKF(am_enroll(v, trust_of(v), &admin, &who, AM_ROLE_OFFICER, NULL, &err) !=
 				       AM_OK, "%s went through", what);
-			CHECKF(strstr(err.msg, "injected refusal") != NULL, "%s: %s", what, err.msg);
+			CHECKF(injected(err.msg), "%s: %s", what, err.msg);
 			after(v, what, before, &f);
 			CHECK(am_enroll(v, trust_of(v), &admin, &who, AM_ROLE_OFFICER, NULL, NULL) ==
 			      AM_OK);
@@ -262,7 +277,7 @@ int main(void)
 			inject(v, "entries", cond, kinds[k]);
 			CHECKF(am_custody_sliced(v, trust_of(v), &cust, AM_ACT_EXTRACT, refs, 5, &cf, 2,
 						 &seq, &err) != AM_OK, "%s went through", what);
-			CHECKF(strstr(err.msg, "injected refusal") != NULL, "%s: %s", what, err.msg);
+			CHECKF(injected(err.msg), "%s: %s", what, err.msg);
 			CHECK(seq == 0);
 			after(v, what, before, &f);
 			am_fields_release(&cf);
