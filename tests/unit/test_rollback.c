@@ -210,6 +210,30 @@ int main(void)
 	am_fields_init(&f);
 	CHECK(am_fields_set(&f, "case", "C-1", 3, NULL) == AM_OK);
 
+	/*
+	 * What SQLite does with the connection: a refusal ends the transaction,
+	 * after which a write is refused rather than committed alone (store.c
+	 * am_db_writing); RAISE(ABORT) and a run-time failure leave it open.
+	 */
+	for (int k = 0; k < 3; k++) {
+		uint64_t next = am_trusted_size(trust_of(v));
+		struct am_err err;
+		int64_t before[4];
+		rows(before);
+		inject(v, "chunks", "1", kinds[k]);
+		CHECK(am_db_begin(v, NULL) == AM_OK);
+		CHECK(am_db_put_chunk(v, next, 0, (const unsigned char *)"x", 1, &err) != AM_OK);
+		CHECKF(injected(err.msg), "%s: %s", kinds[k], err.msg);
+		CHECKF(sqlite3_get_autocommit(v->db) == (k == 0), "%s: transaction %s", kinds[k],
+		       k == 0 ? "left open" : "ended");
+		if (k == 0) {
+			CHECK(am_db_put_chunk(v, next, 1, (const unsigned char *)"x", 1, &err) == AM_EIO);
+			CHECKF(strstr(err.msg, "already rolled back") != NULL, "%s", err.msg);
+		}
+		am_db_rollback(v);
+		after(v, kinds[k], before, &f);
+	}
+
 	for (int k = 0; k < 3; k++) {
 		uint64_t next = am_trusted_size(trust_of(v));
 		int64_t before[4];
