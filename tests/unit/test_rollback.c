@@ -93,16 +93,6 @@ static void uninject(struct am_vault *v)
 	      SQLITE_OK);
 }
 
-static void mem_req(struct am_seal_req *req, const struct am_fields *f, const void *p, size_t n)
-{
-	memset(req, 0, sizeof(*req));
-	req->type = AM_T_DOCUMENT;
-	req->fields = f;
-	req->fd = -1;
-	req->data = p;
-	req->len = n;
-}
-
 static int verifies(struct am_vault *v, uint64_t size)
 {
 	struct am_progress none = { NULL, NULL };
