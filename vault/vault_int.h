@@ -219,9 +219,11 @@ AM_WUR enum am_status am_db_begin(struct am_vault *v, struct am_err *e);
 AM_WUR enum am_status am_db_commit(struct am_vault *v, struct am_err *e);
 void am_db_rollback(struct am_vault *v);
 /*
- * AM_OK inside a transaction.  Every write checks it first: a statement that
- * fails rolls its whole transaction back (INSERT OR ROLLBACK, store.c), and a
- * row written after that would be committed on its own.
+ * AM_OK inside a transaction.  Every write checks it first: a statement
+ * refused (INSERT OR ROLLBACK, store.c) or failing on I/O, a full disk or
+ * memory rolls its whole transaction back, and a row written after that
+ * would be committed on its own.  (Other failures leave the transaction
+ * open; the caller rolls back, test_rollback.)
  */
 AM_WUR enum am_status am_db_writing(struct am_vault *v, const char *what, struct am_err *e);
 /*

@@ -64,17 +64,6 @@ static int64_t sql_int(sqlite3 *db, const char *q)
 	return x;
 }
 
-/* A request for content held in memory. */
-static void mem_req(struct am_seal_req *req, struct am_fields *f, const void *p, size_t n)
-{
-	memset(req, 0, sizeof(*req));
-	req->type = AM_T_DOCUMENT;
-	req->fields = f;
-	req->fd = -1;
-	req->data = p;
-	req->len = n;
-}
-
 /* Copy the vault to name, run sql on the copy with the triggers gone, verify it. */
 static void tampered(const char *path, const char *name, const char *sql,
 		     struct am_verify_report *r)

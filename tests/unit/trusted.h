@@ -73,4 +73,16 @@ static inline struct am_vault *new_trusted_vault(const char *path, struct am_ide
 	return v;
 }
 
+/* A seal request for content held in memory (a document with fields f). */
+static inline void mem_req(struct am_seal_req *req, const struct am_fields *f, const void *p,
+			   size_t n)
+{
+	memset(req, 0, sizeof(*req));
+	req->type = AM_T_DOCUMENT;
+	req->fields = f;
+	req->fd = -1;
+	req->data = p;
+	req->len = n;
+}
+
 #endif
