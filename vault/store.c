@@ -382,10 +382,11 @@ static int known_legacy_trigger(sqlite3_stmt *want, const char *sql)
  * The file's schema must be exactly the one amanat creates: the same tables
  * with the same definitions, and no view, index or trigger of anyone else's
  * (the append-only triggers may be missing: anyone with write access can drop
- * them, and verification does not rely on them).  A view or trigger planted in
+ * them, and verification does not rely on them).  A vault of schema 1 may
+ * spell its triggers as amanat did before schema 2, with RAISE(ABORT).  A view or trigger planted in
  * the file could make SQLite answer one query differently from the next.
  */
-static enum am_status check_schema(struct am_vault *v, struct am_err *e)
+static enum am_status check_schema(struct am_vault *v, int uver, struct am_err *e)
 {
 	static const char *const q =
 		"SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name";
@@ -421,7 +422,7 @@ static enum am_status check_schema(struct am_vault *v, struct am_err *e)
 		for (int i = 0; i < 4; i++)
 			sqlite3_bind_value(want, i + 1, sqlite3_column_value(st, i));
 		known = sqlite3_step(want) == SQLITE_ROW;
-		if (!known && type != NULL && strcmp(type, "trigger") == 0)
+		if (!known && uver == 1 && type != NULL && strcmp(type, "trigger") == 0)
 			known = known_legacy_trigger(want, (const char *)sqlite3_column_text(st, 3));
 		if (!known) {
 			s = am_fail(e, AM_EVERIFY, "%s: its database holds a %s '%s' that amanat did not "
@@ -532,11 +533,12 @@ static enum am_status check_identity(struct am_vault *v, int *cut_short, struct 
 		s = am_fail(e, AM_EINPUT, "%s is not an amanat vault", v->path);
 	else if ((rc = header_value(v, "PRAGMA user_version", &uver)) != SQLITE_OK)
 		s = am_db_error(v, rc, "opening", e);
-	else if (uver != AM_SCHEMA_VERSION)
-		s = am_fail(e, AM_EINPUT, "%s is an amanat vault of schema %d; this build reads %d",
-			    v->path, uver, AM_SCHEMA_VERSION);
+	else if (uver < AM_SCHEMA_VERSION_MIN || uver > AM_SCHEMA_VERSION)
+		s = am_fail(e, AM_EINPUT, "%s is an amanat vault of schema %d; this build reads "
+			    "schemas %d to %d", v->path, uver, AM_SCHEMA_VERSION_MIN,
+			    AM_SCHEMA_VERSION);
 	/* (a salvaged file is only read, to name what was lost, and always fails) */
-	else if (!v->salvage && (s = check_schema(v, e)) != AM_OK)
+	else if (!v->salvage && (s = check_schema(v, uver, e)) != AM_OK)
 		; /* a view or trigger of someone else's: nothing is read through it */
 	else if (read_extent(v) != 0)
 		s = am_fail(e, AM_EIO, "%s: cannot read its size", v->path);

@@ -16,7 +16,14 @@
 #define AM_FORMAT_VERSION 1
 #define AM_HEADER_MAGIC "AMNE"
 #define AM_APPLICATION_ID 0x414d4e54 /* "AMNT" */
-#define AM_SCHEMA_VERSION 1
+/*
+ * The SQLite schema (user_version): 2 since 2026-12-06, whose append-only
+ * triggers RAISE(ROLLBACK); 1 before, the same with RAISE(ABORT).  Both are
+ * read and written; an older build meets 2 with "schema 2; this build reads 1"
+ * rather than taking the new triggers for someone else's.
+ */
+#define AM_SCHEMA_VERSION 2
+#define AM_SCHEMA_VERSION_MIN 1
 #define AM_MAX_REFS (1u << 16)
 _Static_assert(AM_MAX_REFS == AM_CUSTODY_REFS_MAX, "one limit of refs per entry");
 #define AM_MAX_PAYLOAD (1u << 16)

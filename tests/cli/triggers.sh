@@ -72,15 +72,22 @@ am 0 verify v.db
 # them.  A trigger differing in anything else is still one amanat did not make.
 expect_eq "ROLLBACK triggers in a new vault" 12 \
 	"$(sq v.db "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%RAISE(ROLLBACK, ''amanat:%'")"
+expect_eq "schema of a new vault" 2 "$(sq v.db "PRAGMA user_version")"
 cp v.db legacy.db
 sq legacy.db "SELECT 'DROP TRIGGER ' || name || ';' || replace(sql, 'RAISE(ROLLBACK,', 'RAISE(ABORT,') || ';'
 	FROM sqlite_master WHERE type = 'trigger'" >legacy.sql
 sq legacy.db "$(cat legacy.sql)"
+# the old spelling is schema 1's: in a schema 2 file it is someone else's trigger
+cp legacy.db legacy2.db
+am 1 verify legacy2.db
+expect_stderr_matches "did not make|altered"
+sq legacy.db "PRAGMA user_version = 1"
 expect_eq "ABORT triggers in the legacy vault" 12 \
 	"$(sq legacy.db "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%RAISE(ABORT, ''amanat:%'")"
 seal_as officer legacy.db small.txt
 expect_eq "next seq in the legacy vault" "$next" "$SEQ"
 verify_ok legacy.db $((next + 1))
+expect_eq "schema of the legacy vault after a seal" 1 "$(sq legacy.db "PRAGMA user_version")"
 cp legacy.db legacy.orig
 # its triggers still refuse, leaving the file as it was
 expect_nonzero "$SQLITE3" -batch legacy.db "DELETE FROM entries WHERE seq = 4"

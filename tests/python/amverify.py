@@ -719,7 +719,8 @@ def open_vault(path):
     # Only the bytes count (§19): a value stored as TEXT is read as its bytes,
     # as amanat does.
     db.text_factory = bytes
-    if appid != 0x414D4E54 or uver != 1:
+    # user_version 1 and 2 differ only in how the append-only triggers refuse (§19)
+    if appid != 0x414D4E54 or uver not in (1, 2):
         raise Fail("not an amanat vault (application_id %#x, user_version %d)" % (appid, uver))
     return db
 
