@@ -438,8 +438,10 @@ enum am_status am_extract_to(struct am_vault *v, const struct am_identity *reade
 		if ((uint64_t)sqlite3_column_int64(st, 0) != idx || idx >= o.pub.h.chunk_count)
 			CHUNK_FAIL("%s: entry %llu: chunk %llu is missing, extra or out of order",
 				   v->path, (unsigned long long)seq, (unsigned long long)idx);
-		if (sqlite3_column_int(st, 2) != 1 || ctn < 1 + AM_AEAD_TAG_LEN ||
-		    ctn > AM_MAX_CHUNK_CT(chunk_size))
+		if (sqlite3_column_int(st, 2) != 1)
+			CHUNK_FAIL("%s: entry %llu: chunk %llu is not stored as a blob", v->path,
+				   (unsigned long long)seq, (unsigned long long)idx);
+		if (ctn < 1 + AM_AEAD_TAG_LEN || ctn > AM_MAX_CHUNK_CT(chunk_size))
 			CHUNK_FAIL("%s: entry %llu: chunk %llu has an impossible size", v->path,
 				   (unsigned long long)seq, (unsigned long long)idx);
 		slot = am_pipe_get(&pipe);

@@ -366,9 +366,12 @@ static int check_chunk_rows(struct vstate *vs, const struct am_header *h, struct
 		int blob = in_place ? sqlite3_column_int(st, 2) == 1
 				    : sqlite3_column_type(st, 1) == SQLITE_BLOB;
 
-		if (sqlite3_column_type(st, 0) != SQLITE_INTEGER || !blob ||
+		if (sqlite3_column_type(st, 0) != SQLITE_INTEGER ||
 		    (uint64_t)sqlite3_column_int64(st, 0) != idx)
 			return problem(vs, h->seq, "chunk %llu is missing or out of order",
+				       (unsigned long long)idx);
+		if (!blob)
+			return problem(vs, h->seq, "chunk %llu is not stored as a blob",
 				       (unsigned long long)idx);
 		if (idx >= h->chunk_count)
 			return problem(vs, h->seq, "has more chunks than its header says (%llu)",

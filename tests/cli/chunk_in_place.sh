@@ -43,7 +43,10 @@ refused text "UPDATE chunks SET data = CAST(data AS TEXT) $mid"
 expect_eq "the text variant keeps the length" \
 	"$(sq v.db "SELECT length(CAST(data AS BLOB)) FROM chunks $mid")" \
 	"$(sq text.db "SELECT length(CAST(data AS BLOB)) FROM chunks $mid")"
+expect_stderr_contains "chunk 1 is not stored as a blob"
+expect_verify_fails text.db "$BIG" "chunk 1 is not stored as a blob"
 refused integer "UPDATE chunks SET data = 12345 $mid"
+expect_stderr_contains "chunk 1 is not stored as a blob"
 refused empty "UPDATE chunks SET data = X'' $mid"
 refused shorter "UPDATE chunks SET data = substr(data, 1, length(data) - 1) $mid"
 # (|| makes TEXT of blobs: cast back, or it is the text case again)
