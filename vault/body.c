@@ -166,8 +166,8 @@ struct store_ctx {
 
 /*
  * Seal chunk idx, the n plaintext bytes at in, into out (*ctn bytes) and
- * its §28 hash into leaf.  in may be out + 1: stored content (no deflate) is
- * then encrypted in place, with no copy.  The plaintext is wiped or
+ * its §28 hash into leaf.  in may be out + 1: content stored as it is (media,
+ * or what the probe says will not compress) is then encrypted in place.  The plaintext is wiped or
  * overwritten by the ciphertext.
  */
 static enum am_status seal_chunk(const struct store_ctx *sc, struct seal_thread *t,
@@ -177,14 +177,17 @@ static enum am_status seal_chunk(const struct store_ctx *sc, struct seal_thread 
 {
 	unsigned char nonce[AM_NONCE_LEN];
 	const unsigned char *m = t->packed;
-	size_t mn;
+	size_t mn = 0;
+	int deflated = sc->compress && am_chunk_deflate(t->packed, &mn, in, n, t->za);
 
-	if (!sc->compress && in == out + 1) {
+	if (!deflated && in == out + 1) {
+		/* stored (media, or nothing to gain): encrypted in place, no copy */
 		out[0] = AM_CHUNK_STORED;
 		m = out;
 		mn = n + 1;
 	} else {
-		am_chunk_pack_in(t->packed, &mn, in, n, sc->compress, t->za);
+		if (!deflated)
+			am_chunk_pack_in(t->packed, &mn, in, n, 0, NULL);
 		am_wipe(in, n);
 	}
 	am_chunk_nonce(nonce, idx, last);

@@ -152,27 +152,37 @@ static int looks_random(const unsigned char *p, size_t n)
 	return (uint64_t)n * n >= 128 * sq;
 }
 
+int am_chunk_deflate(unsigned char *out, size_t *outn, const unsigned char *in, size_t n,
+		     struct am_zarena *za)
+{
+	size_t cap = am_chunk_pt_max(n) - 1, probe = n < PROBE_LEN ? n : PROBE_LEN, got;
+	size_t probe_max = (size_t)compressBound((uLong)probe);
+
+	/* too small to bother, or a small record of random-looking bytes: not even the probe */
+	if (n < 512 || (n <= PROBE_LEN && looks_random(in, n)))
+		return 0;
+	got = deflate_buf(out + 1, cap, in, probe, 1, za);
+	/* less than a tenth saved on the probe: not worth it */
+	if (got == 0 || got >= probe - probe / 10) {
+		/* what the probe wrote is compressed plaintext */
+		am_wipe(out + 1, probe_max < cap ? probe_max : cap);
+		return 0;
+	}
+	got = deflate_buf(out + 1, cap, in, n, 6, za);
+	if (got != 0 && got < n) {
+		out[0] = AM_CHUNK_ZLIB;
+		*outn = 1 + got;
+		return 1;
+	}
+	am_wipe(out + 1, cap);
+	return 0;
+}
+
 int am_chunk_pack_in(unsigned char *out, size_t *outn, const unsigned char *in, size_t n,
 		     int try_compress, struct am_zarena *za)
 {
-	size_t cap = am_chunk_pt_max(n) - 1, got;
-
-	/* a small record of random-looking bytes: not even the probe */
-	if (try_compress && n >= 512 && n <= PROBE_LEN && looks_random(in, n))
-		try_compress = 0;
-	if (try_compress && n >= 512) {
-		size_t probe = n < PROBE_LEN ? n : PROBE_LEN;
-		got = deflate_buf(out + 1, cap, in, probe, 1, za);
-		/* less than a tenth saved on the probe: not worth it */
-		if (got != 0 && got < probe - probe / 10) {
-			got = deflate_buf(out + 1, cap, in, n, 6, za);
-			if (got != 0 && got < n) {
-				out[0] = AM_CHUNK_ZLIB;
-				*outn = 1 + got;
-				return 0;
-			}
-		}
-	}
+	if (try_compress && am_chunk_deflate(out, outn, in, n, za))
+		return 0;
 	out[0] = AM_CHUNK_STORED;
 	if (n)
 		memcpy(out + 1, in, n);

@@ -394,6 +394,13 @@ struct am_zarena *am_zarena_new(void);
 void am_zarena_free(struct am_zarena *a);
 int am_chunk_pack_in(unsigned char *out, size_t *outn, const unsigned char *in, size_t n,
 		     int try_compress, struct am_zarena *za);
+/*
+ * The deflating half of am_chunk_pack_in: 1 when in is worth compressing and
+ * out (mode byte, zlib stream, *outn bytes) holds it; 0 when it is to be
+ * stored, out then holding nothing of it.
+ */
+int am_chunk_deflate(unsigned char *out, size_t *outn, const unsigned char *in, size_t n,
+		     struct am_zarena *za);
 /* Undo am_chunk_pack; the result must be exactly want bytes. */
 int am_chunk_unpack(unsigned char *out, size_t want, const unsigned char *in, size_t n);
 
