@@ -8,8 +8,6 @@
 # batch sealed in a field vault, pushed and pulled, opens on both sides too.
 . "$(dirname "$0")/lib.sh"
 
-AMV="${TESTS_DIR:-$CLI_DIR/..}/python/amverify.py"
-amv() { AMANAT_PASSPHRASE="$PASS" /usr/bin/python3 "$AMV" "$@" >"$OUT" 2>"$ERR" || fail "amverify.py $1: $(cat "$OUT" "$ERR")"; }
 epks() { sq "$1" "SELECT count(DISTINCT substr(wraps, 37, 32)) FROM entries WHERE seq BETWEEN $2 AND $3"; }
 
 make_id admin
@@ -38,7 +36,7 @@ expect_eq "the last two use a new epk" 0 \
 expect_eq "the second custodian's epk changes there too" 2 \
 	"$(sq main.db "SELECT count(DISTINCT substr(wraps, 37 + 136, 32)) FROM entries WHERE seq BETWEEN $FIRST AND $LAST")"
 verify_ok main.db
-amv vault main.db
+amv_ok vault main.db
 pass
 for who in custodian custodian2; do
 	for k in 999 1000 1001; do
@@ -46,9 +44,9 @@ for who in custodian custodian2; do
 		expect_same_file "in/r$(printf '%04d' $((k + 1))).txt" "$who-$k.out"
 	done
 done
-amv decrypt main.db "$((FIRST + 999))" --identity custodian.id --passphrase-env AMANAT_PASSPHRASE -o amv-a.out
+amv_ok decrypt main.db "$((FIRST + 999))" --identity custodian.id --passphrase-env AMANAT_PASSPHRASE -o amv-a.out
 expect_same_file in/r1000.txt amv-a.out
-amv decrypt main.db "$((FIRST + 1000))" --identity custodian2.id --passphrase-env AMANAT_PASSPHRASE -o amv-b.out
+amv_ok decrypt main.db "$((FIRST + 1000))" --identity custodian2.id --passphrase-env AMANAT_PASSPHRASE -o amv-b.out
 expect_same_file in/r1001.txt amv-b.out
 # every entry of the batch opens for a reader: both wrap keys, one cache
 am_pw 0 list main.db --as custodian2.id
@@ -77,8 +75,8 @@ for k in 0 1 2; do
 	expect_same_file "in/r$(printf '%04d' $((1002 - k))).txt" "imp-$k.out"
 done
 verify_ok main.db
-amv vault main.db
-amv decrypt main.db "$((IMP - 2))" --identity custodian.id --passphrase-env AMANAT_PASSPHRASE -o amv-imp.out
+amv_ok vault main.db
+amv_ok decrypt main.db "$((IMP - 2))" --identity custodian.id --passphrase-env AMANAT_PASSPHRASE -o amv-imp.out
 expect_same_file in/r1000.txt amv-imp.out
 pass
 finish
