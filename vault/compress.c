@@ -90,9 +90,13 @@ static void arena_free(voidpf opaque, voidpf p)
 		am_secure_free(p);
 }
 
-/* Deflate in into out (capacity cap); compressed length or 0 on failure. */
+/*
+ * Deflate in into out (capacity cap); compressed length or 0 on failure.
+ * *wrote: how many bytes of out it wrote either way (a failed stream still
+ * leaves compressed plaintext behind it).
+ */
 static size_t deflate_buf(unsigned char *out, size_t cap, const unsigned char *in, size_t n,
-			  int level, struct am_zarena *za)
+			  int level, struct am_zarena *za, size_t *wrote)
 {
 	z_stream z;
 	size_t got = 0;
@@ -105,6 +109,7 @@ static size_t deflate_buf(unsigned char *out, size_t cap, const unsigned char *i
 	 */
 	while (wbits < 15 && ((size_t)1 << wbits) < n)
 		wbits++;
+	*wrote = 0;
 	memset(&z, 0, sizeof(z));
 	z.zalloc = za != NULL ? arena_alloc : sec_alloc;
 	z.zfree = za != NULL ? arena_free : sec_free;
@@ -117,6 +122,7 @@ static size_t deflate_buf(unsigned char *out, size_t cap, const unsigned char *i
 		if (deflate(&z, Z_FINISH) == Z_STREAM_END)
 			got = z.total_out;
 		deflateEnd(&z);
+		*wrote = cap - z.avail_out;
 	}
 	/* the window held plaintext */
 	if (za != NULL) {
@@ -156,25 +162,28 @@ int am_chunk_deflate(unsigned char *out, size_t *outn, const unsigned char *in, 
 		     struct am_zarena *za)
 {
 	size_t cap = am_chunk_pt_max(n) - 1, probe = n < PROBE_LEN ? n : PROBE_LEN, got;
-	size_t probe_max = (size_t)compressBound((uLong)probe);
+	size_t wrote = 0, wrote_probe = 0;
 
 	/* too small to bother, or a small record of random-looking bytes: not even the probe */
 	if (n < 512 || (n <= PROBE_LEN && looks_random(in, n)))
 		return 0;
-	got = deflate_buf(out + 1, cap, in, probe, 1, za);
+	got = deflate_buf(out + 1, cap, in, probe, 1, za, &wrote_probe);
 	/* less than a tenth saved on the probe: not worth it */
 	if (got == 0 || got >= probe - probe / 10) {
-		/* what the probe wrote is compressed plaintext */
-		am_wipe(out + 1, probe_max < cap ? probe_max : cap);
+		/* what the probe wrote is compressed (or stored) plaintext */
+		am_wipe(out + 1, wrote_probe);
 		return 0;
 	}
-	got = deflate_buf(out + 1, cap, in, n, 6, za);
+	got = deflate_buf(out + 1, cap, in, n, 6, za, &wrote);
 	if (got != 0 && got < n) {
+		/* the probe's stream may have been the longer: nothing of it after this one */
+		if (wrote_probe > got)
+			am_wipe(out + 1 + got, wrote_probe - got);
 		out[0] = AM_CHUNK_ZLIB;
 		*outn = 1 + got;
 		return 1;
 	}
-	am_wipe(out + 1, cap);
+	am_wipe(out + 1, wrote > wrote_probe ? wrote : wrote_probe);
 	return 0;
 }
 

@@ -396,8 +396,8 @@ int am_chunk_pack_in(unsigned char *out, size_t *outn, const unsigned char *in, 
 		     int try_compress, struct am_zarena *za);
 /*
  * The deflating half of am_chunk_pack_in: 1 when in is worth compressing and
- * out (mode byte, zlib stream, *outn bytes) holds it; 0 when it is to be
- * stored, out then holding nothing of it.
+ * out (mode byte, zlib stream, *outn bytes) holds it, and nothing of it after
+ * those bytes; 0 when it is to be stored, out then holding nothing of it.
  */
 int am_chunk_deflate(unsigned char *out, size_t *outn, const unsigned char *in, size_t n,
 		     struct am_zarena *za);

@@ -8,8 +8,6 @@
 # headquarters custodian; an officer opens none of them.
 . "$(dirname "$0")/lib.sh"
 
-AMV="${TESTS_DIR:-$CLI_DIR/..}/python/amverify.py"
-amv() { AMANAT_PASSPHRASE="$PASS" /usr/bin/python3 "$AMV" "$@" >"$OUT" 2>"$ERR" || fail "amverify.py $1: $(cat "$OUT" "$ERR")"; }
 flags_of() { sq "$1" "SELECT hex(substr(header, 8, 1)) FROM entries WHERE seq = $2"; }
 
 make_id admin
@@ -40,7 +38,7 @@ expect_eq "one epk per custodian in the batch" 1 \
 expect_eq "nonces all differ" 4 \
 	"$(sq main.db "SELECT count(DISTINCT substr(wraps, 69, 24)) FROM entries WHERE seq BETWEEN $FIRST AND $LAST")"
 verify_ok main.db
-amv vault main.db
+amv_ok vault main.db
 pass
 for who in custodian custodian2; do
 	am_pw 0 extract main.db "$OLD" --as "$who.id" --purpose check -o "$who-old.out"
@@ -48,9 +46,9 @@ for who in custodian custodian2; do
 	am_pw 0 extract main.db "$((FIRST + 2))" --as "$who.id" --purpose check -o "$who-new.out"
 	expect_same_file in/r3.txt "$who-new.out"
 done
-amv decrypt main.db "$LAST" --identity custodian2.id --passphrase-env AMANAT_PASSPHRASE -o amv.out
+amv_ok decrypt main.db "$LAST" --identity custodian2.id --passphrase-env AMANAT_PASSPHRASE -o amv.out
 expect_same_file in/r4.txt amv.out
-amv decrypt main.db "$OLD" --identity custodian.id --passphrase-env AMANAT_PASSPHRASE -o amv-old.out
+amv_ok decrypt main.db "$OLD" --identity custodian.id --passphrase-env AMANAT_PASSPHRASE -o amv-old.out
 expect_same_file one.txt amv-old.out
 pass
 # list --as opens every entry of the batch (one derived wrap key per batch and custodian)
@@ -68,8 +66,8 @@ am_pw 0 rewrap main.db --to late.pub --as custodian2.id --entries "$((FIRST + 1)
 am_pw 0 extract main.db "$((FIRST + 1))" --as late.id --purpose check -o late.out
 expect_same_file in/r2.txt late.out
 verify_ok main.db
-amv vault main.db
-amv decrypt main.db "$((FIRST + 1))" --identity late.id --passphrase-env AMANAT_PASSPHRASE -o amv-late.out
+amv_ok vault main.db
+amv_ok decrypt main.db "$((FIRST + 1))" --identity late.id --passphrase-env AMANAT_PASSPHRASE -o amv-late.out
 expect_same_file in/r2.txt amv-late.out
 pass
 
@@ -89,8 +87,8 @@ expect_same_file field/f3.txt imp.out
 am_pw 0 extract main.db "$((IMP - 1))" --as custodian.id --purpose check -o imp2.out
 expect_same_file field/f2.txt imp2.out
 verify_ok main.db
-amv vault main.db
-amv decrypt main.db "$IMP" --identity custodian.id --passphrase-env AMANAT_PASSPHRASE -o amv-imp.out
+amv_ok vault main.db
+amv_ok decrypt main.db "$IMP" --identity custodian.id --passphrase-env AMANAT_PASSPHRASE -o amv-imp.out
 expect_same_file field/f3.txt amv-imp.out
 # the late custodian gets the import by rewrap too
 am_pw 0 rewrap main.db --to late.pub --as custodian.id --entries "$IMP" --purpose handover

@@ -380,6 +380,13 @@ seal_as_fails() {
 	expect_eq "entries of $v after a refused seal" "$before" "$(sq "$v" "SELECT count(*) FROM entries")"
 }
 
+# amv_ok ARGS — the independent verifier, tests/python/amverify.py, run by the
+# Debian python3 with the test passphrase in AMANAT_PASSPHRASE; fail unless it succeeds
+amv_ok() {
+	AMANAT_PASSPHRASE="$PASS" /usr/bin/python3 "${TESTS_DIR:-$CLI_DIR/..}/python/amverify.py" \
+		"$@" >"$OUT" 2>"$ERR" || fail "amverify.py $1: $(cat "$OUT" "$ERR")"
+}
+
 # need_forge — the attacker's tools and the independent verifier: TESTS (the
 # tests directory), FORGE (tests/python/forge.py), AMV (amverify.py) and PY
 # (the Debian python3, with PyNaCl); fail if any is missing.  Call it before

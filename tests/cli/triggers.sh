@@ -73,6 +73,15 @@ am 0 verify v.db
 expect_eq "ROLLBACK triggers in a new vault" 12 \
 	"$(sq v.db "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%RAISE(ROLLBACK, ''amanat:%'")"
 expect_eq "schema of a new vault" 2 "$(sq v.db "PRAGMA user_version")"
+# schemas below 1 and above 2 are refused as what they are (exit 2), the file untouched
+for uv in 0 3; do
+	cp v.db uv.db
+	sq uv.db "PRAGMA user_version = $uv"
+	cp uv.db uv.orig
+	am 2 verify uv.db
+	expect_stderr_contains "uv.db is an amanat vault of schema $uv; this build reads schemas 1 to 2"
+	expect_same_file uv.db uv.orig
+done
 cp v.db legacy.db
 sq legacy.db "SELECT 'DROP TRIGGER ' || name || ';' || replace(sql, 'RAISE(ROLLBACK,', 'RAISE(ABORT,') || ';'
 	FROM sqlite_master WHERE type = 'trigger'" >legacy.sql

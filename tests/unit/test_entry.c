@@ -1061,6 +1061,64 @@ static int unpack_exact(const unsigned char *in, size_t n, size_t want, unsigned
 	return rc;
 }
 
+/*
+ * am_chunk_deflate leaves nothing of the plaintext in out beyond what it
+ * returns: the whole buffer when it says "store", everything after *outn
+ * when it deflated.  out starts as 0xa5 everywhere and the plaintext has no
+ * 0xa5, so any byte neither 0xa5 nor 0 (a wipe) was written and left.
+ */
+static size_t deflate_left(const unsigned char *in, size_t n, int *deflated)
+{
+	size_t cap = am_chunk_pt_max(n), on = 0, from, left = 0;
+	unsigned char *out = malloc(cap);
+	struct am_zarena *za = am_zarena_new();
+
+	if (out == NULL || za == NULL)
+		exit(2);
+	memset(out, 0xa5, cap);
+	*deflated = am_chunk_deflate(out, &on, in, n, za);
+	from = *deflated ? on : 0;
+	for (size_t i = from; i < cap; i++)
+		left += out[i] != 0xa5 && out[i] != 0;
+	am_zarena_free(za);
+	free(out);
+	return left;
+}
+
+static void test_chunk_deflate_wipes(void)
+{
+	static const size_t sizes[] = { 512, 600, 1000, 4096, 8192, 16383, 16384, 16385,
+					16390, 16400, 20000, 65536, 200000 };
+	const size_t most = 200000;
+	unsigned char *busy = malloc(most), *tail = malloc(most);
+	int deflated = 0;
+	size_t left;
+
+	if (busy == NULL || tail == NULL)
+		exit(2);
+	/*
+	 * busy: a zero byte 1 in 13, else uniform (never 0xa5): not "random"
+	 * (collision entropy under 7 bits), so the probe runs, and saves too
+	 * little; tail: text for 16 KiB, then the same byte, so that the whole
+	 * deflates to less than the probe wrote
+	 */
+	for (size_t i = 0; i < most; i++) {
+		unsigned char c = rnd();
+		busy[i] = (unsigned char)(rnd() % 13 == 0 ? 0 : (c == 0xa5 || c == 0 ? 1 : c));
+		tail[i] = (unsigned char)(i < 16384 ? 'a' + (rnd() % 26) : 'z');
+	}
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		left = deflate_left(busy, sizes[k], &deflated);
+		CHECKF(!deflated && left == 0, "%zu busy bytes: deflated %d, %zu bytes of the "
+		       "probe's output left", sizes[k], deflated, left);
+		left = deflate_left(tail, sizes[k], &deflated);
+		CHECKF(deflated && left == 0, "%zu bytes of text: deflated %d, %zu bytes of the "
+		       "probe's output left after the stream", sizes[k], deflated, left);
+	}
+	free(busy);
+	free(tail);
+}
+
 static void test_chunk_pack(void)
 {
 	const size_t big = AM_CHUNK_SIZE;
@@ -1616,6 +1674,7 @@ int main(void)
 	test_wraps();
 	test_ad();
 	test_chunk_pack();
+	test_chunk_deflate_wipes();
 	test_authority();
 	test_authority_many();
 	return check_done();
