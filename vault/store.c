@@ -383,8 +383,9 @@ static int known_legacy_trigger(sqlite3_stmt *want, const char *sql)
  * with the same definitions, and no view, index or trigger of anyone else's
  * (the append-only triggers may be missing: anyone with write access can drop
  * them, and verification does not rely on them).  A vault of schema 1 may
- * spell its triggers as amanat did before schema 2, with RAISE(ABORT).  A view or trigger planted in
- * the file could make SQLite answer one query differently from the next.
+ * spell its triggers as amanat did before schema 2, with RAISE(ABORT).  A
+ * view or trigger planted in the file could make SQLite answer one query
+ * differently from the next.
  */
 static enum am_status check_schema(struct am_vault *v, int uver, struct am_err *e)
 {
