@@ -46,8 +46,8 @@ static const char *const schema_sql =
 	 * RAISE(ROLLBACK), with amanat's INSERT OR ROLLBACK, means no statement
 	 * can end in a partial undo, so SQLite keeps no statement journal (a copy
 	 * of every 64 KiB page each INSERT touches); a failed statement rolls the
-	 * whole transaction back, as amanat does anyway.  Vaults made before
-	 * 2026-12-06 carry RAISE(ABORT) and are accepted as they are.
+	 * whole transaction back, as amanat does anyway.  Vaults of schema 1
+	 * (before 2026-12-06) carry RAISE(ABORT) and are accepted as they are.
 	 */
 	"CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries"
 	" BEGIN SELECT RAISE(ROLLBACK, 'amanat: entries are append-only'); END;"
@@ -370,7 +370,7 @@ static int known_legacy_trigger(sqlite3_stmt *want, const char *sql)
 	am_buf_add(&b, p, strlen(p));
 	if (!b.oom) {
 		sqlite3_reset(want);
-		sqlite3_bind_text(want, 4, (const char *)b.data, (int)b.len, SQLITE_STATIC);
+		sqlite3_bind_text(want, 4, (const char *)b.data, (int)b.len, SQLITE_TRANSIENT);
 		known = sqlite3_step(want) == SQLITE_ROW;
 		sqlite3_reset(want);
 	}
