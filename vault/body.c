@@ -167,8 +167,8 @@ struct store_ctx {
 /*
  * Seal chunk idx, the n plaintext bytes at in, into out (*ctn bytes) and
  * its §28 hash into leaf.  in may be out + 1: content stored as it is (media,
- * or what the probe says will not compress) is then encrypted in place.  The plaintext is wiped or
- * overwritten by the ciphertext.
+ * or what the probe says will not compress) is then encrypted in place.  The
+ * plaintext is wiped or overwritten by the ciphertext.
  */
 static enum am_status seal_chunk(const struct store_ctx *sc, struct seal_thread *t,
 				 unsigned char *in, size_t n, uint64_t idx, int last,
