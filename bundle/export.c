@@ -224,15 +224,8 @@ static enum am_status set_add(uint64_t **set, size_t *n, size_t *cap, uint64_t s
 	if (*n == AM_MAX_NAMED)
 		return am_fail(e, AM_EINPUT, "the selection would open more than %u entries, more "
 			       "than one custody record can name; narrow it", AM_MAX_NAMED);
-	if (*n == *cap) {
-		size_t c = *cap ? 2 * *cap : 64;
-		uint64_t *g = realloc(*set, c * sizeof(*g));
-		if (g == NULL)
-			return am_fail(e, AM_ENOMEM, "out of memory");
-		*set = g;
-		*cap = c;
-	}
-	(*set)[(*n)++] = seq;
+	if (am_u64_push(set, n, cap, seq) != 0)
+		return am_fail(e, AM_ENOMEM, "out of memory");
 	return AM_OK;
 }
 

@@ -88,15 +88,8 @@ static void out(struct ix *ix, const void *p, size_t n)
 
 static enum am_status walk_add(struct ix *ix, uint64_t seq, struct am_err *e)
 {
-	if (ix->nwalk == ix->cap) {
-		size_t c = ix->cap ? 2 * ix->cap : 64;
-		uint64_t *g = realloc(ix->walk, c * sizeof(*g));
-		if (g == NULL)
-			return am_fail(e, AM_ENOMEM, "out of memory");
-		ix->walk = g;
-		ix->cap = c;
-	}
-	ix->walk[ix->nwalk++] = seq;
+	if (am_u64_push(&ix->walk, &ix->nwalk, &ix->cap, seq) != 0)
+		return am_fail(e, AM_ENOMEM, "out of memory");
 	return AM_OK;
 }
 

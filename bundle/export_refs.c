@@ -43,15 +43,8 @@ enum am_status ex_refmap_add(struct ex_refmap *m, const unsigned char fvid[AM_VA
 	/* the verified log imports a field vault's entries once each, in order */
 	if (fseq != f->n)
 		return AM_OK;
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? 2 * f->cap : 64;
-		uint64_t *g = realloc(f->seq, cap * sizeof(*g));
-		if (g == NULL)
-			return am_fail(e, AM_ENOMEM, "out of memory");
-		f->seq = g;
-		f->cap = cap;
-	}
-	f->seq[f->n++] = seq;
+	if (am_u64_push(&f->seq, &f->n, &f->cap, seq) != 0)
+		return am_fail(e, AM_ENOMEM, "out of memory");
 	return AM_OK;
 }
 

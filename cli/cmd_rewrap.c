@@ -7,23 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/bytes.h"
 #include "cli.h"
 #include "pin.h"
-
-/* Add seq to the growing list *v; 0 or -1. */
-static int push(uint64_t **v, size_t *n, size_t *cap, uint64_t seq)
-{
-	if (*n == *cap) {
-		size_t nc = *cap ? 2 * *cap : 64;
-		uint64_t *g = realloc(*v, nc * sizeof(*g));
-		if (g == NULL)
-			return -1;
-		*v = g;
-		*cap = nc;
-	}
-	(*v)[(*n)++] = seq;
-	return 0;
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -53,7 +39,7 @@ static int parse_list(const struct cli_cmd *c, const char *arg, uint64_t **v, si
 			break;
 		}
 		for (uint64_t q = lo; q <= hi && rc == 0; q++)
-			if (push(v, n, &cap, q) != 0)
+			if (am_u64_push(v, n, &cap, q) != 0)
 				rc = cli_usage_error(c, "out of memory");
 	}
 	free(copy);
@@ -90,7 +76,7 @@ static enum am_status choose(struct cli_trust *ct, const struct am_identity *ope
 			want = am_header_sealed(&p.h) && am_wrapped_to(ct->v, q, opener->box_pk, NULL) &&
 			       !am_wrapped_to(ct->v, q, to, NULL);
 			am_entry_pub_release(&p);
-			if (want && push(v, n, &cap, q) != 0)
+			if (want && am_u64_push(v, n, &cap, q) != 0)
 				return am_fail(e, AM_ENOMEM, "out of memory");
 		}
 		if (*n == 0)

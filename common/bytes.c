@@ -114,6 +114,20 @@ void am_buf_u64(struct am_buf *b, uint64_t v)
 	am_buf_add(b, t, 8);
 }
 
+int am_u64_push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? 2 * *cap : 64;
+		uint64_t *g = nc > SIZE_MAX / sizeof(*g) ? NULL : realloc(*v, nc * sizeof(*g));
+		if (g == NULL)
+			return -1;
+		*v = g;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
 void am_buf_addf(struct am_buf *b, const char *fmt, ...)
 {
 	char tmp[1024];

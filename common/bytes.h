@@ -41,6 +41,9 @@ void am_buf_addf(struct am_buf *b, const char *fmt, ...) AM_PRINTF(2, 3);
 /* Detach the data; the caller frees it.  Returns NULL after an oom. */
 unsigned char *am_buf_detach(struct am_buf *b, size_t *len);
 
+/* Append x to the growing array *v (*n used of *cap, doubling); 0, or -1 out of memory. */
+int am_u64_push(uint64_t **v, size_t *n, size_t *cap, uint64_t x);
+
 /*
  * 1 when p[0..n) is strict UTF-8 (no overlong forms, surrogates or code
  * points above U+10FFFF) and holds no NUL.

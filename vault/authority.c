@@ -340,16 +340,10 @@ enum am_status am_auth_replay(struct am_vault *v, uint64_t at,
 
 	am_auth_init(a);
 	for (;;) {
-		if (nchain == cap) {
-			uint64_t *g = realloc(chain, (cap ? 2 * cap : 16) * sizeof(*g));
-			if (g == NULL) {
-				free(chain);
-				return am_fail(e, AM_ENOMEM, "out of memory");
-			}
-			chain = g;
-			cap = cap ? 2 * cap : 16;
+		if (am_u64_push(&chain, &nchain, &cap, at) != 0) {
+			free(chain);
+			return am_fail(e, AM_ENOMEM, "out of memory");
 		}
-		chain[nchain++] = at;
 		if (at == 0)
 			break;
 		s = am_entry_read(v, at, &p, e);

@@ -299,10 +299,26 @@ static void test_rd(void)
 	}
 }
 
+/* am_u64_push: every value kept, in order, across the growth steps */
+static void test_u64_push(void)
+{
+	uint64_t *v = NULL;
+	size_t n = 0, cap = 0, ok = 0;
+
+	for (uint64_t i = 0; i < 1000; i++)
+		CHECK(am_u64_push(&v, &n, &cap, i * 7 + 1) == 0);
+	CHECK(n == 1000 && cap >= n && v != NULL);
+	for (size_t i = 0; v != NULL && i < n; i++)
+		ok += v[i] == (uint64_t)i * 7 + 1;
+	CHECK(ok == 1000);
+	free(v);
+}
+
 int main(void)
 {
 	test_put_get();
 	test_buf();
 	test_rd();
+	test_u64_push();
 	return check_done();
 }
