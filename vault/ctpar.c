@@ -40,18 +40,17 @@ void am_ct_par_start(struct am_ct_par *p, const struct am_header *h)
 enum am_status am_ct_par_add(struct am_ct_par *p, const unsigned char *ct, size_t n,
 			     struct am_err *e)
 {
-	struct am_pipe_slot *slot;
+	unsigned char *buf;
 
 	if (!p->piping) {
 		am_ct_hash_add(&p->h, ct, n);
 		return AM_OK;
 	}
-	slot = n <= p->pipe.bufsize ? am_pipe_get(&p->pipe) : NULL;
-	if (slot == NULL)
+	buf = am_ct_par_buf(p, n);
+	if (buf == NULL)
 		return am_fail(e, AM_EINPUT, "internal: hashing chunks failed");
-	memcpy(slot->buf, ct, n);
-	slot->len = n;
-	am_pipe_put(&p->pipe);
+	memcpy(buf, ct, n);
+	am_ct_par_put(p, n);
 	return AM_OK;
 }
 
