@@ -135,11 +135,12 @@ enum am_status am_tree_flush(struct am_vault *v, struct am_err *e)
 {
 	size_t n = v->tree_held.len / HELD;
 	const unsigned char *p = v->tree_held.data;
+	enum am_status s = n > 0 ? am_db_writing(v, "writing the log's hash tree", e) : AM_OK;
 	int rc = SQLITE_DONE;
 
-	if (n > 0 && am_db_writing(v, "writing the log's hash tree", e) != AM_OK) {
+	if (s != AM_OK) {
 		am_tree_drop(v);
-		return AM_EIO;
+		return s;
 	}
 	for (size_t i = 0; i < n && rc == SQLITE_DONE; i += ROWS)
 		rc = put_rows(v, p + i * HELD, n - i < ROWS ? n - i : ROWS);
