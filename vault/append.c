@@ -78,6 +78,28 @@ fail:
 	return s;
 }
 
+void am_append_link(struct am_trusted *t, const struct am_appending *ap,
+		    const unsigned char hash[AM_HASH_LEN])
+{
+	if (ap->seq == 0) {
+		memcpy(t->vault_id, ap->vault_id, AM_VAULT_ID_LEN);
+		memcpy(t->genesis, hash, AM_HASH_LEN);
+	}
+	memcpy(t->head, hash, AM_HASH_LEN);
+	t->size = ap->seq + 1;
+}
+
+enum am_status am_append_store(struct am_vault *v, struct am_trusted *t,
+			       const struct am_appending *ap, const unsigned char sig[AM_SIG_LEN],
+			       const unsigned char hash[AM_HASH_LEN], const unsigned char *wraps,
+			       size_t wn, const unsigned char *meta, size_t mn, struct am_err *e)
+{
+	enum am_status s = am_db_put_entry(v, ap->seq, ap->type, ap->hb.data, ap->hb.len, sig,
+					   hash, wraps, wn, meta, mn, e);
+
+	return s == AM_OK ? am_tree_append(v, &t->fr, hash, e) : s;
+}
+
 enum am_status am_append_finish(struct am_vault *v, struct am_trusted *t,
 				struct am_appending *ap, const unsigned char sig[AM_SIG_LEN],
 				const unsigned char *wraps, size_t wn, const unsigned char *meta,
@@ -87,18 +109,9 @@ enum am_status am_append_finish(struct am_vault *v, struct am_trusted *t,
 	enum am_status s;
 
 	am_entry_hash(hash, ap->hb.data, ap->hb.len, sig);
-	s = am_db_put_entry(v, ap->seq, ap->type, ap->hb.data, ap->hb.len, sig, hash, wraps, wn,
-			    meta, mn, e);
+	s = am_append_store(v, t, ap, sig, hash, wraps, wn, meta, mn, e);
 	if (s == AM_OK)
-		s = am_tree_append(v, &t->fr, hash, e);
-	if (s == AM_OK) {
-		if (ap->seq == 0) {
-			memcpy(t->vault_id, ap->vault_id, AM_VAULT_ID_LEN);
-			memcpy(t->genesis, hash, AM_HASH_LEN);
-		}
-		memcpy(t->head, hash, AM_HASH_LEN);
-		t->size = ap->seq + 1;
-	}
+		am_append_link(t, ap, hash);
 	am_appending_release(ap);
 	return s;
 }

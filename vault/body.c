@@ -51,6 +51,14 @@ enum am_status am_body_alloc(struct am_body *b, struct am_err *e)
 	return AM_OK;
 }
 
+static void flight_release(struct am_flight *f)
+{
+	am_appending_release(&f->ap);
+	am_buf_release(&f->wraps);
+	free(f->meta);
+	memset(f, 0, sizeof(*f));
+}
+
 void am_body_abandon(struct am_body *b)
 {
 	unsigned char sig[AM_SIG_LEN];
@@ -60,29 +68,47 @@ void am_body_abandon(struct am_body *b)
 	/* the thread reads the header until it is done with it; its signature is not wanted */
 	if (am_signer_wait(b->sgn, sig) == 0)
 		am_wipe(sig, sizeof(sig));
-	am_appending_release(&b->fly.ap);
-	am_buf_release(&b->fly.wraps);
-	free(b->fly.meta);
+	flight_release(&b->fly);
+}
+
+/*
+ * Take the entry in flight (if any) into *out once it is signed: its hash
+ * becomes the head of its state, so the next entry can be begun on it, but
+ * it is not stored yet (put_landed).
+ */
+static enum am_status land(struct am_body *b, struct am_flight *out, struct am_err *e)
+{
+	*out = b->fly;
 	memset(&b->fly, 0, sizeof(b->fly));
+	if (!out->on)
+		return AM_OK;
+	if (am_signer_wait(b->sgn, out->sig) != 0) {
+		flight_release(out);
+		return am_fail(e, AM_EINPUT, "signing failed");
+	}
+	am_entry_hash(out->hash, out->ap.hb.data, out->ap.hb.len, out->sig);
+	am_append_link(out->work, &out->ap, out->hash);
+	return AM_OK;
+}
+
+/* Store a landed entry (nothing if none) and release it. */
+static enum am_status put_landed(struct am_flight *f, struct am_err *e)
+{
+	enum am_status s = AM_OK;
+
+	if (f->on)
+		s = am_append_store(f->v, f->work, &f->ap, f->sig, f->hash, f->wraps.data,
+				    f->wraps.len, f->meta, f->mn, e);
+	flight_release(f);
+	return s;
 }
 
 enum am_status am_body_settle(struct am_body *b, struct am_err *e)
 {
-	unsigned char sig[AM_SIG_LEN];
-	enum am_status s;
+	struct am_flight f;
+	enum am_status s = land(b, &f, e);
 
-	if (!b->fly.on)
-		return AM_OK;
-	if (am_signer_wait(b->sgn, sig) != 0) {
-		am_body_abandon(b);
-		return am_fail(e, AM_EINPUT, "signing failed");
-	}
-	s = am_append_finish(b->fly.v, b->fly.work, &b->fly.ap, sig, b->fly.wraps.data,
-			     b->fly.wraps.len, b->fly.meta, b->fly.mn, e);
-	am_buf_release(&b->fly.wraps);
-	free(b->fly.meta);
-	memset(&b->fly, 0, sizeof(b->fly));
-	return s;
+	return s == AM_OK ? put_landed(&f, e) : s;
 }
 
 /* The failure of a seal stopped by its caller's flag (am_seal_req.stop). */
@@ -570,13 +596,15 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 	if (s == AM_OK && stopped(req->stop))
 		s = interrupted(e);
 	if (s == AM_OK && piped) {
-		/* the entry before is stored once signed; then this one's chunk, and its header */
-		s = am_body_settle(b, e);
+		struct am_flight prev;
+		/*
+		 * The entry before, once signed, gives this one its prev hash; it is
+		 * stored while this one is being signed, and then this one's chunk.
+		 */
+		s = land(b, &prev, e);
 		if (s == AM_OK && h.seq != work->size)
 			s = am_fail(e, AM_EINPUT, "internal: entry %llu sealed as %llu",
 				    (unsigned long long)work->size, (unsigned long long)h.seq);
-		if (s == AM_OK && b->ct_held > 0)
-			s = am_db_put_chunk(v, h.seq, 0, b->ct, b->ct_held, e);
 		if (s == AM_OK)
 			s = am_append_begin(v, work, signer, &h, &b->fly.ap, e);
 		if (s == AM_OK) {
@@ -589,7 +617,12 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 			b->fly.mn = mn;
 			meta = NULL;
 			am_signer_submit(b->sgn, b->fly.ap.sb.data, b->fly.ap.sb.len);
+			s = put_landed(&prev, e);
+		} else {
+			flight_release(&prev);
 		}
+		if (s == AM_OK && b->ct_held > 0)
+			s = am_db_put_chunk(v, h.seq, 0, b->ct, b->ct_held, e);
 	} else if (s == AM_OK) {
 		s = am_append_entry(v, work, signer, &h, wraps.data, wraps.len, meta, mn, e);
 	}

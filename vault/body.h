@@ -20,7 +20,7 @@ struct am_body {
 	struct am_bwrap *bw;       /* the batch's wrap keys, from its first entry to its end */
 	/* pooled: the entry before is signed on a second core while this one is prepared */
 	struct am_signer *sgn;
-	struct {
+	struct am_flight {
 		int on;            /* an entry begun, its signature being made */
 		struct am_vault *v;
 		struct am_trusted *work;
@@ -28,6 +28,7 @@ struct am_body {
 		struct am_buf wraps;
 		unsigned char *meta;
 		size_t mn;
+		unsigned char sig[AM_SIG_LEN], hash[AM_HASH_LEN]; /* once signed */
 	} fly;
 	int defer;                 /* hold a one-chunk entry's ciphertext in ct */
 	size_t ct_held;            /* its length, 0 when none is held */

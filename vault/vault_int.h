@@ -291,6 +291,20 @@ AM_WUR enum am_status am_append_finish(struct am_vault *v, struct am_trusted *t,
 				       const unsigned char *wraps, size_t wn,
 				       const unsigned char *meta, size_t mn, struct am_err *e);
 void am_appending_release(struct am_appending *ap);
+/*
+ * The two halves of am_append_finish, for a batch that begins the next
+ * entry on the new head while this one is still being stored: link advances
+ * t past the signed entry (its hash from am_entry_hash), store writes its
+ * row and tree leaf.  Neither releases ap.
+ */
+void am_append_link(struct am_trusted *t, const struct am_appending *ap,
+		    const unsigned char hash[AM_HASH_LEN]);
+AM_WUR enum am_status am_append_store(struct am_vault *v, struct am_trusted *t,
+				      const struct am_appending *ap,
+				      const unsigned char sig[AM_SIG_LEN],
+				      const unsigned char hash[AM_HASH_LEN],
+				      const unsigned char *wraps, size_t wn,
+				      const unsigned char *meta, size_t mn, struct am_err *e);
 /* Check the signer may append an entry of this type, given the verified log. */
 AM_WUR enum am_status am_authorise(struct am_vault *v, const struct am_auth *a,
 				   const struct am_identity *signer, unsigned type,
