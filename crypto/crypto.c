@@ -73,6 +73,48 @@ void am_random(void *out, size_t n)
 	randombytes_buf(out, n);
 }
 
+struct am_rpool {
+	unsigned char *buf; /* secure; the unused bytes are its last `left` */
+	size_t left;
+};
+
+struct am_rpool *am_rpool_new(void)
+{
+	struct am_rpool *p = calloc(1, sizeof(*p));
+
+	if (p != NULL && (p->buf = sodium_malloc(AM_RPOOL_LEN)) == NULL) {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+void am_rpool_draw(struct am_rpool *p, void *out, size_t n)
+{
+	unsigned char *from;
+
+	if (p == NULL || n > AM_RPOOL_LEN) {
+		randombytes_buf(out, n);
+		return;
+	}
+	if (n > p->left) {
+		randombytes_buf(p->buf, AM_RPOOL_LEN);
+		p->left = AM_RPOOL_LEN;
+	}
+	from = p->buf + AM_RPOOL_LEN - p->left;
+	memcpy(out, from, n);
+	sodium_memzero(from, n);
+	p->left -= n;
+}
+
+void am_rpool_free(struct am_rpool *p)
+{
+	if (p == NULL)
+		return;
+	sodium_free(p->buf); /* wipes */
+	free(p);
+}
+
 void am_hex(char *out, const void *in, size_t n)
 {
 	sodium_bin2hex(out, 2 * n + 1, in, n);

@@ -53,6 +53,18 @@ void am_wipe(void *p, size_t n);
 int am_equal(const void *a, const void *b, size_t n);
 /* Fill with bytes from the OS CSPRNG. */
 void am_random(void *out, size_t n);
+/*
+ * The same bytes for many small draws (a batch of small entries draws four
+ * times each): read from the OS CSPRNG AM_RPOOL_LEN at a time into guarded,
+ * locked memory, each byte handed out once and wiped as it goes.  Not to be
+ * kept across fork().  am_rpool_draw with a NULL pool is am_random.
+ */
+#define AM_RPOOL_LEN 4096
+struct am_rpool;
+struct am_rpool *am_rpool_new(void);
+void am_rpool_draw(struct am_rpool *p, void *out, size_t n);
+/* Wipe and free; NULL is fine. */
+void am_rpool_free(struct am_rpool *p);
 
 /* ---- encodings (libsodium's constant-time codecs) -------------------- */
 

@@ -26,6 +26,7 @@ void am_body_release(struct am_body *b)
 	am_secure_free(b->packed);
 	free(b->ct);
 	am_zarena_free(b->za);
+	am_rpool_free(b->rp);
 	am_bwrap_free(b->bw);
 	am_body_abandon(b);
 	am_signer_stop(b->sgn);
@@ -43,7 +44,8 @@ enum am_status am_body_alloc(struct am_body *b, struct am_err *e)
 	b->packed = am_secure_alloc(am_chunk_pt_max(AM_CHUNK_SIZE));
 	b->ct = malloc(am_chunk_pt_max(AM_CHUNK_SIZE) + AM_AEAD_TAG_LEN);
 	b->za = am_zarena_new();
-	if (!b->key || !b->chunk_key || !b->meta_key || !b->cur || !b->next || !b->packed ||
+	b->rp = am_rpool_new();
+	if (!b->rp || !b->key || !b->chunk_key || !b->meta_key || !b->cur || !b->next || !b->packed ||
 	    !b->ct || !b->za) {
 		am_body_release(b);
 		return am_fail(e, AM_ENOMEM, "cannot allocate memory for sealing");
@@ -414,15 +416,8 @@ static enum am_status seal_fields(struct am_body *b, struct am_header *h, struct
 
 	*meta = NULL;
 	*mn = 0;
-	/* the salts of up to 8 fields from one draw: one getrandom call, not one each */
-	for (size_t i = 0; i < f->n; i += 8) {
-		unsigned char r[8 * AM_SALT_LEN];
-		size_t k = f->n - i < 8 ? f->n - i : 8;
-		am_random(r, k * AM_SALT_LEN);
-		for (size_t j = 0; j < k; j++)
-			memcpy(f->v[i + j].salt, r + j * AM_SALT_LEN, AM_SALT_LEN);
-		am_wipe(r, sizeof(r));
-	}
+	for (size_t i = 0; i < f->n; i++)
+		am_rpool_draw(b->rp, f->v[i].salt, AM_SALT_LEN);
 	am_fields_root(h->fields_root, f);
 	am_buf_init(&pt);
 	am_fields_encode(&pt, f);
@@ -477,7 +472,7 @@ static enum am_status body_key(struct am_body *b, const struct am_auth *a,
 		free(pks);
 		return am_fail(e, AM_EAUTH, "the vault has no custodian to seal to");
 	}
-	am_random(b->key, AM_KEY_LEN);
+	am_rpool_draw(b->rp, b->key, AM_KEY_LEN);
 	if (b->pooled && !am_bwrap_for(b->bw, pks, n)) {
 		/* the first entry of the batch, or custodians that changed: new wrap keys */
 		am_bwrap_free(b->bw);
@@ -487,7 +482,7 @@ static enum am_status body_key(struct am_body *b, const struct am_auth *a,
 	}
 	if (s == AM_OK && b->pooled) {
 		*flags |= AM_HF_BWRAP;
-		if (am_bwrap_seal(b->bw, b->key, h->vault_id, h->uid, w) != 0)
+		if (am_bwrap_seal(b->bw, b->rp, b->key, h->vault_id, h->uid, w) != 0)
 			s = am_fail(e, AM_EINPUT, "wrapping the content key failed");
 	} else if (s == AM_OK) {
 		am_buf_u32(w, (uint32_t)n);
@@ -551,7 +546,7 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 	/* the content's (and the wraps') associated data names the vault and the entry's uid */
 	h.seq = work->size + (b->fly.on ? 1 : 0);
 	memcpy(h.vault_id, work->vault_id, AM_VAULT_ID_LEN);
-	am_random(h.uid, AM_UID_LEN);
+	am_rpool_draw(b->rp, h.uid, AM_UID_LEN);
 	s = fields_copy(&f, req->fields, e);
 	if (s == AM_OK)
 		s = am_authorise(v, &work->auth, signer, type, e);

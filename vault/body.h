@@ -16,6 +16,7 @@ struct am_body {
 	unsigned char *packed;     /* mode byte + maybe-compressed plaintext, secure */
 	unsigned char *ct;         /* one chunk's ciphertext */
 	struct am_zarena *za;      /* zlib's working memory, secure */
+	struct am_rpool *rp;       /* keys, uids, salts and nonces: four draws an entry */
 	int pooled;                /* a batch of more than one: batch wraps (FORMAT.md §29) */
 	struct am_bwrap *bw;       /* the batch's wrap keys, from its first entry to its end */
 	/* pooled: the entry before is signed on a second core while this one is prepared */

@@ -79,7 +79,7 @@ static size_t wrap_ad(unsigned char ad[16 + AM_VAULT_ID_LEN + AM_UID_LEN + AM_BO
 	return 16 + AM_VAULT_ID_LEN + AM_UID_LEN + AM_BOX_PK_LEN;
 }
 
-int am_bwrap_seal(struct am_bwrap *bw, const unsigned char key[AM_KEY_LEN],
+int am_bwrap_seal(struct am_bwrap *bw, struct am_rpool *rp, const unsigned char key[AM_KEY_LEN],
 		  const unsigned char vid[AM_VAULT_ID_LEN], const unsigned char uid[AM_UID_LEN],
 		  struct am_buf *w)
 {
@@ -93,7 +93,7 @@ int am_bwrap_seal(struct am_bwrap *bw, const unsigned char key[AM_KEY_LEN],
 		memcpy(item, pk, AM_BOX_PK_LEN);
 		memcpy(item + AM_BOX_PK_LEN, bw->epks + i * AM_BOX_PK_LEN, AM_BOX_PK_LEN);
 		/* random 192-bit nonces: no two messages under one Kw share one */
-		am_random(nonce, AM_NONCE_LEN);
+		am_rpool_draw(rp, nonce, AM_NONCE_LEN);
 		if (am_aead_seal(nonce + AM_NONCE_LEN, key, AM_KEY_LEN, ad, adn, nonce,
 				 bw->kws + i * AM_KEY_LEN) != 0)
 			return -1;

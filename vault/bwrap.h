@@ -24,8 +24,12 @@ struct am_bwrap;
 struct am_bwrap *am_bwrap_start(const unsigned char *pks, size_t n);
 /* 1 when bw wraps to exactly these n sorted recipients and may wrap another key. */
 int am_bwrap_for(const struct am_bwrap *bw, const unsigned char *pks, size_t n);
-/* Append the wraps block of key (entry vid, uid) to w: u32 n, then pk || epk || nonce || ct. */
-AM_WUR int am_bwrap_seal(struct am_bwrap *bw, const unsigned char key[AM_KEY_LEN],
+/*
+ * Append the wraps block of key (entry vid, uid) to w: u32 n, then pk ||
+ * epk || nonce || ct, the nonces drawn from rp (NULL: am_random).
+ */
+AM_WUR int am_bwrap_seal(struct am_bwrap *bw, struct am_rpool *rp,
+			 const unsigned char key[AM_KEY_LEN],
 			 const unsigned char vid[AM_VAULT_ID_LEN],
 			 const unsigned char uid[AM_UID_LEN], struct am_buf *w);
 /* Wipe the wrap keys and free; NULL is fine. */

@@ -150,6 +150,7 @@ int main(int argc, char **argv)
 	unsigned char got[AM_KEY_LEN], bad[AM_BWRAP_LEN], pks[3 * AM_BOX_PK_LEN];
 	struct am_buf w[4];
 	struct am_bwrap *b1, *b2;
+	struct am_rpool *rp;
 	struct am_wraps ws;
 	struct am_vault v;
 
@@ -166,6 +167,8 @@ int main(int argc, char **argv)
 		memcpy(pks + i * AM_BOX_PK_LEN, c[i].pk, AM_BOX_PK_LEN);
 	am_random(vid, sizeof(vid));
 	/* entries 0 and 1 in batch 1, 2 and 3 in batch 2 */
+	rp = am_rpool_new();
+	CHECK(rp != NULL);
 	b1 = am_bwrap_start(pks, 3);
 	b2 = am_bwrap_start(pks, 3);
 	CHECK(b1 != NULL && b2 != NULL);
@@ -175,7 +178,7 @@ int main(int argc, char **argv)
 		am_random(uid[e], AM_UID_LEN);
 		am_random(key[e], AM_KEY_LEN);
 		am_buf_init(&w[e]);
-		CHECK(am_bwrap_seal(e < 2 ? b1 : b2, key[e], vid, uid[e], &w[e]) == 0);
+		CHECK(am_bwrap_seal(e < 2 ? b1 : b2, e == 1 ? rp : NULL, key[e], vid, uid[e], &w[e]) == 0);
 		CHECK(w[e].len == 4 + 3 * ITEM);
 		CHECK(am_wraps_parse_as(w[e].data, w[e].len, AM_HF_BWRAP, &ws) == 0 && ws.n == 3 &&
 		      ws.item == ITEM);
@@ -231,7 +234,7 @@ int main(int argc, char **argv)
 		/* batch 2 sealing for entry 0's uid: its nonce and ciphertext under batch 1's epk */
 		struct am_buf x;
 		am_buf_init(&x);
-		CHECK(am_bwrap_seal(b2, key[0], vid, uid[0], &x) == 0);
+		CHECK(am_bwrap_seal(b2, NULL, key[0], vid, uid[0], &x) == 0);
 		memcpy(bad, item_of(&w[0], 0), AM_BOX_PK_LEN);
 		memcpy(bad + AM_BOX_PK_LEN, item_of(&x, 0) + AM_BOX_PK_LEN, AM_BWRAP_LEN - AM_BOX_PK_LEN);
 		CHECK(open_fresh(got, bad, vid, uid[0], &c[0]) != 0);
@@ -265,7 +268,7 @@ int main(int argc, char **argv)
 			struct am_bwrap *bn = am_bwrap_start(pks, 3);
 			struct am_buf x;
 			am_buf_init(&x);
-			CHECK(bn != NULL && am_bwrap_seal(bn, key[3], vid, uid[3], &x) == 0);
+			CHECK(bn != NULL && am_bwrap_seal(bn, NULL, key[3], vid, uid[3], &x) == 0);
 			CHECK(am_bwrap_open(&v, got, item_of(&x, 2), vid, uid[3], c[2].pk, c[2].sk) == 0 &&
 			      memcmp(got, key[3], AM_KEY_LEN) == 0);
 			CHECK(am_bwrap_open(&v, got, item_of(&w[i % 4], 2), vid, uid[i % 4], c[2].pk,
@@ -294,7 +297,7 @@ int main(int argc, char **argv)
 		am_buf_init(&x);
 		while (bn != NULL && am_bwrap_for(bn, pks, 3) && used <= AM_BWRAP_MAX_USES) {
 			x.len = 0;
-			CHECK(am_bwrap_seal(bn, key[0], vid, uid[0], &x) == 0);
+			CHECK(am_bwrap_seal(bn, NULL, key[0], vid, uid[0], &x) == 0);
 			used++;
 		}
 		CHECKF(used == AM_BWRAP_MAX_USES, "a wrap key served %zu entries", used);
@@ -302,6 +305,7 @@ int main(int argc, char **argv)
 		am_bwrap_free(bn);
 	}
 	am_bwrap_free(b1);
+	am_rpool_free(rp);
 	am_bwrap_free(b2);
 	vecs_free(&vs);
 	return check_done();

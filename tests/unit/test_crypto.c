@@ -672,6 +672,41 @@ static void test_memory(void)
 	}
 }
 
+/*
+ * The random pool: every draw fresh across refills (no byte handed out
+ * twice, so no two 16-byte draws alike), draws longer than the pool, and a
+ * NULL pool.
+ */
+static void test_rpool(void)
+{
+	enum { N = 3 * AM_RPOOL_LEN / 24 };
+	static unsigned char d[N][24];
+	unsigned char big[AM_RPOOL_LEN + 1], zero[24] = { 0 };
+	struct am_rpool *p = am_rpool_new();
+	size_t dup = 0, zeros = 0;
+
+	CHECK(p != NULL);
+	if (p == NULL)
+		return;
+	/* sizes that do not divide the pool, so draws straddle each refill */
+	for (size_t i = 0; i < N; i++) {
+		am_rpool_draw(p, d[i], 7 + i % 18);
+		zeros += memcmp(d[i], zero, 7) == 0;
+	}
+	for (size_t i = 0; i < N; i++)
+		for (size_t j = i + 1; j < N; j++)
+			dup += memcmp(d[i], d[j], 7) == 0;
+	CHECK(dup == 0 && zeros == 0);
+	memset(big, 0, sizeof(big));
+	am_rpool_draw(p, big, sizeof(big));
+	CHECK(memcmp(big + AM_RPOOL_LEN - 23, zero, 24) != 0);
+	am_rpool_draw(NULL, d[0], 24);
+	am_rpool_draw(NULL, d[1], 24);
+	CHECK(memcmp(d[0], d[1], 24) != 0);
+	am_rpool_free(p);
+	am_rpool_free(NULL);
+}
+
 int main(void)
 {
 	if (am_crypto_init() != 0) {
@@ -690,5 +725,6 @@ int main(void)
 	test_subkey();
 	test_kdf();
 	test_memory();
+	test_rpool();
 	return check_done();
 }
