@@ -6,14 +6,17 @@
  * made while the calling thread stores the entry before and prepares the
  * next.
  *
- * The hand-over happens some 20,000 times a second.  Each side first spins
- * for a short while (SPIN_NS) on the flag the other sets, and only then
- * sleeps on a condition variable: waking a sleeping thread costs a futex
- * call on each side and, on a virtual machine, tens of microseconds before
- * the idle core runs again, longer than the wait it replaces.  The spin is
- * bounded so that on a crowded machine, where the two threads may share one
- * core, it cannot take more than that from the thread it waits for (an
- * unbounded spin was measured to do just that).
+ * The hand-over happens some 20,000 times a second.  Waking a sleeping
+ * thread costs a futex call on each side and, on a virtual machine, tens of
+ * microseconds before the idle core runs again: longer than most waits it
+ * ends.  So each side first spins (up to SPIN_NS) on the flag the other
+ * sets, and only then sleeps on a condition variable, but only while
+ * spinning pays: each side times how long the other took to answer (the
+ * other stamps the moment it did), and spins only while nearly all recent
+ * answers (SPIN_PAYS of them, a running average) came within SPIN_NS.  On a
+ * crowded machine, where the other thread is often not running, spinning
+ * would take the time it needs (a plain spin was measured to do that); the
+ * answers there come late, and the side sleeps instead.
  */
 #include "signer.h"
 #include "worker.h"
@@ -24,8 +27,9 @@
 #include <string.h>
 #include <time.h>
 
-/* how long either side spins before it sleeps */
+/* how long either side spins before it sleeps; the share of answers in time that it takes, /1024 */
 #define SPIN_NS 50000
+#define SPIN_PAYS 920
 
 struct am_signer {
 	pthread_mutex_t mu;
@@ -36,7 +40,8 @@ struct am_signer {
 	size_t n;
 	unsigned char sig[AM_SIG_LEN];
 	int failed;
-	int64_t signer_spin, caller_spin; /* each side's spin budget (ns), its own */
+	int64_t submitted, done; /* when busy was last set, and cleared (CLOCK_MONOTONIC ns) */
+	int signer_pays, caller_pays; /* each side's running share of answers within SPIN_NS, /1024 */
 	/*
 	 * busy: submitted, not yet signed.  A side that is about to sleep sets
 	 * its *_asleep flag under mu and then looks at busy again; the other
@@ -64,30 +69,42 @@ static int64_t mono_ns(void)
 }
 
 /*
- * Spin until *flag equals want (or stop is set), for at most *budget ns: 1
- * if it did.  The budget adapts: a spin that ran out (the other thread was
- * not running, as on a crowded machine) quarters it, one that succeeded
- * adds back a sixteenth of SPIN_NS.
+ * Wait until *flag equals want (or stop is set): spin first while spinning
+ * pays (*pays), then sleep on the condition variable with *asleep set.
+ * *answered is the other side's stamp of when it set the flag.
  */
-static int spin_for(const atomic_int *flag, int want, const atomic_int *stop, int64_t *budget)
+static void wait_for(struct am_signer *s, const atomic_int *flag, int want, atomic_int *asleep,
+		     const int64_t *answered, int *pays)
 {
-	int64_t end = 0;
+	int64_t start = mono_ns(), end = start + SPIN_NS, late;
 
-	for (unsigned i = 0;; i++) {
-		if (atomic_load(flag) == want || (stop != NULL && atomic_load(stop))) {
-			*budget = *budget + SPIN_NS / 16 > SPIN_NS ? SPIN_NS : *budget + SPIN_NS / 16;
-			return 1;
-		}
-		if ((i & 15) == 0) {
-			int64_t t = mono_ns();
-			if (end == 0) {
-				end = t + *budget;
-			} else if (t > end) {
-				*budget /= 4;
-				return 0;
-			}
-		}
+	for (unsigned i = 0; *pays >= SPIN_PAYS; i++) {
+		if (atomic_load(flag) == want || atomic_load(&s->stop))
+			break;
+		if ((i & 15) == 15 && mono_ns() > end)
+			break;
 		relax();
+	}
+	if (atomic_load(flag) != want && !atomic_load(&s->stop)) {
+		pthread_mutex_lock(&s->mu);
+		atomic_store(asleep, 1);
+		while (atomic_load(flag) != want && !atomic_load(&s->stop))
+			pthread_cond_wait(&s->cv, &s->mu);
+		atomic_store(asleep, 0);
+		pthread_mutex_unlock(&s->mu);
+	}
+	/* an answer that came before the wait began was in time */
+	late = atomic_load(flag) == want && *answered - start > SPIN_NS;
+	*pays += ((late ? 0 : 1024) - *pays) / 16;
+}
+
+/* Wake the other side if it sleeps: after its flag was changed. */
+static void wake(struct am_signer *s, atomic_int *asleep)
+{
+	if (atomic_load(asleep)) {
+		pthread_mutex_lock(&s->mu);
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
 	}
 }
 
@@ -96,26 +113,14 @@ static void *work(void *arg)
 	struct am_signer *s = arg;
 
 	for (;;) {
-		int rc;
-		if (!spin_for(&s->busy, 1, &s->stop, &s->signer_spin)) {
-			pthread_mutex_lock(&s->mu);
-			atomic_store(&s->signer_asleep, 1);
-			while (!atomic_load(&s->busy) && !atomic_load(&s->stop))
-				pthread_cond_wait(&s->cv, &s->mu);
-			atomic_store(&s->signer_asleep, 0);
-			pthread_mutex_unlock(&s->mu);
-		}
+		wait_for(s, &s->busy, 1, &s->signer_asleep, &s->submitted, &s->signer_pays);
 		if (!atomic_load(&s->busy))
 			break; /* stopped */
 		/* msg and sig are this thread's until busy is clear again */
-		rc = am_sign(s->sig, s->msg, s->n, s->sk);
-		s->failed = rc != 0;
+		s->failed = am_sign(s->sig, s->msg, s->n, s->sk) != 0;
+		s->done = mono_ns();
 		atomic_store(&s->busy, 0);
-		if (atomic_load(&s->caller_asleep)) {
-			pthread_mutex_lock(&s->mu);
-			pthread_cond_broadcast(&s->cv);
-			pthread_mutex_unlock(&s->mu);
-		}
+		wake(s, &s->caller_asleep);
 	}
 	return NULL;
 }
@@ -127,7 +132,7 @@ struct am_signer *am_signer_start(const unsigned char *sk)
 	if (s == NULL)
 		return NULL;
 	s->sk = sk;
-	s->signer_spin = s->caller_spin = SPIN_NS;
+	s->signer_pays = s->caller_pays = 1024;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	/* the signals that stop a command stay the calling thread's (worker.c) */
@@ -144,25 +149,16 @@ void am_signer_submit(struct am_signer *s, const unsigned char *msg, size_t n)
 {
 	s->msg = msg;
 	s->n = n;
+	s->submitted = mono_ns();
 	atomic_store(&s->busy, 1);
-	if (atomic_load(&s->signer_asleep)) {
-		pthread_mutex_lock(&s->mu);
-		pthread_cond_broadcast(&s->cv);
-		pthread_mutex_unlock(&s->mu);
-	}
+	wake(s, &s->signer_asleep);
 }
 
 /* Wait until nothing is in flight. */
 static void idle(struct am_signer *s)
 {
-	if (spin_for(&s->busy, 0, NULL, &s->caller_spin))
-		return;
-	pthread_mutex_lock(&s->mu);
-	atomic_store(&s->caller_asleep, 1);
-	while (atomic_load(&s->busy))
-		pthread_cond_wait(&s->cv, &s->mu);
-	atomic_store(&s->caller_asleep, 0);
-	pthread_mutex_unlock(&s->mu);
+	if (atomic_load(&s->busy))
+		wait_for(s, &s->busy, 0, &s->caller_asleep, &s->done, &s->caller_pays);
 }
 
 int am_signer_wait(struct am_signer *s, unsigned char sig[AM_SIG_LEN])
