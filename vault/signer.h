@@ -1,7 +1,8 @@
 /*
  * signer.h — Ed25519 signatures on a second core (signer.c), for batches of
  * small entries: the signature of entry n is made while the calling thread
- * reads and encrypts entry n+1.  One signature in flight at a time.
+ * stores entry n-1 and reads and encrypts entry n+1.  One signature in
+ * flight at a time.
  * Internal to vault/.
  */
 #ifndef AMANAT_SIGNER_H
