@@ -20,6 +20,11 @@
 #
 #   bench/throughput.sh [BUILD_DIR]
 #
+# It also prints, at its start and end, what a second core adds at that moment
+# (two copies of the libsodium floor at once against one; 2.00 is two whole
+# cores): on a shared virtual machine this moves, and with it every ratio
+# against a one-core peer.
+#
 # Environment: REPS (default 5), SIZE_MIB (1024), SMALL_N (20000), LARGE_N
 # (1000000; 0 skips part 5), KEEP_LARGE=DIR (build the large vault there once
 # and reuse it), PARTS (default "1 2 3 4 5 6"), GROWTH_SIZES, GROWTH_COUNTS.  Installs age, restic, hyperfine
@@ -90,8 +95,19 @@ row() {
 }
 note() { rows+=("$(printf '%-58s %s' "$1" "$2")"); echo "${rows[-1]}"; }
 
+# what a second core adds right now: two copies of the libsodium floor at once against one
+# (2.00: two whole cores; a virtual machine's host can give much less, and it changes)
+second_core() {
+	local one two
+	one=$("$build/bench_entry_crypto" 20000 1024 1 | grep -o 'wall [0-9]* entries/s' | cut -d' ' -f2)
+	two=$( { "$build/bench_entry_crypto" 20000 1024 1 & "$build/bench_entry_crypto" 20000 1024 1; wait; } |
+		grep -o 'wall [0-9]* entries/s' | cut -d' ' -f2 | awk '{s += $1} END {print s}')
+	note "second core ($1): two at once / one, libsodium floor" "$(ratio "$two" "$one")"
+}
+
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-58s %12s %12s %7s  %s\n' "what" "amanat" "peer" "ratio" "target"
+second_core start
 
 part() { case " $PARTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
@@ -291,6 +307,7 @@ if part 6; then
 	printf '%s\n' "${growth[@]}"
 fi
 
+second_core end
 echo
 echo "summary"
 printf '%s\n' "${rows[@]}"
