@@ -6,7 +6,8 @@
  * chunk, the last entry's row at commit, the entry before a long one, the
  * tree at commit — must fail the batch with nothing acknowledged and no row
  * kept, leave a vault that verifies, and let the same batch go on.  Faults
- * are temporary triggers on the writer's own connection.
+ * are temporary triggers on the writer's own connection.  And no checkpoint
+ * is signed on a state linked past what its tree holds.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -202,6 +203,32 @@ int main(void)
 	CHECK(am_batch_seal(b, &req, NULL, NULL) == AM_OK);
 	am_batch_free(b);
 	CHECK(acked == 0 && count_of(v) == base && rows_from(base) == 0 && verifies(v, base));
+
+	/*
+	 * Between link and store a state's size is ahead of its tree: a checkpoint
+	 * signed on it would sign a size with the root of one leaf fewer.  It is
+	 * refused, and nothing is written.
+	 */
+	{
+		struct am_trusted work;
+		int64_t ckpts = -1;
+		sqlite3_stmt *st = NULL;
+		base = count_of(v);
+		CHECK(am_write_begin(v, trust_of(v), &work, NULL) == AM_OK);
+		work.size++;
+		CHECK_ST(am_checkpoint_store(v, &work, &admin, NULL, &err), AM_EINPUT);
+		CHECKF(strstr(err.msg, "internal") != NULL, "%s", err.msg);
+		if (sqlite3_prepare_v2(v->db, "SELECT count(*) FROM checkpoints WHERE size > ?", -1,
+				       &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, (sqlite3_int64)base);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				ckpts = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_finalize(st);
+		CHECK(ckpts == 0);
+		am_write_abort(v, &work);
+		CHECK(verifies(v, base));
+	}
 
 	free(big);
 	am_fields_release(&f);
