@@ -79,6 +79,17 @@ static void fault_on(struct am_vault *v, const char *table, const char *when)
 	CHECKF(sqlite3_exec(v->db, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(v->db));
 }
 
+/* The vault's size now, and a fault on the insert into table of entry size + off's row. */
+static uint64_t fault_at(struct am_vault *v, const char *table, uint64_t off, const char *and)
+{
+	char when[128];
+	uint64_t base = count_of(v);
+
+	snprintf(when, sizeof(when), "NEW.seq = %llu%s", (unsigned long long)(base + off), and);
+	fault_on(v, table, when);
+	return base;
+}
+
 static void fault_off(struct am_vault *v)
 {
 	CHECK(sqlite3_exec(v->db, "DROP TRIGGER IF EXISTS temp.fault", NULL, NULL, NULL) ==
@@ -122,7 +133,6 @@ int main(void)
 	struct am_fields f;
 	struct am_err err;
 	unsigned char *big;
-	char when[128];
 	uint64_t base;
 
 	if (am_crypto_init() != 0)
@@ -140,9 +150,7 @@ int main(void)
 	mem_req(&req, &f, "record", 6);
 
 	/* the entry before's row, stored while the third is being signed */
-	base = count_of(v);
-	snprintf(when, sizeof(when), "NEW.seq = %llu", (unsigned long long)base + 1);
-	fault_on(v, "entries", when);
+	base = fault_at(v, "entries", 1, "");
 	CHECK(am_batch_seal(b, &req, NULL, NULL) == AM_OK);
 	CHECK(am_batch_seal(b, &req, NULL, NULL) == AM_OK);
 	CHECK(am_batch_pending(b) == 2 && count_of(v) == base + 1); /* base+1 is in flight */
@@ -151,27 +159,21 @@ int main(void)
 	goes_on(v, b, &cust, &f, base, "row of the entry before");
 
 	/* the next entry's chunk, stored after the entry before it */
-	base = count_of(v);
-	snprintf(when, sizeof(when), "NEW.seq = %llu", (unsigned long long)base + 2);
-	fault_on(v, "chunks", when);
+	base = fault_at(v, "chunks", 2, "");
 	CHECK(am_batch_seal(b, &req, NULL, NULL) == AM_OK);
 	CHECK(am_batch_seal(b, &req, NULL, NULL) == AM_OK);
 	CHECK(am_batch_seal(b, &req, NULL, &err) == AM_EIO);
 	goes_on(v, b, &cust, &f, base, "chunk of the next entry");
 
 	/* the last entry's row, stored at commit */
-	base = count_of(v);
-	snprintf(when, sizeof(when), "NEW.seq = %llu", (unsigned long long)base + 2);
-	fault_on(v, "entries", when);
+	base = fault_at(v, "entries", 2, "");
 	for (int i = 0; i < 3; i++)
 		CHECK(am_batch_seal(b, &req, NULL, NULL) == AM_OK);
 	CHECK(am_batch_commit(b, &err) == AM_EIO);
 	goes_on(v, b, &cust, &f, base, "row of the last entry");
 
 	/* the entry before one longer than a chunk, stored before its chunks */
-	base = count_of(v);
-	snprintf(when, sizeof(when), "NEW.seq = %llu", (unsigned long long)base + 1);
-	fault_on(v, "entries", when);
+	base = fault_at(v, "entries", 1, "");
 	CHECK(am_batch_seal(b, &req, NULL, NULL) == AM_OK);
 	CHECK(am_batch_seal(b, &req, NULL, NULL) == AM_OK);
 	mem_req(&req, &f, big, AM_CHUNK_SIZE + 7);
@@ -179,9 +181,7 @@ int main(void)
 	goes_on(v, b, &cust, &f, base, "entry before a long one");
 
 	/* and the long one's own chunk, after that entry was stored */
-	base = count_of(v);
-	snprintf(when, sizeof(when), "NEW.seq = %llu AND NEW.idx = 1", (unsigned long long)base + 1);
-	fault_on(v, "chunks", when);
+	base = fault_at(v, "chunks", 1, " AND NEW.idx = 1");
 	mem_req(&req, &f, "record", 6);
 	CHECK(am_batch_seal(b, &req, NULL, NULL) == AM_OK);
 	mem_req(&req, &f, big, AM_CHUNK_SIZE + 7);
