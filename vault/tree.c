@@ -194,6 +194,10 @@ enum am_status am_checkpoint_store(struct am_vault *v, const struct am_trusted *
 	enum am_status s;
 
 	memset(&c, 0, sizeof(c));
+	/* a batch links an entry before it stores its leaf (body.c): never sign in between */
+	if (t->fr.n != t->size)
+		return am_fail(e, AM_EINPUT, "internal: a checkpoint of size %llu on a tree of %llu",
+			       (unsigned long long)t->size, (unsigned long long)t->fr.n);
 	/* the verified tree, never the stored one: see trust.c */
 	am_mt_frontier_root(&t->fr, root);
 	am_origin(origin, t->vault_id);

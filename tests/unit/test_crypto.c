@@ -707,6 +707,57 @@ static void test_rpool(void)
 	am_rpool_free(NULL);
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The pool's draws laid end to end hold no 8-byte run twice (8 bytes handed
+ * out twice, at any shift, or wiped bytes handed out, would repeat one):
+ * draws that empty the pool exactly (n == left), one after it, draws that
+ * straddle refills, the whole pool at once, one longer than the pool, and
+ * an empty one.
+ */
+static void test_rpool_stream(void)
+{
+	enum { CAP = 8 * AM_RPOOL_LEN };
+	unsigned char *all = malloc(CAP);
+	uint64_t *w = malloc(CAP * sizeof(*w));
+	struct am_rpool *p = am_rpool_new();
+	size_t at = 0, dup = 0;
+
+	CHECK(all != NULL && w != NULL && p != NULL);
+	if (all == NULL || w == NULL || p == NULL)
+		goto done;
+	for (size_t i = 0; i < AM_RPOOL_LEN / 32 + 1; i++, at += 32)
+		am_rpool_draw(p, all + at, 32);
+	for (size_t i = 0; i < 500; at += 7 + i % 18, i++)
+		am_rpool_draw(p, all + at, 7 + i % 18);
+	am_rpool_draw(p, all + at, AM_RPOOL_LEN);
+	at += AM_RPOOL_LEN;
+	am_rpool_draw(p, all + at, 0);
+	am_rpool_draw(p, all + at, 1);
+	at += 1;
+	am_rpool_draw(p, all + at, AM_RPOOL_LEN + 1);
+	at += AM_RPOOL_LEN + 1;
+	for (size_t i = 0; i < 200; i++, at += 24)
+		am_rpool_draw(p, all + at, 24);
+	CHECK(at <= CAP);
+	for (size_t i = 0; i + 8 <= at; i++)
+		memcpy(&w[i], all + i, 8);
+	qsort(w, at - 7, sizeof(*w), u64_cmp);
+	for (size_t i = 1; i < at - 7; i++)
+		dup += w[i] == w[i - 1];
+	CHECKF(dup == 0, "%zu repeated 8-byte runs in %zu drawn bytes", dup, at);
+done:
+	am_rpool_free(p);
+	free(w);
+	free(all);
+}
+
 int main(void)
 {
 	if (am_crypto_init() != 0) {
@@ -726,5 +777,6 @@ int main(void)
 	test_kdf();
 	test_memory();
 	test_rpool();
+	test_rpool_stream();
 	return check_done();
 }
