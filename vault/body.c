@@ -45,8 +45,8 @@ enum am_status am_body_alloc(struct am_body *b, struct am_err *e)
 	b->ct = malloc(am_chunk_pt_max(AM_CHUNK_SIZE) + AM_AEAD_TAG_LEN);
 	b->za = am_zarena_new();
 	b->rp = am_rpool_new();
-	if (!b->rp || !b->key || !b->chunk_key || !b->meta_key || !b->cur || !b->next || !b->packed ||
-	    !b->ct || !b->za) {
+	if (!b->key || !b->chunk_key || !b->meta_key || !b->cur || !b->next || !b->packed ||
+	    !b->ct || !b->za || !b->rp) {
 		am_body_release(b);
 		return am_fail(e, AM_ENOMEM, "cannot allocate memory for sealing");
 	}

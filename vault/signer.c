@@ -41,7 +41,8 @@ struct am_signer {
 	unsigned char sig[AM_SIG_LEN];
 	int failed;
 	int64_t submitted, done; /* when busy was last set, and cleared (CLOCK_MONOTONIC ns) */
-	int signer_pays, caller_pays; /* each side's running share of answers within SPIN_NS, /1024 */
+	/* each side's running share of answers that came within SPIN_NS, /1024 */
+	int signer_pays, caller_pays;
 	/*
 	 * busy: submitted, not yet signed.  A side that is about to sleep sets
 	 * its *_asleep flag under mu and then looks at busy again; the other

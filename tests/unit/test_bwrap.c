@@ -178,7 +178,8 @@ int main(int argc, char **argv)
 		am_random(uid[e], AM_UID_LEN);
 		am_random(key[e], AM_KEY_LEN);
 		am_buf_init(&w[e]);
-		CHECK(am_bwrap_seal(e < 2 ? b1 : b2, e == 1 ? rp : NULL, key[e], vid, uid[e], &w[e]) == 0);
+		CHECK(am_bwrap_seal(e < 2 ? b1 : b2, e == 1 ? rp : NULL, key[e], vid, uid[e],
+				    &w[e]) == 0);
 		CHECK(w[e].len == 4 + 3 * ITEM);
 		CHECK(am_wraps_parse_as(w[e].data, w[e].len, AM_HF_BWRAP, &ws) == 0 && ws.n == 3 &&
 		      ws.item == ITEM);

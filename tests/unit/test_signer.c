@@ -105,9 +105,10 @@ int main(void)
 	CHECK(s != NULL);
 	if (s != NULL) {
 		rounds(s, 1000, 0, 0, 0, "fast");
-		rounds(s, 150, 200, 0, 0, "slow submissions");        /* the signer sleeps */
-		rounds(s, 150, 0, 200, 0, "slow waits");              /* answered before the wait */
-		rounds(s, 600, 120, 0, 1, "turns");                  /* spinning stops, starts again */
+		/* the signer sleeps; answered before the wait; spinning stops and starts again */
+		rounds(s, 150, 200, 0, 0, "slow submissions");
+		rounds(s, 150, 0, 200, 0, "slow waits");
+		rounds(s, 600, 120, 0, 1, "turns");
 		rounds(s, 1000, 0, 0, 0, "fast again");
 		am_signer_stop(s);
 	}
