@@ -739,6 +739,13 @@ enum am_status am_db_put_chunk(struct am_vault *v, uint64_t seq, uint64_t idx,
 	return rc == SQLITE_DONE ? AM_OK : am_db_error(v, rc, "writing the sealed content", e);
 }
 
+/*
+ * A chunk this long or longer leaves the page cache as it came in: its pages
+ * are never read again, and the next chunk's pages then reuse memory still
+ * in the CPU's caches instead of pushing out 32 MiB of cold pages.
+ */
+#define SHED_BYTES (256 * 1024)
+
 int am_db_chunk_read(struct am_vault *v, sqlite3_blob **blob, sqlite3_int64 id, unsigned char *buf,
 		     size_t n)
 {
@@ -749,6 +756,8 @@ int am_db_chunk_read(struct am_vault *v, sqlite3_blob **blob, sqlite3_int64 id, 
 		rc = SQLITE_CORRUPT;
 	if (rc == SQLITE_OK)
 		rc = sqlite3_blob_read(*blob, buf, (int)n, 0);
+	if (rc == SQLITE_OK && n >= SHED_BYTES)
+		sqlite3_db_release_memory(v->db);
 	return rc;
 }
 
