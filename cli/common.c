@@ -16,6 +16,7 @@
 #include "../common/cleanup.h"
 #include "../common/bytes.h"
 #include "../common/fsutil.h"
+#include "../common/clock.h"
 #include "cli.h"
 #include "strength.h"
 
@@ -514,13 +515,6 @@ void cli_time(char buf[32], int64_t ms)
 		snprintf(buf, 32, "%lld ms", (long long)ms);
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* "1:05" or "2:03:07": a duration in seconds, for a progress line. */
 static void fmt_duration(char *buf, size_t n, double seconds)
 {
@@ -540,7 +534,7 @@ static void fmt_duration(char *buf, size_t n, double seconds)
 static void progress_cb(void *ctx, uint64_t done, uint64_t total)
 {
 	struct cli_progress *p = ctx;
-	long long now = mono_ms();
+	long long now = am_mono_ns() / 1000000;
 	double secs = (double)(now - p->start_ms) / 1000.0, rate;
 	char left[32];
 
@@ -570,7 +564,7 @@ struct am_progress cli_progress_start(struct cli_progress *p, const char *label)
 
 	p->label = label;
 	p->tty = isatty(STDERR_FILENO);
-	p->last_ms = mono_ms();
+	p->last_ms = am_mono_ns() / 1000000;
 	p->start_ms = p->last_ms;
 	p->total = 0;
 	return pr;
@@ -578,7 +572,7 @@ struct am_progress cli_progress_start(struct cli_progress *p, const char *label)
 
 void cli_progress_end(struct cli_progress *p)
 {
-	if (p->tty && mono_ms() - p->last_ms < 100000 && p->last_ms != 0)
+	if (p->tty && am_mono_ns() / 1000000 - p->last_ms < 100000 && p->last_ms != 0)
 		fprintf(stderr, "\r\033[K");
 }
 

@@ -20,12 +20,12 @@
  */
 #include "signer.h"
 #include "worker.h"
+#include "../common/clock.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* how long either side spins before it sleeps; the share of answers in time that it takes, /1024 */
 #define SPIN_NS 50000
@@ -61,14 +61,6 @@ static void relax(void)
 #endif
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /*
  * Wait until *flag equals want (or stop is set): spin first while spinning
  * pays (*pays), then sleep on the condition variable with *asleep set.
@@ -77,12 +69,12 @@ static int64_t mono_ns(void)
 static void wait_for(struct am_signer *s, const atomic_int *flag, int want, atomic_int *asleep,
 		     const int64_t *answered, int *pays)
 {
-	int64_t start = mono_ns(), end = start + SPIN_NS, late;
+	int64_t start = am_mono_ns(), end = start + SPIN_NS, late;
 
 	for (unsigned i = 0; *pays >= SPIN_PAYS; i++) {
 		if (atomic_load(flag) == want || atomic_load(&s->stop))
 			break;
-		if ((i & 15) == 15 && mono_ns() > end)
+		if ((i & 15) == 15 && am_mono_ns() > end)
 			break;
 		relax();
 	}
@@ -119,7 +111,7 @@ static void *work(void *arg)
 			break; /* stopped */
 		/* msg and sig are this thread's until busy is clear again */
 		s->failed = am_sign(s->sig, s->msg, s->n, s->sk) != 0;
-		s->done = mono_ns();
+		s->done = am_mono_ns();
 		atomic_store(&s->busy, 0);
 		wake(s, &s->caller_asleep);
 	}
@@ -150,7 +142,7 @@ void am_signer_submit(struct am_signer *s, const unsigned char *msg, size_t n)
 {
 	s->msg = msg;
 	s->n = n;
-	s->submitted = mono_ns();
+	s->submitted = am_mono_ns();
 	atomic_store(&s->busy, 1);
 	wake(s, &s->signer_asleep);
 }

@@ -5,6 +5,7 @@
  */
 #include "vault_int.h"
 #include "bwrap.h"
+#include "../common/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -162,14 +163,6 @@ void am_vault_on_wait(void (*fn)(void *ctx, const char *path), void *ctx)
 	wait_ctx = ctx;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * SQLite's busy handler: another connection holds the lock this one needs
  * (a writer appending, or readers a writer must wait out before it commits).
@@ -180,7 +173,7 @@ static long long mono_ms(void)
 static int busy_wait(void *arg, int count)
 {
 	struct am_vault *v = arg;
-	long long now = mono_ms(), ms;
+	long long now = am_mono_ns() / 1000000, ms;
 	struct timespec ts;
 
 	if (count == 0)

@@ -19,12 +19,12 @@
 #include "lifecycle.h"
 #include "import_int.h"
 #include "ctpar.h"
+#include "../common/clock.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "merkle.h"
 #include "note.h"
@@ -89,13 +89,6 @@ static int db_failed(struct vstate *vs, int rc, const char *what)
 	}
 	vs->s = am_db_error(vs->v, rc, what, vs->e);
 	return -1;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Recompute an entry's hash from its stored header and signature. */
@@ -767,7 +760,7 @@ enum am_status am_verify_run(struct am_vault *v, const struct am_verify_opts *o,
 	struct vstate vs;
 	sqlite3_stmt *st = NULL;
 	unsigned char prev[AM_HASH_LEN];
-	double deadline = o->max_seconds > 0 ? now_s() + o->max_seconds : 0;
+	double deadline = o->max_seconds > 0 ? am_mono_ns() / 1e9 + o->max_seconds : 0;
 	uint64_t seq = o->from_size, n = 0;
 	char why[160];
 	int rc;
@@ -829,7 +822,7 @@ enum am_status am_verify_run(struct am_vault *v, const struct am_verify_opts *o,
 					  from ? from->ckpt_id : -1);
 	memcpy(r->head, prev, AM_HASH_LEN);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (deadline > 0 && r->entries > 0 && now_s() > deadline) {
+		if (deadline > 0 && r->entries > 0 && am_mono_ns() / 1e9 > deadline) {
 			r->complete = 0;
 			break;
 		}
