@@ -16,10 +16,13 @@ echo "== tests: optimised build"
 # Memcheck sees what the sanitizers do not: the optimised code itself, and
 # uninitialised reads.  Leaks count when definitely lost: test_vault's pipe
 # writer is a fork that _exits holding its parent's heap (possibly lost).
+# --fair-sched: valgrind runs one thread at a time, and by default a thread
+# that never blocks (test_signer's crowding thread, a spinning hand-over) can
+# keep the lock from the others for minutes.
 echo "== unit tests under valgrind: optimised build"
 (cd build && ctest -L unit -N) | sed -n 's#.* unit/\(test_[a-z0-9_]*\)$#\1#p' |
 	AMANAT_VECTORS="$PWD/tests/vectors" xargs -P "$jobs" -I{} \
-	valgrind -q --leak-check=full --show-leak-kinds=definite \
+	valgrind -q --fair-sched=yes --leak-check=full --show-leak-kinds=definite \
 	--errors-for-leak-kinds=definite --error-exitcode=1 \
 	build/tests/{} >/dev/null
 echo "valgrind: unit tests clean"
