@@ -137,10 +137,15 @@ static enum am_status check_entry(struct am_vault *v, const struct am_trusted *t
 			b->has_root = 1;
 		}
 	}
+	v->tree_gap = UINT64_MAX;
 	if (b != NULL)
 		held = block_holds(v, p->h.seq, t->size, root, hash);
 	if (held == 0)
 		held = am_tree_holds(v, p->h.seq, t->size, root, hash) == 0 ? 1 : -1;
+	/* a row removed near this one is named, as a walk that reached it would name it */
+	if (held < 0 && v->tree_gap != UINT64_MAX)
+		return am_fail(e, AM_EINPUT, "%s has no entry %llu", v->path,
+			       (unsigned long long)v->tree_gap);
 	if (held < 0)
 		return am_fail(e, AM_EVERIFY, "%s: entry %llu is not the entry the verified log holds "
 			       "at this position (it was altered after it was verified); run 'amanat "

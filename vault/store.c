@@ -540,6 +540,8 @@ static enum am_status check_identity(struct am_vault *v, int *cut_short, struct 
 	else if (v->writable && am_vault_cut(v, why, sizeof(why)))
 		s = am_fail(e, AM_EINPUT, "%s: %s; refusing to write to it: run 'amanat verify' "
 			    "and restore it from a copy", v->path, why);
+	/* how the tree table is kept (FORMAT.md §15) follows the schema the file was made with */
+	v->tree_low = uver >= 3 ? AM_TREE_LOW : 0;
 	if (!sqlite3_get_autocommit(v->db))
 		(void)sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL);
 	return s;
@@ -649,6 +651,7 @@ enum am_status am_db_create(const char *path, struct am_vault **out, struct am_e
 	if (s != AM_OK)
 		goto fail_unlink;
 	v->writable = 1;
+	v->tree_low = AM_TREE_LOW;
 	db_global_config();
 	rc = sqlite3_open_v2(path, &v->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE,

@@ -15,13 +15,59 @@
 #include "merkle.h"
 #include "note.h"
 
-/* Read the stored node (level, idx); 0, or -1 if missing or malformed. */
+_Static_assert(AM_TREE_LOW <= 4, "a node below AM_TREE_LOW is hashed from at most 8 leaves");
+
+/*
+ * A node below v->tree_low, which is not stored: the subtree hashed again
+ * from its entries' stored hashes.  Like a stored node it is not trusted:
+ * whatever uses it checks it against a signed root.  0, or -1 if an entry
+ * is missing or its hash malformed.
+ */
+static int low_node(struct am_vault *v, unsigned level, uint64_t idx,
+		    unsigned char out[AM_HASH_LEN])
+{
+	unsigned char h[1u << 3][AM_HASH_LEN];
+	uint64_t lo = idx << level, n = (uint64_t)1 << level, got = 0;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (am_db_stmt(v, AM_ST_LEAVES, "SELECT seq, hash FROM entries WHERE seq >= ?1 AND "
+		       "seq < ?2 ORDER BY seq", &st) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)lo);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(lo + n));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && got < n) {
+		if ((uint64_t)sqlite3_column_int64(st, 0) != lo + got) {
+			v->tree_gap = lo + got; /* so that a reader names the row removed */
+			break;
+		}
+		if (sqlite3_column_type(st, 1) != SQLITE_BLOB ||
+		    sqlite3_column_bytes(st, 1) != AM_HASH_LEN)
+			break;
+		am_mt_leaf_hash(h[got++], sqlite3_column_blob(st, 1), AM_HASH_LEN);
+	}
+	if (rc == SQLITE_DONE && got < n)
+		v->tree_gap = lo + got;
+	am_db_stmt_done(st);
+	if (got != n)
+		return -1;
+	/* fold pairs in place, level by level, up to the subtree's root */
+	for (; n > 1; n >>= 1)
+		for (uint64_t i = 0; i < n / 2; i++)
+			am_mt_node_hash(h[i], h[2 * i], h[2 * i + 1]);
+	memcpy(out, h[0], AM_HASH_LEN);
+	return 0;
+}
+
+/* Read the node (level, idx), stored or not; 0, or -1 if missing or malformed. */
 static int get_node(struct am_vault *v, unsigned level, uint64_t idx,
 		    unsigned char out[AM_HASH_LEN])
 {
 	sqlite3_stmt *st = NULL;
 	int ok = -1;
 
+	if (level < v->tree_low)
+		return low_node(v, level, idx, out);
 	if (am_db_stmt(v, AM_ST_NODE_GET, "SELECT hash FROM tree WHERE level = ? AND idx = ?",
 		       &st) != SQLITE_OK)
 		return -1;
@@ -80,6 +126,8 @@ static int store_node(void *ctx, unsigned level, uint64_t index, const unsigned 
 {
 	struct store_ctx *c = ctx;
 
+	if (level < c->v->tree_low)
+		return 0;
 	if (c->v->tree_hold) {
 		am_buf_u8(&c->v->tree_held, (uint8_t)level);
 		am_buf_u64(&c->v->tree_held, index);

@@ -17,13 +17,22 @@
 #define AM_HEADER_MAGIC "AMNE"
 #define AM_APPLICATION_ID 0x414d4e54 /* "AMNT" */
 /*
- * The SQLite schema (user_version): 2 since 2026-12-06, whose append-only
- * triggers RAISE(ROLLBACK); 1 before, the same with RAISE(ABORT).  Both are
- * read and written; an older build meets 2 with "schema 2; this build reads 1"
- * rather than taking the new triggers for someone else's.
+ * The SQLite schema (user_version): 3 since 2026-12-06 (second change that
+ * day), whose tree table keeps no node below level AM_TREE_LOW (FORMAT.md
+ * §15); 2 before, every perfect subtree stored, with append-only triggers
+ * that RAISE(ROLLBACK); 1 before that, the same with RAISE(ABORT).  All are
+ * read and written, each kept as what it is; an older build meets 3 with
+ * "schema 3; this build reads 1 to 2" rather than a tree it takes for damaged.
  */
-#define AM_SCHEMA_VERSION 2
+#define AM_SCHEMA_VERSION 3
 #define AM_SCHEMA_VERSION_MIN 1
+/*
+ * Subtrees of fewer than 2^AM_TREE_LOW leaves are not stored in a schema 3
+ * vault: they are hashed again from the entries when a proof needs one (at
+ * most 15 entry hashes read).  Storing every subtree cost two rows per entry,
+ * most of a small-record batch's commit and ~4 % of the file.
+ */
+#define AM_TREE_LOW 4u
 #define AM_MAX_REFS (1u << 16)
 _Static_assert(AM_MAX_REFS == AM_CUSTODY_REFS_MAX, "one limit of refs per entry");
 #define AM_MAX_PAYLOAD (1u << 16)
@@ -54,7 +63,7 @@ _Static_assert(AM_MAX_REFS == AM_CUSTODY_REFS_MAX, "one limit of refs per entry"
 #define AM_HF_BATCHED 1u
 
 enum { AM_ST_CHUNK, AM_ST_ENTRY, AM_ST_NODE, AM_ST_READ, AM_ST_NODE_GET, AM_ST_META, AM_ST_WRAPS,
-       AM_ST_N };
+       AM_ST_LEAVES, AM_ST_N };
 struct am_vault {
 	sqlite3 *db;
 	char *path;
@@ -78,6 +87,8 @@ struct am_vault {
 	/* tree.c: the nodes of an open batch, stored together before its checkpoint */
 	int tree_hold;
 	struct am_buf tree_held; /* u8 level, u64 idx, hash: AM_TREE_HELD bytes each */
+	unsigned tree_low; /* nodes below this level are not stored: AM_TREE_LOW, or 0 (schema < 3) */
+	uint64_t tree_gap; /* the entry a node below tree_low last lacked, UINT64_MAX for none */
 	/* inclusion.c: a block of entries proved at once for a walk, and the last seq checked */
 	struct am_proved *proved;
 	uint64_t last_proved;

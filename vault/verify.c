@@ -184,12 +184,14 @@ static int start_from_trusted(struct vstate *vs, unsigned char prev[AM_HASH_LEN]
 	return 0;
 }
 
-/* Compare a recomputed perfect subtree with the stored node. */
+/* Compare a recomputed perfect subtree with the stored node (none below tree_low). */
 static int node_done(void *ctx, unsigned level, uint64_t index, const unsigned char h[AM_HASH_LEN])
 {
 	struct vstate *vs = ctx;
 	int rc, same;
 
+	if (level < vs->v->tree_low)
+		return 0;
 	sqlite3_reset(vs->node);
 	sqlite3_bind_int(vs->node, 1, (int)level);
 	sqlite3_bind_int64(vs->node, 2, (sqlite3_int64)index);
@@ -610,7 +612,8 @@ static int check_points(struct vstate *vs)
 /*
  * From a trusted point, counting every tree row would cost what the whole
  * log costs; instead look for a row beyond the n-entry tree at each level
- * (a node a writer would collide with), one index seek each.
+ * (a node a writer would collide with), and for any row below tree_low, one
+ * index seek each.
  */
 static int check_tree_end(struct vstate *vs, uint64_t n)
 {
@@ -619,25 +622,29 @@ static int check_tree_end(struct vstate *vs, uint64_t n)
 		"SELECT level, idx FROM tree WHERE level = ?1 AND idx >= ?2 LIMIT 1",
 		"SELECT level, idx FROM tree WHERE level = ?1 AND idx < 0 LIMIT 1",
 		"SELECT level, idx FROM tree WHERE level > 63 AND ?1 = ?1 AND ?2 = ?2 LIMIT 1",
-		"SELECT level, idx FROM tree WHERE level < 0 AND ?1 = ?1 AND ?2 = ?2 LIMIT 1",
+		"SELECT level, idx FROM tree WHERE level < ?1 AND ?2 = ?2 LIMIT 1",
 	};
 	int rc = SQLITE_OK, found = 0;
 
 	for (size_t q = 0; q < 4 && rc == SQLITE_OK && !found; q++) {
 		sqlite3_stmt *st = NULL;
-		unsigned levels = q < 2 ? 64 : 1;
+		unsigned low = vs->v->tree_low, levels = q < 2 ? 64 : 1;
 
 		rc = sqlite3_prepare_v2(vs->v->db, sql[q], -1, &st, NULL);
-		for (unsigned level = 0; rc == SQLITE_OK && level < levels && !found; level++) {
+		for (unsigned level = q < 2 ? low : 0; rc == SQLITE_OK && level < levels && !found;
+		     level++) {
 			sqlite3_reset(st);
-			sqlite3_bind_int(st, 1, (int)level);
+			/* the last query: no row below the lowest stored level */
+			sqlite3_bind_int(st, 1, (int)(q == 3 ? low : level));
 			sqlite3_bind_int64(st, 2, (sqlite3_int64)(n >> level));
 			rc = sqlite3_step(st);
 			if (rc == SQLITE_ROW) {
 				found = 1;
-				problem(vs, n, "the stored tree has a node (level %lld, index %lld) "
-					"beyond the %llu entries of the log", sqlite3_column_int64(st, 0),
-					sqlite3_column_int64(st, 1), (unsigned long long)n);
+				problem(vs, n, "the stored tree has a node (level %lld, index %lld) %s "
+					"%llu", sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+					q == 3 ? "below the lowest level this vault stores,"
+					       : "beyond the entries of the log, which are",
+					(unsigned long long)(q == 3 ? low : n));
 			}
 			if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 				rc = SQLITE_OK;
@@ -678,7 +685,7 @@ static int check_counts(struct vstate *vs, uint64_t n)
 	if ((uint64_t)chunks != vs->chunk_rows_expected)
 		return problem(vs, n, "the vault holds %lld chunk rows, its entries account for %llu",
 			       chunks, (unsigned long long)vs->chunk_rows_expected);
-	for (uint64_t k = n; k > 0; k >>= 1)
+	for (uint64_t k = n >> vs->v->tree_low; k > 0; k >>= 1)
 		want_nodes += k;
 	if (incremental) {
 		if (check_tree_end(vs, n) != 0)

@@ -181,7 +181,10 @@ tamper chunk-deleted "DELETE FROM chunks WHERE seq = $SEQ_BIG AND idx = 3;"
 tamper chunks-swapped "UPDATE chunks SET idx = 9 WHERE seq = $SEQ_BIG AND idx = 1; UPDATE chunks SET idx = 1 WHERE seq = $SEQ_BIG AND idx = 2; UPDATE chunks SET idx = 2 WHERE seq = $SEQ_BIG AND idx = 9;"
 tamper wraps-byte "UPDATE entries SET wraps = $(flip_sql wraps 50) WHERE seq = $SEQ_BIG;"
 tamper meta-byte "UPDATE entries SET meta = $(flip_sql meta 30) WHERE seq = $SEQ_TXT;"
-tamper tree-node "UPDATE tree SET hash = $(flip_sql hash 5) WHERE level = 1 AND idx = 0;"
+# this log is too short for a stored tree node (FORMAT.md §15): the nodes
+# below level 4 come from the entries' hash column, and none may be stored
+tamper hash-column "UPDATE entries SET hash = $(flip_sql hash 5) WHERE seq = 3;"
+tamper tree-low-row "INSERT INTO tree VALUES (1, 0, zeroblob(32));"
 tamper tree-extra-row "INSERT INTO tree VALUES (40, 0, zeroblob(32));"
 # the stored checkpoints as FORMAT.md §19-20 require them
 tamper checkpoint-deleted "DELETE FROM checkpoints WHERE id = 3;"

@@ -400,11 +400,15 @@ drop_triggers t.db
 flip_byte t.db entries sig "seq = 8" 10
 am 1 verify t.db --since cp7.txt --json
 expect_eq "bad entry" 8 "$(json_num bad_entry)"
-# a tree node under the trusted size altered: the trusted root no longer matches
+# a tree node under the trusted size altered: the trusted root no longer
+# matches.  This log is too short for a stored node (FORMAT.md §15): its
+# subtrees are hashed from the entries' hash column, so alter that
 cp v.db t.db
 drop_triggers t.db
-flip_byte t.db tree hash "level = 2 AND idx = 0" 5
+expect_eq "stored tree rows of a short log" 0 "$(sq t.db "SELECT count(*) FROM tree")"
+flip_byte t.db entries hash "seq = 2" 5
 am 1 verify t.db --since cp7.txt
+expect_stderr_contains "no longer have the trusted root"
 am 2 verify v.db --since missing.txt
 printf 'not a checkpoint\n' >junk.txt
 am 2 verify v.db --since junk.txt

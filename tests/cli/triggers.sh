@@ -72,16 +72,34 @@ am 0 verify v.db
 # them.  A trigger differing in anything else is still one amanat did not make.
 expect_eq "ROLLBACK triggers in a new vault" 12 \
 	"$(sq v.db "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%RAISE(ROLLBACK, ''amanat:%'")"
-expect_eq "schema of a new vault" 2 "$(sq v.db "PRAGMA user_version")"
-# schemas below 1 and above 2 are refused as what they are (exit 2), the file untouched
-for uv in 0 3; do
+expect_eq "schema of a new vault" 3 "$(sq v.db "PRAGMA user_version")"
+# schemas below 1 and above 3 are refused as what they are (exit 2), the file untouched
+for uv in 0 4; do
 	cp v.db uv.db
 	sq uv.db "PRAGMA user_version = $uv"
 	cp uv.db uv.orig
 	am 2 verify uv.db
-	expect_stderr_contains "uv.db is an amanat vault of schema $uv; this build reads schemas 1 to 2"
+	expect_stderr_contains "uv.db is an amanat vault of schema $uv; this build reads schemas 1 to 3"
 	expect_same_file uv.db uv.orig
 done
+# store_low_nodes DB: add the tree nodes below level 4 that schemas 1 and 2
+# store and schema 3 does not (FORMAT.md §15), as an older build would have
+store_low_nodes() {
+	/usr/bin/python3 - "$1" <<'PY' || fail "cannot add the low tree nodes to $1"
+import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+H = lambda b: hashlib.sha256(b).digest()
+nodes = {(0, s): H(b"\0" + bytes(h)) for s, h in db.execute("SELECT seq, hash FROM entries")}
+n = len(nodes)
+for lv in range(1, 4):
+    for i in range(n >> lv):
+        nodes[(lv, i)] = H(b"\1" + nodes[(lv - 1, 2 * i)] + nodes[(lv - 1, 2 * i + 1)])
+db.execute("BEGIN")
+for (lv, i), h in nodes.items():
+    db.execute("INSERT INTO tree(level, idx, hash) VALUES(?,?,?)", (lv, i, h))
+db.execute("COMMIT")
+PY
+}
 cp v.db legacy.db
 sq legacy.db "SELECT 'DROP TRIGGER ' || name || ';' || replace(sql, 'RAISE(ROLLBACK,', 'RAISE(ABORT,') || ';'
 	FROM sqlite_master WHERE type = 'trigger'" >legacy.sql
@@ -91,12 +109,23 @@ cp legacy.db legacy2.db
 am 1 verify legacy2.db
 expect_stderr_matches "did not make|altered"
 sq legacy.db "PRAGMA user_version = 1"
+# relabelled schema 3 without the nodes a schema 1 vault keeps: refused as damaged
+cp legacy.db legacy3.db
+am 1 verify legacy3.db
+expect_stderr_contains "stored tree node (level 0, index 0) is missing"
+store_low_nodes legacy.db
 expect_eq "ABORT triggers in the legacy vault" 12 \
 	"$(sq legacy.db "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%RAISE(ABORT, ''amanat:%'")"
 seal_as officer legacy.db small.txt
 expect_eq "next seq in the legacy vault" "$next" "$SEQ"
 verify_ok legacy.db $((next + 1))
 expect_eq "schema of the legacy vault after a seal" 1 "$(sq legacy.db "PRAGMA user_version")"
+# an append to it still stores every node, down to the leaves, as the
+# independent verifier requires of a schema 1 vault
+expect_eq "leaves stored in the legacy vault" "$((next + 1))" \
+	"$(sq legacy.db "SELECT count(*) FROM tree WHERE level = 0")"
+amv_ok vault legacy.db
+amv_ok vault v.db
 cp legacy.db legacy.orig
 # its triggers still refuse, leaving the file as it was
 expect_nonzero "$SQLITE3" -batch legacy.db "DELETE FROM entries WHERE seq = 4"

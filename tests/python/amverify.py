@@ -719,8 +719,9 @@ def open_vault(path):
     # Only the bytes count (§19): a value stored as TEXT is read as its bytes,
     # as amanat does.
     db.text_factory = bytes
-    # user_version 1 and 2 differ only in how the append-only triggers refuse (§19)
-    if appid != 0x414D4E54 or uver not in (1, 2):
+    # user_version 1 and 2 differ only in how the append-only triggers refuse,
+    # 3 in which tree nodes are stored (§15, §19)
+    if appid != 0x414D4E54 or uver not in (1, 2, 3):
         raise Fail("not an amanat vault (application_id %#x, user_version %d)" % (appid, uver))
     return db
 
@@ -759,7 +760,13 @@ def check_rewrap(h, auth, wrapsets, rewraps):
     rewraps[h.seq] = (to, {t for t, _, _ in items})
 
 
+def tree_low(db):
+    """The lowest stored tree level (§15): 4 in a schema 3 vault, 0 before."""
+    return 4 if db.execute("PRAGMA user_version").fetchone()[0] >= 3 else 0
+
+
 def _verify_vault(db):
+    low = tree_low(db)
     prev = bytes(32)
     n = 0
     auth = Membership()
@@ -856,7 +863,7 @@ def _verify_vault(db):
                 level += 1
                 nodes[(level, i)] = node_hash(nodes[(level - 1, 2 * i)],
                                               nodes[(level - 1, 2 * i + 1)])
-            for lv in range(level + 1):
+            for lv in range(low, level + 1):
                 idx = n >> lv
                 got = db.execute("SELECT hash FROM tree WHERE level = ? AND idx = ?",
                                  (lv, idx)).fetchone()
@@ -886,7 +893,7 @@ def _verify_vault(db):
     if total != expected_chunks:                                                  # 16
         raise Fail(where + "%d chunk rows, want %d" % (total, expected_chunks))
     tree_rows = db.execute("SELECT count(*) FROM tree").fetchone()[0]
-    want = sum(n >> lv for lv in range(n.bit_length()))
+    want = sum(n >> lv for lv in range(low, n.bit_length()))
     if tree_rows != want:                                                         # 17
         raise Fail(where + "%d tree rows, want %d" % (tree_rows, want))
     if queue:                                                                     # 18

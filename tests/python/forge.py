@@ -215,8 +215,10 @@ def append(db, n, hdr, sig, wraps, meta, chunks, cp_sk, vault_id, leaves):
                (n, hdr[6], hdr, sig, ehash, wraps, meta))
     leaves.append(av.leaf_hash(ehash))
     nodes = perfect_nodes(leaves)
+    low = av.tree_low(db)
     for lv, idx, h in new_nodes(nodes, n + 1):
-        db.execute("INSERT INTO tree(level, idx, hash) VALUES(?,?,?)", (lv, idx, h))
+        if lv >= low:
+            db.execute("INSERT INTO tree(level, idx, hash) VALUES(?,?,?)", (lv, idx, h))
     root = av.root_from_perfect(nodes, n + 1)
     db.execute("INSERT INTO checkpoints(size, root, signer, note) VALUES(?,?,?,?)",
                (n + 1, root, bytes(cp_sk.verify_key), checkpoint_note(cp_sk, vault_id, n + 1, root)))
@@ -258,10 +260,15 @@ def cmd_plant_tree(db_path):
     leaves = real[:-1] + [av.leaf_hash(H(b"fabricated entry"))]
     nodes = perfect_nodes(leaves)
     root = av.root_from_perfect(nodes, n)
+    low = av.tree_low(db)
     db.execute("BEGIN")
     db.execute("DELETE FROM tree")
     for (lv, idx), h in sorted(nodes.items()):
-        db.execute("INSERT INTO tree(level, idx, hash) VALUES(?,?,?)", (lv, idx, h))
+        if lv >= low:
+            db.execute("INSERT INTO tree(level, idx, hash) VALUES(?,?,?)", (lv, idx, h))
+    if low > 0:
+        # the nodes below low are hashed from the entries' hash column (§15)
+        db.execute("UPDATE entries SET hash = ? WHERE seq = ?", (H(b"fabricated entry"), n - 1))
     junk = nacl.signing.SigningKey.generate()
     origin = "amanat/" + vid.hex()
     note = ("%s\n%d\n%s\n\n\u2014 %s %s\n" % (origin, n, base64.b64encode(root).decode(), origin,

@@ -128,6 +128,24 @@ static void after(struct am_vault *v, const char *what, const int64_t before[4],
 	CHECKF(verifies(v, (uint64_t)before[0] + 1), "%s: does not verify after", what);
 }
 
+/*
+ * Seal entries alone until the next k complete a stored tree node (one of
+ * 2^AM_TREE_LOW leaves, FORMAT.md §15), so that a batch of k writes one.
+ */
+static void pad_for_tree(struct am_vault *v, unsigned k, const struct am_fields *f)
+{
+	const uint64_t span = (uint64_t)1 << AM_TREE_LOW;
+	struct am_seal_result res;
+	struct am_seal_req req;
+
+	mem_req(&req, f, "pad", 3);
+	while ((am_trusted_size(trust_of(v)) + k) % span >= k)
+		if (am_seal(v, trust_of(v), &admin, &req, &res, NULL) != AM_OK) {
+			CHECK(!"a padding seal failed");
+			return;
+		}
+}
+
 /* A batch of limit 8: two small entries, then one that the refusal hits. */
 static void batch_case(struct am_vault *v, const char *what, const char *table, const char *cond,
 		       const char *kind, const unsigned char *big, size_t bign, int at_commit,
@@ -242,6 +260,7 @@ int main(void)
 
 		/* the nodes held to the commit (a parent: leaves went in before it), the checkpoint */
 		snprintf(what, sizeof(what), "%s: the held tree nodes", kinds[k]);
+		pad_for_tree(v, 3, &f);
 		batch_case(v, what, "tree", "NEW.level > 0", kinds[k], (const unsigned char *)"x", 1, 1, &f);
 		snprintf(what, sizeof(what), "%s: the batch's checkpoint", kinds[k]);
 		batch_case(v, what, "checkpoints", "1", kinds[k], (const unsigned char *)"x", 1, 1,
