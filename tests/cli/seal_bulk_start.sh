@@ -105,7 +105,7 @@ fresh_eyes expect_exit 0 python3 "$HERE/on_tty.py" .steps "$AMANAT" seal "$V" \
 tr -d '\r' <"$OUT" >tty.out
 expect_eq "before the prompt: the lines of the run without a terminal" \
 	"$(sed '$d' threaded.err)" "$(sed '/passphrase for officer.id/,$d' tty.out)"
-expect_eq "entries sealed on a terminal" "$WANT" "$(grep -P '^\d+\t' tty.out)"
+expect_eq "entries sealed on a terminal" "$WANT" "$(grep -E $'^[0-9]+\t' tty.out)"
 
 # ---- no second thread to be had: one step after the other, the same result ----
 if command -v cc >/dev/null 2>&1; then
