@@ -68,6 +68,8 @@ struct cli_pass {
 };
 /* Parse --passphrase-fd's argument into p; 0, or -1 for a bad number. */
 int cli_pass_fd(const char *arg, struct cli_pass *p);
+/* 1 when the passphrase will be asked on the terminal: no --passphrase-fd, no AMANAT_PASSPHRASE. */
+int cli_pass_from_tty(const struct cli_pass *p);
 
 /*
  * The options that mean the same in every command that takes them, parsed in

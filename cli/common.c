@@ -224,8 +224,7 @@ static enum am_status ask_tty(const char *prompt, char *buf, size_t cap, size_t 
 	return s;
 }
 
-/* 1 when the passphrase will be asked on the terminal: no --passphrase-fd, no AMANAT_PASSPHRASE. */
-static int pass_from_tty(const struct cli_pass *p)
+int cli_pass_from_tty(const struct cli_pass *p)
 {
 	return p->fd < 0 && getenv("AMANAT_PASSPHRASE") == NULL;
 }
@@ -260,7 +259,7 @@ static enum am_status read_one(const struct cli_pass *p, const char *prompt, cha
 /* On the terminal, after a refused try: say why, and that it asks again. */
 static int try_again(const struct cli_pass *p, int attempt, const struct am_err *e)
 {
-	if (!pass_from_tty(p) || attempt >= TTY_TRIES)
+	if (!cli_pass_from_tty(p) || attempt >= TTY_TRIES)
 		return 0;
 	fprintf(stderr, "amanat: %s; try again (%d of %d)\n", e->msg, attempt + 1, TTY_TRIES);
 	return 1;
@@ -300,7 +299,7 @@ enum am_status cli_read_new_pass_prompt(const struct cli_pass *p, const char *na
 			s = cli_pass_strong(buf, words, e);
 			refused = s != AM_OK;
 		}
-		if (s == AM_OK && pass_from_tty(p)) {
+		if (s == AM_OK && cli_pass_from_tty(p)) {
 			s = ask_tty("repeat the passphrase: ", again, PASS_MAX, &n2, e);
 			if (s == AM_OK && (n != n2 || !am_equal(buf, again, n))) {
 				s = am_fail(e, AM_EINPUT, "the passphrases do not match");

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "../common/bytes.h"
 #include "../vault/note.h"
+#include "../vault/worker.h"
 #include "cli.h"
 #include "pin.h"
 #include "seal_bulk.h"
@@ -50,6 +52,15 @@ static void items_release(struct items *it)
 	memset(it, 0, sizeof(*it));
 }
 
+/*
+ * strerror for the walk, which may run beside the thread that unlocks (and
+ * may call strerror): strerror_r writes to the caller's buffer, not a shared one.
+ */
+static const char *why(int err, char *buf, size_t n)
+{
+	return strerror_r(err, buf, n);
+}
+
 /* 1 when the name can be recorded (UTF-8 text). */
 static int name_ok(const char *s)
 {
@@ -60,6 +71,7 @@ static enum am_status add_item(struct items *it, const char *path, const char *r
 			       uint64_t size, struct am_err *e)
 {
 	struct item *x;
+	char eb[128];
 	int fd;
 
 	/*
@@ -70,12 +82,12 @@ static enum am_status add_item(struct items *it, const char *path, const char *r
 	if (rel != NULL) {
 		if (faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) != 0)
 			return am_fail(e, errno == EACCES || errno == ENOENT ? AM_EINPUT : AM_EIO,
-				       "cannot open %s: %s", path, strerror(errno));
+				       "cannot open %s: %s", path, why(errno, eb, sizeof(eb)));
 	} else {
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
 			return am_fail(e, errno == EACCES || errno == ENOENT ? AM_EINPUT : AM_EIO,
-				       "cannot open %s: %s", path, strerror(errno));
+				       "cannot open %s: %s", path, why(errno, eb, sizeof(eb)));
 		close(fd);
 	}
 	if (!name_ok(path))
@@ -118,6 +130,7 @@ static enum am_status walk(struct items *it, const char *dir, const char *rel, i
 {
 	struct dirent **names = NULL;
 	enum am_status s = AM_OK;
+	char eb[128];
 	int n;
 
 	if (depth > MAX_DEPTH)
@@ -126,7 +139,7 @@ static enum am_status walk(struct items *it, const char *dir, const char *rel, i
 	n = scandir(dir, &names, NULL, by_name);
 	if (n < 0)
 		return am_fail(e, errno == EACCES || errno == ENOENT ? AM_EINPUT : AM_EIO,
-			       "cannot read the directory %s: %s", dir, strerror(errno));
+			       "cannot read the directory %s: %s", dir, why(errno, eb, sizeof(eb)));
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 		char *path = NULL, *sub = NULL;
@@ -141,7 +154,8 @@ static enum am_status walk(struct items *it, const char *dir, const char *rel, i
 			goto next;
 		}
 		if (lstat(path, &st) != 0)
-			s = am_fail(e, AM_EIO, "cannot read %s: %s", path, strerror(errno));
+			s = am_fail(e, AM_EIO, "cannot read %s: %s", path,
+				    why(errno, eb, sizeof(eb)));
 		else if (S_ISDIR(st.st_mode))
 			s = walk(it, path, sub, depth + 1, e);
 		else if (S_ISREG(st.st_mode))
@@ -163,6 +177,7 @@ static enum am_status collect(struct items *it, char *const *files, size_t nfile
 			      struct am_err *e)
 {
 	enum am_status s = AM_OK;
+	char eb[128];
 
 	for (size_t i = 0; i < nfiles && s == AM_OK; i++) {
 		struct stat st, other;
@@ -170,7 +185,7 @@ static enum am_status collect(struct items *it, char *const *files, size_t nfile
 			return am_fail(e, AM_EINPUT, "standard input (-) can only be sealed alone");
 		if (stat(files[i], &st) != 0)
 			return am_fail(e, errno == ENOENT || errno == ENOTDIR ? AM_EINPUT : AM_EIO,
-				       "cannot open %s: %s", files[i], strerror(errno));
+				       "cannot open %s: %s", files[i], why(errno, eb, sizeof(eb)));
 		/* the same file or folder named twice is a slip, not two items */
 		for (size_t j = 0; j < i; j++)
 			if (stat(files[j], &other) == 0 && other.st_dev == st.st_dev &&
@@ -190,6 +205,63 @@ static enum am_status collect(struct items *it, char *const *files, size_t nfile
 	if (s == AM_OK && it->n == 0)
 		s = am_fail(e, AM_EINPUT, "no files to seal under %s", files[0]);
 	return s;
+}
+
+/* The walk as a thread's work: its input, and what the join hands back. */
+struct walk_job {
+	const struct cli_seal_bulk *in;
+	struct items *it;
+	enum am_status s;
+	struct am_err e;
+};
+
+static void *walk_thread(void *arg)
+{
+	struct walk_job *w = arg;
+
+	w->s = collect(w->it, w->in->files, w->in->nfiles, w->in->recursive, &w->e);
+	return NULL;
+}
+
+/*
+ * The walk, the vault opened through its pin, the signer unlocked: failing
+ * with the walk's error first, then open's, then unlock's, as when they ran
+ * one after the other.  When nobody types the passphrase, the walk runs on
+ * the second core while Argon2id runs on this one; the vault is still opened
+ * only once the walk has succeeded, so the pin, the first-use notice and the
+ * order of the lines on stderr are what they were.  Someone at a terminal
+ * sees the walk's lines before the prompt: the walk runs first, as before.
+ */
+static enum am_status start(const struct cli_seal_bulk *in, struct items *it,
+			    struct cli_trust *ct, struct am_identity *signer, struct am_err *e)
+{
+	struct walk_job w = { .in = in, .it = it };
+	struct am_err ue;
+	enum am_status s, us = AM_OK;
+	pthread_t th;
+	int fd = in->pass->fd, threaded;
+
+	am_err_init(&w.e);
+	am_err_init(&ue);
+	threaded = !cli_pass_from_tty(in->pass) && !(fd >= 0 && isatty(fd)) &&
+		   am_worker_start(&th, walk_thread, &w) == 0;
+	if (threaded) {
+		us = cli_unlock(in->pass, in->as, signer, &ue);
+		pthread_join(th, NULL);
+	} else {
+		walk_thread(&w);
+	}
+	if (w.s != AM_OK) {
+		*e = w.e;
+		return w.s;
+	}
+	s = cli_trust_open(ct, in->vault, 1, e);
+	if (s != AM_OK)
+		return s;
+	if (!threaded)
+		return cli_unlock(in->pass, in->as, signer, e);
+	*e = ue;
+	return us;
 }
 
 /* What the durable callback needs: where to print, and what was acknowledged. */
@@ -273,11 +345,7 @@ int cli_seal_bulk(const struct cli_seal_bulk *in, struct cli_seal_bulk_out *out)
 			"several are sealed; do not give them with --meta\n");
 		return EXIT_USAGE;
 	}
-	s = collect(&it, in->files, in->nfiles, in->recursive, &e);
-	if (s == AM_OK)
-		s = cli_trust_open(&ct, in->vault, 1, &e);
-	if (s == AM_OK)
-		s = cli_unlock(in->pass, in->as, &signer, &e);
+	s = start(in, &it, &ct, &signer, &e);
 	if (s != AM_OK)
 		goto fail;
 	r.v = ct.v;
