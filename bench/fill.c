@@ -31,6 +31,7 @@ static void die(const char *what, const struct am_err *e)
 
 int main(int argc, char **argv)
 {
+	const struct am_batch_limits overlap = { 0, 0, 1 }; /* as seal --recursive */
 	const char *pass = getenv("AMANAT_PASSPHRASE");
 	struct am_identity who;
 	struct am_vault *v = NULL;
@@ -64,7 +65,7 @@ int main(int argc, char **argv)
 		die("verifying the vault", &e);
 	am_vault_use_trust(v, t);
 	if (am_fields_set(&f, "case", "BENCH-0001", 10, &e) != AM_OK ||
-	    am_batch_begin(v, t, &who, NULL, NULL, NULL, &b, &e) != AM_OK)
+	    am_batch_begin(v, t, &who, &overlap, NULL, NULL, &b, &e) != AM_OK)
 		die("setup", &e);
 	w0 = clock_s(CLOCK_MONOTONIC);
 	c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);

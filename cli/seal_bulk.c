@@ -323,6 +323,7 @@ static enum am_status file_fields(struct am_fields *f, const struct item *x, str
 
 int cli_seal_bulk(const struct cli_seal_bulk *in, struct cli_seal_bulk_out *out)
 {
+	const struct am_batch_limits overlap = { 0, 0, 1 };
 	struct items it;
 	struct run r;
 	struct cli_trust ct;
@@ -352,7 +353,8 @@ int cli_seal_bulk(const struct cli_seal_bulk *in, struct cli_seal_bulk_out *out)
 	r.it = &it;
 	r.type = in->type;
 	r.json = in->json;
-	s = am_batch_begin(ct.v, ct.t, &signer, NULL, on_durable, &r, &b, &e);
+	/* each batch committed on the other core while the next is sealed (vault.h) */
+	s = am_batch_begin(ct.v, ct.t, &signer, &overlap, on_durable, &r, &b, &e);
 	if (s != AM_OK)
 		goto fail;
 	r.outer = cli_progress_start(&prog, "sealing");

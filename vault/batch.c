@@ -7,7 +7,9 @@
  */
 #include "vault_int.h"
 #include "body.h"
+#include "worker.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,10 +28,20 @@ struct am_batch {
 	struct am_body body;
 	struct am_trusted work; /* valid while open */
 	int open;               /* inside BEGIN IMMEDIATE */
-	struct pending *p;
+	struct pending *p;      /* not acknowledged: the batch committing, then the one built */
 	size_t n, cap;
-	uint64_t bytes;         /* plaintext bytes pending */
+	uint64_t bytes;         /* plaintext bytes of the batch being built */
+	/* limits.overlap: the batch before, committing on another thread */
+	int committing, threaded;
+	atomic_int commit_over;
+	pthread_t committer;
+	enum am_status commit_s;
+	struct am_err commit_e;
+	struct am_trusted done; /* the log after it, verified; *t once durable */
+	size_t ndone;           /* its entries: p[0 .. ndone) */
 };
+
+static enum am_status need_store(void *ctx, struct am_err *e);
 
 enum am_status am_batch_begin(struct am_vault *v, struct am_trusted *t,
 			      const struct am_identity *signer, const struct am_batch_limits *lim,
@@ -62,6 +74,9 @@ enum am_status am_batch_begin(struct am_vault *v, struct am_trusted *t,
 		b->lim.max_bytes = AM_BATCH_BYTES;
 	b->durable = durable;
 	b->ctx = ctx;
+	b->body.need_store = need_store;
+	b->body.need_ctx = b;
+	am_trusted_init(&b->done);
 	/* a batch of more than one: one X25519 per custodian for the batch (FORMAT.md §29) */
 	b->body.pooled = b->lim.max_entries > 1;
 	am_trusted_init(&b->work);
@@ -69,17 +84,175 @@ enum am_status am_batch_begin(struct am_vault *v, struct am_trusted *t,
 	return AM_OK;
 }
 
+/* Acknowledge the first k pending entries (durable), in order. */
+static void acknowledge(struct am_batch *b, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		if (b->durable != NULL)
+			b->durable(b->ctx, b->p[i].cookie, &b->p[i].res);
+	memmove(b->p, b->p + k, (b->n - k) * sizeof(*b->p));
+	b->n -= k;
+}
+
+/* Move the verified state src into dst, leaving src empty. */
+static void move_state(struct am_trusted *dst, struct am_trusted *src)
+{
+	am_trusted_clear(dst);
+	*dst = *src;
+	am_auth_init(&src->auth);
+	am_trusted_clear(src);
+}
+
+static void *commit_thread(void *arg)
+{
+	struct am_batch *b = arg;
+
+	b->commit_s = am_db_commit(b->v, &b->commit_e);
+	atomic_store(&b->commit_over, 1);
+	return NULL;
+}
+
+/*
+ * Wait for the batch committing on the other thread; once durable, its
+ * state becomes the verified one and its entries are acknowledged.
+ */
+static enum am_status commit_join(struct am_batch *b, struct am_err *e)
+{
+	enum am_status s;
+
+	if (!b->committing)
+		return AM_OK;
+	if (b->threaded)
+		pthread_join(b->committer, NULL);
+	b->committing = 0;
+	s = b->commit_s;
+	if (s != AM_OK) {
+		am_trusted_clear(&b->done);
+		if (e != NULL)
+			*e = b->commit_e;
+		memmove(b->p, b->p + b->ndone, (b->n - b->ndone) * sizeof(*b->p));
+		b->n -= b->ndone;
+		b->ndone = 0;
+		return s;
+	}
+	move_state(b->t, &b->done);
+	acknowledge(b, b->ndone);
+	b->ndone = 0;
+	return AM_OK;
+}
+
 /* Drop the batch being built: roll back, nothing of it acknowledged. */
 static void drop(struct am_batch *b)
 {
+	/* the batch before may still become durable: it is acknowledged if it does */
+	(void)commit_join(b, NULL);
 	am_body_abandon(&b->body);
 	if (b->open)
 		am_write_abort(b->v, &b->work);
+	else
+		am_trusted_clear(&b->work);
 	am_tree_drop(b->v);
 	am_body_batch_end(&b->body);
 	b->open = 0;
 	b->n = 0;
 	b->bytes = 0;
+}
+
+/*
+ * SQLite back from the commit on the other thread: the batch before is
+ * durable (and acknowledged), the write lock is taken again, and what the
+ * batch being built holds in memory is stored: chained on the log as the
+ * lock finds it, signed again when another writer appended in between.
+ */
+static enum am_status storage_back(struct am_batch *b, struct am_err *e)
+{
+	struct am_trusted fresh;
+	unsigned char head[AM_HASH_LEN];
+	uint64_t size;
+	enum am_status s;
+
+	if (!b->committing)
+		return AM_OK;
+	s = commit_join(b, e);
+	if (s != AM_OK) {
+		drop(b);
+		return s;
+	}
+	if (b->n == 0 && !b->body.fly.on) {
+		b->body.queue_on = 0;
+		am_trusted_clear(&b->work);
+		return AM_OK;
+	}
+	size = b->t->size;
+	memcpy(head, b->t->head, AM_HASH_LEN);
+	s = am_write_begin(b->v, b->t, &fresh, e);
+	if (s != AM_OK) {
+		drop(b);
+		return s;
+	}
+	b->open = 1;
+	am_tree_hold(b->v);
+	if (b->t->size != size || !am_equal(b->t->head, head, AM_HASH_LEN)) {
+		uint64_t moved = b->t->size - size;
+		/* someone else's entries came first: ours go after them */
+		move_state(&b->work, &fresh);
+		s = am_body_rechain(&b->body, &b->work, b->signer, e);
+		for (size_t i = 0; i < b->n; i++)
+			b->p[i].res.seq += moved;
+	} else {
+		am_trusted_clear(&fresh);
+	}
+	if (s == AM_OK)
+		s = am_body_flush(&b->body, e);
+	if (s != AM_OK)
+		drop(b);
+	return s;
+}
+
+static enum am_status need_store(void *ctx, struct am_err *e)
+{
+	return storage_back(ctx, e);
+}
+
+/*
+ * Commit on another thread (limits.overlap): the entries sealed next are
+ * chained on a copy of the state after this batch and wait in memory.
+ */
+static enum am_status commit_start(struct am_batch *b, struct am_err *e)
+{
+	unsigned char root[AM_HASH_LEN];
+	uint64_t size;
+	enum am_status s;
+
+	s = am_body_settle(&b->body, e);
+	if (s == AM_OK)
+		s = am_tree_flush(b->v, e);
+	if (s == AM_OK)
+		s = am_checkpoint_store(b->v, &b->work, b->signer, NULL, e);
+	if (s == AM_OK && am_trusted_copy(&b->done, &b->work) != 0)
+		s = am_fail(e, AM_ENOMEM, "out of memory");
+	if (s != AM_OK) {
+		drop(b);
+		return s;
+	}
+	size = b->work.size;
+	am_mt_frontier_root(&b->work.fr, root);
+	for (size_t i = 0; i < b->n; i++) {
+		b->p[i].res.tree_size = size;
+		memcpy(b->p[i].res.root, root, AM_HASH_LEN);
+	}
+	am_body_batch_end(&b->body);
+	am_tree_drop(b->v);
+	b->open = 0;
+	b->ndone = b->n;
+	b->bytes = 0;
+	b->committing = 1;
+	b->body.queue_on = 1;
+	atomic_store(&b->commit_over, 0);
+	b->threaded = am_worker_start(&b->committer, commit_thread, b) == 0;
+	if (!b->threaded)
+		commit_thread(b);
+	return AM_OK;
 }
 
 enum am_status am_batch_commit(struct am_batch *b, struct am_err *e)
@@ -88,6 +261,9 @@ enum am_status am_batch_commit(struct am_batch *b, struct am_err *e)
 	uint64_t size;
 	enum am_status s;
 
+	s = storage_back(b, e);
+	if (s != AM_OK)
+		return s;
 	if (!b->open)
 		return AM_OK;
 	if (b->n == 0) {
@@ -118,10 +294,8 @@ enum am_status am_batch_commit(struct am_batch *b, struct am_err *e)
 	for (size_t i = 0; i < b->n; i++) {
 		b->p[i].res.tree_size = size;
 		memcpy(b->p[i].res.root, root, AM_HASH_LEN);
-		if (b->durable != NULL)
-			b->durable(b->ctx, b->p[i].cookie, &b->p[i].res);
 	}
-	b->n = 0;
+	acknowledge(b, b->n);
 	b->bytes = 0;
 	return AM_OK;
 }
@@ -143,7 +317,14 @@ enum am_status am_batch_add(struct am_batch *b, unsigned type, const struct am_s
 		b->p = p;
 		b->cap = cap;
 	}
-	if (!b->open) {
+	/* the commit on the other thread is over, or too much waits for it */
+	if (b->committing && (atomic_load(&b->commit_over) ||
+			      b->body.q_bytes >= AM_BATCH_QUEUE_BYTES)) {
+		s = storage_back(b, e);
+		if (s != AM_OK)
+			return s;
+	}
+	if (!b->open && !b->committing) {
 		s = am_write_begin(b->v, b->t, &b->work, e);
 		if (s != AM_OK)
 			return s;
@@ -152,7 +333,7 @@ enum am_status am_batch_add(struct am_batch *b, unsigned type, const struct am_s
 	}
 	/* the first entry of a batch is vouched for by the checkpoint before it, if any */
 	s = am_body_seal(b->v, &b->body, &b->work, b->signer, type,
-			 b->n > 0 ? AM_HF_BATCHED : 0, req, payload, pn, &res, e);
+			 b->n > b->ndone ? AM_HF_BATCHED : 0, req, payload, pn, &res, e);
 	if (s != AM_OK) {
 		drop(b);
 		return s;
@@ -161,9 +342,12 @@ enum am_status am_batch_add(struct am_batch *b, unsigned type, const struct am_s
 	b->p[b->n].res = res;
 	b->n++;
 	b->bytes += res.size;
-	if (b->n >= b->lim.max_entries || b->bytes >= b->lim.max_bytes)
+	if (b->n - b->ndone < b->lim.max_entries && b->bytes < b->lim.max_bytes)
+		return AM_OK;
+	if (!b->lim.overlap || b->lim.max_entries == 1)
 		return am_batch_commit(b, e);
-	return AM_OK;
+	s = storage_back(b, e);
+	return s == AM_OK ? commit_start(b, e) : s;
 }
 
 enum am_status am_batch_seal(struct am_batch *b, const struct am_seal_req *req, void *cookie,

@@ -58,19 +58,82 @@ static void flight_release(struct am_flight *f)
 	am_appending_release(&f->ap);
 	am_buf_release(&f->wraps);
 	free(f->meta);
+	free(f->chunk);
 	memset(f, 0, sizeof(*f));
+}
+
+/* Forget the queued entries: the queue is empty and off. */
+static void queue_drop(struct am_body *b)
+{
+	for (size_t i = 0; i < b->nq; i++)
+		flight_release(&b->q[i]);
+	free(b->q);
+	b->q = NULL;
+	b->nq = b->capq = b->q_bytes = 0;
+	b->queue_on = 0;
 }
 
 void am_body_abandon(struct am_body *b)
 {
 	unsigned char sig[AM_SIG_LEN];
 
+	queue_drop(b);
 	if (!b->fly.on)
 		return;
 	/* the thread reads the header until it is done with it; its signature is not wanted */
 	if (am_signer_wait(b->sgn, sig) == 0)
 		am_wipe(sig, sizeof(sig));
 	flight_release(&b->fly);
+}
+
+/* Queue a landed entry (none: nothing) instead of storing it; it is moved, not copied. */
+static enum am_status enqueue(struct am_body *b, struct am_flight *f, struct am_err *e)
+{
+	if (!f->on)
+		return AM_OK;
+	if (b->nq == b->capq) {
+		size_t cap = b->capq ? 2 * b->capq : 256;
+		struct am_flight *q = realloc(b->q, cap * sizeof(*q));
+		if (q == NULL) {
+			flight_release(f);
+			return am_fail(e, AM_ENOMEM, "out of memory");
+		}
+		b->q = q;
+		b->capq = cap;
+	}
+	b->q_bytes += f->ap.hb.len + f->wraps.len + f->mn + f->chunkn;
+	b->q[b->nq++] = *f;
+	memset(f, 0, sizeof(*f));
+	return AM_OK;
+}
+
+/* Store a queued entry: its chunk first (the triggers want it before its row), then its row. */
+static enum am_status put_queued(struct am_flight *f, struct am_err *e)
+{
+	enum am_status s = AM_OK;
+
+	if (f->chunk != NULL)
+		s = am_db_put_chunk(f->v, f->ap.seq, 0, f->chunk, f->chunkn, e);
+	if (s == AM_OK)
+		s = am_append_store(f->v, f->work, &f->ap, f->sig, f->hash, f->wraps.data,
+				    f->wraps.len, f->meta, f->mn, e);
+	return s;
+}
+
+enum am_status am_body_flush(struct am_body *b, struct am_err *e)
+{
+	enum am_status s = AM_OK;
+
+	for (size_t i = 0; i < b->nq && s == AM_OK; i++)
+		s = put_queued(&b->q[i], e);
+	if (s == AM_OK && b->fly.on && b->fly.chunk != NULL) {
+		s = am_db_put_chunk(b->fly.v, b->fly.ap.seq, 0, b->fly.chunk, b->fly.chunkn, e);
+		free(b->fly.chunk);
+		b->fly.chunk = NULL;
+		b->fly.chunkn = 0;
+	}
+	queue_drop(b);
+	return s;
 }
 
 /*
@@ -93,14 +156,74 @@ static enum am_status land(struct am_body *b, struct am_flight *out, struct am_e
 	return AM_OK;
 }
 
+/* Chain one queued entry again at the end of work and sign it here. */
+static enum am_status rechain_one(struct am_flight *f, struct am_trusted *work,
+				  const struct am_identity *signer, struct am_err *e)
+{
+	struct am_appending old = f->ap;
+	struct am_header h;
+	char why[160];
+	enum am_status s;
+
+	/* h points into old's bytes (refs, payload), which live until it is encoded again */
+	if (am_header_parse(old.hb.data, old.hb.len, &h, why, sizeof(why)) != 0) {
+		s = am_fail(e, AM_EINPUT, "internal: a queued header does not parse: %s", why);
+		goto cleanup;
+	}
+	s = am_authorise(f->v, &work->auth, signer, h.type, e);
+	if (s == AM_OK)
+		s = am_append_begin(f->v, work, signer, &h, &f->ap, e);
+	if (s != AM_OK) {
+		f->ap = old;
+		return s;
+	}
+	if (am_sign(f->sig, f->ap.sb.data, f->ap.sb.len, signer->sign_sk) != 0) {
+		s = am_fail(e, AM_EINPUT, "signing failed");
+		goto cleanup;
+	}
+	am_entry_hash(f->hash, f->ap.hb.data, f->ap.hb.len, f->sig);
+	am_append_link(work, &f->ap, f->hash);
+	f->work = work;
+cleanup:
+	am_appending_release(&old);
+	return s;
+}
+
+enum am_status am_body_rechain(struct am_body *b, struct am_trusted *work,
+			       const struct am_identity *signer, struct am_err *e)
+{
+	unsigned char *pks = NULL, sig[AM_SIG_LEN];
+	enum am_status s = AM_OK;
+	size_t n = 0;
+	int same;
+
+	if (am_auth_recipients(&work->auth, &pks, &n) != 0)
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	same = n > 0 && (b->bw == NULL || am_bwrap_for(b->bw, pks, n));
+	free(pks);
+	if (!same)
+		return am_fail(e, AM_EIO, "the custodians of the vault changed while the entries "
+			       "before were committed; the entries after them were not sealed");
+	/* the entry being signed joins the queue: its signature names the old place */
+	if (b->fly.on) {
+		struct am_flight f = b->fly;
+		memset(&b->fly, 0, sizeof(b->fly));
+		if (am_signer_wait(b->sgn, sig) == 0)
+			am_wipe(sig, sizeof(sig));
+		s = enqueue(b, &f, e);
+	}
+	for (size_t i = 0; i < b->nq && s == AM_OK; i++)
+		s = rechain_one(&b->q[i], work, signer, e);
+	return s;
+}
+
 /* Store a landed entry (nothing if none) and release it. */
 static enum am_status put_landed(struct am_flight *f, struct am_err *e)
 {
 	enum am_status s = AM_OK;
 
 	if (f->on)
-		s = am_append_store(f->v, f->work, &f->ap, f->sig, f->hash, f->wraps.data,
-				    f->wraps.len, f->meta, f->mn, e);
+		s = put_queued(f, e);
 	flight_release(f);
 	return s;
 }
@@ -379,8 +502,11 @@ static enum am_status seal_content(struct am_vault *v, struct am_body *b, struct
 		am_wipe(b->cur, have);
 		am_wipe(b->packed, am_chunk_pt_max(have));
 	} else if (s == AM_OK) {
-		/* chunks stored as they come: the entry before them first */
-		s = am_body_settle(b, e);
+		/* chunks stored as they come: SQLite back from the commit, the entry before first */
+		if (b->queue_on)
+			s = b->need_store(b->need_ctx, e);
+		if (s == AM_OK)
+			s = am_body_settle(b, e);
 		/* the worker compresses too when there is anything to compress */
 		if (s == AM_OK && compress) {
 			sc.th[1].packed = am_secure_alloc(am_chunk_pt_max(AM_CHUNK_SIZE));
@@ -612,12 +738,21 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 			b->fly.mn = mn;
 			meta = NULL;
 			am_signer_submit(b->sgn, b->fly.ap.sb.data, b->fly.ap.sb.len);
-			s = put_landed(&prev, e);
+			s = b->queue_on ? enqueue(b, &prev, e) : put_landed(&prev, e);
 		} else {
 			flight_release(&prev);
 		}
-		if (s == AM_OK && b->ct_held > 0)
+		if (s == AM_OK && b->ct_held > 0 && b->queue_on) {
+			/* kept with its entry until SQLite is back (am_body_flush) */
+			b->fly.chunk = malloc(b->ct_held);
+			if (b->fly.chunk == NULL)
+				s = am_fail(e, AM_ENOMEM, "out of memory");
+			else
+				memcpy(b->fly.chunk, b->ct, b->ct_held);
+			b->fly.chunkn = b->fly.chunk != NULL ? b->ct_held : 0;
+		} else if (s == AM_OK && b->ct_held > 0) {
 			s = am_db_put_chunk(v, h.seq, 0, b->ct, b->ct_held, e);
+		}
 	} else if (s == AM_OK) {
 		s = am_append_entry(v, work, signer, &h, wraps.data, wraps.len, meta, mn, e);
 	}

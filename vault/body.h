@@ -30,9 +30,22 @@ struct am_body {
 		unsigned char *meta;
 		size_t mn;
 		unsigned char sig[AM_SIG_LEN], hash[AM_HASH_LEN]; /* once signed */
+		unsigned char *chunk; /* queued: its one chunk's ciphertext, not stored yet */
+		size_t chunkn;
 	} fly;
 	int defer;                 /* hold a one-chunk entry's ciphertext in ct */
 	size_t ct_held;            /* its length, 0 when none is held */
+	/*
+	 * While the batch before is committed on another thread, SQLite is not
+	 * touched: signed entries wait here, in order, with their chunks, and
+	 * content of more than one chunk first calls need_store (which takes
+	 * SQLite back and stores the queue).
+	 */
+	int queue_on;
+	struct am_flight *q;
+	size_t nq, capq, q_bytes;
+	enum am_status (*need_store)(void *ctx, struct am_err *e);
+	void *need_ctx;
 };
 
 AM_WUR enum am_status am_body_alloc(struct am_body *b, struct am_err *e);
@@ -42,8 +55,23 @@ void am_body_release(struct am_body *b);
 void am_body_batch_end(struct am_body *b);
 /* Store the entry whose signature is in flight, if any (before a checkpoint or commit). */
 AM_WUR enum am_status am_body_settle(struct am_body *b, struct am_err *e);
-/* Forget the entry in flight (its transaction is rolled back). */
+/* Forget the entry in flight and the queue (its transaction is rolled back). */
 void am_body_abandon(struct am_body *b);
+/*
+ * Store the queued entries in order, each chunk before its row, then the
+ * chunk of the entry in flight, and stop queueing; on work's transaction.
+ */
+AM_WUR enum am_status am_body_flush(struct am_body *b, struct am_err *e);
+/*
+ * Another writer appended while the queue waited: chain the queued entries
+ * (and the one in flight, whose signature is dropped) again on work, which
+ * holds the log as it is now, each re-signed by signer here; they keep
+ * their content, wraps and metadata, which name the vault and the entry's
+ * uid but not its place.  AM_EBUSY when the custodians changed meanwhile
+ * (the wraps would be to the old ones): the caller drops the queue.
+ */
+AM_WUR enum am_status am_body_rechain(struct am_body *b, struct am_trusted *work,
+				      const struct am_identity *signer, struct am_err *e);
 
 /*
  * Seal req (content from req->fd, or req->data when fd is -1) as an entry of

@@ -411,7 +411,17 @@ struct am_batch;
 struct am_batch_limits {
 	size_t max_entries; /* 0: AM_BATCH_ENTRIES; 1: every entry alone (no batching) */
 	uint64_t max_bytes; /* of plaintext; 0: AM_BATCH_BYTES.  An entry is never split */
+	/*
+	 * 1: a batch that reaches its limits is committed on another thread while
+	 * the next entries are sealed and signed; they wait in memory (up to
+	 * AM_BATCH_QUEUE_BYTES) and are stored once the commit is back.  If
+	 * another writer appended in between, they are chained after its entries
+	 * and signed again.  Acknowledgements are unchanged: after the COMMIT,
+	 * from the thread that calls am_batch_*, at its next call.
+	 */
+	int overlap;
 };
+#define AM_BATCH_QUEUE_BYTES ((size_t)16 << 20)
 
 /* Called for each entry once it is durable; cookie is what am_batch_seal was given. */
 typedef void (*am_batch_durable_fn)(void *ctx, void *cookie, const struct am_seal_result *res);

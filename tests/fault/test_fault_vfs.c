@@ -1024,7 +1024,7 @@ static void batch_acked(void *ctx, void *cookie, const struct am_seal_result *re
 static enum am_status run_batch(struct am_vault *v, uint64_t *seq, struct am_err *e)
 {
 	static const char text[] = "W-0042 (fictional): one of many short records.\n";
-	struct am_batch_limits lim = { BATCH_LIMIT, 0 };
+	struct am_batch_limits lim = { BATCH_LIMIT, 0, 0 };
 	struct am_batch *b = NULL;
 	struct am_seal_req req;
 	struct am_fields f;

@@ -1,0 +1,357 @@
+/*
+ * test_batch_overlap.c — a batch committed on another thread while the next
+ * entries are sealed (am_batch_limits.overlap): acknowledgements still come
+ * only after each COMMIT, in seq order, from the caller's thread; the
+ * entries sealed meanwhile wait in memory and are stored in order, a long
+ * one taking SQLite back first; when another writer appends between the
+ * COMMIT and the next batch, the waiting entries are chained after its
+ * entries and signed again, and refused when it changed the custodians; a
+ * failure while they are stored loses them and nothing acknowledged.
+ *
+ * A reader holding the database open keeps the COMMIT waiting (it needs
+ * the readers gone), which is how the tests make entries wait for it.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vault/vault_int.h"
+#include "check.h"
+#include "trusted.h"
+
+static char dir[256], path[512];
+static struct am_identity admin, cust;
+
+struct acks {
+	uint64_t seq[256];
+	uint64_t tree[256];
+	uintptr_t cookie[256];
+	size_t n;
+};
+
+static void on_durable(void *ctx, void *cookie, const struct am_seal_result *res)
+{
+	struct acks *a = ctx;
+
+	if (a->n < 256) {
+		a->seq[a->n] = res->seq;
+		a->tree[a->n] = res->tree_size;
+		a->cookie[a->n] = (uintptr_t)cookie;
+	}
+	a->n++;
+}
+
+static uint64_t count_of(struct am_vault *v)
+{
+	uint64_t n = 0;
+
+	return am_vault_count(v, &n, NULL) == AM_OK ? n : UINT64_MAX;
+}
+
+static int verifies(struct am_vault *v, uint64_t size)
+{
+	struct am_progress none = { NULL, NULL };
+	struct am_verify_report r;
+
+	return am_verify(v, AM_VERIFY_FULL, none, &r, NULL) == AM_OK && r.ok && r.size == size;
+}
+
+/* A connection of its own, in a read transaction: a COMMIT waits until it ends. */
+static sqlite3 *reader(void)
+{
+	sqlite3 *db = NULL;
+
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "BEGIN; SELECT count(*) FROM entries;", NULL, NULL, NULL) ==
+	      SQLITE_OK);
+	return db;
+}
+
+static void reader_end(sqlite3 *db)
+{
+	CHECK(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Every acknowledgement in seq order from first, with its cookie, and a tree that holds it. */
+static void acks_in_order(const struct acks *a, uint64_t first, const char *what)
+{
+	for (size_t i = 0; i < a->n && i < 256; i++) {
+		CHECKF(a->seq[i] == first + i, "%s: ack %zu is entry %llu", what, i,
+		       (unsigned long long)a->seq[i]);
+		CHECKF(a->cookie[i] == i, "%s: ack %zu has cookie %zu", what, i,
+		       (size_t)a->cookie[i]);
+		CHECKF(a->tree[i] > a->seq[i], "%s: ack %zu in a tree of %llu", what, i,
+		       (unsigned long long)a->tree[i]);
+	}
+}
+
+/* The custodian opens entry seq and finds content of n bytes. */
+static int opens(struct am_vault *v, uint64_t seq, size_t n)
+{
+	struct am_fields got;
+	const struct am_field *size;
+	char want[24];
+	int ok;
+
+	am_fields_init(&got);
+	snprintf(want, sizeof(want), "%zu", n);
+	ok = am_open_fields(v, &cust, seq, &got, NULL) == AM_OK &&
+	     (size = am_fields_get(&got, "size")) != NULL && size->vlen == strlen(want) &&
+	     memcmp(size->value, want, size->vlen) == 0;
+	am_fields_release(&got);
+	return ok;
+}
+
+/*
+ * 23 entries, limit 4, one of them longer than a chunk, with references
+ * back into the batch committing and into the entries waiting: the same
+ * entries, flags and checkpoints as without overlap.
+ */
+static void in_order(struct am_vault *v, const struct am_fields *f, unsigned char *big,
+		     size_t bign)
+{
+	struct am_batch_limits lim = { 4, 0, 1 };
+	struct am_batch *b = NULL;
+	struct am_seal_req req;
+	struct acks a;
+	uint64_t base = count_of(v), ref[1];
+	sqlite3 *db = NULL;
+
+	memset(&a, 0, sizeof(a));
+	CHECK(am_batch_begin(v, trust_of(v), &admin, &lim, on_durable, &a, &b, NULL) == AM_OK);
+	if (b == NULL)
+		return;
+	for (uintptr_t i = 0; i < 23; i++) {
+		char body[32];
+		int n = snprintf(body, sizeof(body), "record %u", (unsigned)i);
+		/* the commits of the 1st and 3rd batches (after entries 3 and 11) wait for a reader */
+		if (i == 3 || i == 11)
+			db = reader();
+		if (i == 6 || i == 14) {
+			reader_end(db);
+			db = NULL;
+		}
+		if (i == 9)
+			mem_req(&req, f, big, bign);
+		else
+			mem_req(&req, f, body, (size_t)n);
+		ref[0] = base + i - 3;
+		if (i >= 3 && i % 2) {
+			req.refs = ref;
+			req.nrefs = 1;
+		}
+		CHECKF(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK, "entry %u", (unsigned)i);
+		CHECKF(a.n + am_batch_pending(b) == i + 1, "after %u: %zu acked, %zu pending",
+		       (unsigned)i, a.n, am_batch_pending(b));
+		/* while the reader holds the commit, nothing of it is acknowledged */
+		if (i == 5)
+			CHECKF(a.n == 0, "%zu acknowledged before the commit ended", a.n);
+	}
+	CHECK(am_batch_commit(b, NULL) == AM_OK);
+	CHECK(a.n == 23 && am_batch_pending(b) == 0);
+	acks_in_order(&a, base, "in order");
+	am_batch_free(b);
+	CHECK(count_of(v) == base + 23);
+	CHECK(verifies(v, base + 23));
+	for (uint64_t s = base; s < base + 23; s++) {
+		struct am_entry_pub p;
+		CHECK(am_entry_read(v, s, &p, NULL) == AM_OK);
+		CHECKF((p.h.flags & AM_HF_BATCHED) == ((s - base) % 4 ? AM_HF_BATCHED : 0),
+		       "entry %llu flags %u", (unsigned long long)s, p.h.flags);
+		am_entry_pub_release(&p);
+		CHECKF(opens(v, s, s == base + 9 ? bign : (s - base < 10 ? 8 : 9)),
+		       "entry %llu", (unsigned long long)s);
+	}
+}
+
+/*
+ * Another writer appends between the COMMIT and the next batch: the waiting
+ * entries go after its entry, signed again; the acknowledged numbers are
+ * where they are.
+ */
+static void other_writer(struct am_vault *v, struct am_vault *v2, const struct am_fields *f)
+{
+	struct am_batch_limits lim = { 4, 0, 1 };
+	struct am_batch *b = NULL;
+	struct am_seal_req req;
+	struct am_seal_result res;
+	struct acks a;
+	uint64_t base = count_of(v);
+	sqlite3 *db;
+
+	memset(&a, 0, sizeof(a));
+	CHECK(am_batch_begin(v, trust_of(v), &admin, &lim, on_durable, &a, &b, NULL) == AM_OK);
+	if (b == NULL)
+		return;
+	db = reader();
+	mem_req(&req, f, "mine", 4);
+	for (uintptr_t i = 0; i < 7; i++)
+		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
+	CHECK(a.n == 0 && am_batch_pending(b) == 7);
+	reader_end(db);
+	/* waits for the COMMIT, then appends at base + 4, before the three waiting */
+	mem_req(&req, f, "theirs", 6);
+	CHECK(am_seal(v2, trust_of(v2), &admin, &req, &res, NULL) == AM_OK);
+	CHECK(res.seq == base + 4);
+	CHECK(am_batch_commit(b, NULL) == AM_OK);
+	CHECK(a.n == 7);
+	for (size_t i = 0; i < 7 && a.n == 7; i++)
+		CHECKF(a.seq[i] == base + i + (i >= 4) && a.cookie[i] == i, "ack %zu: entry %llu", i,
+		       (unsigned long long)a.seq[i]);
+	am_batch_free(b);
+	CHECK(count_of(v) == base + 8);
+	CHECK(verifies(v, base + 8));
+	CHECK(verifies(v2, base + 8));
+	for (uint64_t s = base; s < base + 8; s++)
+		CHECKF(opens(v, s, s == base + 4 ? 6 : 4), "entry %llu", (unsigned long long)s);
+}
+
+/*
+ * Another writer enrolls a custodian meanwhile: the waiting entries are
+ * wrapped to the old custodians only, so they are refused, and nothing of
+ * them is kept; what was committed before stays acknowledged.
+ */
+static void custodians_changed(struct am_vault *v, struct am_vault *v2,
+			       const struct am_fields *f)
+{
+	struct am_batch_limits lim = { 4, 0, 1 };
+	struct am_batch *b = NULL;
+	struct am_seal_req req;
+	struct am_identity extra;
+	struct acks a;
+	struct am_err err;
+	uint64_t base = count_of(v), seq = 0;
+	sqlite3 *db;
+
+	memset(&a, 0, sizeof(a));
+	CHECK(am_identity_generate(&extra, "custodian-extra", NULL) == AM_OK);
+	CHECK(am_batch_begin(v, trust_of(v), &admin, &lim, on_durable, &a, &b, NULL) == AM_OK);
+	if (b == NULL)
+		return;
+	db = reader();
+	mem_req(&req, f, "mine", 4);
+	for (uintptr_t i = 0; i < 6; i++)
+		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
+	reader_end(db);
+	CHECK(am_enroll(v2, trust_of(v2), &admin, &extra, AM_ROLE_CUSTODIAN, &seq, NULL) == AM_OK);
+	CHECK(seq == base + 4);
+	CHECK(am_batch_commit(b, &err) == AM_EIO);
+	CHECKF(strstr(err.msg, "custodians") != NULL, "%s", err.msg);
+	CHECK(a.n == 4 && am_batch_pending(b) == 0);
+	acks_in_order(&a, base, "custodians changed");
+	CHECK(count_of(v) == base + 5);
+	CHECK(verifies(v, base + 5));
+	/* the batch goes on, wrapped to the custodians as they are now */
+	mem_req(&req, f, "after", 5);
+	CHECK(am_batch_seal(b, &req, (void *)4, NULL) == AM_OK);
+	CHECK(am_batch_commit(b, NULL) == AM_OK);
+	CHECK(a.n == 5 && a.seq[4] == base + 5);
+	CHECK(am_can_open(v, &extra, base + 5, NULL) == AM_OK);
+	am_batch_free(b);
+	CHECK(verifies(v, base + 6));
+	am_identity_release(&extra);
+}
+
+/* A waiting entry's row refused when it is stored: none of them kept, the committed ones acked. */
+static void refused_when_stored(struct am_vault *v, const struct am_fields *f)
+{
+	struct am_batch_limits lim = { 4, 0, 1 };
+	struct am_batch *b = NULL;
+	struct am_seal_req req;
+	struct acks a;
+	struct am_err err;
+	uint64_t base = count_of(v);
+	char sql[256];
+	sqlite3 *db;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(sql, sizeof(sql),
+		 "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.entries WHEN NEW.seq = %llu "
+		 "BEGIN SELECT RAISE(ROLLBACK, 'injected refusal'); END;",
+		 (unsigned long long)base + 5);
+	CHECK(sqlite3_exec(v->db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(am_batch_begin(v, trust_of(v), &admin, &lim, on_durable, &a, &b, NULL) == AM_OK);
+	if (b == NULL)
+		return;
+	db = reader();
+	mem_req(&req, f, "mine", 4);
+	for (uintptr_t i = 0; i < 7; i++)
+		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
+	reader_end(db);
+	CHECK(am_batch_commit(b, &err) != AM_OK);
+	CHECKF(strstr(err.msg, "injected refusal") != NULL, "%s", err.msg);
+	CHECK(a.n == 4 && am_batch_pending(b) == 0);
+	acks_in_order(&a, base, "refused");
+	CHECK(sqlite3_exec(v->db, "DROP TRIGGER temp.refuse", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_get_autocommit(v->db));
+	CHECK(count_of(v) == base + 4);
+	CHECK(verifies(v, base + 4));
+	am_batch_free(b);
+}
+
+/* Freed while a commit is under way: it ends, and what it made durable is acknowledged. */
+static void freed_while_committing(struct am_vault *v, const struct am_fields *f)
+{
+	struct am_batch_limits lim = { 3, 0, 1 };
+	struct am_batch *b = NULL;
+	struct am_seal_req req;
+	struct acks a;
+	uint64_t base = count_of(v);
+
+	memset(&a, 0, sizeof(a));
+	CHECK(am_batch_begin(v, trust_of(v), &admin, &lim, on_durable, &a, &b, NULL) == AM_OK);
+	if (b == NULL)
+		return;
+	mem_req(&req, f, "mine", 4);
+	for (uintptr_t i = 0; i < 5; i++)
+		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
+	am_batch_free(b);
+	CHECK(a.n == 3);
+	acks_in_order(&a, base, "freed");
+	CHECK(count_of(v) == base + 3);
+	CHECK(verifies(v, base + 3));
+}
+
+int main(void)
+{
+	struct am_vault *v, *v2 = NULL;
+	struct am_fields f;
+	unsigned char *big;
+	size_t bign = AM_CHUNK_SIZE + 77;
+
+	if (am_crypto_init() != 0)
+		return 1;
+	check_tmpdir(dir, sizeof(dir), "batch_overlap");
+	snprintf(path, sizeof(path), "%s/v.vault", dir);
+	v = new_trusted_vault(path, &admin, &cust);
+	CHECK(v != NULL);
+	big = malloc(bign);
+	CHECK(big != NULL);
+	if (v == NULL || big == NULL)
+		return check_done();
+	for (size_t i = 0; i < bign; i++)
+		big[i] = (unsigned char)(i * 7 + (i >> 9));
+	am_fields_init(&f);
+	CHECK(am_fields_set(&f, "case", "C-1", 3, NULL) == AM_OK);
+	CHECK(am_vault_open(path, 1, &v2, NULL) == AM_OK);
+	CHECK(v2 != NULL && trust_of(v2) != NULL);
+
+	in_order(v, &f, big, bign);
+	if (v2 != NULL) {
+		other_writer(v, v2, &f);
+		custodians_changed(v, v2, &f);
+	}
+	refused_when_stored(v, &f);
+	freed_while_committing(v, &f);
+
+	am_fields_release(&f);
+	free(big);
+	close_vault(v2);
+	close_vault(v);
+	am_identity_release(&admin);
+	am_identity_release(&cust);
+	check_rmtree(dir);
+	return check_done();
+}
