@@ -164,7 +164,7 @@ static void drop(struct am_batch *b)
  * batch being built holds in memory is stored: chained on the log as the
  * lock finds it, signed again when another writer appended in between.
  */
-static enum am_status storage_back(struct am_batch *b, struct am_err *e)
+static enum am_status storage_back(struct am_batch *b, int midway, struct am_err *e)
 {
 	struct am_trusted fresh;
 	unsigned char head[AM_HASH_LEN];
@@ -178,7 +178,8 @@ static enum am_status storage_back(struct am_batch *b, struct am_err *e)
 		drop(b);
 		return s;
 	}
-	if (b->n == 0 && !b->body.fly.on) {
+	/* between entries with nothing sealed since: the next entry begins as any would */
+	if (!midway && b->n == 0 && !b->body.fly.on) {
 		b->body.queue_on = 0;
 		am_trusted_clear(&b->work);
 		return AM_OK;
@@ -211,7 +212,8 @@ static enum am_status storage_back(struct am_batch *b, struct am_err *e)
 
 static enum am_status need_store(void *ctx, struct am_err *e)
 {
-	return storage_back(ctx, e);
+	/* an entry is being sealed on b->work: the transaction must be open when this returns */
+	return storage_back(ctx, 1, e);
 }
 
 /*
@@ -261,7 +263,7 @@ enum am_status am_batch_commit(struct am_batch *b, struct am_err *e)
 	uint64_t size;
 	enum am_status s;
 
-	s = storage_back(b, e);
+	s = storage_back(b, 0, e);
 	if (s != AM_OK)
 		return s;
 	if (!b->open)
@@ -320,7 +322,7 @@ enum am_status am_batch_add(struct am_batch *b, unsigned type, const struct am_s
 	/* the commit on the other thread is over, or too much waits for it */
 	if (b->committing && (atomic_load(&b->commit_over) ||
 			      b->body.q_bytes >= AM_BATCH_QUEUE_BYTES)) {
-		s = storage_back(b, e);
+		s = storage_back(b, 0, e);
 		if (s != AM_OK)
 			return s;
 	}
@@ -346,7 +348,7 @@ enum am_status am_batch_add(struct am_batch *b, unsigned type, const struct am_s
 		return AM_OK;
 	if (!b->lim.overlap || b->lim.max_entries == 1)
 		return am_batch_commit(b, e);
-	s = storage_back(b, e);
+	s = storage_back(b, 0, e);
 	return s == AM_OK ? commit_start(b, e) : s;
 }
 

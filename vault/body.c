@@ -454,7 +454,8 @@ static enum am_status seal_stream(struct am_body *b, struct store_ctx *sc, struc
  * and ciphertext fields (the per-chunk content hash of §28) and the
  * plaintext SHA-256.
  */
-static enum am_status seal_content(struct am_vault *v, struct am_body *b, struct am_header *h,
+static enum am_status seal_content(struct am_vault *v, struct am_body *b,
+				   const struct am_trusted *work, struct am_header *h,
 				   struct source *src, int compress, const struct am_progress *pr,
 				   unsigned char sha[AM_HASH_LEN], struct am_err *e)
 {
@@ -502,9 +503,12 @@ static enum am_status seal_content(struct am_vault *v, struct am_body *b, struct
 		am_wipe(b->cur, have);
 		am_wipe(b->packed, am_chunk_pt_max(have));
 	} else if (s == AM_OK) {
-		/* chunks stored as they come: SQLite back from the commit, the entry before first */
-		if (b->queue_on)
-			s = b->need_store(b->need_ctx, e);
+		/*
+		 * chunks stored as they come: SQLite back from the commit (which may
+		 * put this entry after another writer's), the entry before first
+		 */
+		if (b->queue_on && (s = b->need_store(b->need_ctx, e)) == AM_OK)
+			h->seq = sc.seq = work->size + (b->fly.on ? 1 : 0);
 		if (s == AM_OK)
 			s = am_body_settle(b, e);
 		/* the worker compresses too when there is anything to compress */
@@ -698,7 +702,7 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 	h.payload = payload;
 	h.payload_len = (uint32_t)pn;
 	memcpy(h.signer, signer->sign_pk, AM_SIGN_PK_LEN);
-	s = seal_content(v, b, &h, &src, type != AM_T_MEDIA, &req->progress, sha, e);
+	s = seal_content(v, b, work, &h, &src, type != AM_T_MEDIA, &req->progress, sha, e);
 	if (s != AM_OK)
 		goto cleanup;
 	am_hex(hex, sha, sizeof(sha));

@@ -38,8 +38,9 @@ struct am_body {
 	/*
 	 * While the batch before is committed on another thread, SQLite is not
 	 * touched: signed entries wait here, in order, with their chunks, and
-	 * content of more than one chunk first calls need_store (which takes
-	 * SQLite back and stores the queue).
+	 * content of more than one chunk first calls need_store, which takes
+	 * SQLite back and stores the queue (on the same work, which another
+	 * writer's entries may have moved on; the custodians it checked).
 	 */
 	int queue_on;
 	struct am_flight *q;

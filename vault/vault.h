@@ -395,8 +395,10 @@ AM_WUR enum am_status am_seal(struct am_vault *v, struct am_trusted *t,
  * am_batch_commit instead, which keeps everything sealed so far.
  *
  * Locking: the vault's write lock is held from the first am_batch_seal of a
- * batch to its commit; other writers wait (up to AM_BUSY_WAIT_SECONDS).
- * Readers in other processes see a batch all at once or not at all.
+ * batch to its commit (with limits.overlap, from when the entries sealed
+ * during the commit before are stored); other writers wait (up to
+ * AM_BUSY_WAIT_SECONDS), and may append between two batches.  Readers in
+ * other processes see a batch all at once or not at all.
  */
 struct am_batch;
 

@@ -997,14 +997,20 @@ static enum am_status seal_pipe(struct am_vault *v, uint64_t *seq, struct am_err
 	return s;
 }
 
-enum op { OP_SEAL, OP_ENROLL, OP_CUSTODY, OP_BATCH, OP_N, OP_SEAL_BIG = OP_N };
-static const char *const op_names[] = { "seal", "enroll", "custody", "batch", "big seal" };
+enum op { OP_SEAL, OP_ENROLL, OP_CUSTODY, OP_BATCH, OP_OVERLAP, OP_N, OP_SEAL_BIG = OP_N };
+static const char *const op_names[] = { "seal", "enroll", "custody", "batch", "overlap",
+					"big seal" };
+/* a group commit, the first COMMIT on another thread or not (am_batch_limits.overlap) */
+static int is_batch(enum op op)
+{
+	return op == OP_BATCH || op == OP_OVERLAP;
+}
 /* entries an operation adds when it succeeds, and after how many each batch ends */
 #define BATCH_ENTRIES 3
 #define BATCH_LIMIT 2
 static uint64_t op_adds(enum op op)
 {
-	return op == OP_BATCH ? BATCH_ENTRIES : 1;
+	return is_batch(op) ? BATCH_ENTRIES : 1;
 }
 /* entries the last run_op acknowledged (for a batch: its durable callbacks) */
 static uint64_t op_acked;
@@ -1020,11 +1026,14 @@ static void batch_acked(void *ctx, void *cookie, const struct am_seal_result *re
 /*
  * A group commit: two small records from memory and one two-chunk file,
  * with a limit of two, so two batches (two then one) and two COMMITs.
+ * With overlap the first COMMIT runs on another thread until the file,
+ * longer than a chunk, takes SQLite back.
  */
-static enum am_status run_batch(struct am_vault *v, uint64_t *seq, struct am_err *e)
+static enum am_status run_batch(struct am_vault *v, int overlap, uint64_t *seq,
+				struct am_err *e)
 {
 	static const char text[] = "W-0042 (fictional): one of many short records.\n";
-	struct am_batch_limits lim = { BATCH_LIMIT, 0, 0 };
+	struct am_batch_limits lim = { BATCH_LIMIT, 0, overlap };
 	struct am_batch *b = NULL;
 	struct am_seal_req req;
 	struct am_fields f;
@@ -1065,7 +1074,8 @@ static enum am_status run_op1(enum op op, struct am_vault *v, uint64_t *seq, str
 {
 	switch (op) {
 	case OP_BATCH:
-		return run_batch(v, seq, e);
+	case OP_OVERLAP:
+		return run_batch(v, op == OP_OVERLAP, seq, e);
 	case OP_SEAL:
 		return seal_file(v, content, seq, e);
 	case OP_ENROLL:
@@ -1086,7 +1096,7 @@ static enum am_status run_op(enum op op, struct am_vault *v, uint64_t *seq, stru
 	*seq = UINT64_MAX;
 	op_acked = 0;
 	s = run_op1(op, v, seq, e);
-	if (op != OP_BATCH)
+	if (!is_batch(op))
 		op_acked = s == AM_OK;
 	return s;
 }
@@ -1576,7 +1586,7 @@ static long crash_point(enum op op, long k, long total)
 		       "%llu entries acknowledged, %llu found", (unsigned long long)op_acked,
 		       (unsigned long long)(n - good_count));
 		/* whole batches only: a batch's entries are all there or none */
-		if (op == OP_BATCH && n != UINT64_MAX)
+		if (is_batch(op) && n != UINT64_MAX)
 			CHECKF(n - good_count == 0 || n - good_count == BATCH_LIMIT ||
 			       n - good_count == BATCH_ENTRIES, "%llu entries of a batch run survived",
 			       (unsigned long long)(n - good_count));

@@ -291,6 +291,45 @@ static void refused_when_stored(struct am_vault *v, const struct am_fields *f)
 	am_batch_free(b);
 }
 
+/*
+ * A long entry first after a batch whose COMMIT is still under way (it
+ * takes SQLite back midway through sealing itself): stored at the next
+ * seq, in the transaction of the batch it begins.
+ */
+static void long_first(struct am_vault *v, const struct am_fields *f, unsigned char *big,
+		       size_t bign)
+{
+	struct am_batch_limits lim = { 2, 0, 1 };
+	struct am_batch *b = NULL;
+	struct am_seal_req req;
+	struct acks a;
+	uint64_t base = count_of(v);
+	sqlite3 *db;
+
+	memset(&a, 0, sizeof(a));
+	CHECK(am_batch_begin(v, trust_of(v), &admin, &lim, on_durable, &a, &b, NULL) == AM_OK);
+	if (b == NULL)
+		return;
+	db = reader();
+	mem_req(&req, f, "mine", 4);
+	for (uintptr_t i = 0; i < 2; i++)
+		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
+	CHECK(a.n == 0);
+	/* the COMMIT can go on now; the long entry most likely finds it still running */
+	reader_end(db);
+	mem_req(&req, f, big, bign);
+	CHECK(am_batch_seal(b, &req, (void *)2, NULL) == AM_OK);
+	CHECK(a.n == 2);
+	mem_req(&req, f, "mine", 4);
+	CHECK(am_batch_seal(b, &req, (void *)3, NULL) == AM_OK);
+	CHECK(am_batch_commit(b, NULL) == AM_OK);
+	CHECK(a.n == 4);
+	acks_in_order(&a, base, "long first");
+	am_batch_free(b);
+	CHECK(verifies(v, base + 4));
+	CHECK(opens(v, base + 2, bign) && opens(v, base + 3, 4));
+}
+
 /* Freed while a commit is under way: it ends, and what it made durable is acknowledged. */
 static void freed_while_committing(struct am_vault *v, const struct am_fields *f)
 {
@@ -344,6 +383,7 @@ int main(void)
 		custodians_changed(v, v2, &f);
 	}
 	refused_when_stored(v, &f);
+	long_first(v, &f, big, bign);
 	freed_while_committing(v, &f);
 
 	am_fields_release(&f);
