@@ -105,6 +105,29 @@ static int opens(struct am_vault *v, uint64_t seq, size_t n)
 }
 
 /*
+ * A batch of limit lim (overlapped) whose first COMMIT a reader holds, with k
+ * entries "mine" sealed (cookies 0 .. k-1): the reader is in *db.
+ */
+static struct am_batch *held_batch(struct am_vault *v, const struct am_fields *f, size_t lim,
+				   size_t k, struct acks *a, sqlite3 **db)
+{
+	struct am_batch_limits l = { lim, 0, 1 };
+	struct am_batch *b = NULL;
+	struct am_seal_req req;
+
+	memset(a, 0, sizeof(*a));
+	*db = NULL;
+	CHECK(am_batch_begin(v, trust_of(v), &admin, &l, on_durable, a, &b, NULL) == AM_OK);
+	if (b == NULL)
+		return NULL;
+	*db = reader();
+	mem_req(&req, f, "mine", 4);
+	for (uintptr_t i = 0; i < k; i++)
+		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
+	return b;
+}
+
+/*
  * 23 entries, limit 4, one of them longer than a chunk, with references
  * back into the batch committing and into the entries waiting: the same
  * entries, flags and checkpoints as without overlap.
@@ -173,22 +196,16 @@ static void in_order(struct am_vault *v, const struct am_fields *f, unsigned cha
  */
 static void other_writer(struct am_vault *v, struct am_vault *v2, const struct am_fields *f)
 {
-	struct am_batch_limits lim = { 4, 0, 1 };
-	struct am_batch *b = NULL;
+	struct am_batch *b;
 	struct am_seal_req req;
 	struct am_seal_result res;
 	struct acks a;
 	uint64_t base = count_of(v);
 	sqlite3 *db;
 
-	memset(&a, 0, sizeof(a));
-	CHECK(am_batch_begin(v, trust_of(v), &admin, &lim, on_durable, &a, &b, NULL) == AM_OK);
+	b = held_batch(v, f, 4, 7, &a, &db);
 	if (b == NULL)
 		return;
-	db = reader();
-	mem_req(&req, f, "mine", 4);
-	for (uintptr_t i = 0; i < 7; i++)
-		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
 	CHECK(a.n == 0 && am_batch_pending(b) == 7);
 	reader_end(db);
 	/* waits for the COMMIT, then appends at base + 4, before the three waiting */
@@ -216,8 +233,7 @@ static void other_writer(struct am_vault *v, struct am_vault *v2, const struct a
 static void custodians_changed(struct am_vault *v, struct am_vault *v2,
 			       const struct am_fields *f)
 {
-	struct am_batch_limits lim = { 4, 0, 1 };
-	struct am_batch *b = NULL;
+	struct am_batch *b;
 	struct am_seal_req req;
 	struct am_identity extra;
 	struct acks a;
@@ -225,15 +241,10 @@ static void custodians_changed(struct am_vault *v, struct am_vault *v2,
 	uint64_t base = count_of(v), seq = 0;
 	sqlite3 *db;
 
-	memset(&a, 0, sizeof(a));
 	CHECK(am_identity_generate(&extra, "custodian-extra", NULL) == AM_OK);
-	CHECK(am_batch_begin(v, trust_of(v), &admin, &lim, on_durable, &a, &b, NULL) == AM_OK);
+	b = held_batch(v, f, 4, 6, &a, &db);
 	if (b == NULL)
 		return;
-	db = reader();
-	mem_req(&req, f, "mine", 4);
-	for (uintptr_t i = 0; i < 6; i++)
-		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
 	reader_end(db);
 	CHECK(am_enroll(v2, trust_of(v2), &admin, &extra, AM_ROLE_CUSTODIAN, &seq, NULL) == AM_OK);
 	CHECK(seq == base + 4);
@@ -257,28 +268,21 @@ static void custodians_changed(struct am_vault *v, struct am_vault *v2,
 /* A waiting entry's row refused when it is stored: none of them kept, the committed ones acked. */
 static void refused_when_stored(struct am_vault *v, const struct am_fields *f)
 {
-	struct am_batch_limits lim = { 4, 0, 1 };
-	struct am_batch *b = NULL;
-	struct am_seal_req req;
+	struct am_batch *b;
 	struct acks a;
 	struct am_err err;
 	uint64_t base = count_of(v);
 	char sql[256];
 	sqlite3 *db;
 
-	memset(&a, 0, sizeof(a));
 	snprintf(sql, sizeof(sql),
 		 "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.entries WHEN NEW.seq = %llu "
 		 "BEGIN SELECT RAISE(ROLLBACK, 'injected refusal'); END;",
 		 (unsigned long long)base + 5);
 	CHECK(sqlite3_exec(v->db, sql, NULL, NULL, NULL) == SQLITE_OK);
-	CHECK(am_batch_begin(v, trust_of(v), &admin, &lim, on_durable, &a, &b, NULL) == AM_OK);
+	b = held_batch(v, f, 4, 7, &a, &db);
 	if (b == NULL)
 		return;
-	db = reader();
-	mem_req(&req, f, "mine", 4);
-	for (uintptr_t i = 0; i < 7; i++)
-		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
 	reader_end(db);
 	CHECK(am_batch_commit(b, &err) != AM_OK);
 	CHECKF(strstr(err.msg, "injected refusal") != NULL, "%s", err.msg);
@@ -299,21 +303,15 @@ static void refused_when_stored(struct am_vault *v, const struct am_fields *f)
 static void long_first(struct am_vault *v, const struct am_fields *f, unsigned char *big,
 		       size_t bign)
 {
-	struct am_batch_limits lim = { 2, 0, 1 };
-	struct am_batch *b = NULL;
+	struct am_batch *b;
 	struct am_seal_req req;
 	struct acks a;
 	uint64_t base = count_of(v);
 	sqlite3 *db;
 
-	memset(&a, 0, sizeof(a));
-	CHECK(am_batch_begin(v, trust_of(v), &admin, &lim, on_durable, &a, &b, NULL) == AM_OK);
+	b = held_batch(v, f, 2, 2, &a, &db);
 	if (b == NULL)
 		return;
-	db = reader();
-	mem_req(&req, f, "mine", 4);
-	for (uintptr_t i = 0; i < 2; i++)
-		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
 	CHECK(a.n == 0);
 	/* the COMMIT can go on now; the long entry most likely finds it still running */
 	reader_end(db);
