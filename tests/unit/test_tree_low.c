@@ -201,6 +201,8 @@ static void check_proofs(struct am_vault *v, uint64_t n, const char *what)
 
 	for (uint64_t k = 1; k <= n; k++)
 		mth(0, k, want[k]);
+	/* one read transaction, as readers take: no lock taken per statement */
+	CHECK(am_vault_read_begin(v, NULL) == AM_OK);
 	for (uint64_t k = 1; k <= n; k++) {
 		if (am_vault_root(v, k, root, NULL) != AM_OK ||
 		    !am_equal(root, want[k], AM_HASH_LEN)) {
@@ -233,6 +235,7 @@ static void check_proofs(struct am_vault *v, uint64_t n, const char *what)
 	CHECK(am_vault_root(v, (n | 15) + 1, root, NULL) == AM_EVERIFY);
 	CHECK(am_prove_inclusion(v, 0, n + 1, proof, &count, NULL) == AM_EVERIFY);
 	CHECK(am_prove_consistency(v, n, n + 3, proof, &count, NULL) == AM_EVERIFY);
+	am_vault_read_end(v);
 }
 
 /*
@@ -277,13 +280,18 @@ static void check_rows(const char *path, uint64_t n, unsigned low, const char *w
 	CHECKF(wrong == 0, "%s: %lld tree rows with the wrong hash", what, (long long)wrong);
 }
 
-/* Verification from every trusted size 1..n, and of the whole log, passes. */
+/*
+ * Verification of the whole log, and from trusted sizes at and on either
+ * side of multiples of 16 and at the end, passes.
+ */
 static void check_verifies(const char *path, uint64_t n, const char *what)
 {
 	struct am_verify_report r;
 	uint64_t bad = 0, first = 0;
 
 	for (uint64_t m = 0; m <= n; m++) {
+		if (m > 2 && (m + 1) % 16 > 2 && m + 2 < n)
+			continue;
 		verify_at(path, m, &r);
 		if (!r.ok || r.size != n) {
 			if (bad++ == 0)
