@@ -307,116 +307,93 @@ static void check_verifies(const char *path, uint64_t n, const char *what)
 
 /* ---- the damage verification must find ------------------------------------ */
 
-static void damaged_hash_column(const char *path, uint64_t n)
-{
-	struct am_verify_report r;
-	char p[512], sql[256];
+/* Verified from trusted size m (0: the whole log), it fails at seq for a reason naming why. */
+struct finding {
+	uint64_t m, seq;
+	const char *why;
+};
 
-	/* altered in the part of the trusted tree made of low nodes (n = 70: [64, 68)) */
-	snprintf(sql, sizeof(sql), "UPDATE entries SET hash = zeroblob(32) WHERE seq = %llu",
-		 (unsigned long long)n - 4);
-	tamper_copy(path, "hash-low.vault", sql, p, sizeof(p));
-	verify_at(p, 0, &r);
-	FAILS(r, n - 4, "stored hash column disagrees", "hash column, whole log");
-	verify_at(p, n, &r);
-	FAILS(r, n - 1, "no longer have the trusted root", "hash column, from n");
-	verify_at(p, n - 3, &r);
-	FAILS(r, n - 4, "no longer have the trusted root", "hash column, from n - 3");
-	/* at or after a trusted size that is a multiple of 16: checked one by one */
-	verify_at(p, n & ~(uint64_t)15, &r);
-	FAILS(r, n - 4, "stored hash column disagrees", "hash column, from a multiple of 16");
+struct damage {
+	const char *name, *sql;
+	struct finding f[5]; /* up to the first with why NULL */
+};
+
+/* In a log of 70 entries: its frontier is (6, 0), (2, 16) and (1, 34). */
+static const struct damage damages[] = {
+	/* the hash column of an entry in the part of the trusted tree made of low nodes */
+	{ "hash-low", "UPDATE entries SET hash = zeroblob(32) WHERE seq = 66",
+	  { { 0, 66, "stored hash column disagrees" },
+	    { 70, 69, "no longer have the trusted root" },
+	    { 67, 66, "no longer have the trusted root" },
+	    /* from a multiple of 16 before it: checked one by one */
+	    { 64, 66, "stored hash column disagrees" } } },
 	/* inside the first 16: the proof of genesis reads it */
-	snprintf(sql, sizeof(sql), "UPDATE entries SET hash = zeroblob(32) WHERE seq = 5");
-	tamper_copy(path, "hash-5.vault", sql, p, sizeof(p));
-	verify_at(p, 0, &r);
-	FAILS(r, 5, "stored hash column disagrees", "hash column 5, whole log");
-	verify_at(p, 48, &r);
-	FAILS(r, 0, "is not the entry the trusted tree of 48 entries holds", "hash column 5, from 48");
+	{ "hash-5", "UPDATE entries SET hash = zeroblob(32) WHERE seq = 5",
+	  { { 0, 5, "stored hash column disagrees" },
+	    { 48, 0, "is not the entry the trusted tree of 48 entries holds" } } },
 	/* of the wrong storage class or length: no node is made of it */
-	snprintf(sql, sizeof(sql), "UPDATE entries SET hash = CAST(hash AS TEXT) WHERE seq = %llu",
-		 (unsigned long long)n - 2);
-	tamper_copy(path, "hash-text.vault", sql, p, sizeof(p));
-	verify_at(p, 0, &r);
-	FAILS(r, n - 2, "is not a blob", "hash column as text, whole log");
-	verify_at(p, n, &r);
-	FAILS(r, n - 1, "incomplete below the trusted size", "hash column as text, from n");
-	snprintf(sql, sizeof(sql), "UPDATE entries SET hash = substr(hash, 1, 31) WHERE seq = %llu",
-		 (unsigned long long)n - 2);
-	tamper_copy(path, "hash-short.vault", sql, p, sizeof(p));
-	verify_at(p, 0, &r);
-	FAILS(r, n - 2, "stored hash column disagrees", "short hash column, whole log");
-	verify_at(p, n, &r);
-	FAILS(r, n - 1, "incomplete below the trusted size", "short hash column, from n");
-}
+	{ "hash-text", "UPDATE entries SET hash = CAST(hash AS TEXT) WHERE seq = 68",
+	  { { 0, 68, "is not a blob" }, { 70, 69, "incomplete below the trusted size" } } },
+	{ "hash-short", "UPDATE entries SET hash = substr(hash, 1, 31) WHERE seq = 68",
+	  { { 0, 68, "stored hash column disagrees" },
+	    { 70, 69, "incomplete below the trusted size" } } },
+	/* a row below level 4, where schema 3 stores none (FORMAT.md §20, step 17) */
+	{ "low-0", "INSERT INTO tree VALUES(0, 0, zeroblob(32))",
+	  { { 0, 70, "the stored tree has 8 nodes, a log of 70 entries has 7" },
+	    { 70, 70, "below the lowest level this vault stores" },
+	    { 21, 70, "below the lowest level this vault stores" } } },
+	{ "low-3", "INSERT INTO tree VALUES(3, 1, zeroblob(32))",
+	  { { 0, 70, "the stored tree has 8 nodes" }, { 64, 70, "below the lowest level" } } },
+	{ "low-neg", "INSERT INTO tree VALUES(-1, 0, zeroblob(32))",
+	  { { 0, 70, "the stored tree has 8 nodes" }, { 33, 70, "below the lowest level" } } },
+	/* (4, 1) covers [16, 32): in the proof of genesis, and completed after 20 */
+	{ "node-altered", "UPDATE tree SET hash = zeroblob(32) WHERE level = 4 AND idx = 1",
+	  { { 0, 16, "stored tree node (level 4, index 1) was altered" },
+	    { 20, 16, "stored tree node (level 4, index 1) was altered" },
+	    { 32, 0, "is not the entry the trusted tree of 32 entries holds" },
+	    { 70, 0, "is not the entry the trusted tree of 70 entries holds" } } },
+	{ "node-deleted", "DELETE FROM tree WHERE level = 4 AND idx = 1",
+	  { { 0, 16, "stored tree node (level 4, index 1) is missing" },
+	    { 17, 16, "stored tree node (level 4, index 1) is missing" },
+	    { 32, 0, "is not the entry the trusted tree of 32 entries holds" } } },
+	/* the frontier of every size from 64 on starts with (6, 0) */
+	{ "node-top", "DELETE FROM tree WHERE level = 6 AND idx = 0",
+	  { { 0, 0, "stored tree node (level 6, index 0) is missing" },
+	    { 70, 69, "incomplete below the trusted size" },
+	    { 64, 63, "incomplete below the trusted size" } } },
+};
 
-static void planted_low_rows(const char *path, uint64_t n)
+/* A copy of path damaged by d->sql verifies to each of d's findings. */
+static void check_damage(const char *path, const struct damage *d)
 {
-	static const char *const rows[] = {
-		"INSERT INTO tree VALUES(0, 0, zeroblob(32))",
-		"INSERT INTO tree VALUES(3, 1, zeroblob(32))",
-		"INSERT INTO tree VALUES(-1, 0, zeroblob(32))",
-	};
 	struct am_verify_report r;
-	char p[512], sql[256], name[32];
+	char p[512], name[64];
 
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		snprintf(name, sizeof(name), "low-row-%zu.vault", i);
-		tamper_copy(path, name, rows[i], p, sizeof(p));
-		verify_at(p, 0, &r);
-		FAILS(r, n, "the stored tree has", rows[i]);
-		verify_at(p, n, &r);
-		FAILS(r, n, "below the lowest level this vault stores", rows[i]);
-		verify_at(p, 21, &r);
-		FAILS(r, n, "below the lowest level this vault stores", rows[i]);
-	}
-	/* even with the right hash: schema 3 stores none (FORMAT.md §20 step 17) */
-	{
-		unsigned char h[AM_HASH_LEN];
-		char hex[2 * AM_HASH_LEN + 1];
-		mth(8, 12, h);
-		to_hex(hex, h);
-		snprintf(sql, sizeof(sql), "INSERT INTO tree VALUES(2, 2, x'%s')", hex);
-		tamper_copy(path, "low-row-right.vault", sql, p, sizeof(p));
-		verify_at(p, 0, &r);
-		FAILS(r, n, "the stored tree has", "a right low row, whole log");
-		verify_at(p, 64, &r);
-		FAILS(r, n, "below the lowest level", "a right low row, from 64");
+	snprintf(name, sizeof(name), "%s.vault", d->name);
+	tamper_copy(path, name, d->sql, p, sizeof(p));
+	for (size_t i = 0; i < sizeof(d->f) / sizeof(d->f[0]) && d->f[i].why != NULL; i++) {
+		verify_at(p, d->f[i].m, &r);
+		CHECKF(!r.ok && r.has_bad_seq && r.bad_seq == d->f[i].seq &&
+			       strstr(r.reason, d->f[i].why) != NULL,
+		       "%s, from %llu: ok %d, bad %llu (want %llu): %s", d->name,
+		       (unsigned long long)d->f[i].m, r.ok, (unsigned long long)r.bad_seq,
+		       (unsigned long long)d->f[i].seq, r.reason);
 	}
 }
 
-static void damaged_stored_nodes(const char *path, uint64_t n)
+/* A low row with the right hash is refused too: schema 3 stores none. */
+static void right_low_row(const char *path)
 {
-	struct am_verify_report r;
-	char p[512];
+	struct damage d = { "low-right", NULL,
+			    { { 0, 70, "the stored tree has" }, { 64, 70, "below the lowest level" } } };
+	unsigned char h[AM_HASH_LEN];
+	char hex[2 * AM_HASH_LEN + 1], sql[128];
 
-	/* (4, 1) covers [16, 32): it is in the proof of genesis, and completed after 20 */
-	tamper_copy(path, "node-altered.vault",
-		    "UPDATE tree SET hash = zeroblob(32) WHERE level = 4 AND idx = 1", p, sizeof(p));
-	verify_at(p, 0, &r);
-	FAILS(r, 16, "stored tree node (level 4, index 1) was altered", "node altered, whole log");
-	verify_at(p, 20, &r);
-	FAILS(r, 16, "stored tree node (level 4, index 1) was altered", "node altered, from 20");
-	verify_at(p, 32, &r);
-	FAILS(r, 0, "is not the entry the trusted tree of 32 entries holds", "node altered, from 32");
-	verify_at(p, n, &r);
-	FAILS(r, 0, "is not the entry the trusted tree", "node altered, from n");
-	tamper_copy(path, "node-deleted.vault", "DELETE FROM tree WHERE level = 4 AND idx = 1", p,
-		    sizeof(p));
-	verify_at(p, 0, &r);
-	FAILS(r, 16, "stored tree node (level 4, index 1) is missing", "node deleted, whole log");
-	verify_at(p, 17, &r);
-	FAILS(r, 16, "stored tree node (level 4, index 1) is missing", "node deleted, from 17");
-	verify_at(p, 32, &r);
-	FAILS(r, 0, "is not the entry the trusted tree of 32 entries holds", "node deleted, from 32");
-	/* the top stored node: the frontier of every size from 64 on starts with it */
-	tamper_copy(path, "node-top.vault", "DELETE FROM tree WHERE level = 6 AND idx = 0", p,
-		    sizeof(p));
-	verify_at(p, 0, &r);
-	FAILS(r, 0, "stored tree node (level 6, index 0) is missing", "top node deleted, whole log");
-	verify_at(p, n, &r);
-	FAILS(r, n - 1, "incomplete below the trusted size", "top node deleted, from n");
-	verify_at(p, 64, &r);
-	FAILS(r, 63, "incomplete below the trusted size", "top node deleted, from 64");
+	mth(8, 12, h);
+	to_hex(hex, h);
+	snprintf(sql, sizeof(sql), "INSERT INTO tree VALUES(2, 2, x'%s')", hex);
+	d.sql = sql;
+	check_damage(path, &d);
 }
 
 /*
@@ -566,9 +543,9 @@ int main(void)
 	am_trusted_pin(trust_of(v), &pin);
 	CHECK(pin.size == n);
 
-	damaged_hash_column(path, n);
-	planted_low_rows(path, n);
-	damaged_stored_nodes(path, n);
+	for (size_t i = 0; i < sizeof(damages) / sizeof(damages[0]); i++)
+		check_damage(path, &damages[i]);
+	right_low_row(path);
 	removed_entry(path, &pin, AM_TREE_LOW);
 
 	/* schema 2: every level stored, before and after more appends */
@@ -589,16 +566,12 @@ int main(void)
 		check_verifies(path2, n2, "schema 2");
 		/* a low row altered is found there, as it always was */
 		{
-			struct am_verify_report r;
-			char p[512];
-			tamper_copy(path2, "s2-leaf.vault",
-				    "UPDATE tree SET hash = zeroblob(32) WHERE level = 0 AND idx = 77",
-				    p, sizeof(p));
-			verify_at(p, 0, &r);
-			FAILS(r, 77, "stored tree node (level 0, index 77) was altered", "schema 2 leaf");
-			verify_at(p, 70, &r);
-			FAILS(r, 77, "stored tree node (level 0, index 77) was altered",
-			      "schema 2 leaf, from 70");
+			static const struct damage s2leaf = {
+				"s2-leaf", "UPDATE tree SET hash = zeroblob(32) WHERE level = 0 AND idx = 77",
+				{ { 0, 77, "stored tree node (level 0, index 77) was altered" },
+				  { 70, 77, "stored tree node (level 0, index 77) was altered" } }
+			};
+			check_damage(path2, &s2leaf);
 		}
 	}
 	close_vault(v2);
