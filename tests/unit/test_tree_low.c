@@ -450,6 +450,43 @@ static void removed_entry(const char *path, const struct am_pin *pin, unsigned l
 	am_vault_close(v);
 }
 
+/*
+ * The hash column of entry 20 altered under a reader that verified the log
+ * before: in a schema 3 vault the other entries of its block of 16, whose
+ * proofs hash it, are refused (the verified root no longer comes out); it
+ * and the entries outside the block read.  A schema 2 vault's proofs never
+ * read the column.  (A whole verify names it; from a trusted size it is
+ * found only where the frontier or a proof it checks hashes it, as the
+ * damage table above shows.)
+ */
+static void altered_hash_read(const char *path, const struct am_pin *pin, unsigned low)
+{
+	struct am_vault *v = NULL;
+	struct am_trusted *t = NULL;
+	struct am_entry_pub p;
+	struct am_err err;
+	char c[512];
+
+	tamper_copy(path, low ? "hash-20.vault" : "hash-20-s2.vault",
+		    "UPDATE entries SET hash = zeroblob(32) WHERE seq = 20", c, sizeof(c));
+	CHECK(am_vault_open(c, 0, &v, NULL) == AM_OK);
+	CHECK(v != NULL && am_trust(v, pin, &t, &err) == AM_OK);
+	for (uint64_t s = 0; t != NULL && s < 40; s++) {
+		enum am_status st;
+		memset(&err, 0, sizeof(err));
+		st = am_entry_read_trusted(v, t, s, &p, &err);
+		if (st == AM_OK)
+			am_entry_pub_release(&p);
+		if (low && s != 20 && (s ^ 20) < (1u << low))
+			CHECKF(st == AM_EVERIFY && strstr(err.msg, "altered") != NULL,
+			       "entry %llu: %s", (unsigned long long)s, err.msg);
+		else
+			CHECKF(st == AM_OK, "entry %llu: %s", (unsigned long long)s, err.msg);
+	}
+	am_trusted_free(t);
+	am_vault_close(v);
+}
+
 /* ---- a schema 2 vault ------------------------------------------------------- */
 
 /* Copy path to dst as a schema 2 vault: user_version 2, the nodes below level 4 stored. */
@@ -547,6 +584,7 @@ int main(void)
 		check_damage(path, &damages[i]);
 	right_low_row(path);
 	removed_entry(path, &pin, AM_TREE_LOW);
+	altered_hash_read(path, &pin, AM_TREE_LOW);
 
 	/* schema 2: every level stored, before and after more appends */
 	snprintf(path2, sizeof(path2), "%s/v2.vault", dir);
@@ -556,6 +594,7 @@ int main(void)
 	CHECK(v2 != NULL && trust_of(v2) != NULL);
 	if (v2 != NULL && trust_of(v2) != NULL) {
 		removed_entry(path2, &pin, 0);
+		altered_hash_read(path2, &pin, 0);
 		seal_mixture(v2, &f, 1);
 		n2 = count_of(v2);
 		CHECK(n2 > n && n2 < MAXN);
