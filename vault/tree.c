@@ -2,8 +2,10 @@
  * tree.c — the stored Merkle tree and the vault's own checkpoints.
  *
  * Every perfect subtree of the log (level L, index i covers entries
- * [i*2^L, (i+1)*2^L)) is stored once, when its last leaf is appended, so a
- * proof costs O(log n) reads.  Stored nodes are never trusted by
+ * [i*2^L, (i+1)*2^L)) at a level the vault's schema stores (v->tree_low and
+ * up, FORMAT.md §15) is stored once, when its last leaf is appended; one
+ * below is hashed again from its entries' hash column.  A proof costs
+ * O(log n) reads.  Stored nodes are never trusted by
  * verification: proofs made from them are checked against signed roots,
  * and a full verify recomputes every node and compares.
  */

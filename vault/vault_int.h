@@ -29,7 +29,7 @@
 /*
  * Subtrees of fewer than 2^AM_TREE_LOW leaves are not stored in a schema 3
  * vault: they are hashed again from the entries when a proof needs one (at
- * most 15 entry hashes read).  Storing every subtree cost two rows per entry,
+ * most 8 entry hashes read per node, 31 per proof).  Storing every subtree cost two rows per entry,
  * most of a small-record batch's commit and ~4 % of the file.
  */
 #define AM_TREE_LOW 4u
