@@ -31,7 +31,7 @@ static void die(const char *what, const struct am_err *e)
 
 int main(int argc, char **argv)
 {
-	const struct am_batch_limits overlap = { 0, 0, 1 }; /* as seal --recursive */
+	const struct am_batch_limits overlap = { 0, 0, 1, 0 }; /* as seal --recursive */
 	const char *pass = getenv("AMANAT_PASSPHRASE");
 	struct am_identity who;
 	struct am_vault *v = NULL;

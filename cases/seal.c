@@ -33,7 +33,7 @@ enum am_status cases_seal_many(struct am_vault *v, struct am_trusted *t,
 			       const volatile sig_atomic_t *stop, size_t *done, struct am_err *e)
 {
 	struct many m = { cb, n, done };
-	struct am_batch_limits lim = { CASES_BATCH, 0, 0 };
+	struct am_batch_limits lim = { CASES_BATCH, 0, 0, 0 };
 	struct am_batch *b = NULL;
 	enum am_status s;
 

@@ -323,7 +323,7 @@ static enum am_status file_fields(struct am_fields *f, const struct item *x, str
 
 int cli_seal_bulk(const struct cli_seal_bulk *in, struct cli_seal_bulk_out *out)
 {
-	const struct am_batch_limits overlap = { 0, 0, 1 };
+	const struct am_batch_limits overlap = { 0, 0, 1, 0 };
 	struct items it;
 	struct run r;
 	struct cli_trust ct;

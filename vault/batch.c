@@ -8,10 +8,12 @@
 #include "vault_int.h"
 #include "body.h"
 #include "worker.h"
+#include "../common/clock.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct pending {
 	void *cookie;
@@ -39,7 +41,42 @@ struct am_batch {
 	struct am_err commit_e;
 	struct am_trusted done; /* the log after it, verified; *t once durable */
 	size_t ndone;           /* its entries: p[0 .. ndone) */
+	/* fairness (limits.hold_ms): since when the lock has been ours, when the last COMMIT ended */
+	long long held_since_ms, end_ms;
+	atomic_llong commit_end_ms;
 };
+
+static long long now_ms(void)
+{
+	return am_mono_ns() / 1000000;
+}
+
+/*
+ * How long to leave the write lock free before taking it again: 0, or what
+ * is left of the gap owed to other writers once the lock has been ours for
+ * hold_ms (their busy handler retries every 20-40 ms, and SQLite's locks
+ * are not queued, so without a gap the next batch always wins).
+ */
+static long long gap_left(const struct am_batch *b, long long end_ms)
+{
+	long long now = now_ms(), left = end_ms + AM_BATCH_GAP_MS - now;
+
+	if (b->held_since_ms == 0 || now - b->held_since_ms < (long long)b->lim.hold_ms)
+		return 0;
+	return left > 0 ? left : 0;
+}
+
+/* Leave the gap owed (sleeping), then count the hold from the lock about to be taken. */
+static void before_lock(struct am_batch *b)
+{
+	long long left = gap_left(b, b->end_ms);
+	struct timespec ts = { left / 1000, (left % 1000) * 1000000 };
+
+	if (left > 0)
+		nanosleep(&ts, NULL);
+	if (b->held_since_ms == 0 || now_ms() - b->held_since_ms >= (long long)b->lim.hold_ms)
+		b->held_since_ms = now_ms();
+}
 
 static enum am_status need_store(void *ctx, struct am_err *e);
 
@@ -72,6 +109,8 @@ enum am_status am_batch_begin(struct am_vault *v, struct am_trusted *t,
 		b->lim.max_entries = AM_BATCH_ENTRIES;
 	if (b->lim.max_bytes == 0)
 		b->lim.max_bytes = AM_BATCH_BYTES;
+	if (b->lim.hold_ms == 0)
+		b->lim.hold_ms = AM_BATCH_HOLD_MS;
 	b->durable = durable;
 	b->ctx = ctx;
 	b->body.need_store = need_store;
@@ -108,6 +147,7 @@ static void *commit_thread(void *arg)
 	struct am_batch *b = arg;
 
 	b->commit_s = am_db_commit(b->v, &b->commit_e);
+	atomic_store(&b->commit_end_ms, now_ms());
 	atomic_store(&b->commit_over, 1);
 	return NULL;
 }
@@ -125,6 +165,7 @@ static enum am_status commit_join(struct am_batch *b, struct am_err *e)
 	if (b->threaded)
 		pthread_join(b->committer, NULL);
 	b->committing = 0;
+	b->end_ms = atomic_load(&b->commit_end_ms);
 	s = b->commit_s;
 	if (s != AM_OK) {
 		am_trusted_clear(&b->done);
@@ -186,6 +227,7 @@ static enum am_status storage_back(struct am_batch *b, int midway, struct am_err
 	}
 	size = b->t->size;
 	memcpy(head, b->t->head, AM_HASH_LEN);
+	before_lock(b);
 	s = am_write_begin(b->v, b->t, &fresh, e);
 	if (s != AM_OK) {
 		drop(b);
@@ -287,6 +329,7 @@ enum am_status am_batch_commit(struct am_batch *b, struct am_err *e)
 	am_body_batch_end(&b->body);
 	b->open = 0;
 	s = am_write_commit(b->v, b->t, &b->work, e);
+	b->end_ms = now_ms();
 	if (s != AM_OK) {
 		b->n = 0;
 		b->bytes = 0;
@@ -319,14 +362,19 @@ enum am_status am_batch_add(struct am_batch *b, unsigned type, const struct am_s
 		b->p = p;
 		b->cap = cap;
 	}
-	/* the commit on the other thread is over, or too much waits for it */
-	if (b->committing && (atomic_load(&b->commit_over) ||
+	/*
+	 * the commit on the other thread is over (and no gap is owed to other
+	 * writers: meanwhile entries go on waiting in memory), or too much waits
+	 */
+	if (b->committing && ((atomic_load(&b->commit_over) &&
+			       gap_left(b, atomic_load(&b->commit_end_ms)) == 0) ||
 			      b->body.q_bytes >= AM_BATCH_QUEUE_BYTES)) {
 		s = storage_back(b, 0, e);
 		if (s != AM_OK)
 			return s;
 	}
 	if (!b->open && !b->committing) {
+		before_lock(b);
 		s = am_write_begin(b->v, b->t, &b->work, e);
 		if (s != AM_OK)
 			return s;

@@ -247,7 +247,7 @@ static enum am_status seal_one(struct am_vault *v, struct am_trusted *t,
 			       const struct am_seal_req *req, const unsigned char *payload,
 			       size_t pn, struct am_seal_result *res, struct am_err *e)
 {
-	struct am_batch_limits one = { 1, 0, 0 };
+	struct am_batch_limits one = { 1, 0, 0, 0 };
 	struct am_batch *b = NULL;
 	enum am_status s;
 
@@ -300,7 +300,7 @@ enum am_status am_custody_sliced(struct am_vault *v, struct am_trusted *t,
 				 size_t slice, uint64_t *seq, struct am_err *e)
 {
 	size_t slices = nrefs == 0 ? 1 : (nrefs + slice - 1) / slice;
-	struct am_batch_limits lim = { slices, 0, 0 };
+	struct am_batch_limits lim = { slices, 0, 0, 0 };
 	struct am_seal_result first;
 	struct am_seal_req req;
 	struct am_batch *b = NULL;

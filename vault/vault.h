@@ -422,8 +422,18 @@ struct am_batch_limits {
 	 * from the thread that calls am_batch_*, at its next call.
 	 */
 	int overlap;
+	/*
+	 * ms the batch may keep the write lock from one batch to the next (0:
+	 * AM_BATCH_HOLD_MS); then, before taking it again, it leaves it free for
+	 * AM_BATCH_GAP_MS, longer than a waiting writer sleeps between tries, so
+	 * that another writer waits for a few seconds, not for the whole run
+	 * (with overlap the batch goes on sealing into memory meanwhile).
+	 */
+	unsigned hold_ms;
 };
 #define AM_BATCH_QUEUE_BYTES ((size_t)16 << 20)
+#define AM_BATCH_HOLD_MS 2000u
+#define AM_BATCH_GAP_MS 60
 
 /* Called for each entry once it is durable; cookie is what am_batch_seal was given. */
 typedef void (*am_batch_durable_fn)(void *ctx, void *cookie, const struct am_seal_result *res);

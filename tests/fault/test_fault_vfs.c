@@ -1033,7 +1033,7 @@ static enum am_status run_batch(struct am_vault *v, int overlap, uint64_t *seq,
 				struct am_err *e)
 {
 	static const char text[] = "W-0042 (fictional): one of many short records.\n";
-	struct am_batch_limits lim = { BATCH_LIMIT, 0, overlap };
+	struct am_batch_limits lim = { BATCH_LIMIT, 0, overlap, 0 };
 	struct am_batch *b = NULL;
 	struct am_seal_req req;
 	struct am_fields f;

@@ -97,7 +97,7 @@ int main(void)
 	struct am_identity admin, cust;
 	struct am_vault *v = NULL;
 	struct am_batch *b = NULL;
-	struct am_batch_limits lim = { 3, 0, 0 };
+	struct am_batch_limits lim = { 3, 0, 0, 0 };
 	struct am_verify_report r;
 	struct am_fields f;
 	struct am_seal_req req;
@@ -262,7 +262,7 @@ int main(void)
 	 * and the custodian reads entries on both sides of the change
 	 */
 	{
-		struct am_batch_limits big = { AM_BWRAP_MAX_USES + 10, 0, 0 };
+		struct am_batch_limits big = { AM_BWRAP_MAX_USES + 10, 0, 0, 0 };
 		struct am_batch *bb = NULL;
 		struct acks saved = a;
 		uint64_t b0 = count_of(v);

@@ -126,7 +126,7 @@ static void goes_on(struct am_vault *v, struct am_batch *b, const struct am_iden
 int main(void)
 {
 	struct am_identity admin, cust;
-	struct am_batch_limits lim = { 10, 0, 0 };
+	struct am_batch_limits lim = { 10, 0, 0, 0 };
 	struct am_batch *b = NULL;
 	struct am_vault *v;
 	struct am_seal_req req;

@@ -11,10 +11,14 @@
  * A reader holding the database open keeps the COMMIT waiting (it needs
  * the readers gone), which is how the tests make entries wait for it.
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "vault/vault_int.h"
 #include "check.h"
@@ -28,6 +32,7 @@ struct acks {
 	uint64_t tree[256];
 	uintptr_t cookie[256];
 	size_t n;
+	uint64_t last;
 };
 
 static void on_durable(void *ctx, void *cookie, const struct am_seal_result *res)
@@ -39,6 +44,7 @@ static void on_durable(void *ctx, void *cookie, const struct am_seal_result *res
 		a->tree[a->n] = res->tree_size;
 		a->cookie[a->n] = (uintptr_t)cookie;
 	}
+	a->last = res->seq;
 	a->n++;
 }
 
@@ -111,7 +117,7 @@ static int opens(struct am_vault *v, uint64_t seq, size_t n)
 static struct am_batch *held_batch(struct am_vault *v, const struct am_fields *f, size_t lim,
 				   size_t k, struct acks *a, sqlite3 **db)
 {
-	struct am_batch_limits l = { lim, 0, 1 };
+	struct am_batch_limits l = { lim, 0, 1, 0 };
 	struct am_batch *b = NULL;
 	struct am_seal_req req;
 
@@ -135,7 +141,7 @@ static struct am_batch *held_batch(struct am_vault *v, const struct am_fields *f
 static void in_order(struct am_vault *v, const struct am_fields *f, unsigned char *big,
 		     size_t bign)
 {
-	struct am_batch_limits lim = { 4, 0, 1 };
+	struct am_batch_limits lim = { 4, 0, 1, 0 };
 	struct am_batch *b = NULL;
 	struct am_seal_req req;
 	struct acks a;
@@ -331,7 +337,7 @@ static void long_first(struct am_vault *v, const struct am_fields *f, unsigned c
 /* Freed while a commit is under way: it ends, and what it made durable is acknowledged. */
 static void freed_while_committing(struct am_vault *v, const struct am_fields *f)
 {
-	struct am_batch_limits lim = { 3, 0, 1 };
+	struct am_batch_limits lim = { 3, 0, 1, 0 };
 	struct am_batch *b = NULL;
 	struct am_seal_req req;
 	struct acks a;
@@ -349,6 +355,79 @@ static void freed_while_committing(struct am_vault *v, const struct am_fields *f
 	acks_in_order(&a, base, "freed");
 	CHECK(count_of(v) == base + 3);
 	CHECK(verifies(v, base + 3));
+}
+
+/*
+ * Another writer (a second process) waiting for the lock gets it between two
+ * batches once the batch has held it for hold_ms (here 1), without waiting
+ * for the whole run: its entry lands among the batch's.
+ */
+static void fair(struct am_vault *v, const struct am_fields *f, int overlap)
+{
+	struct am_batch_limits lim = { 10, 0, overlap, 1 };
+	struct am_batch *b = NULL;
+	struct am_seal_req req;
+	struct acks a;
+	uint64_t other = UINT64_MAX, base = count_of(v);
+	int go[2], back[2], status = 0;
+	struct timespec t0, t;
+	pid_t pid;
+
+	CHECK(pipe(go) == 0 && pipe(back) == 0);
+	/* before any thread of this test exists: the child is this thread alone */
+	pid = fork();
+	if (pid == 0) {
+		struct am_vault *v2 = NULL;
+		struct am_seal_result res;
+		char c;
+		if (read(go[0], &c, 1) == 1 && am_vault_open(path, 1, &v2, NULL) == AM_OK &&
+		    trust_of(v2) != NULL) {
+			mem_req(&req, f, "theirs", 6);
+			if (am_seal(v2, trust_of(v2), &admin, &req, &res, NULL) == AM_OK)
+				other = res.seq;
+		}
+		if (write(back[1], &other, sizeof(other)) != sizeof(other))
+			_exit(2);
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	if (pid < 0)
+		return;
+	CHECK(fcntl(back[0], F_SETFL, O_NONBLOCK) == 0);
+	memset(&a, 0, sizeof(a));
+	CHECK(am_batch_begin(v, trust_of(v), &admin, &lim, on_durable, &a, &b, NULL) == AM_OK);
+	mem_req(&req, f, "mine", 4);
+	for (uintptr_t i = 0; b != NULL && i < 10; i++)
+		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
+	CHECK(write(go[1], "g", 1) == 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* seal on until the other's entry is in (for at most 60 s: valgrind is slow) */
+	for (uintptr_t i = 10; b != NULL && i < 20000; i++) {
+		if (read(back[0], &other, sizeof(other)) == sizeof(other))
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 60)
+			break;
+		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
+	}
+	if (b != NULL)
+		CHECK(am_batch_commit(b, NULL) == AM_OK);
+	am_batch_free(b);
+	waitpid(pid, &status, 0);
+	if (other == UINT64_MAX) {
+		/* the loop ended first: take the answer now */
+		CHECK(fcntl(back[0], F_SETFL, 0) == 0);
+		CHECK(read(back[0], &other, sizeof(other)) == sizeof(other));
+	}
+	CHECKF(other != UINT64_MAX && a.n > 0 && other < a.last,
+	       "overlap %d: the other writer's entry %llu after all %zu of the batch's", overlap,
+	       (unsigned long long)other, a.n);
+	CHECK(count_of(v) == base + a.n + 1);
+	CHECK(verifies(v, base + a.n + 1));
+	close(go[0]);
+	close(go[1]);
+	close(back[0]);
+	close(back[1]);
 }
 
 int main(void)
@@ -383,6 +462,8 @@ int main(void)
 	refused_when_stored(v, &f);
 	long_first(v, &f, big, bign);
 	freed_while_committing(v, &f);
+	fair(v, &f, 1);
+	fair(v, &f, 0);
 
 	am_fields_release(&f);
 	free(big);

@@ -151,7 +151,7 @@ static void batch_case(struct am_vault *v, const char *what, const char *table, 
 		       const char *kind, const unsigned char *big, size_t bign, int at_commit,
 		       const struct am_fields *f)
 {
-	struct am_batch_limits lim = { 8, 0, 0 };
+	struct am_batch_limits lim = { 8, 0, 0, 0 };
 	struct am_batch *b = NULL;
 	struct am_seal_req req;
 	struct acks a = { 0, 0 };

@@ -29,7 +29,7 @@ static const char *const mode_name[] = { "in place", "worker", "auto" };
 /* Seal n small documents in batches of at most per entries. */
 static void seal_some(struct am_vault *v, const struct am_identity *who, size_t n, size_t per)
 {
-	struct am_batch_limits lim = { per, 0, 0 };
+	struct am_batch_limits lim = { per, 0, 0, 0 };
 	struct am_batch *b = NULL;
 	struct am_seal_req req;
 	struct am_fields f;

@@ -170,7 +170,7 @@ static void seal_alone(struct am_vault *v, const struct am_fields *f, unsigned k
 /* k entries in one batch that commits every lim entries (and the rest at the end). */
 static void seal_batch(struct am_vault *v, const struct am_fields *f, size_t lim, unsigned k)
 {
-	struct am_batch_limits l = { lim, 0, 0 };
+	struct am_batch_limits l = { lim, 0, 0, 0 };
 	struct am_batch *b = NULL;
 	struct am_seal_req req;
 	uint64_t before = count_of(v);
