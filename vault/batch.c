@@ -239,7 +239,7 @@ static enum am_status storage_back(struct am_batch *b, int midway, struct am_err
 		uint64_t moved = b->t->size - size;
 		/* someone else's entries came first: ours go after them */
 		move_state(&b->work, &fresh);
-		s = am_body_rechain(&b->body, &b->work, b->signer, e);
+		s = am_body_rechain(&b->body, &b->work, b->signer, size, moved, e);
 		for (size_t i = 0; i < b->n; i++)
 			b->p[i].res.seq += moved;
 	} else {

@@ -156,12 +156,17 @@ static enum am_status land(struct am_body *b, struct am_flight *out, struct am_e
 	return AM_OK;
 }
 
-/* Chain one queued entry again at the end of work and sign it here. */
+/*
+ * Chain one queued entry again at the end of work and sign it here.  Its
+ * references to entries that waited with it (seq from on) move with them.
+ */
 static enum am_status rechain_one(struct am_flight *f, struct am_trusted *work,
-				  const struct am_identity *signer, struct am_err *e)
+				  const struct am_identity *signer, uint64_t from, uint64_t moved,
+				  struct am_err *e)
 {
 	struct am_appending old = f->ap;
 	struct am_header h;
+	unsigned char *refs = NULL;
 	char why[160];
 	enum am_status s;
 
@@ -170,11 +175,24 @@ static enum am_status rechain_one(struct am_flight *f, struct am_trusted *work,
 		s = am_fail(e, AM_EINPUT, "internal: a queued header does not parse: %s", why);
 		goto cleanup;
 	}
+	if (h.nrefs > 0) {
+		refs = malloc((size_t)h.nrefs * 8);
+		if (refs == NULL) {
+			s = am_fail(e, AM_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		for (uint32_t i = 0; i < h.nrefs; i++) {
+			uint64_t r = am_get_u64(h.refs + 8 * (size_t)i);
+			am_put_u64(refs + 8 * (size_t)i, r >= from ? r + moved : r);
+		}
+		h.refs = refs;
+	}
 	s = am_authorise(f->v, &work->auth, signer, h.type, e);
 	if (s == AM_OK)
 		s = am_append_begin(f->v, work, signer, &h, &f->ap, e);
 	if (s != AM_OK) {
 		f->ap = old;
+		free(refs);
 		return s;
 	}
 	if (am_sign(f->sig, f->ap.sb.data, f->ap.sb.len, signer->sign_sk) != 0) {
@@ -186,11 +204,13 @@ static enum am_status rechain_one(struct am_flight *f, struct am_trusted *work,
 	f->work = work;
 cleanup:
 	am_appending_release(&old);
+	free(refs);
 	return s;
 }
 
 enum am_status am_body_rechain(struct am_body *b, struct am_trusted *work,
-			       const struct am_identity *signer, struct am_err *e)
+			       const struct am_identity *signer, uint64_t from, uint64_t moved,
+			       struct am_err *e)
 {
 	unsigned char *pks = NULL, sig[AM_SIG_LEN];
 	enum am_status s = AM_OK;
@@ -213,7 +233,7 @@ enum am_status am_body_rechain(struct am_body *b, struct am_trusted *work,
 		s = enqueue(b, &f, e);
 	}
 	for (size_t i = 0; i < b->nq && s == AM_OK; i++)
-		s = rechain_one(&b->q[i], work, signer, e);
+		s = rechain_one(&b->q[i], work, signer, from, moved, e);
 	return s;
 }
 

@@ -68,11 +68,14 @@ AM_WUR enum am_status am_body_flush(struct am_body *b, struct am_err *e);
  * (and the one in flight, whose signature is dropped) again on work, which
  * holds the log as it is now, each re-signed by signer here; they keep
  * their content, wraps and metadata, which name the vault and the entry's
- * uid but not its place.  AM_EBUSY when the custodians changed meanwhile
- * (the wraps would be to the old ones): the caller drops the queue.
+ * uid but not its place.  They were numbered from `from` and move up by
+ * `moved`, and so do their references to each other.  AM_EIO when the
+ * custodians changed meanwhile (the wraps would be to the old ones): the
+ * caller drops the queue.
  */
 AM_WUR enum am_status am_body_rechain(struct am_body *b, struct am_trusted *work,
-				      const struct am_identity *signer, struct am_err *e);
+				      const struct am_identity *signer, uint64_t from,
+				      uint64_t moved, struct am_err *e);
 
 /*
  * Seal req (content from req->fd, or req->data when fd is -1) as an entry of

@@ -205,13 +205,23 @@ static void other_writer(struct am_vault *v, struct am_vault *v2, const struct a
 	struct am_batch *b;
 	struct am_seal_req req;
 	struct am_seal_result res;
+	struct am_entry_pub p;
 	struct acks a;
-	uint64_t base = count_of(v);
+	uint64_t base = count_of(v), ref[2];
 	sqlite3 *db;
 
-	b = held_batch(v, f, 4, 7, &a, &db);
+	b = held_batch(v, f, 4, 5, &a, &db);
 	if (b == NULL)
 		return;
+	/* the 6th refers to the 5th, which waits with it; the 7th to the 3rd, committing */
+	ref[0] = base + 4;
+	ref[1] = base + 2;
+	for (uintptr_t i = 5; i < 7; i++) {
+		mem_req(&req, f, "mine", 4);
+		req.refs = &ref[i - 5];
+		req.nrefs = 1;
+		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
+	}
 	CHECK(a.n == 0 && am_batch_pending(b) == 7);
 	reader_end(db);
 	/* waits for the COMMIT, then appends at base + 4, before the three waiting */
@@ -229,6 +239,13 @@ static void other_writer(struct am_vault *v, struct am_vault *v2, const struct a
 	CHECK(verifies(v2, base + 8));
 	for (uint64_t s = base; s < base + 8; s++)
 		CHECKF(opens(v, s, s == base + 4 ? 6 : 4), "entry %llu", (unsigned long long)s);
+	/* the references moved with what they name */
+	CHECK(am_entry_read(v, base + 6, &p, NULL) == AM_OK);
+	CHECK(p.h.nrefs == 1 && am_get_u64(p.h.refs) == base + 5);
+	am_entry_pub_release(&p);
+	CHECK(am_entry_read(v, base + 7, &p, NULL) == AM_OK);
+	CHECK(p.h.nrefs == 1 && am_get_u64(p.h.refs) == base + 2);
+	am_entry_pub_release(&p);
 }
 
 /*
