@@ -57,25 +57,30 @@ static long long now_ms(void)
  * hold_ms (their busy handler retries every 20-40 ms, and SQLite's locks
  * are not queued, so without a gap the next batch always wins).
  */
+/* 1 once the lock has been ours (from one batch to the next) for hold_ms. */
+static int held_long(const struct am_batch *b, long long now)
+{
+	return b->held_since_ms != 0 && now - b->held_since_ms >= (long long)b->lim.hold_ms;
+}
+
 static long long gap_left(const struct am_batch *b, long long end_ms)
 {
 	long long now = now_ms(), left = end_ms + AM_BATCH_GAP_MS - now;
 
-	if (b->held_since_ms == 0 || now - b->held_since_ms < (long long)b->lim.hold_ms)
-		return 0;
-	return left > 0 ? left : 0;
+	return held_long(b, now) && left > 0 ? left : 0;
 }
 
 /* Leave the gap owed (sleeping), then count the hold from the lock about to be taken. */
 static void before_lock(struct am_batch *b)
 {
-	long long left = gap_left(b, b->end_ms);
+	long long left = gap_left(b, b->end_ms), now;
 	struct timespec ts = { left / 1000, (left % 1000) * 1000000 };
 
 	if (left > 0)
 		nanosleep(&ts, NULL);
-	if (b->held_since_ms == 0 || now_ms() - b->held_since_ms >= (long long)b->lim.hold_ms)
-		b->held_since_ms = now_ms();
+	now = now_ms();
+	if (b->held_since_ms == 0 || held_long(b, now))
+		b->held_since_ms = now;
 }
 
 static enum am_status need_store(void *ctx, struct am_err *e);
@@ -123,14 +128,20 @@ enum am_status am_batch_begin(struct am_vault *v, struct am_trusted *t,
 	return AM_OK;
 }
 
+/* Forget the first k pending entries. */
+static void forget(struct am_batch *b, size_t k)
+{
+	memmove(b->p, b->p + k, (b->n - k) * sizeof(*b->p));
+	b->n -= k;
+}
+
 /* Acknowledge the first k pending entries (durable), in order. */
 static void acknowledge(struct am_batch *b, size_t k)
 {
 	for (size_t i = 0; i < k; i++)
 		if (b->durable != NULL)
 			b->durable(b->ctx, b->p[i].cookie, &b->p[i].res);
-	memmove(b->p, b->p + k, (b->n - k) * sizeof(*b->p));
-	b->n -= k;
+	forget(b, k);
 }
 
 /* Move the verified state src into dst, leaving src empty. */
@@ -171,8 +182,7 @@ static enum am_status commit_join(struct am_batch *b, struct am_err *e)
 		am_trusted_clear(&b->done);
 		if (e != NULL)
 			*e = b->commit_e;
-		memmove(b->p, b->p + b->ndone, (b->n - b->ndone) * sizeof(*b->p));
-		b->n -= b->ndone;
+		forget(b, b->ndone);
 		b->ndone = 0;
 		return s;
 	}
@@ -259,13 +269,13 @@ static enum am_status need_store(void *ctx, struct am_err *e)
 }
 
 /*
- * Commit on another thread (limits.overlap): the entries sealed next are
- * chained on a copy of the state after this batch and wait in memory.
+ * The batch being built, made ready for its COMMIT (its transaction still
+ * open): its last entry stored, its tree nodes, then one checkpoint of the
+ * tree after it, which its entries are told of.  On failure it is dropped.
  */
-static enum am_status commit_start(struct am_batch *b, struct am_err *e)
+static enum am_status close_batch(struct am_batch *b, struct am_err *e)
 {
 	unsigned char root[AM_HASH_LEN];
-	uint64_t size;
 	enum am_status s;
 
 	s = am_body_settle(&b->body, e);
@@ -273,20 +283,33 @@ static enum am_status commit_start(struct am_batch *b, struct am_err *e)
 		s = am_tree_flush(b->v, e);
 	if (s == AM_OK)
 		s = am_checkpoint_store(b->v, &b->work, b->signer, NULL, e);
-	if (s == AM_OK && am_trusted_copy(&b->done, &b->work) != 0)
-		s = am_fail(e, AM_ENOMEM, "out of memory");
 	if (s != AM_OK) {
 		drop(b);
 		return s;
 	}
-	size = b->work.size;
 	am_mt_frontier_root(&b->work.fr, root);
 	for (size_t i = 0; i < b->n; i++) {
-		b->p[i].res.tree_size = size;
+		b->p[i].res.tree_size = b->work.size;
 		memcpy(b->p[i].res.root, root, AM_HASH_LEN);
 	}
 	am_body_batch_end(&b->body);
-	am_tree_drop(b->v);
+	return AM_OK;
+}
+
+/*
+ * Commit on another thread (limits.overlap): the entries sealed next are
+ * chained on a copy of the state after this batch and wait in memory.
+ */
+static enum am_status commit_start(struct am_batch *b, struct am_err *e)
+{
+	enum am_status s = close_batch(b, e);
+
+	if (s == AM_OK && am_trusted_copy(&b->done, &b->work) != 0) {
+		s = am_fail(e, AM_ENOMEM, "out of memory");
+		drop(b);
+	}
+	if (s != AM_OK)
+		return s;
 	b->open = 0;
 	b->ndone = b->n;
 	b->bytes = 0;
@@ -301,8 +324,6 @@ static enum am_status commit_start(struct am_batch *b, struct am_err *e)
 
 enum am_status am_batch_commit(struct am_batch *b, struct am_err *e)
 {
-	unsigned char root[AM_HASH_LEN];
-	uint64_t size;
 	enum am_status s;
 
 	s = storage_back(b, 0, e);
@@ -314,19 +335,9 @@ enum am_status am_batch_commit(struct am_batch *b, struct am_err *e)
 		drop(b);
 		return AM_OK;
 	}
-	/* its last entry stored, its tree nodes, then one checkpoint of the tree after it */
-	s = am_body_settle(&b->body, e);
-	if (s == AM_OK)
-		s = am_tree_flush(b->v, e);
-	if (s == AM_OK)
-		s = am_checkpoint_store(b->v, &b->work, b->signer, NULL, e);
-	if (s != AM_OK) {
-		drop(b);
+	s = close_batch(b, e);
+	if (s != AM_OK)
 		return s;
-	}
-	size = b->work.size;
-	am_mt_frontier_root(&b->work.fr, root);
-	am_body_batch_end(&b->body);
 	b->open = 0;
 	s = am_write_commit(b->v, b->t, &b->work, e);
 	b->end_ms = now_ms();
@@ -336,10 +347,6 @@ enum am_status am_batch_commit(struct am_batch *b, struct am_err *e)
 		return s;
 	}
 	/* durable: only now is any of it acknowledged */
-	for (size_t i = 0; i < b->n; i++) {
-		b->p[i].res.tree_size = size;
-		memcpy(b->p[i].res.root, root, AM_HASH_LEN);
-	}
 	acknowledge(b, b->n);
 	b->bytes = 0;
 	return AM_OK;
