@@ -46,13 +46,6 @@ static int verify_report(struct am_vault *v, struct am_verify_report *r)
 	return am_verify(v, AM_VERIFY_FULL, none, r, NULL) == AM_OK && r->ok;
 }
 
-static uint64_t count_of(struct am_vault *v)
-{
-	uint64_t n = 0;
-
-	return am_vault_count(v, &n, NULL) == AM_OK ? n : UINT64_MAX;
-}
-
 static int64_t sql_int(sqlite3 *db, const char *q)
 {
 	sqlite3_stmt *st = NULL;

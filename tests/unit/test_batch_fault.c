@@ -31,13 +31,6 @@ static void on_durable(void *ctx, void *cookie, const struct am_seal_result *res
 	acked++;
 }
 
-static uint64_t count_of(struct am_vault *v)
-{
-	uint64_t n = 0;
-
-	return am_vault_count(v, &n, NULL) == AM_OK ? n : UINT64_MAX;
-}
-
 /* Rows at or after seq in entries, chunks and tree nodes, seen from a second connection. */
 static int64_t rows_from(uint64_t seq)
 {
@@ -57,15 +50,6 @@ static int64_t rows_from(uint64_t seq)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return x;
-}
-
-static int verifies(struct am_vault *v, uint64_t size)
-{
-	struct am_progress none = { NULL, NULL };
-	struct am_verify_report r;
-
-	memset(&r, 0, sizeof(r));
-	return am_verify(v, AM_VERIFY_FULL, none, &r, NULL) == AM_OK && r.ok && r.size == size;
 }
 
 /* A trigger that refuses an insert into table when `when` holds (NEW.seq etc.). */

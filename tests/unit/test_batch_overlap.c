@@ -48,21 +48,6 @@ static void on_durable(void *ctx, void *cookie, const struct am_seal_result *res
 	a->n++;
 }
 
-static uint64_t count_of(struct am_vault *v)
-{
-	uint64_t n = 0;
-
-	return am_vault_count(v, &n, NULL) == AM_OK ? n : UINT64_MAX;
-}
-
-static int verifies(struct am_vault *v, uint64_t size)
-{
-	struct am_progress none = { NULL, NULL };
-	struct am_verify_report r;
-
-	return am_verify(v, AM_VERIFY_FULL, none, &r, NULL) == AM_OK && r.ok && r.size == size;
-}
-
 /* A connection of its own, in a read transaction: a COMMIT waits until it ends. */
 static sqlite3 *reader(void)
 {

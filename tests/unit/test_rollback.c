@@ -93,14 +93,6 @@ static void uninject(struct am_vault *v)
 	      SQLITE_OK);
 }
 
-static int verifies(struct am_vault *v, uint64_t size)
-{
-	struct am_progress none = { NULL, NULL };
-	struct am_verify_report r;
-
-	return am_verify(v, AM_VERIFY_FULL, none, &r, NULL) == AM_OK && r.ok && r.size == size;
-}
-
 /*
  * After a refused write: the file as before, no transaction left open, the
  * verified state where it was; then a seal on the same handle lands at the

@@ -89,13 +89,6 @@ static void to_hex(char out[2 * AM_HASH_LEN + 1], const unsigned char h[AM_HASH_
 
 /* ---- files ------------------------------------------------------------------ */
 
-static uint64_t count_of(struct am_vault *v)
-{
-	uint64_t n = 0;
-
-	return am_vault_count(v, &n, NULL) == AM_OK ? n : UINT64_MAX;
-}
-
 static int64_t sql_int(const char *path, const char *q)
 {
 	sqlite3 *db = NULL;

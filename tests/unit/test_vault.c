@@ -107,15 +107,6 @@ static int child_ok(pid_t pid)
 	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
-static uint64_t count_of(struct am_vault *v)
-{
-	uint64_t n = 0;
-
-	if (am_vault_count(v, &n, NULL) != AM_OK)
-		return UINT64_MAX;
-	return n;
-}
-
 static int verify_ok(struct am_vault *v, enum am_verify_tier tier, uint64_t *entries)
 {
 	struct am_verify_report r;

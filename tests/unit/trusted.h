@@ -73,6 +73,24 @@ static inline struct am_vault *new_trusted_vault(const char *path, struct am_ide
 	return v;
 }
 
+/* Entries in v (UINT64_MAX if it cannot be counted). */
+static inline uint64_t count_of(struct am_vault *v)
+{
+	uint64_t n = 0;
+
+	return am_vault_count(v, &n, NULL) == AM_OK ? n : UINT64_MAX;
+}
+
+/* 1 when a full verification of v passes and finds size entries. */
+static inline int verifies(struct am_vault *v, uint64_t size)
+{
+	struct am_progress none = { NULL, NULL };
+	struct am_verify_report r;
+
+	memset(&r, 0, sizeof(r));
+	return am_verify(v, AM_VERIFY_FULL, none, &r, NULL) == AM_OK && r.ok && r.size == size;
+}
+
 /* A seal request for content held in memory (a document with fields f). */
 static inline void mem_req(struct am_seal_req *req, const struct am_fields *f, const void *p,
 			   size_t n)
