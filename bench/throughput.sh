@@ -27,9 +27,12 @@
 #
 # Environment: REPS (default 5), SIZE_MIB (1024), SMALL_N (20000), LARGE_N
 # (1000000; 0 skips part 5), KEEP_LARGE=DIR (build the large vault there once
-# and reuse it), PARTS (default "1 2 3 4 5 6"), GROWTH_SIZES, GROWTH_COUNTS.  Installs age, restic, hyperfine
-# and GNU time with apt-get when missing.  Ratios are peer/amanat for rates
-# (higher is better for amanat) as the issue states its targets.
+# and reuse it), PARTS (default "1 2 3 4 5 6"), GROWTH_SIZES, GROWTH_COUNTS.  Installs age, restic,
+# borgbackup and GNU time with apt-get when missing.  Ratios are peer/amanat for rates
+# (higher is better for amanat) as the issue states its targets.  `borg create` is measured beside
+# restic in parts 1 and 4 for reference (no target names it).  hyperfine is not used: it runs
+# one command's repetitions back to back, and on this shared machine only interleaving
+# (amanat, peer, amanat, ...) keeps a minute's slowdown from landing on one side.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 amanat=$build/amanat
@@ -42,7 +45,9 @@ GROWTH_SIZES=${GROWTH_SIZES:-16 64 256 1024}
 GROWTH_COUNTS=${GROWTH_COUNTS:-10000 100000}
 
 need=()
-for t in age restic /usr/bin/time; do command -v "$t" >/dev/null || need+=("${t##*/}"); done
+for t in age:age restic:restic borg:borgbackup /usr/bin/time:time; do
+	command -v "${t%%:*}" >/dev/null || need+=("${t#*:}")
+done
 if [ ${#need[@]} -gt 0 ]; then
 	echo "bench: installing ${need[*]}" >&2
 	apt-get install -y "${need[@]}" >/dev/null
@@ -56,6 +61,8 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 export AMANAT_PASSPHRASE=bench-only-passphrase
 export RESTIC_PASSWORD=bench-only-passphrase
+# borg's cache and keys in the run's own folder, each backup a first one (as restic --no-cache)
+export BORG_PASSPHRASE=bench-only-passphrase BORG_BASE_DIR=$work/borgbase
 export XDG_STATE_HOME=$work/state
 mkdir -p keys
 for n in admin officer custodian; do
@@ -94,6 +101,15 @@ row() {
 	echo "${rows[-1]}"
 }
 note() { rows+=("$(printf '%-58s %s' "$1" "$2")"); echo "${rows[-1]}"; }
+# info WHAT AMANAT PEER RATIO: a peer measured for reference, with no target
+info() { rows+=("$(printf '%-58s %12s %12s %7s  (reference)' "$@")"); echo "${rows[-1]}"; }
+# borg_b NAME PATH: time a first 'borg create' of PATH (authenticated encryption, default lz4)
+borg_b() {
+	rm -rf borgrepo "$BORG_BASE_DIR"
+	borg init --encryption=repokey-blake2 borgrepo >/dev/null 2>&1
+	sync
+	timed "$1" borg create borgrepo::a "$2"
+}
 
 # what a second core adds right now: two copies of the libsodium floor at once against one
 # (2.00: two whole cores; a virtual machine's host can give much less, and it changes)
@@ -121,15 +137,17 @@ if part 1 || part 2 || part 3; then
 	restic_b() { rm -rf repo; restic init --repo repo >/dev/null 2>&1; timed restic restic --repo repo backup --no-cache big.bin; }
 	for _ in $(seq "$REPS"); do
 		seal_big; age_enc; dd_sync
-		part 1 && restic_b
+		part 1 && restic_b && borg_b borg big.bin
 	done
 	a=$(median seal)
 	row "seal ${SIZE_MIB} MiB random (s): age -r + fsync / amanat" "$a" "$(median age)" "$(ratio "$(median age)" "$a")" 1.0
 	row "seal ${SIZE_MIB} MiB random (s): dd bs=1M conv=fsync / amanat" "$a" "$(median dd)" "$(ratio "$(median dd)" "$a")" 0.8
 	part 1 && row "seal ${SIZE_MIB} MiB random (s): restic backup / amanat" "$a" "$(median restic)" "$(ratio "$(median restic)" "$a")" 4.0
+	part 1 && info "seal ${SIZE_MIB} MiB random (s): borg create / amanat" "$a" "$(median borg)" "$(ratio "$(median borg)" "$a")"
 	note "seal ${SIZE_MIB} MiB: peak RSS (KiB)" "$(peak seal)"
 	# CPU (user + system, all threads): what a crowded machine cannot blur
 	note "seal: CPU s, amanat / age -r / dd" "$(cpu seal) / $(cpu age) / $(cpu dd)"
+	part 1 && note "seal: CPU s, restic / borg" "$(cpu restic) / $(cpu borg)"
 fi
 if part 2; then
 	age -r "$recipient" -o big.age big.bin
@@ -154,7 +172,7 @@ if part 3; then
 	note "verify: peak RSS (KiB)" "$(peak verify)"
 	note "verify: CPU s, amanat / sha256sum / restic check" "$(cpu verify) / $(cpu sha) / $(cpu rcheck)"
 fi
-rm -f big.bin big.age x.bin y.bin dd.bin s.amn; rm -rf repo
+rm -f big.bin big.age x.bin y.bin dd.bin s.amn; rm -rf repo borgrepo
 
 # ---- 4: many small files ------------------------------------------------------
 if part 4; then
@@ -173,7 +191,7 @@ PY
 	bulk() { new_vault b.amn; sync; timed bulk "$amanat" seal b.amn --as keys/officer.id --type document --case BENCH --recursive small; }
 	rb() { rm -rf repo; restic init --repo repo >/dev/null 2>&1; sync; timed rbulk restic --repo repo backup --no-cache small; }
 	floor() { "$build/bench_entry_crypto" "$SMALL_N" 1024 1 | tee -a floor.txt >/dev/null; }
-	for _ in $(seq "$REPS"); do bulk; rb; floor; done
+	for _ in $(seq "$REPS"); do bulk; rb; floor; borg_b bbulk small; done
 	a=$(median bulk)
 	ar=$(awk -v n="$SMALL_N" -v t="$a" 'BEGIN {printf "%.0f", n / t}')
 	rr=$(awk -v n="$SMALL_N" -v t="$(median rbulk)" 'BEGIN {printf "%.0f", n / t}')
@@ -184,9 +202,12 @@ PY
 	rc=$(awk -v n="$SMALL_N" -v t="$(cpu rbulk)" 'BEGIN {printf "%.0f", n / t}')
 	row "seal --recursive $SMALL_N x 1 KiB (files/s wall): amanat / restic" "$ar" "$rr" "$(ratio "$ar" "$rr")" 1.5
 	row "seal --recursive (files/s wall): amanat / libsodium-only floor" "$ar" "$fw" "$(ratio "$ar" "$fw")" 0.8
-	note "  files per CPU-second: amanat $ac, restic $rc, libsodium floor $fc" ""
+	br=$(awk -v n="$SMALL_N" -v t="$(median bbulk)" 'BEGIN {printf "%.0f", n / t}')
+	info "seal --recursive (files/s wall): amanat / borg create" "$ar" "$br" "$(ratio "$ar" "$br")"
+	bc=$(awk -v n="$SMALL_N" -v t="$(cpu bbulk)" 'BEGIN {printf "%.0f", n / t}')
+	note "  files per CPU-second: amanat $ac, restic $rc, borg $bc, libsodium floor $fc" ""
 	note "seal --recursive $SMALL_N files: peak RSS (KiB)" "$(peak bulk)"
-	rm -rf small repo b.amn
+	rm -rf small repo b.amn borgrepo
 fi
 
 # ---- 5: a large vault -------------------------------------------------------------
