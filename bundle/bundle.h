@@ -90,14 +90,7 @@ void am_export_result_release(struct am_export_result *r);
 AM_WUR enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 				struct am_export_result *res, struct am_err *e);
 
-/*
- * --for: encrypt bytes to a recipient's X25519 key, written to fd (a new,
- * still unnamed file the caller names once the export is recorded) and synced.
- */
-AM_WUR enum am_status am_bundle_encrypt(const unsigned char *p, size_t n,
-					const unsigned char box_pk[AM_BOX_PK_LEN], int fd,
-					unsigned char sha[AM_HASH_LEN], struct am_err *e);
-/* open-bundle: decrypt a file made by am_bundle_encrypt into a new file. */
+/* open-bundle: decrypt a file made by `export --for` (bundle_crypt.h) into a new file. */
 AM_WUR enum am_status am_bundle_decrypt(const char *in, const struct am_identity *id,
 					const char *out, struct am_err *e);
 

@@ -9,6 +9,8 @@
  */
 #include "bundle_verify_int.h"
 
+#include "../common/worker.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,10 @@
 #include <unistd.h>
 #include <unzip.h>
 
+/*
+ * Files are read BUFSZ at a time into two buffers in turn: the SHA-512 of one
+ * (on a second thread, see feed_all) goes on while the next is read.
+ */
 #define BUFSZ 65536
 
 struct bv_reader {
@@ -280,14 +286,14 @@ static enum am_status stream_dir(struct bv_reader *rd, struct bv_file *f, uint64
 		close(fd);
 		return am_fail(e, AM_EVERIFY, "%s: is not a regular file", f->name);
 	}
-	while ((n = am_read_full(fd, buf, BUFSZ)) > 0) {
+	for (size_t k = 0; (n = am_read_full(fd, buf + (k & 1) * BUFSZ, BUFSZ)) > 0; k++) {
 		*total += (uint64_t)n;
 		if (*total > max) {
 			close(fd);
 			return am_fail(e, AM_EVERIFY, "%s: is larger than %llu bytes", f->name,
 			               (unsigned long long)max);
 		}
-		feed(fctx, buf, (size_t)n);
+		feed(fctx, buf + (k & 1) * BUFSZ, (size_t)n);
 	}
 	close(fd);
 	if (n < 0)
@@ -478,14 +484,14 @@ static enum am_status stream_zip(struct bv_reader *rd, struct bv_file *f, uint64
 		return rc == UNZ_ERRNO
 		           ? am_fail(e, AM_EIO, "cannot read %s from the ZIP", f->name)
 		           : am_fail(e, AM_EVERIFY, "%s: its ZIP entry is damaged", f->name);
-	while ((n = unzReadCurrentFile(rd->uf, buf, BUFSZ)) > 0) {
+	for (size_t k = 0; (n = unzReadCurrentFile(rd->uf, buf + (k & 1) * BUFSZ, BUFSZ)) > 0; k++) {
 		*total += (uint64_t)n;
 		if (*total > f->size) {
 			unzCloseCurrentFile(rd->uf);
 			return am_fail(e, AM_EVERIFY,
 			               "%s: holds more bytes than its ZIP entry declares", f->name);
 		}
-		feed(fctx, buf, (size_t)n);
+		feed(fctx, buf + (k & 1) * BUFSZ, (size_t)n);
 	}
 	rc = unzCloseCurrentFile(rd->uf);
 	if (n < 0)
@@ -510,17 +516,31 @@ struct feed {
 	am_sha256_ctx h256;
 	am_sha512_ctx h512;
 	int want512;
+	struct am_side side;
+	struct am_sha512_job job; /* on the side, over the buffer not being read into */
 	bv_chunk_fn fn;
 	void *ctx;
 };
 
+/*
+ * Each buffer read: its SHA-512 (libsodium's, the slowest of the hashes and
+ * most of a big bundle's verification) goes to the second thread, which the
+ * reader lets finish only when it has read the next buffer, into the other
+ * half of buf.
+ */
 static void feed_all(void *c, const unsigned char *p, size_t n)
 {
 	struct feed *fd = c;
 
+	am_side_wait(&fd->side);
+	if (fd->want512) {
+		fd->job = (struct am_sha512_job){ &fd->h512, p, n };
+		if (n >= AM_SHA512_JOB_MIN)
+			am_side_go(&fd->side, am_sha512_job_run, &fd->job);
+		else
+			am_sha512_job_run(&fd->job);
+	}
 	am_sha256_update(&fd->h256, p, n);
-	if (fd->want512)
-		am_sha512_update(&fd->h512, p, n);
 	if (fd->fn != NULL)
 		fd->fn(fd->ctx, p, n);
 }
@@ -530,7 +550,7 @@ enum am_status bv_reader_stream(struct bv_reader *rd, struct bv_file *f, uint64_
 {
 	struct feed fd;
 	uint64_t total = 0;
-	unsigned char *buf = malloc(BUFSZ);
+	unsigned char *buf = malloc(2 * BUFSZ);
 	enum am_status s;
 
 	if (buf == NULL)
@@ -538,6 +558,7 @@ enum am_status bv_reader_stream(struct bv_reader *rd, struct bv_file *f, uint64_
 	am_sha256_init(&fd.h256);
 	am_sha512_init(&fd.h512);
 	fd.want512 = strncmp(f->name, "data/", 5) == 0;
+	am_side_init(&fd.side);
 	fd.fn = fn;
 	fd.ctx = ctx;
 	f->hashed = 0;
@@ -545,6 +566,8 @@ enum am_status bv_reader_stream(struct bv_reader *rd, struct bv_file *f, uint64_
 		s = stream_zip(rd, f, max, buf, &total, feed_all, &fd, e);
 	else
 		s = stream_dir(rd, f, max, buf, &total, feed_all, &fd, e);
+	am_side_wait(&fd.side);
+	am_side_release(&fd.side);
 	free(buf);
 	if (s != AM_OK)
 		return s;

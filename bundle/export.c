@@ -669,8 +669,6 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 	struct am_sink *sink = NULL;
 	const struct am_members *ms;
 	const struct am_member *me;
-	unsigned char *zip = NULL;
-	size_t ziplen = 0;
 	uint64_t n = 0;
 	struct timespec ts;
 	struct tm tm;
@@ -709,7 +707,8 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 	 * The output first, unnamed: an -o that exists, or whose directory does
 	 * not, is refused before anything is recorded or signed.
 	 */
-	s = am_sink_open(&sink, req->recipient ? 2 : req->zip ? 1 : 0, req->out, x.now_ms, e);
+	s = am_sink_open(&sink, req->recipient ? 2 : req->zip ? 1 : 0, req->out, x.now_ms,
+			 req->recipient ? req->recipient->box_pk : NULL, e);
 	if (s != AM_OK)
 		return s;
 	/*
@@ -781,15 +780,9 @@ enum am_status am_export(struct am_vault *v, const struct am_export_req *req,
 		s = ex_write_bundle(&x, sink, res->tagmanifest_sha256, e);
 	/* complete, synced, and still without its name */
 	if (s == AM_OK)
-		s = am_sink_finish(sink, req->recipient ? &zip : NULL, &ziplen, e);
-	if (s == AM_OK && req->recipient != NULL)
-		s = am_bundle_encrypt(zip, ziplen, req->recipient->box_pk, am_sink_fd(sink),
-				      res->file_sha256, e);
-	if (zip != NULL) {
-		am_wipe(zip, ziplen);
-		free(zip);
-	}
-	if (s == AM_OK && req->zip)
+		s = am_sink_finish(sink, e);
+	/* the file as written, ZIP or encrypted, goes into the closing record */
+	if (s == AM_OK && (req->zip || req->recipient != NULL))
 		s = am_sink_file_sha256(sink, res->file_sha256, e);
 	if (s != AM_OK)
 		goto cleanup;

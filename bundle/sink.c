@@ -1,7 +1,10 @@
 /* sink.c — writing a bundle's files to a directory or a ZIP (see sink.h). */
 #include "sink.h"
 
+#include "bundle_crypt.h"
+
 #include "../common/cleanup.h"
+#include "../common/worker.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,11 +24,11 @@ struct forbid {
 	char *label;
 };
 
-/* Where minizip writes: a file descriptor, or a growing buffer. */
+/* Where minizip writes: a file descriptor, or an encrypted bundle (bundle_crypt.h). */
 struct zout {
 	int fd;
-	unsigned char *mem;
-	size_t len, cap, pos;
+	struct am_bx *bx;
+	uint64_t len, pos;
 	int err;
 };
 
@@ -46,6 +49,7 @@ struct am_sink {
 	struct am_sink_file cur;
 	am_sha256_ctx h256;
 	am_sha512_ctx h512;
+	struct am_side side;
 	struct am_sink_file *files;
 	size_t nfiles;
 };
@@ -84,33 +88,16 @@ static uLong ZCALLBACK z_read(voidpf opaque, voidpf stream, void *buf, uLong siz
 static uLong ZCALLBACK z_write(voidpf opaque, voidpf stream, const void *buf, uLong size)
 {
 	struct zout *z = stream;
+	int rc;
 
 	(void)opaque;
-	if (z->fd >= 0) {
-		if (pwrite(z->fd, buf, size, (off_t)z->pos) != (ssize_t)size) {
-			z->err = errno ? errno : EIO;
-			return 0;
-		}
-	} else {
-		if (z->pos + size > z->cap) {
-			size_t cap = z->cap ? z->cap : 1 << 20;
-			unsigned char *g;
-			while (cap < z->pos + size)
-				cap *= 2;
-			g = malloc(cap);
-			if (g == NULL) {
-				z->err = ENOMEM;
-				return 0;
-			}
-			if (z->mem) {
-				memcpy(g, z->mem, z->len);
-				am_wipe(z->mem, z->cap); /* plaintext: no stale copies */
-				free(z->mem);
-			}
-			z->mem = g;
-			z->cap = cap;
-		}
-		memcpy(z->mem + z->pos, buf, size);
+	if (z->bx != NULL)
+		rc = am_bx_pwrite(z->bx, buf, size, z->pos);
+	else
+		rc = am_pwrite_all(z->fd, buf, size, z->pos);
+	if (rc != 0) {
+		z->err = errno ? errno : EIO;
+		return 0;
 	}
 	z->pos += size;
 	if (z->pos > z->len)
@@ -164,7 +151,7 @@ static uint32_t dos_time(int64_t ms)
 }
 
 enum am_status am_sink_open(struct am_sink **out, int kind, const char *path, int64_t time_ms,
-			    struct am_err *e)
+			    const unsigned char *box_pk, struct am_err *e)
 {
 	struct am_sink *s = calloc(1, sizeof(*s));
 	zlib_filefunc64_def ff;
@@ -175,6 +162,7 @@ enum am_status am_sink_open(struct am_sink **out, int kind, const char *path, in
 		free(s);
 		return am_fail(e, AM_ENOMEM, "out of memory");
 	}
+	am_side_init(&s->side);
 	s->kind = kind;
 	s->fd = -1;
 	s->zo.fd = -1;
@@ -225,6 +213,10 @@ enum am_status am_sink_open(struct am_sink **out, int kind, const char *path, in
 	}
 	if (kind == 1)
 		s->zo.fd = s->nf.fd;
+	else if ((st = am_bx_open(&s->zo.bx, s->nf.fd, box_pk, e)) != AM_OK) {
+		am_sink_abort(s);
+		return st;
+	}
 	memset(&ff, 0, sizeof(ff));
 	ff.zopen64_file = z_open;
 	ff.zread_file = z_read;
@@ -370,6 +362,9 @@ enum am_status am_sink_begin(struct am_sink *s, const char *path, int store, str
 		 * unzip reads the name as it is (it converts a DOS-made one from the
 		 * OEM code page) and applies the mode above
 		 */
+		/* minizip rewrites the local header it writes here when the file closes */
+		if (s->zo.bx != NULL)
+			am_bx_hold(s->zo.bx, s->zo.pos);
 		zrc = zipOpenNewFileInZip4_64(s->zf, name, &zi, NULL, 0, NULL, 0, NULL,
 					      store ? 0 : Z_DEFLATED, store ? 0 : 6, 0, -MAX_WBITS, 8,
 					      Z_DEFAULT_STRATEGY, NULL, 0, ZIP_MADE_BY_UNIX,
@@ -385,27 +380,40 @@ enum am_status am_sink_begin(struct am_sink *s, const char *path, int store, str
 
 enum am_status am_sink_write(struct am_sink *s, const void *p, size_t n, struct am_err *e)
 {
+	struct am_sha512_job job = { &s->h512, p, n };
 	enum am_status st = scan(s, p, n, e);
 
 	if (st != AM_OK)
 		return st;
+	/*
+	 * libsodium's SHA-512 was half of a big export's time, all on this one
+	 * thread: it runs beside the scan, the SHA-256 and the write
+	 */
+	if (n >= AM_SHA512_JOB_MIN)
+		am_side_go(&s->side, am_sha512_job_run, &job);
+	else
+		am_sha512_job_run(&job);
 	am_sha256_update(&s->h256, p, n);
-	am_sha512_update(&s->h512, p, n);
 	s->cur.size += n;
 	if (s->kind == 0) {
 		if (am_write_all(s->fd, p, n) != 0)
-			return am_fail(e, AM_EIO, "cannot write %s: %s", s->cur.path, strerror(errno));
-		return AM_OK;
+			st = am_fail(e, AM_EIO, "cannot write %s: %s", s->cur.path, strerror(errno));
+	} else {
+		const unsigned char *q = p;
+		for (size_t left = n; left > 0 && st == AM_OK;) {
+			unsigned piece = left > (1u << 30) ? (1u << 30) : (unsigned)left;
+			if (zipWriteInFileInZip(s->zf, q, piece) != ZIP_OK)
+				st = am_fail(e, AM_EIO, "cannot write %s into the ZIP: %s",
+					     s->cur.path,
+					     s->zo.err ? strerror(s->zo.err) : "minizip failed");
+			q += piece;
+			left -= piece;
+		}
 	}
-	while (n > 0) {
-		unsigned piece = n > (1u << 30) ? (1u << 30) : (unsigned)n;
-		if (zipWriteInFileInZip(s->zf, p, piece) != ZIP_OK)
-			return am_fail(e, AM_EIO, "cannot write %s into the ZIP: %s", s->cur.path,
-				       s->zo.err ? strerror(s->zo.err) : "minizip failed");
-		p = (const unsigned char *)p + piece;
-		n -= piece;
-	}
-	return AM_OK;
+	/* the job reads p and writes s->h512: both are ours again only after this */
+	if (n >= AM_SHA512_JOB_MIN)
+		am_side_wait(&s->side);
+	return st;
 }
 
 enum am_status am_sink_end(struct am_sink *s, struct am_err *e)
@@ -422,7 +430,10 @@ enum am_status am_sink_end(struct am_sink *s, struct am_err *e)
 		if (rc != 0)
 			return am_fail(e, AM_EIO, "cannot write %s: %s", s->cur.path, strerror(errno));
 	} else if (zipCloseFileInZip(s->zf) != ZIP_OK) {
-		return am_fail(e, AM_EIO, "cannot finish %s in the ZIP", s->cur.path);
+		return am_fail(e, AM_EIO, "cannot finish %s in the ZIP: %s", s->cur.path,
+			       s->zo.err ? strerror(s->zo.err) : "minizip failed");
+	} else if (s->zo.bx != NULL) {
+		am_bx_hold(s->zo.bx, UINT64_MAX);
 	}
 	am_sha256_final(&s->h256, s->cur.sha256);
 	am_sha512_final(&s->h512, s->cur.sha512);
@@ -462,6 +473,7 @@ const struct am_sink_file *am_sink_find(const struct am_sink *s, const char *pat
 
 static void sink_free(struct am_sink *s)
 {
+	am_side_release(&s->side);
 	for (size_t i = 0; i < s->nfiles; i++)
 		free(s->files[i].path);
 	free(s->files);
@@ -475,10 +487,7 @@ static void sink_free(struct am_sink *s)
 	if (s->carry)
 		am_wipe(s->carry, 2 * s->maxfb);
 	free(s->carry);
-	if (s->zo.mem) {
-		am_wipe(s->zo.mem, s->zo.cap);
-		free(s->zo.mem);
-	}
+	am_bx_free(s->zo.bx);
 	free(s->tmpdir);
 	free(s->path);
 	free(s);
@@ -532,15 +541,10 @@ void am_sink_abort(struct am_sink *s)
 	sink_free(s);
 }
 
-enum am_status am_sink_finish(struct am_sink *s, unsigned char **mem, size_t *memlen,
-			      struct am_err *e)
+enum am_status am_sink_finish(struct am_sink *s, struct am_err *e)
 {
 	enum am_status st = AM_OK;
 
-	if (mem != NULL) {
-		*mem = NULL;
-		*memlen = 0;
-	}
 	if (s->open && (st = am_sink_end(s, e)) != AM_OK)
 		return st;
 	if (s->kind == 0)
@@ -552,20 +556,11 @@ enum am_status am_sink_finish(struct am_sink *s, unsigned char **mem, size_t *me
 			return am_fail(e, AM_EIO, "cannot finish the ZIP %s: %s", s->path,
 				       s->zo.err ? strerror(s->zo.err) : "minizip failed");
 	}
-	if (s->kind == 1 && fsync(s->nf.fd) != 0)
+	if (s->zo.bx != NULL)
+		return am_bx_finish(s->zo.bx, e);
+	if (fsync(s->nf.fd) != 0)
 		return am_fail(e, AM_EIO, "cannot sync %s: %s", s->path, strerror(errno));
-	if (s->kind == 2 && mem != NULL) {
-		*mem = s->zo.mem;
-		*memlen = s->zo.len;
-		s->zo.mem = NULL;
-		s->zo.cap = 0;
-	}
 	return AM_OK;
-}
-
-int am_sink_fd(const struct am_sink *s)
-{
-	return s->kind == 0 ? -1 : s->nf.fd;
 }
 
 enum am_status am_sink_file_sha256(struct am_sink *s, unsigned char out[AM_HASH_LEN],

@@ -1,8 +1,8 @@
 /*
  * sink.h — where a bundle's files go: a directory (built under a temporary
  * name and renamed into place at commit) or a ZIP (written through minizip
- * into a new, unnamed file linked into place at commit, or into memory when
- * it is to be encrypted into such a file).  Nothing is at the output's path
+ * into a new, unnamed file linked into place at commit, or encrypted into
+ * such a file as it is made, bundle_crypt.h).  Nothing is at the output's path
  * before am_sink_commit, so an export can finish, record what it made, and
  * only then name it.
  * Every byte written is scanned for the values the export withholds, and
@@ -28,13 +28,14 @@ struct am_sink_file {
 struct am_sink;
 
 /*
- * kind: 0 directory at path, 1 ZIP file at path, 2 ZIP in memory, to be
- * encrypted into the file at path (am_sink_fd).  Opening checks that path
+ * kind: 0 directory at path, 1 ZIP file at path, 2 ZIP encrypted to box_pk
+ * (NULL for the others) into the file at path.  Opening checks that path
  * does not exist and that its directory takes new files, so a bad -o fails
  * before anything else is done.
  */
 AM_WUR enum am_status am_sink_open(struct am_sink **out, int kind, const char *path,
-				   int64_t time_ms, struct am_err *e);
+				   int64_t time_ms, const unsigned char *box_pk,
+				   struct am_err *e);
 /*
  * Values that must appear nowhere in the output (each at least 4 bytes),
  * with a label naming each for the error message.
@@ -57,14 +58,11 @@ AM_WUR enum am_status am_sink_add(struct am_sink *s, const char *path, const voi
 /* The record of a file already written, or NULL. */
 const struct am_sink_file *am_sink_find(const struct am_sink *s, const char *path);
 /*
- * Complete the output without naming it: close the ZIP, sync every file.
- * For kind 2 the ZIP bytes are handed to the caller (*mem, *memlen; wipe and
- * free with free()).  The sink stays the caller's, to commit or abort.
+ * Complete the output without naming it: close the ZIP (for kind 2, seal
+ * its last chunks and write the header), sync every file.  The sink stays
+ * the caller's, to commit or abort.
  */
-AM_WUR enum am_status am_sink_finish(struct am_sink *s, unsigned char **mem, size_t *memlen,
-				     struct am_err *e);
-/* The unnamed output file (kinds 1 and 2), open for reading and writing; -1 for a directory. */
-int am_sink_fd(const struct am_sink *s);
+AM_WUR enum am_status am_sink_finish(struct am_sink *s, struct am_err *e);
 /* SHA-256 of what the output file (kinds 1 and 2) holds now. */
 AM_WUR enum am_status am_sink_file_sha256(struct am_sink *s, unsigned char out[AM_HASH_LEN],
 					  struct am_err *e);

@@ -16,7 +16,7 @@
 
 #include "../common/bytes.h"
 #include "../vault/note.h"
-#include "../vault/worker.h"
+#include "../common/worker.h"
 #include "cli.h"
 #include "pin.h"
 #include "seal_bulk.h"

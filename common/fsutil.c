@@ -12,12 +12,13 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-int am_write_all(int fd, const void *buf, size_t n)
+/* write or (off >= 0) pwrite all of buf, retrying EINTR and short writes */
+static int write_loop(int fd, const void *buf, size_t n, off_t off)
 {
 	const unsigned char *p = buf;
 
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = off < 0 ? write(fd, p, n) : pwrite(fd, p, n, off);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -29,8 +30,24 @@ int am_write_all(int fd, const void *buf, size_t n)
 		}
 		p += w;
 		n -= (size_t)w;
+		if (off >= 0)
+			off += w;
 	}
 	return 0;
+}
+
+int am_write_all(int fd, const void *buf, size_t n)
+{
+	return write_loop(fd, buf, n, -1);
+}
+
+int am_pwrite_all(int fd, const void *buf, size_t n, uint64_t off)
+{
+	if (off > (uint64_t)INT64_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
+	return write_loop(fd, buf, n, (off_t)off);
 }
 
 long long am_read_full(int fd, void *buf, size_t n)

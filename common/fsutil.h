@@ -81,6 +81,8 @@ AM_WUR enum am_status am_read_small_file(const char *path, size_t max,
 
 /* Write all of buf to fd, retrying EINTR and short writes; 0 or -1. */
 int am_write_all(int fd, const void *buf, size_t n);
+/* The same at offset off (the file offset is left alone); 0 or -1. */
+int am_pwrite_all(int fd, const void *buf, size_t n, uint64_t off);
 /* Read up to n bytes, retrying until n or EOF; bytes read or -1. */
 long long am_read_full(int fd, void *buf, size_t n);
 

@@ -248,6 +248,13 @@ void am_sha512_final(am_sha512_ctx *c, unsigned char out[AM_SHA512_LEN])
 	crypto_hash_sha512_final((crypto_hash_sha512_state *)c->opaque, out);
 }
 
+void am_sha512_job_run(void *job)
+{
+	struct am_sha512_job *j = job;
+
+	am_sha512_update(j->h, j->p, j->n);
+}
+
 int am_sign_seed_keypair(unsigned char pk[AM_SIGN_PK_LEN], unsigned char sk[AM_SIGN_SK_LEN],
 			 const unsigned char seed[AM_SIGN_SEED_LEN])
 {

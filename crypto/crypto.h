@@ -103,6 +103,19 @@ void am_sha256_portable(unsigned char out[AM_HASH_LEN], const void *p, size_t n)
 void am_sha512_init(am_sha512_ctx *c);
 void am_sha512_update(am_sha512_ctx *c, const void *p, size_t n);
 void am_sha512_final(am_sha512_ctx *c, unsigned char out[AM_SHA512_LEN]);
+/*
+ * An am_sha512_update as a job for another thread (common/worker.h's
+ * am_side): SHA-512 is libsodium's and the slowest hash here, so a bundle's
+ * writer and reader hash it beside the rest of their work.
+ */
+struct am_sha512_job {
+	am_sha512_ctx *h;
+	const void *p;
+	size_t n;
+};
+void am_sha512_job_run(void *job);
+/* Shorter updates are not worth a hand-over (about 150 µs of hashing at this size). */
+#define AM_SHA512_JOB_MIN (64u << 10)
 
 /* ---- signatures (Ed25519) ------------------------------------------- */
 

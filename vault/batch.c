@@ -7,7 +7,7 @@
  */
 #include "vault_int.h"
 #include "body.h"
-#include "worker.h"
+#include "../common/worker.h"
 #include "../common/clock.h"
 
 #include <stdatomic.h>

@@ -1,6 +1,6 @@
 /* pipe.c — the two-core pipeline of pipe.h. */
 #include "pipe.h"
-#include "worker.h"
+#include "../common/worker.h"
 
 #include <stdlib.h>
 #include <string.h>

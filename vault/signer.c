@@ -19,7 +19,7 @@
  * answers there come late, and the side sleeps instead.
  */
 #include "signer.h"
-#include "worker.h"
+#include "../common/worker.h"
 #include "../common/clock.h"
 
 #include <pthread.h>
