@@ -159,6 +159,18 @@ if part 2; then
 	row "extract ${SIZE_MIB} MiB (s): age -d + fsync / amanat" "$a" "$(median agedec)" "$(ratio "$(median agedec)" "$a")" 1.0
 	note "extract: peak RSS (KiB)" "$(peak extract)"
 	note "extract: CPU s, amanat / age -d" "$(cpu extract) / $(cpu agedec)"
+	# the same item as an evidence bundle (a ZIP, and encrypted to one person), checked
+	# as a court would: verify-bundle, against sha256sum + sha512sum of the payload
+	bz() { rm -f bag.zip; timed bzip "$amanat" export s.amn --as keys/custodian.id --purpose bench --scope court --override-consent bench --entry 3 -o bag.zip; }
+	bf() { rm -f bag.amanat-sealed; timed bfor "$amanat" export s.amn --as keys/custodian.id --purpose bench --scope court --override-consent bench --entry 3 --for keys/officer.pub -o bag.amanat-sealed; }
+	vb() { timed vbundle "$amanat" verify-bundle bag.zip; }
+	sums() { timed sums sh -c 'sha256sum big.bin && sha512sum big.bin'; }
+	for _ in $(seq "$REPS"); do bz; bf; vb; sums; done
+	info "export ${SIZE_MIB} MiB to a ZIP bundle (s): age -d + fsync / amanat" "$(median bzip)" "$(median agedec)" "$(ratio "$(median agedec)" "$(median bzip)")"
+	info "export --for (encrypted bundle) (s): age -d + fsync / amanat" "$(median bfor)" "$(median agedec)" "$(ratio "$(median agedec)" "$(median bfor)")"
+	info "verify-bundle of the ZIP (s): sha256sum + sha512sum / amanat" "$(median vbundle)" "$(median sums)" "$(ratio "$(median sums)" "$(median vbundle)")"
+	note "export / export --for / verify-bundle: peak RSS (KiB)" "$(peak bzip) / $(peak bfor) / $(peak vbundle)"
+	rm -f bag.zip bag.amanat-sealed
 fi
 if part 3; then
 	rm -rf repo; restic init --repo repo >/dev/null 2>&1; restic --repo repo backup --no-cache big.bin >/dev/null 2>&1
