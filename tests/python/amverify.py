@@ -802,9 +802,10 @@ def _verify_vault(db):
             if not isinstance(hdr, bytes) or not isinstance(sig, bytes) or len(sig) != 64:  # 2
                 raise Fail("header or 64-byte signature missing")
             # §19 storage classes
-            types = db.execute("SELECT typeof(type), typeof(hash), typeof(wraps), typeof(meta)"
-                               " FROM entries WHERE seq = ?", (seq,)).fetchone()
-            if types != (b"integer", b"blob", b"blob", b"blob"):
+            types = db.execute("SELECT typeof(type), typeof(header), typeof(sig), typeof(hash),"
+                               " typeof(wraps), typeof(meta) FROM entries WHERE seq = ?",
+                               (seq,)).fetchone()
+            if types != (b"integer", b"blob", b"blob", b"blob", b"blob", b"blob"):
                 raise Fail("a column of the wrong storage class")
             h = Header.parse(hdr)                                                 # 3
             if h.seq != n:                                                        # 4
@@ -865,9 +866,9 @@ def _verify_vault(db):
                                               nodes[(level - 1, 2 * i + 1)])
             for lv in range(low, level + 1):
                 idx = n >> lv
-                got = db.execute("SELECT hash FROM tree WHERE level = ? AND idx = ?",
+                got = db.execute("SELECT hash, typeof(hash) FROM tree WHERE level = ? AND idx = ?",
                                  (lv, idx)).fetchone()
-                if got is None or got[0] != nodes[(lv, idx)]:
+                if got is None or got[1] != b"blob" or got[0] != nodes[(lv, idx)]:
                     raise Fail("tree node (%d, %d) missing or wrong" % (lv, idx))
             prev = ehash                                                          # 13
             n += 1
@@ -1018,10 +1019,13 @@ def check_chunk_rows(db, h):
     ctx = ContentHash(h.flags)
     total = 0
     count = 0
-    for idx, data in db.execute("SELECT idx, data FROM chunks WHERE seq = ? ORDER BY idx", (h.seq,)):
+    for idx, data, cls in db.execute("SELECT idx, data, typeof(data) FROM chunks WHERE seq = ?"
+                                     " ORDER BY idx", (h.seq,)):
         if idx != count or count >= h.chunk_count:
             raise Fail("chunk rows are not exactly 0 .. %d" % (h.chunk_count - 1))
-        if not isinstance(data, bytes) or not 17 <= len(data) <= h.chunk_size + 17:
+        if cls != b"blob":                                                    # §19
+            raise Fail("chunk %d is not stored as a blob" % idx)
+        if not 17 <= len(data) <= h.chunk_size + 17:
             raise Fail("chunk %d has a bad length" % idx)
         ctx.add(data)
         total += len(data)
