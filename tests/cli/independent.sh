@@ -316,6 +316,19 @@ tamper header-text "UPDATE entries SET header = CAST(header AS TEXT) WHERE seq =
 tamper sig-text "UPDATE entries SET sig = CAST(sig AS TEXT) WHERE seq = $SEQ_TXT;"
 tamper chunk-text "UPDATE chunks SET data = CAST(data AS TEXT) WHERE seq = $SEQ_BIG AND idx = 1;"
 
+# ---------------------------------------------------------------- the schema (§19)
+# the triggers may be missing; anything else of anyone else's is refused by both
+copy="$T/no-triggers.amn"
+cp "$VAULT" "$copy"
+sql "$copy" "$DROP_TRIGGERS" || fail "no-triggers: sql"
+expect_rc 0 "amverify: a vault without its triggers" amv vault "$copy"
+expect_rc 0 "amanat: a vault without its triggers" "$AMANAT" verify "$copy"
+tamper planted-index "CREATE INDEX planted ON entries(type);"
+tamper planted-view "CREATE VIEW planted AS SELECT seq FROM entries;"
+tamper planted-table "CREATE TABLE planted(x);"
+tamper trigger-of-another "CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries BEGIN SELECT RAISE(IGNORE); END;"
+tamper table-redefined "ALTER TABLE checkpoints ADD COLUMN extra;"
+
 if [ "$FAILS" != 0 ]; then
     echo "independent.sh: $FAILS failure(s)" >&2
     exit 1
