@@ -34,6 +34,8 @@ struct item {
 	char *path; /* to open */
 	char *rel;  /* relative to the directory given, NULL for a file given itself */
 	uint64_t size;
+	dev_t dev;  /* the file listed: what is sealed must be it (open_listed) */
+	ino_t ino;
 };
 
 struct items {
@@ -68,7 +70,7 @@ static int name_ok(const char *s)
 }
 
 static enum am_status add_item(struct items *it, const char *path, const char *rel,
-			       uint64_t size, struct am_err *e)
+			       const struct stat *st, struct am_err *e)
 {
 	struct item *x;
 	char eb[128];
@@ -85,6 +87,9 @@ static enum am_status add_item(struct items *it, const char *path, const char *r
 				       "cannot open %s: %s", path, why(errno, eb, sizeof(eb)));
 	} else {
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 && errno == ELOOP)
+			return am_fail(e, AM_EINPUT, "%s is a symbolic link; give the file it points to",
+				       path);
 		if (fd < 0)
 			return am_fail(e, errno == EACCES || errno == ENOENT ? AM_EINPUT : AM_EIO,
 				       "cannot open %s: %s", path, why(errno, eb, sizeof(eb)));
@@ -104,14 +109,16 @@ static enum am_status add_item(struct items *it, const char *path, const char *r
 	x = &it->v[it->n];
 	x->path = strdup(path);
 	x->rel = rel != NULL ? strdup(rel) : NULL;
-	x->size = size;
+	x->size = (uint64_t)st->st_size;
+	x->dev = st->st_dev;
+	x->ino = st->st_ino;
 	if (x->path == NULL || (rel != NULL && x->rel == NULL)) {
 		free(x->path);
 		free(x->rel);
 		return am_fail(e, AM_ENOMEM, "out of memory");
 	}
 	it->n++;
-	it->total += size;
+	it->total += x->size;
 	return AM_OK;
 }
 
@@ -159,7 +166,7 @@ static enum am_status walk(struct items *it, const char *dir, const char *rel, i
 		else if (S_ISDIR(st.st_mode))
 			s = walk(it, path, sub, depth + 1, e);
 		else if (S_ISREG(st.st_mode))
-			s = add_item(it, path, sub, (uint64_t)st.st_size, e);
+			s = add_item(it, path, sub, &st, e);
 		else
 			fprintf(stderr, "amanat: skipping %s: %s\n", path,
 				S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file");
@@ -198,7 +205,7 @@ static enum am_status collect(struct items *it, char *const *files, size_t nfile
 		if (S_ISDIR(st.st_mode))
 			s = walk(it, files[i], "", 0, e);
 		else if (S_ISREG(st.st_mode))
-			s = add_item(it, files[i], NULL, (uint64_t)st.st_size, e);
+			s = add_item(it, files[i], NULL, &st, e);
 		else
 			return am_fail(e, AM_EINPUT, "%s is not a regular file", files[i]);
 	}
@@ -262,6 +269,39 @@ static enum am_status start(const struct cli_seal_bulk *in, struct items *it,
 		return cli_unlock(in->pass, in->as, signer, e);
 	*e = ue;
 	return us;
+}
+
+/*
+ * Open a listed file to seal it, which must still be the regular file
+ * listed: a file, or a folder above it, swapped since for a link, a FIFO
+ * (which would wait for a writer forever) or another file is refused, never
+ * followed or sealed.  The fd, or -1 with *s set.
+ */
+static int open_listed(const struct item *x, enum am_status *s, struct am_err *e)
+{
+	struct stat st;
+	char eb[128];
+	int fd = open(x->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0 && errno != ELOOP) {
+		*s = am_fail(e, AM_EIO, "cannot open %s: %s", x->path, why(errno, eb, sizeof(eb)));
+		return -1;
+	}
+	if (fd >= 0 && fstat(fd, &st) != 0) {
+		*s = am_fail(e, AM_EIO, "cannot read %s: %s", x->path, why(errno, eb, sizeof(eb)));
+		close(fd);
+		return -1;
+	}
+	if (fd < 0 || !S_ISREG(st.st_mode) || st.st_dev != x->dev || st.st_ino != x->ino) {
+		*s = am_fail(e, AM_EINPUT, "%s is not the file listed when the folder was read (it "
+			     "was replaced, or is now a link): not sealed", x->path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* a regular file: reads never wait, but the sealer need not know */
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
 }
 
 /* What the durable callback needs: where to print, and what was acknowledged. */
@@ -369,12 +409,9 @@ int cli_seal_bulk(const struct cli_seal_bulk *in, struct cli_seal_bulk_out *out)
 				s = am_batch_commit(b, &e);
 			if (s != AM_OK)
 				break;
-			fd = open(it.v[i].path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-			if (fd < 0) {
-				s = am_fail(&e, AM_EIO, "cannot open %s: %s", it.v[i].path,
-					    strerror(errno));
+			fd = open_listed(&it.v[i], &s, &e);
+			if (fd < 0)
 				break;
-			}
 			s = file_fields(in->fields, &it.v[i], &e);
 			memset(&req, 0, sizeof(req));
 			req.type = in->type;

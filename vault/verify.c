@@ -277,9 +277,10 @@ static int check_ckpt(struct vstate *vs, const unsigned char root[AM_HASH_LEN])
 		return problem(vs, size - 1, "checkpoint %lld does not say what the log holds", id);
 	}
 	if (c.nsigs != 1) {
+		size_t nsigs = c.nsigs; /* (release clears c) */
 		am_checkpoint_release(&c);
 		return problem(vs, size - 1, "checkpoint %lld carries %zu signatures, not exactly its "
-			       "signer's", id, c.nsigs);
+			       "signer's", id, nsigs);
 	}
 	if (am_auth_roles(&vs->auth, signer) == 0) {
 		am_checkpoint_release(&c);

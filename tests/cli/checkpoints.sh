@@ -54,6 +54,7 @@ PY
 
 # the signature line twice (FORMAT.md: exactly one signature, the signer's)
 note 'n + sig.split("\n")[0] + "\n"'
+expect_stderr_contains "carries 2 signatures, not exactly its signer's"
 # a known key (its name and key id) with a signature of 0, 63 or 65 bytes
 note 'body + "\n\n" + dash + " " + name + " " + b(kid) + "\n"'
 note 'body + "\n\n" + dash + " " + name + " " + b(kid + s[:63]) + "\n"'

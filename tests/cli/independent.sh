@@ -301,6 +301,34 @@ tamper batch-checkpoint-removed "DELETE FROM checkpoints WHERE size = $N;"
 tamper batch-cut-inside "DELETE FROM checkpoints WHERE size = $N; DELETE FROM chunks WHERE seq = $((N - 1));
     DELETE FROM entries WHERE seq = $((N - 1)); DELETE FROM tree WHERE ((idx + 1) << level) = $N;"
 
+# ---------------------------------------------------------------- storage classes (§19)
+# a value of the right bytes but stored as TEXT is no blob: both refuse it, in
+# every column §19 names blob, a stored tree node's hash among them (16 entries
+# or more: a schema 3 vault stores no node below level 4, §15)
+mkdir -p "$T/more"
+for i in 1 2 3 4 5; do printf 'more %s (fictional)\n' "$i" >"$T/more/m$i.txt"; done
+"$AMANAT" seal "$VAULT" --as "$OFFICER" --type document --case MORE --recursive "$T/more" \
+    >"$T/more.out" 2>&1 || fail "bulk seal: $(cat "$T/more.out")"
+[ "$(sql "$VAULT" "SELECT count(*) FROM tree WHERE level = 4 AND idx = 0")" = 1 ] ||
+    fail "no stored node (4, 0) to alter"
+tamper tree-hash-text "UPDATE tree SET hash = CAST(hash AS TEXT) WHERE level = 4 AND idx = 0;"
+tamper header-text "UPDATE entries SET header = CAST(header AS TEXT) WHERE seq = $SEQ_TXT;"
+tamper sig-text "UPDATE entries SET sig = CAST(sig AS TEXT) WHERE seq = $SEQ_TXT;"
+tamper chunk-text "UPDATE chunks SET data = CAST(data AS TEXT) WHERE seq = $SEQ_BIG AND idx = 1;"
+
+# ---------------------------------------------------------------- the schema (§19)
+# the triggers may be missing; anything else of anyone else's is refused by both
+copy="$T/no-triggers.amn"
+cp "$VAULT" "$copy"
+sql "$copy" "$DROP_TRIGGERS" || fail "no-triggers: sql"
+expect_rc 0 "amverify: a vault without its triggers" amv vault "$copy"
+expect_rc 0 "amanat: a vault without its triggers" "$AMANAT" verify "$copy"
+tamper planted-index "CREATE INDEX planted ON entries(type);"
+tamper planted-view "CREATE VIEW planted AS SELECT seq FROM entries;"
+tamper planted-table "CREATE TABLE planted(x);"
+tamper trigger-of-another "CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries BEGIN SELECT RAISE(IGNORE); END;"
+tamper table-redefined "ALTER TABLE checkpoints ADD COLUMN extra;"
+
 if [ "$FAILS" != 0 ]; then
     echo "independent.sh: $FAILS failure(s)" >&2
     exit 1

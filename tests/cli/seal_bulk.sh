@@ -59,6 +59,9 @@ am 2 seal v.amn --as officer.id --type document --case C-BULK in/a.txt in
 expect_stderr_contains "in is a directory; give --recursive"
 am 2 seal v.amn --as officer.id --type document --case C-BULK in/a.txt missing.txt
 expect_stderr_contains "cannot open missing.txt"
+# a link given as a FILE is refused as bad input (not an I/O failure), saying why
+am 2 seal v.amn --as officer.id --type document --case C-BULK in/b.txt in/link.txt
+expect_stderr_contains "in/link.txt is a symbolic link; give the file it points to"
 am 2 seal v.amn --as officer.id --type document --case C-BULK in/a.txt -
 expect_stderr_contains "standard input (-) can only be sealed alone"
 am 2 seal v.amn --as officer.id --type document --case C-BULK --meta filename=x in/a.txt in/b.txt

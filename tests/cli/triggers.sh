@@ -4,6 +4,7 @@
 # shell); each refused statement leaves the vault byte-identical and valid.
 . "$(dirname "$0")/lib.sh"
 
+AMV="${TESTS_DIR:-$CLI_DIR/..}/python/amverify.py"
 make_vault v.db
 printf 'A fictional statement.\n' >small.txt
 head -c 1500000 /dev/urandom >big.bin
@@ -108,6 +109,8 @@ sq legacy.db "$(cat legacy.sql)"
 cp legacy.db legacy2.db
 am 1 verify legacy2.db
 expect_stderr_matches "did not make|altered"
+expect_exit 1 /usr/bin/python3 "$AMV" vault legacy2.db
+expect_stdout_contains "trigger 'entries_no_update' that amanat does not make"
 sq legacy.db "PRAGMA user_version = 1"
 # relabelled schema 3 without the nodes a schema 1 vault keeps: refused as damaged
 cp legacy.db legacy3.db
@@ -135,5 +138,7 @@ expect_same_file legacy.db legacy.orig
 sq legacy.db "DROP TRIGGER entries_no_delete; CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries BEGIN SELECT RAISE(IGNORE); END;"
 am 1 verify legacy.db
 expect_stderr_matches "did not make|altered"
+expect_exit 1 /usr/bin/python3 "$AMV" vault legacy.db
+expect_stdout_contains "trigger 'entries_no_delete' that amanat does not make"
 
 finish

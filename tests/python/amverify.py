@@ -706,6 +706,73 @@ def check_consistency(text, old_text, keys):
     return old, new
 
 
+# ---------------------------------------------------------------- §19 the schema, exactly
+
+# (type, name, tbl_name, sql) of each object amanat makes; the triggers may be missing
+SCHEMA = (
+    ('table', 'entries', 'entries',
+     'CREATE TABLE entries( seq INTEGER PRIMARY KEY, type INTEGER NOT NULL, header BLOB NOT NULL, sig BLOB NOT NULL, hash BLOB NOT NULL, wraps BLOB NOT NULL, meta BLOB NOT NULL)'),
+    ('table', 'chunks', 'chunks',
+     'CREATE TABLE chunks( id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, UNIQUE(seq, idx))'),
+    ('table', 'tree', 'tree',
+     'CREATE TABLE tree( level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID'),
+    ('table', 'checkpoints', 'checkpoints',
+     'CREATE TABLE checkpoints( id INTEGER PRIMARY KEY, size INTEGER NOT NULL, root BLOB NOT NULL, signer BLOB NOT NULL, note TEXT NOT NULL)'),
+    ('trigger', 'entries_no_update', 'entries',
+     "CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries BEGIN SELECT RAISE(ROLLBACK, 'amanat: entries are append-only'); END"),
+    ('trigger', 'entries_no_delete', 'entries',
+     "CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries BEGIN SELECT RAISE(ROLLBACK, 'amanat: entries are append-only'); END"),
+    ('trigger', 'entries_append_only', 'entries',
+     "CREATE TRIGGER entries_append_only BEFORE INSERT ON entries WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq) + 1, 0) FROM entries) BEGIN SELECT RAISE(ROLLBACK, 'amanat: entries are append-only'); END"),
+    ('trigger', 'chunks_no_update', 'chunks',
+     "CREATE TRIGGER chunks_no_update BEFORE UPDATE ON chunks BEGIN SELECT RAISE(ROLLBACK, 'amanat: chunks are append-only'); END"),
+    ('trigger', 'chunks_no_delete', 'chunks',
+     "CREATE TRIGGER chunks_no_delete BEFORE DELETE ON chunks BEGIN SELECT RAISE(ROLLBACK, 'amanat: chunks are append-only'); END"),
+    ('trigger', 'chunks_append_only', 'chunks',
+     "CREATE TRIGGER chunks_append_only BEFORE INSERT ON chunks WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq) + 1, 0) FROM entries)  OR EXISTS (SELECT 1 FROM chunks WHERE seq = NEW.seq AND idx = NEW.idx)  OR EXISTS (SELECT 1 FROM chunks WHERE id = NEW.id) BEGIN SELECT RAISE(ROLLBACK, 'amanat: chunks are append-only'); END"),
+    ('trigger', 'tree_no_update', 'tree',
+     "CREATE TRIGGER tree_no_update BEFORE UPDATE ON tree BEGIN SELECT RAISE(ROLLBACK, 'amanat: the tree is append-only'); END"),
+    ('trigger', 'tree_no_delete', 'tree',
+     "CREATE TRIGGER tree_no_delete BEFORE DELETE ON tree BEGIN SELECT RAISE(ROLLBACK, 'amanat: the tree is append-only'); END"),
+    ('trigger', 'tree_no_replace', 'tree',
+     "CREATE TRIGGER tree_no_replace BEFORE INSERT ON tree WHEN EXISTS (SELECT 1 FROM tree WHERE level = NEW.level AND idx = NEW.idx) BEGIN SELECT RAISE(ROLLBACK, 'amanat: the tree is append-only'); END"),
+    ('trigger', 'checkpoints_no_update', 'checkpoints',
+     "CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints BEGIN SELECT RAISE(ROLLBACK, 'amanat: checkpoints are append-only'); END"),
+    ('trigger', 'checkpoints_no_delete', 'checkpoints',
+     "CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints BEGIN SELECT RAISE(ROLLBACK, 'amanat: checkpoints are append-only'); END"),
+    ('trigger', 'checkpoints_no_replace', 'checkpoints',
+     "CREATE TRIGGER checkpoints_no_replace BEFORE INSERT ON checkpoints WHEN EXISTS (SELECT 1 FROM checkpoints WHERE id = NEW.id) BEGIN SELECT RAISE(ROLLBACK, 'amanat: checkpoints are append-only'); END"),
+)
+LEGACY_RAISE = (b"RAISE(ABORT, 'amanat:", b"RAISE(ROLLBACK, 'amanat:")
+
+
+def check_schema(db, uver):
+    """§19 "The schema, exactly": the four tables, SQLite's index for
+    UNIQUE(seq, idx), any of the triggers (spelt RAISE(ABORT, in a vault of
+    user_version 1), and nothing else."""
+    want = {(t.encode(), n.encode(), tb.encode()): sql.encode() for t, n, tb, sql in SCHEMA}
+    want[(b"index", b"sqlite_autoindex_chunks_1", b"chunks")] = None
+    tables = 0
+    for typ, name, tbl, sql in db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"):
+        key = (typ, name, tbl)
+        if uver == 1 and typ == b"trigger" and isinstance(sql, bytes):
+            sql = sql.replace(*LEGACY_RAISE)
+        if key not in want or want[key] != sql:
+            what = typ.decode(errors="replace")
+            raise Fail("the database holds %s %s %r that amanat does not make (or not so)"
+                       % ("an" if what == "index" else "a", what, name.decode(errors="replace")))
+        tables += typ == b"table"
+    if tables != sum(t == "table" for t, _, _, _ in SCHEMA):
+        raise Fail("a table of the vault is missing")
+
+
+def read_spec_schema(text):
+    """The statements FORMAT.md §19 "The schema, exactly" lists, one a line."""
+    text = text[text.index("**The schema, exactly.**"):]
+    text = text[text.index("```sql\n") + 7:]
+    return [l[:-1] for l in text[:text.index("```")].split("\n") if l]
+
+
 # ---------------------------------------------------------------- §19-§20 vault
 
 def open_vault(path):
@@ -766,6 +833,7 @@ def tree_low(db):
 
 
 def _verify_vault(db):
+    check_schema(db, db.execute("PRAGMA user_version").fetchone()[0])
     low = tree_low(db)
     prev = bytes(32)
     n = 0
@@ -802,9 +870,10 @@ def _verify_vault(db):
             if not isinstance(hdr, bytes) or not isinstance(sig, bytes) or len(sig) != 64:  # 2
                 raise Fail("header or 64-byte signature missing")
             # §19 storage classes
-            types = db.execute("SELECT typeof(type), typeof(hash), typeof(wraps), typeof(meta)"
-                               " FROM entries WHERE seq = ?", (seq,)).fetchone()
-            if types != (b"integer", b"blob", b"blob", b"blob"):
+            types = db.execute("SELECT typeof(type), typeof(header), typeof(sig), typeof(hash),"
+                               " typeof(wraps), typeof(meta) FROM entries WHERE seq = ?",
+                               (seq,)).fetchone()
+            if types != (b"integer", b"blob", b"blob", b"blob", b"blob", b"blob"):
                 raise Fail("a column of the wrong storage class")
             h = Header.parse(hdr)                                                 # 3
             if h.seq != n:                                                        # 4
@@ -865,9 +934,9 @@ def _verify_vault(db):
                                               nodes[(level - 1, 2 * i + 1)])
             for lv in range(low, level + 1):
                 idx = n >> lv
-                got = db.execute("SELECT hash FROM tree WHERE level = ? AND idx = ?",
+                got = db.execute("SELECT hash, typeof(hash) FROM tree WHERE level = ? AND idx = ?",
                                  (lv, idx)).fetchone()
-                if got is None or got[0] != nodes[(lv, idx)]:
+                if got is None or got[1] != b"blob" or got[0] != nodes[(lv, idx)]:
                     raise Fail("tree node (%d, %d) missing or wrong" % (lv, idx))
             prev = ehash                                                          # 13
             n += 1
@@ -1018,10 +1087,13 @@ def check_chunk_rows(db, h):
     ctx = ContentHash(h.flags)
     total = 0
     count = 0
-    for idx, data in db.execute("SELECT idx, data FROM chunks WHERE seq = ? ORDER BY idx", (h.seq,)):
+    for idx, data, cls in db.execute("SELECT idx, data, typeof(data) FROM chunks WHERE seq = ?"
+                                     " ORDER BY idx", (h.seq,)):
         if idx != count or count >= h.chunk_count:
             raise Fail("chunk rows are not exactly 0 .. %d" % (h.chunk_count - 1))
-        if not isinstance(data, bytes) or not 17 <= len(data) <= h.chunk_size + 17:
+        if cls != b"blob":                                                    # §19
+            raise Fail("chunk %d is not stored as a blob" % idx)
+        if not 17 <= len(data) <= h.chunk_size + 17:
             raise Fail("chunk %d has a bad length" % idx)
         ctx.add(data)
         total += len(data)
@@ -1331,7 +1403,11 @@ def read_spec_vectors(text):
 def check_spec_vectors(path):
     """Rebuild the §23 values from its inputs with this file's code."""
     with open(path, encoding="utf-8") as f:
-        V, note = read_spec_vectors(f.read())
+        text = f.read()
+    V, note = read_spec_vectors(text)
+    # the schema this file checks vaults against is FORMAT.md's, line for line
+    if read_spec_schema(text) != [sql for _, _, _, sql in SCHEMA]:
+        raise Fail("FORMAT.md's schema (§19) is not the one this verifier checks")
 
     def pattern(s, n):
         return bytes((s + i) % 256 for i in range(n))
