@@ -69,7 +69,8 @@ static enum am_status proofs(struct ex_ctx *x, struct slots *ss, struct am_err *
 		size_t count = 0;
 		enum am_status s;
 
-		s = am_prove_inclusion(x->v, en->seq, x->cp.size, proof, &count, e);
+		/* the custodian signs the bundle: only proofs that hold against its checkpoint */
+		s = am_prove_entry(x->v, en->seq, &en->pub, &x->cp, proof, &count, e);
 		if (s != AM_OK)
 			return s;
 		snprintf(path, sizeof(path), "amanat/entries/%llu.tlog-proof",

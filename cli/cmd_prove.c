@@ -13,7 +13,7 @@ int cmd_prove(int argc, char **argv)
 		CLI_OPT_END,
 	};
 	const struct cli_cmd *c = cli_find("prove");
-	unsigned char proof[AM_MT_MAX_PROOF][AM_MT_HASH], leaf[AM_MT_HASH], eh[AM_HASH_LEN];
+	unsigned char proof[AM_MT_MAX_PROOF][AM_MT_HASH];
 	struct am_checkpoint cp;
 	struct am_entry_pub pub;
 	struct cli_trust ct;
@@ -63,19 +63,11 @@ int cmd_prove(int argc, char **argv)
 	}
 	if (s == AM_OK)
 		s = am_entry_read_trusted(ct.v, ct.t, seq, &pub, &e);
+	/* never hand out a proof that does not verify against the checkpoint */
 	if (s == AM_OK)
-		s = am_prove_inclusion(ct.v, seq, cp.size, proof, &count, &e);
+		s = am_prove_entry(ct.v, seq, &pub, &cp, proof, &count, &e);
 	if (s != AM_OK)
 		goto cleanup;
-	/* never hand out a proof that does not verify against the checkpoint */
-	am_entry_hash(eh, pub.buf, pub.len, pub.sig);
-	am_mt_leaf_hash(leaf, eh, AM_HASH_LEN);
-	if (am_mt_verify_inclusion(seq, cp.size, leaf, AM_MT_CONST(proof), count, cp.root) != 0) {
-		s = am_fail(&e, AM_EVERIFY, "%s: entry %llu does not prove against the checkpoint of "
-			    "size %llu; run 'amanat verify'", argv[optind], (unsigned long long)seq,
-			    (unsigned long long)cp.size);
-		goto cleanup;
-	}
 	/* extra: the signed header and its signature, so the proof stands alone */
 	am_buf_add(&extra, pub.buf, pub.len);
 	am_buf_add(&extra, pub.sig, AM_SIG_LEN);

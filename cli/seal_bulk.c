@@ -36,12 +36,14 @@ struct item {
 	uint64_t size;
 	dev_t dev;  /* the file listed: what is sealed must be it (open_listed) */
 	ino_t ino;
+	size_t op;  /* the FILE operand it was found under */
 };
 
 struct items {
 	struct item *v;
 	size_t n, cap;
 	uint64_t total;
+	size_t op; /* the operand being collected */
 };
 
 static void items_release(struct items *it)
@@ -112,6 +114,7 @@ static enum am_status add_item(struct items *it, const char *path, const char *r
 	x->size = (uint64_t)st->st_size;
 	x->dev = st->st_dev;
 	x->ino = st->st_ino;
+	x->op = it->op;
 	if (x->path == NULL || (rel != NULL && x->rel == NULL)) {
 		free(x->path);
 		free(x->rel);
@@ -154,9 +157,10 @@ static enum am_status walk(struct items *it, const char *dir, const char *rel, i
 
 		if (s != AM_OK || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 			goto next;
-		if (asprintf(&path, "%s/%s", dir, name) < 0 ||
-		    asprintf(&sub, "%s%s%s", rel, *rel ? "/" : "", name) < 0) {
-			path = sub = NULL;
+		if (asprintf(&path, "%s/%s", dir, name) < 0)
+			path = NULL;
+		if (path == NULL || asprintf(&sub, "%s%s%s", rel, *rel ? "/" : "", name) < 0) {
+			sub = NULL;
 			s = am_fail(e, AM_ENOMEM, "out of memory");
 			goto next;
 		}
@@ -176,6 +180,44 @@ next:
 		free(names[i]);
 	}
 	free(names);
+	return s;
+}
+
+/* By file (device, inode), then by where it was listed. */
+static int by_file(const void *a, const void *b)
+{
+	const struct item *x = *(const struct item *const *)a, *y = *(const struct item *const *)b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Operands that overlap (a folder and a file or folder inside it) would seal
+ * the same file twice: a slip, as the same operand given twice is.  Within one
+ * operand, two hard links to one file stay two items (two names a witness's
+ * files may really have).
+ */
+static enum am_status no_overlap(const struct items *it, char *const *files, struct am_err *e)
+{
+	const struct item **v = malloc(it->n * sizeof(*v));
+	enum am_status s = AM_OK;
+
+	if (v == NULL)
+		return am_fail(e, AM_ENOMEM, "out of memory");
+	for (size_t i = 0; i < it->n; i++)
+		v[i] = &it->v[i];
+	qsort(v, it->n, sizeof(*v), by_file);
+	for (size_t i = 1; i < it->n && s == AM_OK; i++)
+		if (v[i]->dev == v[i - 1]->dev && v[i]->ino == v[i - 1]->ino &&
+		    v[i]->op != v[i - 1]->op)
+			s = am_fail(e, AM_EINPUT, "%s would be sealed twice, under both %s and %s: "
+				    "the files and folders given overlap", v[i]->path,
+				    files[v[i - 1]->op], files[v[i]->op]);
+	free(v);
 	return s;
 }
 
@@ -202,6 +244,7 @@ static enum am_status collect(struct items *it, char *const *files, size_t nfile
 		if (S_ISDIR(st.st_mode) && !recursive)
 			return am_fail(e, AM_EINPUT, "%s is a directory; give --recursive to seal the "
 				       "files under it", files[i]);
+		it->op = i;
 		if (S_ISDIR(st.st_mode))
 			s = walk(it, files[i], "", 0, e);
 		else if (S_ISREG(st.st_mode))
@@ -211,6 +254,8 @@ static enum am_status collect(struct items *it, char *const *files, size_t nfile
 	}
 	if (s == AM_OK && it->n == 0)
 		s = am_fail(e, AM_EINPUT, "no files to seal under %s", files[0]);
+	if (s == AM_OK && nfiles > 1)
+		s = no_overlap(it, files, e);
 	return s;
 }
 

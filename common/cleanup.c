@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -20,6 +21,18 @@ void am_cleanup_file(const char *path)
 		return;
 	memcpy(file_path, path, strlen(path) + 1);
 	file_set = 1;
+}
+
+void am_stop_signals_block(sigset_t *old)
+{
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &stop, old);
 }
 
 void am_cleanup_dir(const char *path)

@@ -8,6 +8,8 @@
 #ifndef AMANAT_CLEANUP_H
 #define AMANAT_CLEANUP_H
 
+#include <signal.h>
+
 /* Register (or with NULL, clear) the one directory to remove on a signal. */
 void am_cleanup_dir(const char *path);
 /*
@@ -18,5 +20,11 @@ void am_cleanup_dir(const char *path);
 void am_cleanup_file(const char *path);
 /* Remove the registered directory; async-signal-safe (raw system calls only). */
 void am_cleanup_run(void);
+/*
+ * Block the signals that stop a command (the ones cli/ handles with
+ * am_cleanup_run) in this thread, the mask before in *old: for a file that
+ * must exist only once it is registered, and for helper threads.
+ */
+void am_stop_signals_block(sigset_t *old);
 
 #endif

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +126,8 @@ enum am_status am_newfile_open(struct am_newfile *f, const char *path,
 {
 	char *dir = NULL;
 	struct stat sb;
-	int tries, err;
+	sigset_t old;
+	int tries, err, nomem = 0;
 
 	f->fd = -1;
 	f->tmp = NULL;
@@ -148,18 +151,29 @@ enum am_status am_newfile_open(struct am_newfile *f, const char *path,
 	 * Readable too, so that what was written can be hashed before it is named.
 	 */
 	f->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+	/*
+	 * a named temporary file (no O_TMPFILE here): removed if we are
+	 * interrupted, so no stop signal may come between creating and registering it
+	 */
+	am_stop_signals_block(&old);
 	for (tries = 0; f->fd < 0 && tries < 100; tries++) {
 		free(f->tmp);
 		f->tmp = temp_name(dir);
-		if (f->tmp == NULL)
-			goto oom;
+		if (f->tmp == NULL) {
+			nomem = 1;
+			break;
+		}
 		f->fd = open(f->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		if (f->fd < 0 && errno != EEXIST)
 			break;
 	}
-	/* a named temporary file (no O_TMPFILE here): removed if we are interrupted */
+	err = errno;
 	if (f->fd >= 0 && f->tmp != NULL)
 		am_cleanup_file(f->tmp);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = err;
+	if (nomem)
+		goto oom;
 	if (f->fd < 0) {
 		enum am_status st;
 		err = errno;

@@ -5,20 +5,17 @@
  */
 #include "worker.h"
 
+#include "cleanup.h"
+
 #include <signal.h>
 #include <stddef.h>
 
 int am_worker_start(pthread_t *t, void *(*fn)(void *), void *arg)
 {
-	sigset_t stop_sigs, old;
+	sigset_t old;
 	int rc;
 
-	sigemptyset(&stop_sigs);
-	sigaddset(&stop_sigs, SIGINT);
-	sigaddset(&stop_sigs, SIGTERM);
-	sigaddset(&stop_sigs, SIGHUP);
-	sigaddset(&stop_sigs, SIGQUIT);
-	pthread_sigmask(SIG_BLOCK, &stop_sigs, &old);
+	am_stop_signals_block(&old);
 	rc = pthread_create(t, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc == 0 ? 0 : -1;

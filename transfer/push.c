@@ -27,7 +27,7 @@ static enum am_status put_chunk(void *ctx, uint64_t idx, const unsigned char *p,
 static enum am_status put_entry(struct am_vault *v, struct am_trusted *t, struct pk_writer *w,
 				uint64_t seq, const struct am_checkpoint *cp, struct am_err *e)
 {
-	unsigned char proof[AM_MT_MAX_PROOF][AM_MT_HASH], eh[AM_HASH_LEN], leaf[AM_HASH_LEN];
+	unsigned char proof[AM_MT_MAX_PROOF][AM_MT_HASH];
 	unsigned char *wraps = NULL, *meta = NULL;
 	size_t count = 0, wn = 0, mn = 0;
 	struct am_entry_pub p;
@@ -38,15 +38,8 @@ static enum am_status put_entry(struct am_vault *v, struct am_trusted *t, struct
 	s = am_entry_read_trusted(v, t, seq, &p, e);
 	if (s != AM_OK)
 		return s;
-	s = am_prove_inclusion(v, seq, cp->size, proof, &count, e);
-	am_entry_hash(eh, p.buf, p.len, p.sig);
-	am_mt_leaf_hash(leaf, eh, AM_HASH_LEN);
 	/* never carry a proof that does not hold against the checkpoint just signed */
-	if (s == AM_OK && am_mt_verify_inclusion(seq, cp->size, leaf, AM_MT_CONST(proof), count,
-						 cp->root) != 0)
-		s = am_fail(e, AM_EVERIFY, "%s: entry %llu does not prove against the checkpoint of "
-			    "%llu entries; run 'amanat verify'", am_vault_path(v),
-			    (unsigned long long)seq, (unsigned long long)cp->size);
+	s = am_prove_entry(v, seq, &p, cp, proof, &count, e);
 	if (s == AM_OK)
 		s = am_entry_stored_body(v, &p.h, &wraps, &wn, &meta, &mn, e);
 	if (s != AM_OK)

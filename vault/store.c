@@ -419,9 +419,10 @@ static enum am_status check_schema(struct am_vault *v, int uver, struct am_err *
 		if (!known && uver == 1 && type != NULL && strcmp(type, "trigger") == 0)
 			known = known_legacy_trigger(want, (const char *)sqlite3_column_text(st, 3));
 		if (!known) {
-			s = am_fail(e, AM_EVERIFY, "%s: its database holds a %s '%s' that amanat did not "
-				    "make (the file was altered); run 'amanat verify' on a good copy",
-				    v->path, type ? type : "?",
+			s = am_fail(e, AM_EVERIFY, "%s: its database holds %s %s '%s' that amanat did "
+				    "not make (the file was altered); run 'amanat verify' on a good "
+				    "copy", v->path, type && strcmp(type, "index") == 0 ? "an" : "a",
+				    type ? type : "?",
 				    sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "?");
 			goto cleanup;
 		}

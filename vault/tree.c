@@ -324,6 +324,24 @@ enum am_status am_prove_inclusion(struct am_vault *v, uint64_t seq, uint64_t siz
 	return AM_OK;
 }
 
+enum am_status am_prove_entry(struct am_vault *v, uint64_t seq, const struct am_entry_pub *pub,
+			      const struct am_checkpoint *cp, unsigned char proof[][AM_HASH_LEN],
+			      size_t *count, struct am_err *e)
+{
+	unsigned char eh[AM_HASH_LEN], leaf[AM_MT_HASH];
+	enum am_status s = am_prove_inclusion(v, seq, cp->size, proof, count, e);
+
+	if (s != AM_OK)
+		return s;
+	am_entry_hash(eh, pub->buf, pub->len, pub->sig);
+	am_mt_leaf_hash(leaf, eh, AM_HASH_LEN);
+	if (am_mt_verify_inclusion(seq, cp->size, leaf, AM_MT_CONST(proof), *count, cp->root) != 0)
+		return am_fail(e, AM_EVERIFY, "%s: entry %llu does not prove against the checkpoint "
+			       "of %llu entries; run 'amanat verify'", v->path,
+			       (unsigned long long)seq, (unsigned long long)cp->size);
+	return AM_OK;
+}
+
 enum am_status am_prove_consistency(struct am_vault *v, uint64_t m, uint64_t n,
 				    unsigned char proof[][AM_HASH_LEN], size_t *count,
 				    struct am_err *e)

@@ -698,6 +698,16 @@ AM_WUR enum am_status am_stored_checkpoint(struct am_vault *v, uint64_t size,
 AM_WUR enum am_status am_prove_inclusion(struct am_vault *v, uint64_t seq, uint64_t size,
 					 unsigned char proof[][AM_HASH_LEN], size_t *count,
 					 struct am_err *e);
+/*
+ * The inclusion proof of entry seq (pub, as read) in the tree cp signs,
+ * checked against cp's root before anything carries it: a proof handed out
+ * (prove, a bundle, a transfer packet) always holds.  AM_EVERIFY when the
+ * stored tree no longer proves it.
+ */
+AM_WUR enum am_status am_prove_entry(struct am_vault *v, uint64_t seq,
+				     const struct am_entry_pub *pub, const struct am_checkpoint *cp,
+				     unsigned char proof[][AM_HASH_LEN], size_t *count,
+				     struct am_err *e);
 /* Consistency proof from size m to size n, from stored nodes. */
 AM_WUR enum am_status am_prove_consistency(struct am_vault *v, uint64_t m, uint64_t n,
 					   unsigned char proof[][AM_HASH_LEN], size_t *count,

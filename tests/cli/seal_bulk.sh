@@ -66,6 +66,11 @@ am 2 seal v.amn --as officer.id --type document --case C-BULK in/a.txt -
 expect_stderr_contains "standard input (-) can only be sealed alone"
 am 2 seal v.amn --as officer.id --type document --case C-BULK --meta filename=x in/a.txt in/b.txt
 expect_stderr_contains "filename and path are recorded for each file"
+# overlapping operands would seal a file twice: refused, naming it
+am 2 seal v.amn --as officer.id --type document --case C-BULK --recursive in in/sub
+expect_stderr_contains "would be sealed twice, under both in and in/sub"
+am 2 seal v.amn --as officer.id --type document --case C-BULK --recursive in/sub/deeper/d.txt in
+expect_stderr_contains "in/sub/deeper/d.txt would be sealed twice, under both in/sub/deeper/d.txt and in:"
 mkdir -p emptydir
 am 2 seal v.amn --as officer.id --type document --case C-BULK --recursive emptydir
 expect_stderr_contains "no files to seal"
@@ -100,4 +105,15 @@ if command -v cc >/dev/null 2>&1; then
 	expect_file_absent v.amn-journal
 	verify_ok v.amn $((n + done_n))
 fi
+
+# ---- two hard links to one file in one folder: two names, two entries ---------
+mkdir -p hl
+printf 'W-0105 (fictional): one file, two names.
+' >hl/x.txt
+ln hl/x.txt hl/y.txt
+n=$(entry_count v.amn)
+am 0 seal v.amn --as officer.id --type document --case C-BULK --recursive hl
+expect_stdout_is "$n"$'	x.txt
+'"$((n + 1))"$'	y.txt'
+verify_ok v.amn $((n + 2))
 finish
