@@ -12,6 +12,7 @@
  * the readers gone), which is how the tests make entries wait for it.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,9 @@
 
 static char dir[256], path[512];
 static struct am_identity admin, cust;
+/* when set, the next acknowledgement has this other writer append one entry first */
+static struct am_vault *intruder;
+static const struct am_fields *intruder_fields;
 
 struct acks {
 	uint64_t seq[256];
@@ -39,6 +43,15 @@ static void on_durable(void *ctx, void *cookie, const struct am_seal_result *res
 {
 	struct acks *a = ctx;
 
+	if (intruder != NULL) {
+		/* between our COMMIT and our next BEGIN: another writer's entry comes first */
+		struct am_vault *v2 = intruder;
+		struct am_seal_req req;
+		struct am_seal_result r;
+		intruder = NULL;
+		mem_req(&req, intruder_fields, "theirs", 6);
+		CHECK(am_seal(v2, trust_of(v2), &admin, &req, &r, NULL) == AM_OK);
+	}
 	if (a->n < 256) {
 		a->seq[a->n] = res->seq;
 		a->tree[a->n] = res->tree_size;
@@ -336,6 +349,90 @@ static void long_first(struct am_vault *v, const struct am_fields *f, unsigned c
 	CHECK(opens(v, base + 2, bign) && opens(v, base + 3, 4));
 }
 
+/* Content fed through a pipe, then the reader holding the COMMIT let go. */
+struct feed {
+	int fd;
+	const unsigned char *p;
+	size_t n;
+	sqlite3 *db;
+};
+
+static void *feed_thread(void *arg)
+{
+	struct feed *fd = arg;
+	size_t off = 0;
+
+	while (off < fd->n) {
+		ssize_t w = write(fd->fd, fd->p + off, fd->n - off);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	close(fd->fd);
+	/* the sealing thread is reading the content: it is past the check before it */
+	reader_end(fd->db);
+	return NULL;
+}
+
+/*
+ * A long entry that refers to an entry waiting with it, sealed while the
+ * COMMIT before is under way; another writer appends between that COMMIT
+ * and the long entry taking SQLite back: both move up by one, and the
+ * reference moves with what it names.
+ */
+static void long_moved(struct am_vault *v, struct am_vault *v2, const struct am_fields *f,
+		       unsigned char *big, size_t bign)
+{
+	struct am_batch *b;
+	struct am_seal_req req;
+	struct am_entry_pub p;
+	struct acks a;
+	struct feed fd;
+	pthread_t th;
+	uint64_t base = count_of(v), ref[1];
+	int fds[2];
+	sqlite3 *db;
+
+	b = held_batch(v, f, 2, 2, &a, &db);
+	if (b == NULL)
+		return;
+	mem_req(&req, f, "mine", 4);
+	CHECK(am_batch_seal(b, &req, (void *)2, NULL) == AM_OK);
+	CHECK(a.n == 0 && am_batch_pending(b) == 3);
+	CHECK(pipe(fds) == 0);
+	fd.fd = fds[1];
+	fd.p = big;
+	fd.n = bign;
+	fd.db = db;
+	intruder = v2;
+	intruder_fields = f;
+	CHECK(pthread_create(&th, NULL, feed_thread, &fd) == 0);
+	mem_req(&req, f, NULL, 0);
+	req.fd = fds[0];
+	ref[0] = base + 2;
+	req.refs = ref;
+	req.nrefs = 1;
+	CHECK(am_batch_seal(b, &req, (void *)3, NULL) == AM_OK);
+	pthread_join(th, NULL);
+	close(fds[0]);
+	CHECK(intruder == NULL);
+	intruder = NULL;
+	CHECK(am_batch_commit(b, NULL) == AM_OK);
+	CHECK(a.n == 4);
+	for (size_t i = 0; i < 4 && a.n == 4; i++)
+		CHECKF(a.seq[i] == base + i + (i >= 2) && a.cookie[i] == i, "ack %zu: entry %llu", i,
+		       (unsigned long long)a.seq[i]);
+	am_batch_free(b);
+	CHECK(count_of(v) == base + 5);
+	CHECK(verifies(v, base + 5));
+	CHECK(opens(v, base + 3, 4) && opens(v, base + 4, bign));
+	/* the long entry names the entry it was given, now one further on */
+	CHECK(am_entry_read(v, base + 4, &p, NULL) == AM_OK);
+	CHECKF(p.h.nrefs == 1 && am_get_u64(p.h.refs) == base + 3, "refers to %llu",
+	       (unsigned long long)(p.h.nrefs == 1 ? am_get_u64(p.h.refs) : 0));
+	am_entry_pub_release(&p);
+}
+
 /* Freed while a commit is under way: it ends, and what it made durable is acknowledged. */
 static void freed_while_committing(struct am_vault *v, const struct am_fields *f)
 {
@@ -463,6 +560,8 @@ int main(void)
 	}
 	refused_when_stored(v, &f);
 	long_first(v, &f, big, bign);
+	if (v2 != NULL)
+		long_moved(v, v2, &f, big, bign);
 	freed_while_committing(v, &f);
 	fair(v, &f, 1);
 	fair(v, &f, 0);
