@@ -226,7 +226,8 @@ enum am_status am_body_rechain(struct am_body *b, struct am_trusted *work,
 
 	if (am_auth_recipients(&work->auth, &pks, &n) != 0)
 		return am_fail(e, AM_ENOMEM, "out of memory");
-	same = n > 0 && (b->bw == NULL || am_bwrap_for(b->bw, pks, n));
+	/* the wrap keys' use count does not matter here: only to whom they wrap */
+	same = n > 0 && (b->bw == NULL || am_bwrap_to(b->bw, pks, n));
 	free(pks);
 	if (!same)
 		return am_fail(e, AM_EIO, "the custodians of the vault changed while the entries "

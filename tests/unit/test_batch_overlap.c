@@ -286,6 +286,48 @@ static void custodians_changed(struct am_vault *v, struct am_vault *v2,
 	am_identity_release(&extra);
 }
 
+/*
+ * A thousand entries wait (as many as one set of wrap keys serves) while
+ * another writer appends, without touching the custodians: they are chained
+ * after its entry, not refused as if the custodians had changed.
+ */
+static void thousand_waiting(struct am_vault *v, struct am_vault *v2, const struct am_fields *f)
+{
+	/* the first entry fills its batch by bytes; the empty ones after it never do */
+	struct am_batch_limits lim = { 2000, 64, 1, 0 };
+	static const char first[64] = "the first entry, alone in its batch";
+	struct am_batch *b = NULL;
+	struct am_seal_req req;
+	struct am_seal_result res;
+	struct acks a;
+	struct am_err err;
+	uint64_t base = count_of(v);
+	sqlite3 *db;
+
+	memset(&a, 0, sizeof(a));
+	am_err_init(&err);
+	CHECK(am_batch_begin(v, trust_of(v), &admin, &lim, on_durable, &a, &b, NULL) == AM_OK);
+	if (b == NULL)
+		return;
+	db = reader();
+	mem_req(&req, f, first, sizeof(first));
+	CHECK(am_batch_seal(b, &req, (void *)0, NULL) == AM_OK);
+	mem_req(&req, f, "", 0);
+	for (uintptr_t i = 1; i <= 1000; i++)
+		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
+	CHECK(a.n == 0 && am_batch_pending(b) == 1001);
+	reader_end(db);
+	mem_req(&req, f, "theirs", 6);
+	CHECK(am_seal(v2, trust_of(v2), &admin, &req, &res, NULL) == AM_OK);
+	CHECK(res.seq == base + 1);
+	CHECKF(am_batch_commit(b, &err) == AM_OK, "%s", err.msg);
+	CHECK(a.n == 1001 && a.last == base + 1001);
+	am_batch_free(b);
+	CHECK(count_of(v) == base + 1002);
+	CHECK(verifies(v, base + 1002));
+	CHECK(opens(v, base + 2, 0) && opens(v, base + 1001, 0));
+}
+
 /* A waiting entry's row refused when it is stored: none of them kept, the committed ones acked. */
 static void refused_when_stored(struct am_vault *v, const struct am_fields *f)
 {
@@ -557,6 +599,7 @@ int main(void)
 	if (v2 != NULL) {
 		other_writer(v, v2, &f);
 		custodians_changed(v, v2, &f);
+		thousand_waiting(v, v2, &f);
 	}
 	refused_when_stored(v, &f);
 	long_first(v, &f, big, bign);
