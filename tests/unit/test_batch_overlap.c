@@ -397,6 +397,7 @@ struct feed {
 	const unsigned char *p;
 	size_t n;
 	sqlite3 *db;
+	int ended; /* the reader's COMMIT went through (checked by the main thread) */
 };
 
 static void *feed_thread(void *arg)
@@ -412,7 +413,8 @@ static void *feed_thread(void *arg)
 	}
 	close(fd->fd);
 	/* the sealing thread is reading the content: it is past the check before it */
-	reader_end(fd->db);
+	fd->ended = sqlite3_exec(fd->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+	sqlite3_close(fd->db);
 	return NULL;
 }
 
@@ -446,6 +448,7 @@ static void long_moved(struct am_vault *v, struct am_vault *v2, const struct am_
 	fd.p = big;
 	fd.n = bign;
 	fd.db = db;
+	fd.ended = 0;
 	intruder = v2;
 	intruder_fields = f;
 	CHECK(pthread_create(&th, NULL, feed_thread, &fd) == 0);
@@ -457,6 +460,7 @@ static void long_moved(struct am_vault *v, struct am_vault *v2, const struct am_
 	CHECK(am_batch_seal(b, &req, (void *)3, NULL) == AM_OK);
 	pthread_join(th, NULL);
 	close(fds[0]);
+	CHECK(fd.ended);
 	CHECK(intruder == NULL);
 	intruder = NULL;
 	CHECK(am_batch_commit(b, NULL) == AM_OK);
