@@ -703,6 +703,12 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 	piped = b->pooled && (b->sgn != NULL || (b->sgn = am_signer_start(signer->sign_sk)) != NULL);
 	b->defer = piped;
 	b->ct_held = 0;
+	/* signed and stored here (no signing thread): SQLite back from the commit first */
+	if (!piped && b->queue_on) {
+		s = b->need_store(b->need_ctx, e);
+		if (s != AM_OK)
+			return s;
+	}
 	/* the content's (and the wraps') associated data names the vault and the entry's uid */
 	h.seq = work->size + (b->fly.on ? 1 : 0);
 	memcpy(h.vault_id, work->vault_id, AM_VAULT_ID_LEN);

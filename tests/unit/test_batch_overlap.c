@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "vault/vault_int.h"
+#include "common/worker.h"
 #include "check.h"
 #include "trusted.h"
 
@@ -38,6 +39,21 @@ struct acks {
 	size_t n;
 	uint64_t last;
 };
+
+/*
+ * The vault's helper threads, started here instead of by common/worker.c
+ * (whose object is then not linked in: nothing in vault/ uses its am_side):
+ * while threads_refused is set, every one is refused but the
+ * threads_allowed-th asked for (counting from 1), as when none can be had.
+ */
+static int threads_refused, threads_asked, threads_allowed;
+
+int am_worker_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	if (threads_refused && ++threads_asked != threads_allowed)
+		return -1;
+	return pthread_create(t, NULL, fn, arg) == 0 ? 0 : -1;
+}
 
 static void on_durable(void *ctx, void *cookie, const struct am_seal_result *res)
 {
@@ -405,13 +421,14 @@ static void *feed_thread(void *arg)
 	struct feed *fd = arg;
 	size_t off = 0;
 
-	while (off < fd->n) {
+	while (fd->fd >= 0 && off < fd->n) {
 		ssize_t w = write(fd->fd, fd->p + off, fd->n - off);
 		if (w <= 0)
 			break;
 		off += (size_t)w;
 	}
-	close(fd->fd);
+	if (fd->fd >= 0)
+		close(fd->fd);
 	/* the sealing thread is reading the content: it is past the check before it */
 	fd->ended = sqlite3_exec(fd->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
 	sqlite3_close(fd->db);
@@ -477,6 +494,70 @@ static void long_moved(struct am_vault *v, struct am_vault *v2, const struct am_
 	CHECKF(p.h.nrefs == 1 && am_get_u64(p.h.refs) == base + 3, "refers to %llu",
 	       (unsigned long long)(p.h.nrefs == 1 ? am_get_u64(p.h.refs) : 0));
 	am_entry_pub_release(&p);
+}
+
+static void *let_go(void *arg)
+{
+	struct timespec ts = { 0, 300 * 1000000L };
+
+	nanosleep(&ts, NULL);
+	feed_thread(arg);
+	return NULL;
+}
+
+/*
+ * No thread to sign on (the signer's cannot be started), but one for the
+ * COMMIT: an entry sealed while that COMMIT is under way is signed and
+ * stored on the calling thread, so it takes SQLite back first, and lands in
+ * the transaction of the batch it begins, not beside the COMMIT.
+ */
+static void no_signer(struct am_vault *v, const struct am_fields *f)
+{
+	struct am_batch_limits lim = { 2, 0, 1, 0 };
+	struct am_batch *b = NULL;
+	struct am_seal_req req;
+	struct acks a;
+	struct feed fd;
+	pthread_t th;
+	uint64_t base = count_of(v);
+
+	memset(&a, 0, sizeof(a));
+	memset(&fd, 0, sizeof(fd));
+	CHECK(am_batch_begin(v, trust_of(v), &admin, &lim, on_durable, &a, &b, NULL) == AM_OK);
+	if (b == NULL)
+		return;
+	/* the COMMIT waits for a reader, let go 0.3 s on */
+	fd.fd = -1;
+	fd.db = reader();
+	CHECK(pthread_create(&th, NULL, let_go, &fd) == 0);
+	/* the two entries' signers refused, the COMMIT's thread given, the third's signer refused */
+	threads_refused = 1;
+	threads_asked = 0;
+	threads_allowed = 3;
+	mem_req(&req, f, "mine", 4);
+	for (uintptr_t i = 0; i < 3; i++) {
+		struct am_err err;
+		am_err_init(&err);
+		CHECKF(am_batch_seal(b, &req, (void *)i, &err) == AM_OK, "entry %u: %s", (unsigned)i,
+		       err.msg);
+	}
+	CHECK(am_batch_commit(b, NULL) == AM_OK);
+	threads_refused = 0;
+	pthread_join(th, NULL);
+	CHECK(fd.ended);
+	CHECK(threads_asked >= 4);
+	CHECK(a.n == 3);
+	acks_in_order(&a, base, "no signer");
+	am_batch_free(b);
+	CHECK(count_of(v) == base + 3);
+	CHECK(verifies(v, base + 3));
+	for (uint64_t s = base; s < base + 3; s++) {
+		struct am_entry_pub p;
+		CHECK(am_entry_read(v, s, &p, NULL) == AM_OK);
+		CHECKF((p.h.flags & AM_HF_BATCHED) == (s == base + 1 ? AM_HF_BATCHED : 0),
+		       "entry %llu flags %u", (unsigned long long)s, p.h.flags);
+		am_entry_pub_release(&p);
+	}
 }
 
 /* Freed while a commit is under way: it ends, and what it made durable is acknowledged. */
@@ -610,6 +691,7 @@ int main(void)
 	if (v2 != NULL)
 		long_moved(v, v2, &f, big, bign);
 	freed_while_committing(v, &f);
+	no_signer(v, &f);
 	fair(v, &f, 1);
 	fair(v, &f, 0);
 
