@@ -31,6 +31,7 @@ static struct am_identity admin, cust;
 /* when set, the next acknowledgement has this other writer append one entry first */
 static struct am_vault *intruder;
 static const struct am_fields *intruder_fields;
+static const unsigned char *intruder_revokes; /* set: it revokes this signing key instead */
 
 struct acks {
 	uint64_t seq[256];
@@ -66,7 +67,12 @@ static void on_durable(void *ctx, void *cookie, const struct am_seal_result *res
 		struct am_seal_result r;
 		intruder = NULL;
 		mem_req(&req, intruder_fields, "theirs", 6);
-		CHECK(am_seal(v2, trust_of(v2), &admin, &req, &r, NULL) == AM_OK);
+		if (intruder_revokes != NULL)
+			CHECK(am_revoke(v2, trust_of(v2), &admin, intruder_revokes, &r.seq, NULL) ==
+			      AM_OK);
+		else
+			CHECK(am_seal(v2, trust_of(v2), &admin, &req, &r, NULL) == AM_OK);
+		intruder_revokes = NULL;
 	}
 	if (a->n < 256) {
 		a->seq[a->n] = res->seq;
@@ -128,8 +134,9 @@ static int opens(struct am_vault *v, uint64_t seq, size_t n)
  * A batch of limit lim (overlapped) whose first COMMIT a reader holds, with k
  * entries "mine" sealed (cookies 0 .. k-1): the reader is in *db.
  */
-static struct am_batch *held_batch(struct am_vault *v, const struct am_fields *f, size_t lim,
-				   size_t k, struct acks *a, sqlite3 **db)
+static struct am_batch *held_batch_by(struct am_vault *v, const struct am_identity *signer,
+				      const struct am_fields *f, size_t lim, size_t k, struct acks *a,
+				      sqlite3 **db)
 {
 	struct am_batch_limits l = { lim, 0, 1, 0 };
 	struct am_batch *b = NULL;
@@ -137,7 +144,7 @@ static struct am_batch *held_batch(struct am_vault *v, const struct am_fields *f
 
 	memset(a, 0, sizeof(*a));
 	*db = NULL;
-	CHECK(am_batch_begin(v, trust_of(v), &admin, &l, on_durable, a, &b, NULL) == AM_OK);
+	CHECK(am_batch_begin(v, trust_of(v), signer, &l, on_durable, a, &b, NULL) == AM_OK);
 	if (b == NULL)
 		return NULL;
 	*db = reader();
@@ -145,6 +152,12 @@ static struct am_batch *held_batch(struct am_vault *v, const struct am_fields *f
 	for (uintptr_t i = 0; i < k; i++)
 		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
 	return b;
+}
+
+static struct am_batch *held_batch(struct am_vault *v, const struct am_fields *f, size_t lim,
+				   size_t k, struct acks *a, sqlite3 **db)
+{
+	return held_batch_by(v, &admin, f, lim, k, a, db);
 }
 
 /*
@@ -560,6 +573,101 @@ static void no_signer(struct am_vault *v, const struct am_fields *f)
 	}
 }
 
+/*
+ * The signer revoked by another writer between the COMMIT and the next
+ * BEGIN: the entries waiting (signed while it was still enrolled) are
+ * refused, and so is a long entry that takes SQLite back with nothing
+ * waiting before it; what was committed before stays acknowledged.
+ */
+static void signer_revoked(struct am_vault *v, struct am_vault *v2, const struct am_fields *f,
+			   unsigned char *big, size_t bign)
+{
+	struct am_identity off;
+	struct am_batch *b;
+	struct am_seal_req req;
+	struct acks a;
+	struct am_err err;
+	struct feed fd;
+	pthread_t th;
+	uint64_t base, seq;
+	int fds[2];
+	sqlite3 *db;
+
+	for (int waiting = 1; waiting >= 0; waiting--) {
+		CHECK(am_identity_generate(&off, "officer-revoked", NULL) == AM_OK);
+		CHECK(am_enroll(v, trust_of(v), &admin, &off, AM_ROLE_OFFICER, &seq, NULL) == AM_OK);
+		base = count_of(v);
+		am_err_init(&err);
+		b = held_batch_by(v, &off, f, 2, 2, &a, &db);
+		if (b == NULL)
+			return;
+		if (waiting) {
+			/* an entry waits; the revocation comes before it is stored */
+			mem_req(&req, f, "mine", 4);
+			CHECK(am_batch_seal(b, &req, (void *)2, NULL) == AM_OK);
+			reader_end(db);
+			CHECK(am_revoke(v2, trust_of(v2), &admin, off.sign_pk, &seq, NULL) == AM_OK);
+			CHECK(am_batch_commit(b, &err) != AM_OK);
+		} else {
+			/* a long entry first: the revocation comes while it takes SQLite back */
+			CHECK(pipe(fds) == 0);
+			memset(&fd, 0, sizeof(fd));
+			fd.fd = fds[1];
+			fd.p = big;
+			fd.n = bign;
+			fd.db = db;
+			intruder = v2;
+			intruder_fields = f;
+			intruder_revokes = off.sign_pk;
+			CHECK(pthread_create(&th, NULL, feed_thread, &fd) == 0);
+			mem_req(&req, f, NULL, 0);
+			req.fd = fds[0];
+			CHECK(am_batch_seal(b, &req, (void *)2, &err) != AM_OK);
+			pthread_join(th, NULL);
+			close(fds[0]);
+			CHECK(fd.ended && intruder == NULL && intruder_revokes == NULL);
+		}
+		CHECKF(strstr(err.msg, "not enrolled") != NULL, "waiting %d: %s", waiting, err.msg);
+		CHECK(a.n == 2 && am_batch_pending(b) == 0);
+		acks_in_order(&a, base, "signer revoked");
+		am_batch_free(b);
+		CHECK(count_of(v) == base + 3);
+		CHECK(verifies(v, base + 3));
+		am_identity_release(&off);
+	}
+}
+
+/*
+ * A custodian enrolled and revoked again by another writer meanwhile: the
+ * custodians are those the waiting entry was wrapped to, so it is stored,
+ * after the other's two entries.
+ */
+static void custodians_back(struct am_vault *v, struct am_vault *v2, const struct am_fields *f)
+{
+	struct am_identity extra;
+	struct am_batch *b;
+	struct acks a;
+	struct am_err err;
+	uint64_t base = count_of(v), seq = 0;
+	sqlite3 *db;
+
+	am_err_init(&err);
+	CHECK(am_identity_generate(&extra, "custodian-passing", NULL) == AM_OK);
+	b = held_batch(v, f, 2, 3, &a, &db);
+	if (b == NULL)
+		return;
+	reader_end(db);
+	CHECK(am_enroll(v2, trust_of(v2), &admin, &extra, AM_ROLE_CUSTODIAN, &seq, NULL) == AM_OK);
+	CHECK(am_revoke(v2, trust_of(v2), &admin, extra.sign_pk, &seq, NULL) == AM_OK);
+	CHECKF(am_batch_commit(b, &err) == AM_OK, "%s", err.msg);
+	CHECK(a.n == 3 && a.seq[2] == base + 4);
+	am_batch_free(b);
+	CHECK(verifies(v, base + 5));
+	CHECK(opens(v, base + 4, 4));
+	CHECK(am_can_open(v, &extra, base + 4, NULL) != AM_OK);
+	am_identity_release(&extra);
+}
+
 /* Freed while a commit is under way: it ends, and what it made durable is acknowledged. */
 static void freed_while_committing(struct am_vault *v, const struct am_fields *f)
 {
@@ -688,8 +796,11 @@ int main(void)
 	}
 	refused_when_stored(v, &f);
 	long_first(v, &f, big, bign);
-	if (v2 != NULL)
+	if (v2 != NULL) {
 		long_moved(v, v2, &f, big, bign);
+		signer_revoked(v, v2, &f, big, bign);
+		custodians_back(v, v2, &f);
+	}
 	freed_while_committing(v, &f);
 	no_signer(v, &f);
 	fair(v, &f, 1);
