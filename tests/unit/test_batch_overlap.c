@@ -113,6 +113,27 @@ static void acks_in_order(const struct acks *a, uint64_t first, const char *what
 	}
 }
 
+/* n acknowledgements, cookies in order, from base; the k-th on one further (another's came first). */
+static void acks_moved(const struct acks *a, size_t n, uint64_t base, size_t k)
+{
+	CHECKF(a->n == n, "%zu acknowledged, not %zu", a->n, n);
+	for (size_t i = 0; i < n && a->n == n; i++)
+		CHECKF(a->seq[i] == base + i + (i >= k) && a->cookie[i] == i, "ack %zu: entry %llu", i,
+		       (unsigned long long)a->seq[i]);
+}
+
+/* Entries base .. base + n - 1 in batches of lim: each batch's first without the batched flag. */
+static void batched_every(struct am_vault *v, uint64_t base, uint64_t n, uint64_t lim)
+{
+	for (uint64_t s = base; s < base + n; s++) {
+		struct am_entry_pub p;
+		CHECK(am_entry_read(v, s, &p, NULL) == AM_OK);
+		CHECKF((p.h.flags & AM_HF_BATCHED) == ((s - base) % lim ? AM_HF_BATCHED : 0),
+		       "entry %llu flags %u", (unsigned long long)s, p.h.flags);
+		am_entry_pub_release(&p);
+	}
+}
+
 /* The custodian opens entry seq and finds content of n bytes. */
 static int opens(struct am_vault *v, uint64_t seq, size_t n)
 {
@@ -211,15 +232,10 @@ static void in_order(struct am_vault *v, const struct am_fields *f, unsigned cha
 	am_batch_free(b);
 	CHECK(count_of(v) == base + 23);
 	CHECK(verifies(v, base + 23));
-	for (uint64_t s = base; s < base + 23; s++) {
-		struct am_entry_pub p;
-		CHECK(am_entry_read(v, s, &p, NULL) == AM_OK);
-		CHECKF((p.h.flags & AM_HF_BATCHED) == ((s - base) % 4 ? AM_HF_BATCHED : 0),
-		       "entry %llu flags %u", (unsigned long long)s, p.h.flags);
-		am_entry_pub_release(&p);
+	batched_every(v, base, 23, 4);
+	for (uint64_t s = base; s < base + 23; s++)
 		CHECKF(opens(v, s, s == base + 9 ? bign : (s - base < 10 ? 8 : 9)),
 		       "entry %llu", (unsigned long long)s);
-	}
 }
 
 /*
@@ -256,10 +272,7 @@ static void other_writer(struct am_vault *v, struct am_vault *v2, const struct a
 	CHECK(am_seal(v2, trust_of(v2), &admin, &req, &res, NULL) == AM_OK);
 	CHECK(res.seq == base + 4);
 	CHECK(am_batch_commit(b, NULL) == AM_OK);
-	CHECK(a.n == 7);
-	for (size_t i = 0; i < 7 && a.n == 7; i++)
-		CHECKF(a.seq[i] == base + i + (i >= 4) && a.cookie[i] == i, "ack %zu: entry %llu", i,
-		       (unsigned long long)a.seq[i]);
+	acks_moved(&a, 7, base, 4);
 	am_batch_free(b);
 	CHECK(count_of(v) == base + 8);
 	CHECK(verifies(v, base + 8));
@@ -494,10 +507,7 @@ static void long_moved(struct am_vault *v, struct am_vault *v2, const struct am_
 	CHECK(intruder == NULL);
 	intruder = NULL;
 	CHECK(am_batch_commit(b, NULL) == AM_OK);
-	CHECK(a.n == 4);
-	for (size_t i = 0; i < 4 && a.n == 4; i++)
-		CHECKF(a.seq[i] == base + i + (i >= 2) && a.cookie[i] == i, "ack %zu: entry %llu", i,
-		       (unsigned long long)a.seq[i]);
+	acks_moved(&a, 4, base, 2);
 	am_batch_free(b);
 	CHECK(count_of(v) == base + 5);
 	CHECK(verifies(v, base + 5));
@@ -564,13 +574,7 @@ static void no_signer(struct am_vault *v, const struct am_fields *f)
 	am_batch_free(b);
 	CHECK(count_of(v) == base + 3);
 	CHECK(verifies(v, base + 3));
-	for (uint64_t s = base; s < base + 3; s++) {
-		struct am_entry_pub p;
-		CHECK(am_entry_read(v, s, &p, NULL) == AM_OK);
-		CHECKF((p.h.flags & AM_HF_BATCHED) == (s == base + 1 ? AM_HF_BATCHED : 0),
-		       "entry %llu flags %u", (unsigned long long)s, p.h.flags);
-		am_entry_pub_release(&p);
-	}
+	batched_every(v, base, 3, 2);
 }
 
 /*
