@@ -156,6 +156,16 @@ static enum am_status land(struct am_body *b, struct am_flight *out, struct am_e
 	return AM_OK;
 }
 
+/* References (n, at src) to entries that moved up from `from` by `moved`, into dst. */
+static void move_refs(unsigned char *dst, const unsigned char *src, uint32_t n, uint64_t from,
+		      uint64_t moved)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t r = am_get_u64(src + 8 * (size_t)i);
+		am_put_u64(dst + 8 * (size_t)i, r >= from ? r + moved : r);
+	}
+}
+
 /*
  * Chain one queued entry again at the end of work and sign it here.  Its
  * references to entries that waited with it (seq from on) move with them.
@@ -181,10 +191,7 @@ static enum am_status rechain_one(struct am_flight *f, struct am_trusted *work,
 			s = am_fail(e, AM_ENOMEM, "out of memory");
 			goto cleanup;
 		}
-		for (uint32_t i = 0; i < h.nrefs; i++) {
-			uint64_t r = am_get_u64(h.refs + 8 * (size_t)i);
-			am_put_u64(refs + 8 * (size_t)i, r >= from ? r + moved : r);
-		}
+		move_refs(refs, h.refs, h.nrefs, from, moved);
 		h.refs = refs;
 	}
 	s = am_authorise(f->v, &work->auth, signer, h.type, e);
@@ -219,11 +226,14 @@ enum am_status am_body_rechain(struct am_body *b, struct am_trusted *work,
 
 	if (am_auth_recipients(&work->auth, &pks, &n) != 0)
 		return am_fail(e, AM_ENOMEM, "out of memory");
-	same = n > 0 && (b->bw == NULL || am_bwrap_for(b->bw, pks, n));
+	/* the wrap keys' use count does not matter here: only to whom they wrap */
+	same = n > 0 && (b->bw == NULL || am_bwrap_to(b->bw, pks, n));
 	free(pks);
 	if (!same)
 		return am_fail(e, AM_EIO, "the custodians of the vault changed while the entries "
 			       "before were committed; the entries after them were not sealed");
+	b->moved_from = from;
+	b->moved = moved;
 	/* the entry being signed joins the queue: its signature names the old place */
 	if (b->fly.on) {
 		struct am_flight f = b->fly;
@@ -693,6 +703,12 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 	piped = b->pooled && (b->sgn != NULL || (b->sgn = am_signer_start(signer->sign_sk)) != NULL);
 	b->defer = piped;
 	b->ct_held = 0;
+	/* signed and stored here (no signing thread): SQLite back from the commit first */
+	if (!piped && b->queue_on) {
+		s = b->need_store(b->need_ctx, e);
+		if (s != AM_OK)
+			return s;
+	}
 	/* the content's (and the wraps') associated data names the vault and the entry's uid */
 	h.seq = work->size + (b->fly.on ? 1 : 0);
 	memcpy(h.vault_id, work->vault_id, AM_VAULT_ID_LEN);
@@ -722,9 +738,13 @@ enum am_status am_body_seal(struct am_vault *v, struct am_body *b, struct am_tru
 	h.payload = payload;
 	h.payload_len = (uint32_t)pn;
 	memcpy(h.signer, signer->sign_pk, AM_SIGN_PK_LEN);
+	b->moved = 0;
 	s = seal_content(v, b, work, &h, &src, type != AM_T_MEDIA, &req->progress, sha, e);
 	if (s != AM_OK)
 		goto cleanup;
+	/* chained again midway (need_store): its references to the entries that moved move too */
+	if (b->moved > 0 && !refbuf.oom)
+		move_refs(refbuf.data, refbuf.data, h.nrefs, b->moved_from, b->moved);
 	am_hex(hex, sha, sizeof(sha));
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)h.size);
 	if (type != AM_T_CUSTODY) {

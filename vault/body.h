@@ -47,6 +47,8 @@ struct am_body {
 	size_t nq, capq, q_bytes;
 	enum am_status (*need_store)(void *ctx, struct am_err *e);
 	void *need_ctx;
+	/* set by am_body_rechain: the entries from moved_from on moved up by moved */
+	uint64_t moved_from, moved;
 };
 
 AM_WUR enum am_status am_body_alloc(struct am_body *b, struct am_err *e);

@@ -60,10 +60,14 @@ fail:
 	return NULL;
 }
 
+int am_bwrap_to(const struct am_bwrap *bw, const unsigned char *pks, size_t n)
+{
+	return bw != NULL && bw->n == n && memcmp(bw->pks, pks, n * AM_BOX_PK_LEN) == 0;
+}
+
 int am_bwrap_for(const struct am_bwrap *bw, const unsigned char *pks, size_t n)
 {
-	return bw != NULL && bw->uses < AM_BWRAP_MAX_USES && bw->n == n &&
-	       memcmp(bw->pks, pks, n * AM_BOX_PK_LEN) == 0;
+	return am_bwrap_to(bw, pks, n) && bw->uses < AM_BWRAP_MAX_USES;
 }
 
 /* Associated data of a batch wrap: domain, vault id, entry uid, recipient key. */

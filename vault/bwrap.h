@@ -22,6 +22,8 @@
 struct am_bwrap;
 /* Draw an ephemeral key per recipient (n sorted keys) and derive its wrap key; NULL on failure. */
 struct am_bwrap *am_bwrap_start(const unsigned char *pks, size_t n);
+/* 1 when bw wraps to exactly these n sorted recipients (used up or not). */
+int am_bwrap_to(const struct am_bwrap *bw, const unsigned char *pks, size_t n);
 /* 1 when bw wraps to exactly these n sorted recipients and may wrap another key. */
 int am_bwrap_for(const struct am_bwrap *bw, const unsigned char *pks, size_t n);
 /*

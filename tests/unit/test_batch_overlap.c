@@ -12,6 +12,7 @@
  * the readers gone), which is how the tests make entries wait for it.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +22,16 @@
 #include <unistd.h>
 
 #include "vault/vault_int.h"
+#include "common/worker.h"
 #include "check.h"
 #include "trusted.h"
 
 static char dir[256], path[512];
 static struct am_identity admin, cust;
+/* when set, the next acknowledgement has this other writer append one entry first */
+static struct am_vault *intruder;
+static const struct am_fields *intruder_fields;
+static const unsigned char *intruder_revokes; /* set: it revokes this signing key instead */
 
 struct acks {
 	uint64_t seq[256];
@@ -35,10 +41,39 @@ struct acks {
 	uint64_t last;
 };
 
+/*
+ * The vault's helper threads, started here instead of by common/worker.c
+ * (whose object is then not linked in: nothing in vault/ uses its am_side):
+ * while threads_refused is set, every one is refused but the
+ * threads_allowed-th asked for (counting from 1), as when none can be had.
+ */
+static int threads_refused, threads_asked, threads_allowed;
+
+int am_worker_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	if (threads_refused && ++threads_asked != threads_allowed)
+		return -1;
+	return pthread_create(t, NULL, fn, arg) == 0 ? 0 : -1;
+}
+
 static void on_durable(void *ctx, void *cookie, const struct am_seal_result *res)
 {
 	struct acks *a = ctx;
 
+	if (intruder != NULL) {
+		/* between our COMMIT and our next BEGIN: another writer's entry comes first */
+		struct am_vault *v2 = intruder;
+		struct am_seal_req req;
+		struct am_seal_result r;
+		intruder = NULL;
+		mem_req(&req, intruder_fields, "theirs", 6);
+		if (intruder_revokes != NULL)
+			CHECK(am_revoke(v2, trust_of(v2), &admin, intruder_revokes, &r.seq, NULL) ==
+			      AM_OK);
+		else
+			CHECK(am_seal(v2, trust_of(v2), &admin, &req, &r, NULL) == AM_OK);
+		intruder_revokes = NULL;
+	}
 	if (a->n < 256) {
 		a->seq[a->n] = res->seq;
 		a->tree[a->n] = res->tree_size;
@@ -78,6 +113,27 @@ static void acks_in_order(const struct acks *a, uint64_t first, const char *what
 	}
 }
 
+/* n acknowledgements, cookies in order, from base; the k-th on one further (another's came first). */
+static void acks_moved(const struct acks *a, size_t n, uint64_t base, size_t k)
+{
+	CHECKF(a->n == n, "%zu acknowledged, not %zu", a->n, n);
+	for (size_t i = 0; i < n && a->n == n; i++)
+		CHECKF(a->seq[i] == base + i + (i >= k) && a->cookie[i] == i, "ack %zu: entry %llu", i,
+		       (unsigned long long)a->seq[i]);
+}
+
+/* Entries base .. base + n - 1 in batches of lim: each batch's first without the batched flag. */
+static void batched_every(struct am_vault *v, uint64_t base, uint64_t n, uint64_t lim)
+{
+	for (uint64_t s = base; s < base + n; s++) {
+		struct am_entry_pub p;
+		CHECK(am_entry_read(v, s, &p, NULL) == AM_OK);
+		CHECKF((p.h.flags & AM_HF_BATCHED) == ((s - base) % lim ? AM_HF_BATCHED : 0),
+		       "entry %llu flags %u", (unsigned long long)s, p.h.flags);
+		am_entry_pub_release(&p);
+	}
+}
+
 /* The custodian opens entry seq and finds content of n bytes. */
 static int opens(struct am_vault *v, uint64_t seq, size_t n)
 {
@@ -99,8 +155,9 @@ static int opens(struct am_vault *v, uint64_t seq, size_t n)
  * A batch of limit lim (overlapped) whose first COMMIT a reader holds, with k
  * entries "mine" sealed (cookies 0 .. k-1): the reader is in *db.
  */
-static struct am_batch *held_batch(struct am_vault *v, const struct am_fields *f, size_t lim,
-				   size_t k, struct acks *a, sqlite3 **db)
+static struct am_batch *held_batch_by(struct am_vault *v, const struct am_identity *signer,
+				      const struct am_fields *f, size_t lim, size_t k, struct acks *a,
+				      sqlite3 **db)
 {
 	struct am_batch_limits l = { lim, 0, 1, 0 };
 	struct am_batch *b = NULL;
@@ -108,7 +165,7 @@ static struct am_batch *held_batch(struct am_vault *v, const struct am_fields *f
 
 	memset(a, 0, sizeof(*a));
 	*db = NULL;
-	CHECK(am_batch_begin(v, trust_of(v), &admin, &l, on_durable, a, &b, NULL) == AM_OK);
+	CHECK(am_batch_begin(v, trust_of(v), signer, &l, on_durable, a, &b, NULL) == AM_OK);
 	if (b == NULL)
 		return NULL;
 	*db = reader();
@@ -116,6 +173,12 @@ static struct am_batch *held_batch(struct am_vault *v, const struct am_fields *f
 	for (uintptr_t i = 0; i < k; i++)
 		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
 	return b;
+}
+
+static struct am_batch *held_batch(struct am_vault *v, const struct am_fields *f, size_t lim,
+				   size_t k, struct acks *a, sqlite3 **db)
+{
+	return held_batch_by(v, &admin, f, lim, k, a, db);
 }
 
 /*
@@ -169,15 +232,10 @@ static void in_order(struct am_vault *v, const struct am_fields *f, unsigned cha
 	am_batch_free(b);
 	CHECK(count_of(v) == base + 23);
 	CHECK(verifies(v, base + 23));
-	for (uint64_t s = base; s < base + 23; s++) {
-		struct am_entry_pub p;
-		CHECK(am_entry_read(v, s, &p, NULL) == AM_OK);
-		CHECKF((p.h.flags & AM_HF_BATCHED) == ((s - base) % 4 ? AM_HF_BATCHED : 0),
-		       "entry %llu flags %u", (unsigned long long)s, p.h.flags);
-		am_entry_pub_release(&p);
+	batched_every(v, base, 23, 4);
+	for (uint64_t s = base; s < base + 23; s++)
 		CHECKF(opens(v, s, s == base + 9 ? bign : (s - base < 10 ? 8 : 9)),
 		       "entry %llu", (unsigned long long)s);
-	}
 }
 
 /*
@@ -214,10 +272,7 @@ static void other_writer(struct am_vault *v, struct am_vault *v2, const struct a
 	CHECK(am_seal(v2, trust_of(v2), &admin, &req, &res, NULL) == AM_OK);
 	CHECK(res.seq == base + 4);
 	CHECK(am_batch_commit(b, NULL) == AM_OK);
-	CHECK(a.n == 7);
-	for (size_t i = 0; i < 7 && a.n == 7; i++)
-		CHECKF(a.seq[i] == base + i + (i >= 4) && a.cookie[i] == i, "ack %zu: entry %llu", i,
-		       (unsigned long long)a.seq[i]);
+	acks_moved(&a, 7, base, 4);
 	am_batch_free(b);
 	CHECK(count_of(v) == base + 8);
 	CHECK(verifies(v, base + 8));
@@ -271,6 +326,48 @@ static void custodians_changed(struct am_vault *v, struct am_vault *v2,
 	am_batch_free(b);
 	CHECK(verifies(v, base + 6));
 	am_identity_release(&extra);
+}
+
+/*
+ * A thousand entries wait (as many as one set of wrap keys serves) while
+ * another writer appends, without touching the custodians: they are chained
+ * after its entry, not refused as if the custodians had changed.
+ */
+static void thousand_waiting(struct am_vault *v, struct am_vault *v2, const struct am_fields *f)
+{
+	/* the first entry fills its batch by bytes; the empty ones after it never do */
+	struct am_batch_limits lim = { 2000, 64, 1, 0 };
+	static const char first[64] = "the first entry, alone in its batch";
+	struct am_batch *b = NULL;
+	struct am_seal_req req;
+	struct am_seal_result res;
+	struct acks a;
+	struct am_err err;
+	uint64_t base = count_of(v);
+	sqlite3 *db;
+
+	memset(&a, 0, sizeof(a));
+	am_err_init(&err);
+	CHECK(am_batch_begin(v, trust_of(v), &admin, &lim, on_durable, &a, &b, NULL) == AM_OK);
+	if (b == NULL)
+		return;
+	db = reader();
+	mem_req(&req, f, first, sizeof(first));
+	CHECK(am_batch_seal(b, &req, (void *)0, NULL) == AM_OK);
+	mem_req(&req, f, "", 0);
+	for (uintptr_t i = 1; i <= 1000; i++)
+		CHECK(am_batch_seal(b, &req, (void *)i, NULL) == AM_OK);
+	CHECK(a.n == 0 && am_batch_pending(b) == 1001);
+	reader_end(db);
+	mem_req(&req, f, "theirs", 6);
+	CHECK(am_seal(v2, trust_of(v2), &admin, &req, &res, NULL) == AM_OK);
+	CHECK(res.seq == base + 1);
+	CHECKF(am_batch_commit(b, &err) == AM_OK, "%s", err.msg);
+	CHECK(a.n == 1001 && a.last == base + 1001);
+	am_batch_free(b);
+	CHECK(count_of(v) == base + 1002);
+	CHECK(verifies(v, base + 1002));
+	CHECK(opens(v, base + 2, 0) && opens(v, base + 1001, 0));
 }
 
 /* A waiting entry's row refused when it is stored: none of them kept, the committed ones acked. */
@@ -334,6 +431,245 @@ static void long_first(struct am_vault *v, const struct am_fields *f, unsigned c
 	am_batch_free(b);
 	CHECK(verifies(v, base + 4));
 	CHECK(opens(v, base + 2, bign) && opens(v, base + 3, 4));
+}
+
+/* Content fed through a pipe, then the reader holding the COMMIT let go. */
+struct feed {
+	int fd;
+	const unsigned char *p;
+	size_t n;
+	sqlite3 *db;
+	int ended; /* the reader's COMMIT went through (checked by the main thread) */
+};
+
+static void *feed_thread(void *arg)
+{
+	struct feed *fd = arg;
+	size_t off = 0;
+
+	while (fd->fd >= 0 && off < fd->n) {
+		ssize_t w = write(fd->fd, fd->p + off, fd->n - off);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	if (fd->fd >= 0)
+		close(fd->fd);
+	/* the sealing thread is reading the content: it is past the check before it */
+	fd->ended = sqlite3_exec(fd->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+	sqlite3_close(fd->db);
+	return NULL;
+}
+
+/*
+ * A long entry that refers to an entry waiting with it, sealed while the
+ * COMMIT before is under way; another writer appends between that COMMIT
+ * and the long entry taking SQLite back: both move up by one, and the
+ * reference moves with what it names.
+ */
+static void long_moved(struct am_vault *v, struct am_vault *v2, const struct am_fields *f,
+		       unsigned char *big, size_t bign)
+{
+	struct am_batch *b;
+	struct am_seal_req req;
+	struct am_entry_pub p;
+	struct acks a;
+	struct feed fd;
+	pthread_t th;
+	uint64_t base = count_of(v), ref[1];
+	int fds[2];
+	sqlite3 *db;
+
+	b = held_batch(v, f, 2, 2, &a, &db);
+	if (b == NULL)
+		return;
+	mem_req(&req, f, "mine", 4);
+	CHECK(am_batch_seal(b, &req, (void *)2, NULL) == AM_OK);
+	CHECK(a.n == 0 && am_batch_pending(b) == 3);
+	CHECK(pipe(fds) == 0);
+	fd.fd = fds[1];
+	fd.p = big;
+	fd.n = bign;
+	fd.db = db;
+	fd.ended = 0;
+	intruder = v2;
+	intruder_fields = f;
+	CHECK(pthread_create(&th, NULL, feed_thread, &fd) == 0);
+	mem_req(&req, f, NULL, 0);
+	req.fd = fds[0];
+	ref[0] = base + 2;
+	req.refs = ref;
+	req.nrefs = 1;
+	CHECK(am_batch_seal(b, &req, (void *)3, NULL) == AM_OK);
+	pthread_join(th, NULL);
+	close(fds[0]);
+	CHECK(fd.ended);
+	CHECK(intruder == NULL);
+	intruder = NULL;
+	CHECK(am_batch_commit(b, NULL) == AM_OK);
+	acks_moved(&a, 4, base, 2);
+	am_batch_free(b);
+	CHECK(count_of(v) == base + 5);
+	CHECK(verifies(v, base + 5));
+	CHECK(opens(v, base + 3, 4) && opens(v, base + 4, bign));
+	/* the long entry names the entry it was given, now one further on */
+	CHECK(am_entry_read(v, base + 4, &p, NULL) == AM_OK);
+	CHECKF(p.h.nrefs == 1 && am_get_u64(p.h.refs) == base + 3, "refers to %llu",
+	       (unsigned long long)(p.h.nrefs == 1 ? am_get_u64(p.h.refs) : 0));
+	am_entry_pub_release(&p);
+}
+
+static void *let_go(void *arg)
+{
+	struct timespec ts = { 0, 300 * 1000000L };
+
+	nanosleep(&ts, NULL);
+	feed_thread(arg);
+	return NULL;
+}
+
+/*
+ * No thread to sign on (the signer's cannot be started), but one for the
+ * COMMIT: an entry sealed while that COMMIT is under way is signed and
+ * stored on the calling thread, so it takes SQLite back first, and lands in
+ * the transaction of the batch it begins, not beside the COMMIT.
+ */
+static void no_signer(struct am_vault *v, const struct am_fields *f)
+{
+	struct am_batch_limits lim = { 2, 0, 1, 0 };
+	struct am_batch *b = NULL;
+	struct am_seal_req req;
+	struct acks a;
+	struct feed fd;
+	pthread_t th;
+	uint64_t base = count_of(v);
+
+	memset(&a, 0, sizeof(a));
+	memset(&fd, 0, sizeof(fd));
+	CHECK(am_batch_begin(v, trust_of(v), &admin, &lim, on_durable, &a, &b, NULL) == AM_OK);
+	if (b == NULL)
+		return;
+	/* the COMMIT waits for a reader, let go 0.3 s on */
+	fd.fd = -1;
+	fd.db = reader();
+	CHECK(pthread_create(&th, NULL, let_go, &fd) == 0);
+	/* the two entries' signers refused, the COMMIT's thread given, the third's signer refused */
+	threads_refused = 1;
+	threads_asked = 0;
+	threads_allowed = 3;
+	mem_req(&req, f, "mine", 4);
+	for (uintptr_t i = 0; i < 3; i++) {
+		struct am_err err;
+		am_err_init(&err);
+		CHECKF(am_batch_seal(b, &req, (void *)i, &err) == AM_OK, "entry %u: %s", (unsigned)i,
+		       err.msg);
+	}
+	CHECK(am_batch_commit(b, NULL) == AM_OK);
+	threads_refused = 0;
+	pthread_join(th, NULL);
+	CHECK(fd.ended);
+	CHECK(threads_asked >= 4);
+	CHECK(a.n == 3);
+	acks_in_order(&a, base, "no signer");
+	am_batch_free(b);
+	CHECK(count_of(v) == base + 3);
+	CHECK(verifies(v, base + 3));
+	batched_every(v, base, 3, 2);
+}
+
+/*
+ * The signer revoked by another writer between the COMMIT and the next
+ * BEGIN: the entries waiting (signed while it was still enrolled) are
+ * refused, and so is a long entry that takes SQLite back with nothing
+ * waiting before it; what was committed before stays acknowledged.
+ */
+static void signer_revoked(struct am_vault *v, struct am_vault *v2, const struct am_fields *f,
+			   unsigned char *big, size_t bign)
+{
+	struct am_identity off;
+	struct am_batch *b;
+	struct am_seal_req req;
+	struct acks a;
+	struct am_err err;
+	struct feed fd;
+	pthread_t th;
+	uint64_t base, seq;
+	int fds[2];
+	sqlite3 *db;
+
+	for (int waiting = 1; waiting >= 0; waiting--) {
+		CHECK(am_identity_generate(&off, "officer-revoked", NULL) == AM_OK);
+		CHECK(am_enroll(v, trust_of(v), &admin, &off, AM_ROLE_OFFICER, &seq, NULL) == AM_OK);
+		base = count_of(v);
+		am_err_init(&err);
+		b = held_batch_by(v, &off, f, 2, 2, &a, &db);
+		if (b == NULL)
+			return;
+		if (waiting) {
+			/* an entry waits; the revocation comes before it is stored */
+			mem_req(&req, f, "mine", 4);
+			CHECK(am_batch_seal(b, &req, (void *)2, NULL) == AM_OK);
+			reader_end(db);
+			CHECK(am_revoke(v2, trust_of(v2), &admin, off.sign_pk, &seq, NULL) == AM_OK);
+			CHECK(am_batch_commit(b, &err) != AM_OK);
+		} else {
+			/* a long entry first: the revocation comes while it takes SQLite back */
+			CHECK(pipe(fds) == 0);
+			memset(&fd, 0, sizeof(fd));
+			fd.fd = fds[1];
+			fd.p = big;
+			fd.n = bign;
+			fd.db = db;
+			intruder = v2;
+			intruder_fields = f;
+			intruder_revokes = off.sign_pk;
+			CHECK(pthread_create(&th, NULL, feed_thread, &fd) == 0);
+			mem_req(&req, f, NULL, 0);
+			req.fd = fds[0];
+			CHECK(am_batch_seal(b, &req, (void *)2, &err) != AM_OK);
+			pthread_join(th, NULL);
+			close(fds[0]);
+			CHECK(fd.ended && intruder == NULL && intruder_revokes == NULL);
+		}
+		CHECKF(strstr(err.msg, "not enrolled") != NULL, "waiting %d: %s", waiting, err.msg);
+		CHECK(a.n == 2 && am_batch_pending(b) == 0);
+		acks_in_order(&a, base, "signer revoked");
+		am_batch_free(b);
+		CHECK(count_of(v) == base + 3);
+		CHECK(verifies(v, base + 3));
+		am_identity_release(&off);
+	}
+}
+
+/*
+ * A custodian enrolled and revoked again by another writer meanwhile: the
+ * custodians are those the waiting entry was wrapped to, so it is stored,
+ * after the other's two entries.
+ */
+static void custodians_back(struct am_vault *v, struct am_vault *v2, const struct am_fields *f)
+{
+	struct am_identity extra;
+	struct am_batch *b;
+	struct acks a;
+	struct am_err err;
+	uint64_t base = count_of(v), seq = 0;
+	sqlite3 *db;
+
+	am_err_init(&err);
+	CHECK(am_identity_generate(&extra, "custodian-passing", NULL) == AM_OK);
+	b = held_batch(v, f, 2, 3, &a, &db);
+	if (b == NULL)
+		return;
+	reader_end(db);
+	CHECK(am_enroll(v2, trust_of(v2), &admin, &extra, AM_ROLE_CUSTODIAN, &seq, NULL) == AM_OK);
+	CHECK(am_revoke(v2, trust_of(v2), &admin, extra.sign_pk, &seq, NULL) == AM_OK);
+	CHECKF(am_batch_commit(b, &err) == AM_OK, "%s", err.msg);
+	CHECK(a.n == 3 && a.seq[2] == base + 4);
+	am_batch_free(b);
+	CHECK(verifies(v, base + 5));
+	CHECK(opens(v, base + 4, 4));
+	CHECK(am_can_open(v, &extra, base + 4, NULL) != AM_OK);
+	am_identity_release(&extra);
 }
 
 /* Freed while a commit is under way: it ends, and what it made durable is acknowledged. */
@@ -460,10 +796,17 @@ int main(void)
 	if (v2 != NULL) {
 		other_writer(v, v2, &f);
 		custodians_changed(v, v2, &f);
+		thousand_waiting(v, v2, &f);
 	}
 	refused_when_stored(v, &f);
 	long_first(v, &f, big, bign);
+	if (v2 != NULL) {
+		long_moved(v, v2, &f, big, bign);
+		signer_revoked(v, v2, &f, big, bign);
+		custodians_back(v, v2, &f);
+	}
 	freed_while_committing(v, &f);
+	no_signer(v, &f);
 	fair(v, &f, 1);
 	fair(v, &f, 0);
 
