@@ -44,6 +44,13 @@ struct am_batch {
 	/* fairness (limits.hold_ms): since when the lock has been ours, when the last COMMIT ended */
 	long long held_since_ms, end_ms;
 	atomic_llong commit_end_ms;
+	/*
+	 * Where waiting entries were first chained again after another writer's
+	 * (UINT64_MAX: never): from there on a number the caller counted may now
+	 * name the other writer's entry or another of ours, so a reference to it
+	 * is refused (am_batch_add)
+	 */
+	uint64_t moved_from;
 };
 
 static long long now_ms(void)
@@ -124,6 +131,7 @@ enum am_status am_batch_begin(struct am_vault *v, struct am_trusted *t,
 	/* a batch of more than one: one X25519 per custodian for the batch (FORMAT.md §29) */
 	b->body.pooled = b->lim.max_entries > 1;
 	am_trusted_init(&b->work);
+	b->moved_from = UINT64_MAX;
 	*out = b;
 	return AM_OK;
 }
@@ -249,6 +257,8 @@ static enum am_status storage_back(struct am_batch *b, int midway, struct am_err
 		uint64_t moved = b->t->size - size;
 		/* someone else's entries came first: ours go after them */
 		move_state(&b->work, &fresh);
+		if (size < b->moved_from)
+			b->moved_from = size;
 		s = am_body_rechain(&b->body, &b->work, b->signer, size, moved, e);
 		for (size_t i = 0; i < b->n; i++)
 			b->p[i].res.seq += moved;
@@ -388,6 +398,15 @@ enum am_status am_batch_add(struct am_batch *b, unsigned type, const struct am_s
 		b->open = 1;
 		am_tree_hold(b->v);
 	}
+	/* (after storage_back: it may be what moves them) */
+	for (size_t i = 0; i < req->nrefs; i++)
+		if (req->refs[i] >= b->moved_from)
+			return am_fail(e, AM_EINPUT, "entry %llu may not be referred to in this batch: "
+				       "another writer appended while it was committed, so entries "
+				       "from %llu on are not where they were counted; commit the "
+				       "batch and refer to them from a new one",
+				       (unsigned long long)req->refs[i],
+				       (unsigned long long)b->moved_from);
 	/* the first entry of a batch is vouched for by the checkpoint before it, if any */
 	s = am_body_seal(b->v, &b->body, &b->work, b->signer, type,
 			 b->n > b->ndone ? AM_HF_BATCHED : 0, req, payload, pn, &res, e);

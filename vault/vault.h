@@ -418,8 +418,11 @@ struct am_batch_limits {
 	 * the next entries are sealed and signed; they wait in memory (up to
 	 * AM_BATCH_QUEUE_BYTES) and are stored once the commit is back.  If
 	 * another writer appended in between, they are chained after its entries
-	 * and signed again.  Acknowledgements are unchanged: after the COMMIT,
-	 * from the thread that calls am_batch_*, at its next call.
+	 * and signed again, their references to each other moved with them; from
+	 * then on a number the caller counted from there may name another entry,
+	 * and a reference to one is refused (AM_EINPUT) for the rest of the batch.
+	 * Acknowledgements are unchanged: after the COMMIT, from the thread that
+	 * calls am_batch_*, at its next call.
 	 */
 	int overlap;
 	/*

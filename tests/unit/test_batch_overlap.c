@@ -289,6 +289,51 @@ static void other_writer(struct am_vault *v, struct am_vault *v2, const struct a
 }
 
 /*
+ * After the waiting entries moved behind another writer's, a number the
+ * caller counted from there on may name the other writer's entry (the
+ * caller's 5th, base + 4, is now base + 5): such a reference is refused for
+ * the rest of the batch, never signed; one to an entry before stays good.
+ */
+static void refs_after_move(struct am_vault *v, struct am_vault *v2, const struct am_fields *f)
+{
+	struct am_batch *b;
+	struct am_seal_req req;
+	struct am_seal_result res;
+	struct am_entry_pub p;
+	struct am_err err;
+	struct acks a;
+	uint64_t base = count_of(v), ref[1];
+	sqlite3 *db;
+
+	b = held_batch(v, f, 4, 5, &a, &db);
+	if (b == NULL)
+		return;
+	reader_end(db);
+	mem_req(&req, f, "theirs", 6);
+	CHECK(am_seal(v2, trust_of(v2), &admin, &req, &res, NULL) == AM_OK);
+	CHECK(res.seq == base + 4);
+	/* the 6th, referring to "my 5th": the 5th moves as this call stores it */
+	mem_req(&req, f, "mine", 4);
+	ref[0] = base + 4;
+	req.refs = ref;
+	req.nrefs = 1;
+	CHECK(am_batch_seal(b, &req, (void *)5, &err) == AM_EINPUT);
+	CHECKF(strstr(err.msg, "may not be referred to") != NULL, "%s", err.msg);
+	ref[0] = base + 6; /* where the 5th is now: as unknowable to a caller, refused too */
+	CHECK(am_batch_seal(b, &req, (void *)5, NULL) == AM_EINPUT);
+	ref[0] = base + 3;
+	CHECK(am_batch_seal(b, &req, (void *)5, NULL) == AM_OK);
+	CHECK(am_batch_commit(b, NULL) == AM_OK);
+	CHECK(a.n == 6);
+	am_batch_free(b);
+	CHECK(count_of(v) == base + 7);
+	CHECK(verifies(v, base + 7));
+	CHECK(am_entry_read(v, base + 6, &p, NULL) == AM_OK);
+	CHECK(p.h.nrefs == 1 && am_get_u64(p.h.refs) == base + 3);
+	am_entry_pub_release(&p);
+}
+
+/*
  * Another writer enrolls a custodian meanwhile: the waiting entries are
  * wrapped to the old custodians only, so they are refused, and nothing of
  * them is kept; what was committed before stays acknowledged.
@@ -795,6 +840,7 @@ int main(void)
 	in_order(v, &f, big, bign);
 	if (v2 != NULL) {
 		other_writer(v, v2, &f);
+		refs_after_move(v, v2, &f);
 		custodians_changed(v, v2, &f);
 		thousand_waiting(v, v2, &f);
 	}
