@@ -121,9 +121,7 @@ int main(void)
 
 	if (am_crypto_init() != 0)
 		return 1;
-	check_tmpdir(dir, sizeof(dir), "batchfault");
-	snprintf(path, sizeof(path), "%s/v.vault", dir);
-	v = new_trusted_vault(path, &admin, &cust);
+	v = scratch_vault("batchfault", dir, sizeof(dir), path, sizeof(path), &admin, &cust);
 	big = calloc(1, AM_CHUNK_SIZE + 7);
 	CHECK(v != NULL && big != NULL);
 	if (v == NULL || big == NULL)

@@ -822,9 +822,7 @@ int main(void)
 
 	if (am_crypto_init() != 0)
 		return 1;
-	check_tmpdir(dir, sizeof(dir), "batch_overlap");
-	snprintf(path, sizeof(path), "%s/v.vault", dir);
-	v = new_trusted_vault(path, &admin, &cust);
+	v = scratch_vault("batch_overlap", dir, sizeof(dir), path, sizeof(path), &admin, &cust);
 	CHECK(v != NULL);
 	big = malloc(bign);
 	CHECK(big != NULL);

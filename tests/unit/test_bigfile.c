@@ -470,9 +470,7 @@ int main(void)
 	hash_rules();
 	pipeline();
 
-	check_tmpdir(dir, sizeof(dir), "bigfile");
-	snprintf(path, sizeof(path), "%s/v.vault", dir);
-	v = new_trusted_vault(path, &admin, &cust);
+	v = scratch_vault("bigfile", dir, sizeof(dir), path, sizeof(path), &admin, &cust);
 	CHECK(v != NULL);
 	if (v == NULL)
 		return check_done();

@@ -198,9 +198,7 @@ int main(void)
 
 	if (am_crypto_init() != 0)
 		return 1;
-	check_tmpdir(dir, sizeof(dir), "rollback");
-	snprintf(path, sizeof(path), "%s/v.vault", dir);
-	v = new_trusted_vault(path, &admin, &cust);
+	v = scratch_vault("rollback", dir, sizeof(dir), path, sizeof(path), &admin, &cust);
 	CHECK(v != NULL);
 	big = malloc(bign);
 	CHECK(big != NULL);

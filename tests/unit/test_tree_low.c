@@ -541,9 +541,7 @@ int main(void)
 
 	if (am_crypto_init() != 0)
 		return 1;
-	check_tmpdir(dir, sizeof(dir), "treelow");
-	snprintf(path, sizeof(path), "%s/v.vault", dir);
-	v = new_trusted_vault(path, &admin, &cust);
+	v = scratch_vault("treelow", dir, sizeof(dir), path, sizeof(path), &admin, &cust);
 	CHECK(v != NULL);
 	if (v == NULL)
 		return check_done();

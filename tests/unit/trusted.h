@@ -8,6 +8,7 @@
 #ifndef AMANAT_TEST_TRUSTED_H
 #define AMANAT_TEST_TRUSTED_H
 
+#include <stdio.h>
 #include <string.h>
 
 #include "vault/vault.h"
@@ -72,6 +73,21 @@ static inline struct am_vault *new_trusted_vault(const char *path, struct am_ide
 	}
 	return v;
 }
+
+#ifdef AMANAT_TEST_CHECK_H
+/*
+ * new_trusted_vault at dir/v.vault (path), dir a fresh scratch directory
+ * named for tag (check_tmpdir): how each unit test that drives a vault starts.
+ */
+static inline struct am_vault *scratch_vault(const char *tag, char *dir, size_t dirlen,
+					     char *path, size_t pathlen, struct am_identity *admin,
+					     struct am_identity *cust)
+{
+	check_tmpdir(dir, dirlen, tag);
+	snprintf(path, pathlen, "%s/v.vault", dir);
+	return new_trusted_vault(path, admin, cust);
+}
+#endif
 
 /* Entries in v (UINT64_MAX if it cannot be counted). */
 static inline uint64_t count_of(struct am_vault *v)
