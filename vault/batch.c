@@ -58,18 +58,18 @@ static long long now_ms(void)
 	return am_mono_ns() / 1000000;
 }
 
-/*
- * How long to leave the write lock free before taking it again: 0, or what
- * is left of the gap owed to other writers once the lock has been ours for
- * hold_ms (their busy handler retries every 20-40 ms, and SQLite's locks
- * are not queued, so without a gap the next batch always wins).
- */
 /* 1 once the lock has been ours (from one batch to the next) for hold_ms. */
 static int held_long(const struct am_batch *b, long long now)
 {
 	return b->held_since_ms != 0 && now - b->held_since_ms >= (long long)b->lim.hold_ms;
 }
 
+/*
+ * How long to leave the write lock free before taking it again: 0, or what
+ * is left of the gap owed to other writers once the lock has been ours for
+ * hold_ms (their busy handler retries every 20-40 ms, and SQLite's locks
+ * are not queued, so without a gap the next batch always wins).
+ */
 static long long gap_left(const struct am_batch *b, long long end_ms)
 {
 	long long now = now_ms(), left = end_ms + AM_BATCH_GAP_MS - now;
