@@ -309,9 +309,5 @@ int main(void)
 	CHECK(verifies(v, am_trusted_size(trust_of(v))));
 	free(big);
 	am_fields_release(&f);
-	close_vault(v);
-	am_identity_release(&admin);
-	am_identity_release(&cust);
-	check_rmtree(dir);
-	return check_done();
+	return scratch_done(v, &admin, &cust, dir);
 }

@@ -87,6 +87,17 @@ static inline struct am_vault *scratch_vault(const char *tag, char *dir, size_t 
 	snprintf(path, pathlen, "%s/v.vault", dir);
 	return new_trusted_vault(path, admin, cust);
 }
+
+/* The end of such a test: v closed, the identities released, dir removed; its result. */
+static inline int scratch_done(struct am_vault *v, struct am_identity *admin,
+			       struct am_identity *cust, const char *dir)
+{
+	close_vault(v);
+	am_identity_release(admin);
+	am_identity_release(cust);
+	check_rmtree(dir);
+	return check_done();
+}
 #endif
 
 /* Entries in v (UINT64_MAX if it cannot be counted). */
